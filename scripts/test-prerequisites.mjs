@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// Makes sure the system tools the end-to-end tests drive are present (DESIGN.md, "Tests"):
+// installs the Debian packages when missing and running as root, otherwise fails with
+// the exact command a person must run. Kept dependency-free: it runs before anything else.
+import { execFileSync, spawnSync } from "node:child_process";
+
+/** Debian package -> a file that proves it is installed. */
+const required = [
+  // filled in as end-to-end tests need real parts
+];
+
+const missing = required.filter(({ probe }) => spawnSync("sh", ["-c", `test -e ${probe}`]).status !== 0);
+if (missing.length === 0) process.exit(0);
+
+const packages = missing.map((m) => m.pkg);
+const command = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+if (process.getuid?.() !== 0) {
+  console.error(`mdeploy tests need Debian packages: ${packages.join(", ")}. Install them with:\n  sudo sh -c '${command}'`);
+  process.exit(1);
+}
+console.error(`installing Debian packages for the tests: ${packages.join(", ")}`);
+execFileSync("sh", ["-c", command], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });

@@ -1,0 +1,14 @@
+import type { Command } from "commander";
+import type { CliContext } from "./context.js";
+
+export function registerRenderCommands(program: Command, context: () => CliContext): void {
+  program
+    .command("render")
+    .description("write marathon_app_<env>.json for each environment")
+    .argument("<env...>", "environment names from the config")
+    .option("--out-dir <dir>", "where to write the artifacts", ".")
+    .action(async (envs: string[], opts: { outDir: string }) => {
+      const { runRender } = await import("../commands/render.js");
+      await runRender({ environments: envs, outDir: opts.outDir }, context());
+    });
+}
