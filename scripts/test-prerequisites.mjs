@@ -6,7 +6,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 
 /** Debian package -> a file that proves it is installed. */
 const required = [
-  // filled in as end-to-end tests need real parts
+  // a real ZooKeeper ensemble for the zk-id tests
+  { pkg: "zookeeper", probe: "/usr/share/java/zookeeper.jar" },
+  { pkg: "libslf4j-java", probe: "/usr/share/java/slf4j-simple.jar" },
+  { pkg: "libservlet-api-java", probe: "/usr/share/java/servlet-api.jar" },
+  // real ansible-playbook for the Ansible module and playbooks
+  { pkg: "ansible-core", probe: "/usr/bin/ansible-playbook" },
+  // gitlab-ci-local's --shell-isolation copies builds with rsync
+  { pkg: "rsync", probe: "/usr/bin/rsync" },
+  { pkg: "git", probe: "/usr/bin/git" },
 ];
 
 const missing = required.filter(({ probe }) => spawnSync("sh", ["-c", `test -e ${probe}`]).status !== 0);

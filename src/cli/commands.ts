@@ -1,6 +1,10 @@
 import type { Command } from "commander";
 import type { CliContext } from "./context.js";
 import { registerRenderCommands } from "./commands-render.js";
+import { registerDeployCommands } from "./commands-deploy.js";
+import { registerSimCommands } from "./commands-sim.js";
+import { registerGitlabCommands } from "./commands-gitlab.js";
+import { registerZkCommands } from "./commands-zk.js";
 
 /**
  * Registers every command. Each area keeps its flags in its own file and
@@ -8,4 +12,8 @@ import { registerRenderCommands } from "./commands-render.js";
  */
 export function registerCommands(program: Command, context: () => CliContext): void {
   registerRenderCommands(program, context);
+  registerDeployCommands(program, context);
+  registerSimCommands(program, context);
+  registerGitlabCommands(program, context);
+  registerZkCommands(program, context);
 }

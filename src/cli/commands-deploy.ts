@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+import type { CliContext } from "./context.js";
+
+export function registerDeployCommands(program: Command, context: () => CliContext): void {
+  void program;
+  void context;
+}
