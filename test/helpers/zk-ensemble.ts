@@ -1,0 +1,133 @@
+/**
+ * Real ZooKeeper servers on loopback for the zk-id tests: the Debian `zookeeper`
+ * package's jar, small JVM heaps, ports picked by the kernel, and every process
+ * started here killed (by process group) in `stopAll`, which tests call from
+ * afterEach so nothing outlives a failing test.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, openSync, closeSync, rmSync, readFileSync, existsSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fourLetterWord, parseSrvr } from "../../src/zk/client/four-letter.js";
+
+export const ZK_CLASSPATH = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar", "/usr/share/java/servlet-api.jar"].join(":");
+const JVM_FLAGS = ["-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xshare:auto"];
+
+/** Ports for one node, distinct from every other port this process picked. */
+export interface NodePorts {
+  clientPort: number;
+  quorumPort: number;
+  electionPort: number;
+}
+
+const handedOut = new Set<number>();
+
+/** Asks the kernel for free loopback ports (port 0), holding them all open until each is known, so they differ. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const s = createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  if (ports.some((p) => handedOut.has(p))) return freePorts(count);
+  for (const p of ports) handedOut.add(p);
+  return ports;
+}
+
+export async function nodePorts(): Promise<NodePorts> {
+  const [clientPort, quorumPort, electionPort] = await freePorts(3);
+  return { clientPort: clientPort!, quorumPort: quorumPort!, electionPort: electionPort! };
+}
+
+export interface RunningServer {
+  name: string;
+  pid: number;
+  logFile: string;
+  /** SIGKILL the process group and wait (bounded) for it to exit. */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Owns temp dirs and processes for one test file. */
+export interface ZkHarness {
+  /** A fresh directory under this harness's temp root. */
+  dir(name: string): string;
+  /** Starts QuorumPeerMain on a zoo.cfg. */
+  start(name: string, zooCfg: string, extraJvmFlags?: string[]): RunningServer;
+  /** Kills every server started and not yet killed. */
+  stopAll(): Promise<void>;
+  /** Removes the temp root (after stopAll). */
+  cleanup(): Promise<void>;
+}
+
+export function createZkHarness(prefix = "mdeploy-zk-"): ZkHarness {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const running = new Set<RunningServer>();
+  let seq = 0;
+  return {
+    dir(name) {
+      return join(root, `${name}-${++seq}`);
+    },
+    start(name, zooCfg, extraJvmFlags = []) {
+      const logFile = join(root, `${name}-${++seq}.log`);
+      const fd = openSync(logFile, "a");
+      const child: ChildProcess = spawn(
+        "java",
+        [...JVM_FLAGS, ...extraJvmFlags, "-cp", ZK_CLASSPATH, "org.apache.zookeeper.server.quorum.QuorumPeerMain", zooCfg],
+        { detached: true, stdio: ["ignore", fd, fd] },
+      );
+      closeSync(fd);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const pid = child.pid ?? -1;
+      const server: RunningServer = {
+        name,
+        pid,
+        logFile,
+        exited,
+        async kill() {
+          running.delete(server);
+          try {
+            process.kill(-pid, "SIGKILL");
+          } catch {
+            // already gone
+          }
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+        },
+      };
+      running.add(server);
+      return server;
+    },
+    async stopAll() {
+      await Promise.all([...running].map((s) => s.kill()));
+    },
+    async cleanup() {
+      await this.stopAll();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `srvr` until the server reports a serving mode, bounded in time. */
+export async function waitForMode(port: number, timeoutMs = 20_000, accept: (mode: string) => boolean = () => true): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (let i = 0; i < 400 && Date.now() < deadline; i++) {
+    const reply = await fourLetterWord("127.0.0.1", port, "srvr", 1_000);
+    const mode = reply ? parseSrvr(reply).mode : null;
+    if (mode && accept(mode)) return mode;
+    last = reply ?? "no answer";
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server on port ${port} not serving after ${timeoutMs} ms (last: ${last.split("\n")[0]})`);
+}
+
+/** The tail of a server's log, for failure messages. */
+export function logTail(server: RunningServer, lines = 30): string {
+  if (!existsSync(server.logFile)) return "";
+  return readFileSync(server.logFile, "utf8").split("\n").slice(-lines).join("\n");
+}
