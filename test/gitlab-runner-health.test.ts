@@ -1,0 +1,225 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakeServer, type FakeRoute, type FakeServer } from "./helpers/fake-server.js";
+import { runCli } from "./helpers/run-cli.js";
+import { gitlabFixture, runnerMetricsPage, scratchDir, secretsIn } from "./gitlab-fakes.js";
+
+const API_TOKEN = "glpat-health-check-api-token-123";
+const RUNNER_TOKEN = "glrt-shared-runner-token-abcdef";
+const SYSTEM_ID = "r_0a1b2c3d4e5f";
+
+const servers: FakeServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+});
+
+async function start(routes: FakeRoute[]): Promise<FakeServer> {
+  const server = await startFakeServer(routes);
+  servers.push(server);
+  return server;
+}
+
+const runner = gitlabFixture<Record<string, unknown>>("runner-6.json");
+const managers = gitlabFixture<Record<string, unknown>[]>("runner-6-managers.json");
+
+interface Case {
+  runnerBody?: Record<string, unknown>;
+  runnerStatus?: number;
+  managersBody?: unknown;
+  metrics?: { startedSecondsAgo: number; ok?: number; rejected?: number } | "down";
+  extraArgs?: string[];
+}
+
+/** Starts a fake GitLab and a fake runner metrics endpoint for one case and runs the CLI against them. */
+async function healthCheck(c: Case) {
+  const gitlab = await start([
+    {
+      method: "GET",
+      path: "/api/v4/runners/6",
+      times: 1,
+      reply: (request) =>
+        request.headers["private-token"] === API_TOKEN
+          ? { status: c.runnerStatus ?? 200, body: c.runnerStatus && c.runnerStatus !== 200 ? { message: `${c.runnerStatus}` } : (c.runnerBody ?? runner) }
+          : { status: 401, body: { message: "401 Unauthorized" } },
+    },
+    { method: "GET", path: "/api/v4/runners/6/managers", times: 1, reply: () => ({ body: c.managersBody ?? managers }) },
+  ]);
+  const page = c.metrics;
+  const metricsRoutes: FakeRoute[] =
+    page === "down"
+      ? [{ method: "GET", path: "/metrics", reply: () => ({ status: 500, body: "boom" }) }]
+      : [{ method: "GET", path: "/metrics", times: 1, reply: () => ({ headers: { "content-type": "text/plain" }, body: runnerMetricsPage(page ?? { startedSecondsAgo: 7200 }) }) }];
+  const metrics = await start(metricsRoutes);
+  const dir = scratchDir("health");
+  const run = await runCli(
+    ["runner-health", "--runner-id", "6", "--system-id", SYSTEM_ID, "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(dir, "state.json"), ...(c.extraArgs ?? [])],
+    { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: API_TOKEN, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN }, timeoutMs: 20_000 },
+  );
+  expect(gitlab.unexpected).toEqual([]);
+  expect(metrics.unexpected).toEqual([]);
+  expect(secretsIn(run.stdout + run.stderr, [API_TOKEN, RUNNER_TOKEN])).toEqual([]);
+  return run;
+}
+
+/** The whole output, which must be exactly one line. */
+function oneLine(run: { stdout: string; stderr: string }): string {
+  const text = (run.stdout + run.stderr).trim();
+  expect(text.split("\n")).toHaveLength(1);
+  return text;
+}
+
+describe("mdeploy runner-health", () => {
+  it("healthy: runner active, this container's manager online, metrics answer", async () => {
+    const run = await healthCheck({});
+    expect(run.code).toBe(0);
+    expect(oneLine(run)).toMatch(/^healthy: process answers, runner 6 active \(online\), manager r_0a1b2c3d4e5f online$/);
+  });
+
+  it.each<[string, Case, RegExp]>([
+    ["paused", { runnerBody: { ...runner, paused: true, active: false } }, /runner 6 is paused in GitLab/],
+    ["deleted (404)", { runnerStatus: 404 }, /runner 6 no longer exists in GitLab \(404\)/],
+    ["stale", { runnerBody: { ...runner, status: "stale", online: false } }, /runner 6 is stale/],
+    [
+      "never contacted past the grace",
+      { runnerBody: { ...runner, status: "never_contacted", online: null, contacted_at: null }, managersBody: [], metrics: { startedSecondsAgo: 900 } },
+      /runner 6 has never contacted GitLab \(started 900 s ago\)/,
+    ],
+    ["this container's manager stale while another is online", { managersBody: [managers[1], { ...managers[0], system_id: SYSTEM_ID, status: "stale" }] }, /manager r_0a1b2c3d4e5f of runner 6 is stale/],
+    ["token rejected by GitLab on job requests", { metrics: { startedSecondsAgo: 600, ok: 0, rejected: 3 } }, /GitLab rejects this runner's job requests as unauthorized/],
+    ["metrics down", { metrics: "down" }, /runner metrics at http:\/\/127\.0\.0\.1:\d+\/metrics do not answer: 500/],
+  ])("unhealthy: %s", async (_name, c, reason) => {
+    const run = await healthCheck(c);
+    expect(run.code).toBe(1);
+    const line = oneLine(run);
+    expect(line).toMatch(/^mdeploy: unhealthy: /);
+    expect(line).toMatch(reason);
+  });
+
+  it("healthy inside the start-up grace although GitLab never heard from it", async () => {
+    const run = await healthCheck({
+      runnerBody: { ...runner, status: "never_contacted", online: null, contacted_at: null },
+      managersBody: [],
+      metrics: { startedSecondsAgo: 30 },
+    });
+    expect(run.code).toBe(0);
+    expect(oneLine(run)).toMatch(/inside start-up grace/);
+  });
+
+  it("GitLab down (503): healthy with a warning, unhealthy with --strict", async () => {
+    const lenient = await healthCheck({ runnerStatus: 503 });
+    expect(lenient.code).toBe(0);
+    expect(oneLine(lenient)).toMatch(/^healthy: process answers; warning: GitLab unreachable, not judged: GET http:\/\/127\.0\.0\.1:\d+\/api\/v4\/runners\/6: 503/);
+    const strict = await healthCheck({ runnerStatus: 503, extraArgs: ["--strict"] });
+    expect(strict.code).toBe(1);
+    expect(oneLine(strict)).toMatch(/^mdeploy: unhealthy: GitLab unreachable \(--strict\)/);
+  });
+
+  it("GitLab refusing connections: healthy with a warning", async () => {
+    const metrics = await start([{ method: "GET", path: "/metrics", reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200 }) }) }]);
+    const run = await runCli(["runner-health", "--runner-id", "6", "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(scratchDir("health"), "s.json")], {
+      env: { GITLAB_URL: "http://127.0.0.1:1", GITLAB_TOKEN: API_TOKEN },
+    });
+    expect(run.code).toBe(0);
+    expect(oneLine(run)).toMatch(/warning: GitLab unreachable, not judged: .*ECONNREFUSED/);
+  });
+
+  it("GitLab slower than the timeout: still answers, within the timeout", async () => {
+    const gitlab = await start([
+      // Never answers; the check must give up on its own.
+      { method: "GET", path: "/api/v4/runners/6", reply: () => new Promise<void>(() => undefined) },
+    ]);
+    const metrics = await start([{ method: "GET", path: "/metrics", reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200 }) }) }]);
+    const args = ["runner-health", "--runner-id", "6", "--metrics-url", `${metrics.url}/metrics`, "--timeout", "2", "--state-file", join(scratchDir("health"), "s.json")];
+    const env = { GITLAB_URL: gitlab.url, GITLAB_TOKEN: API_TOKEN };
+    const started = Date.now();
+    const lenient = await runCli(args, { env, timeoutMs: 10_000 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(lenient.code).toBe(0);
+    expect(oneLine(lenient)).toMatch(/GitLab unreachable, not judged: GET .*: no answer within the time limit/);
+    const strictStarted = Date.now();
+    const strict = await runCli([...args, "--strict"], { env, timeoutMs: 10_000 });
+    expect(Date.now() - strictStarted).toBeLessThan(2000);
+    expect(strict.code).toBe(1);
+    expect(gitlab.unexpected).toEqual([]);
+  });
+
+  it("a token GitLab stopped accepting stays unhealthy after the runner backs off", async () => {
+    const dir = scratchDir("health");
+    const state = join(dir, "state.json");
+    // Previous check: 40 successes, 0 rejections. Now: 2 rejections and no new success.
+    writeFileSync(state, JSON.stringify({ rejected: 0, succeeded: 40, rejecting: false }));
+    let page = runnerMetricsPage({ startedSecondsAgo: 7200, ok: 40, rejected: 2 });
+    const metrics = await start([{ method: "GET", path: "/metrics", times: 2, reply: () => ({ body: page }) }]);
+    const args = ["runner-health", "--metrics-url", `${metrics.url}/metrics`, "--state-file", state];
+    const first = await runCli(args);
+    expect(first.code).toBe(1);
+    expect(oneLine(first)).toMatch(/rejects this runner's job requests/);
+    // gitlab-runner stopped asking: counters unchanged, still unhealthy.
+    page = runnerMetricsPage({ startedSecondsAgo: 7260, ok: 40, rejected: 2 });
+    const second = await runCli(args);
+    expect(second.code).toBe(1);
+    expect(metrics.unexpected).toEqual([]);
+  });
+
+  describe("with the runner's own token instead of a runner id", () => {
+    it("verifies the shared token with this container's system_id", async () => {
+      const gitlab = await start([
+        {
+          method: "POST",
+          path: "/api/v4/runners/verify",
+          times: 1,
+          reply: (request) => {
+            const form = new URLSearchParams(request.body);
+            return form.get("token") === RUNNER_TOKEN && form.get("system_id") === SYSTEM_ID ? { body: gitlabFixture("runner-verify.json") } : { status: 403, body: { message: "403 Forbidden" } };
+          },
+        },
+      ]);
+      const run = await runCli(["runner-health", "--no-metrics", "--system-id", SYSTEM_ID], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
+      expect(run.code).toBe(0);
+      expect(oneLine(run)).toBe("healthy: runner 6 token valid");
+      expect(gitlab.unexpected).toEqual([]);
+      expect(secretsIn(run.stdout + run.stderr, [RUNNER_TOKEN])).toEqual([]);
+    });
+
+    it("a token GitLab rejects (403) is unhealthy", async () => {
+      const gitlab = await start([{ method: "POST", path: "/api/v4/runners/verify", times: 1, reply: () => ({ status: 403, body: { message: "403 Forbidden" } }) }]);
+      const run = await runCli(["runner-health", "--no-metrics", "--system-id", SYSTEM_ID], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
+      expect(run.code).toBe(1);
+      expect(oneLine(run)).toMatch(/rejects the runner's token \(403 on verify\)/);
+    });
+
+    it("a shared token without a system_id is bad usage (exit 2), nothing sent", async () => {
+      const gitlab = await start([]);
+      const run = await runCli(["runner-health", "--no-metrics"], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
+      expect(run.code).toBe(2);
+      expect(oneLine(run)).toMatch(/needs the container's system_id/);
+      expect(gitlab.requests).toEqual([]);
+    });
+  });
+
+  it("reads runner id, URL, token, listen_address and system_id from gitlab-runner's files", async () => {
+    const gitlab = await start([
+      { method: "GET", path: "/api/v4/runners/6", times: 1, reply: () => ({ body: runner }) },
+      { method: "GET", path: "/api/v4/runners/6/managers", times: 1, reply: () => ({ body: managers }) },
+    ]);
+    const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200 }) }) }]);
+    const dir = scratchDir("runner-config");
+    const port = new URL(metrics.url).port;
+    writeFileSync(join(dir, "config.toml"), `listen_address = ":${port}"\n[[runners]]\n  url = "${gitlab.url}"\n  id = 6\n  token = "${RUNNER_TOKEN}"\n`);
+    writeFileSync(join(dir, ".runner_system_id"), `${SYSTEM_ID}\n`);
+    const run = await runCli(["runner-health", "--runner-config", join(dir, "config.toml"), "--state-file", join(dir, "s.json")], { env: { GITLAB_TOKEN: API_TOKEN } });
+    expect(run.code).toBe(0);
+    expect(oneLine(run)).toMatch(/manager r_0a1b2c3d4e5f online/);
+    expect(gitlab.unexpected).toEqual([]);
+  });
+
+  it.each([
+    [["runner-health", "--timeout", "soon"], /--timeout must be a positive number of seconds/],
+    [["runner-health", "--runner-config", "/nonexistent/config.toml"], /runner config \/nonexistent\/config.toml does not exist/],
+  ])("bad usage %j exits 2 with one line", async (args, message) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(oneLine(run)).toMatch(message);
+  });
+});
