@@ -1,0 +1,140 @@
+/**
+ * Sends one logical request to a list of base URLs: a refused connection moves
+ * on to the next URL at once (nothing was sent, so that is safe for any method);
+ * other transient failures retry, with the waits from the retry table, only for
+ * the methods the table names. Waits run on the injected Clock.
+ */
+import type { Clock } from "../core/clock.js";
+import { retryDelay, type AttemptFailure, type RetryPolicy } from "./retry-policy.js";
+import { displayUrl, joinUrl } from "./safe-url.js";
+import { TransportFailure, type HttpRequest, type HttpResponse, type HttpStreamResponse, type HttpTransport } from "./transport.js";
+
+/** Reported before each wait-and-retry, for `--debug` output and tests. */
+export interface RetryInfo {
+  method: string;
+  /** The URL that failed (display form). */
+  url: string;
+  /** What went wrong: "connection refused", "503 Service Unavailable", ... */
+  failure: string;
+  /** 1 for the first retry. */
+  retry: number;
+  delayMs: number;
+}
+
+export interface FailoverOptions {
+  /** Base URLs without user info, e.g. `https://m1:8443` or `https://dcos/service/marathon`. */
+  baseUrls: readonly string[];
+  transport: HttpTransport;
+  retry: RetryPolicy;
+  clock: Clock;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** A request relative to the base URL. */
+export interface RelativeRequest extends Omit<HttpRequest, "url"> {
+  /** Path plus query string, e.g. `/v2/apps/web?embed=app.readiness`. */
+  path: string;
+}
+
+/** Every attempt of a request failed without an HTTP answer. */
+export class AttemptsFailed extends Error {
+  constructor(readonly failures: readonly TransportFailure[]) {
+    super(failures.map((f) => f.message).join("; "));
+    this.name = "AttemptsFailed";
+  }
+  get last(): TransportFailure {
+    return this.failures[this.failures.length - 1] as TransportFailure;
+  }
+}
+
+export interface FailoverRequester {
+  /** Sends the request; resolves with the first HTTP answer the table does not retry. */
+  send(request: RelativeRequest): Promise<HttpResponse>;
+  /** Like send, but returns a streaming answer (used for server-sent events). */
+  stream(request: RelativeRequest): Promise<HttpStreamResponse>;
+  /** Tries this base URL first from now on (a known leader). Ignored if it is not in the list. */
+  prefer(baseUrl: string): void;
+  /** The base URL tried first. */
+  readonly preferred: string;
+  readonly baseUrls: readonly string[];
+}
+
+export function createFailoverRequester(options: FailoverOptions): FailoverRequester {
+  const { baseUrls, transport, retry, clock, onRetry } = options;
+  if (baseUrls.length === 0) throw new Error("createFailoverRequester needs at least one base URL");
+  let preferredIndex = 0;
+
+  async function run<R extends { status: number; statusText: string }>(
+    request: RelativeRequest,
+    exchange: (request: HttpRequest) => Promise<R>,
+    discard: (response: R) => void,
+  ): Promise<R> {
+    const method = request.method.toUpperCase();
+    const failures: TransportFailure[] = [];
+    let index = preferredIndex;
+    let retries = 0;
+    let refusedInARow = 0;
+    for (;;) {
+      const base = baseUrls[index] as string;
+      const url = joinUrl(base, request.path);
+      let outcome: R | TransportFailure;
+      try {
+        outcome = await exchange({ ...request, method, url });
+      } catch (error) {
+        if (!(error instanceof TransportFailure)) throw error;
+        outcome = error;
+      }
+      if (!(outcome instanceof TransportFailure)) {
+        const delay = retryDelay(retry, method, outcome.status, retries);
+        if (delay === undefined) {
+          preferredIndex = index;
+          return outcome;
+        }
+        discard(outcome);
+        await wait(method, url, `${outcome.status} ${outcome.statusText}`, delay);
+        retries++;
+        refusedInARow = 0;
+        index = (index + 1) % baseUrls.length;
+        continue;
+      }
+      failures.push(outcome);
+      if (outcome.kind === "aborted") throw outcome;
+      if (outcome.kind === "connect" && refusedInARow + 1 < baseUrls.length) {
+        // Nothing was sent: the next Marathon may be up.
+        refusedInARow++;
+        index = (index + 1) % baseUrls.length;
+        continue;
+      }
+      const kind: AttemptFailure | undefined = outcome.kind === "connect" || outcome.kind === "reset" || outcome.kind === "timeout" ? outcome.kind : undefined;
+      const delay = kind === undefined ? undefined : retryDelay(retry, method, kind, retries);
+      if (delay === undefined) throw new AttemptsFailed(failures);
+      await wait(method, url, outcome.reason, delay);
+      retries++;
+      refusedInARow = 0;
+      index = (index + 1) % baseUrls.length;
+    }
+
+    async function wait(m: string, url: string, failure: string, delayMs: number): Promise<void> {
+      onRetry?.({ method: m, url: displayUrl(url), failure, retry: retries + 1, delayMs });
+      await clock.sleep(delayMs, request.signal);
+    }
+  }
+
+  return {
+    send: (request) => run(request, (r) => transport.request(r), () => undefined),
+    stream: (request) =>
+      run(
+        request,
+        (r) => transport.stream(r),
+        (response) => response.body.destroy(),
+      ),
+    prefer(baseUrl) {
+      const index = baseUrls.indexOf(baseUrl);
+      if (index >= 0) preferredIndex = index;
+    },
+    get preferred() {
+      return baseUrls[preferredIndex] as string;
+    },
+    baseUrls,
+  };
+}

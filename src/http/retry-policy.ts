@@ -1,0 +1,62 @@
+/**
+ * Which failed HTTP attempts may be sent again, as data (STYLE.md rule 6).
+ * Only idempotent calls retry: a PUT or POST that timed out may have been
+ * applied, and Marathon's DELETE of a deployment starts a revert when repeated
+ * without `force`, so neither is ever sent twice blindly. A refused connection
+ * is different: nothing was sent, so every method may try the next URL.
+ */
+
+/** How an attempt failed, as far as retrying is concerned. */
+export type AttemptFailure =
+  /** Connection refused, host not found or unreachable: nothing was sent. */
+  | "connect"
+  /** The connection broke after the request may have been sent. */
+  | "reset"
+  /** No answer within the request timeout. */
+  | "timeout"
+  /** The server answered with this HTTP status. */
+  | number;
+
+/** One row of the table. */
+export interface RetryRule {
+  /** Upper-case HTTP methods the row applies to. */
+  readonly methods: readonly string[];
+  /** Failures that earn another attempt. */
+  readonly retryOn: readonly AttemptFailure[];
+  /** Waits before the 2nd, 3rd, ... attempt; its length is the number of retries. */
+  readonly delaysMs: readonly number[];
+}
+
+/** The table: the first row naming a method wins; a method no row names never retries. */
+export interface RetryPolicy {
+  readonly rules: readonly RetryRule[];
+}
+
+/**
+ * GETs (reads) retry on transient failures: connection problems, timeouts, and
+ * the statuses a Marathon standby or a proxy answers while the leader changes
+ * (502 leader unreachable, 503 no leader). Everything else: never.
+ */
+export const defaultRetryPolicy: RetryPolicy = {
+  rules: [
+    { methods: ["GET", "HEAD"], retryOn: ["connect", "reset", "timeout", 500, 502, 503, 504], delaysMs: [250, 500, 1000, 2000] },
+  ],
+};
+
+/** A policy that never retries (tests, and callers that retry on their own). */
+export const noRetryPolicy: RetryPolicy = { rules: [] };
+
+/**
+ * How long to wait before retry number `retriesSoFar + 1` of a failed attempt,
+ * or undefined when the table says not to retry.
+ */
+export function retryDelay(policy: RetryPolicy, method: string, failure: AttemptFailure, retriesSoFar: number): number | undefined {
+  const rule = policy.rules.find((r) => r.methods.includes(method.toUpperCase()));
+  if (!rule || !rule.retryOn.includes(failure)) return undefined;
+  return rule.delaysMs[retriesSoFar];
+}
+
+/** Whether the table would ever retry this method after this failure (ignoring the count). */
+export function isRetryable(policy: RetryPolicy, method: string, failure: AttemptFailure): boolean {
+  return retryDelay(policy, method, failure, 0) !== undefined;
+}
