@@ -1,0 +1,212 @@
+/**
+ * The pure mdeploy.yml parser: text in, the file's typed content out, or a
+ * ConfigError listing every problem at once, each with `file:line:column` and
+ * the key path. Unknown keys are errors so a typo cannot pass silently.
+ */
+import { createRequire } from "node:module";
+import { Ajv, type ErrorObject } from "ajv";
+import { ConfigError } from "../errors.js";
+import { parseYaml, type YamlSource } from "./yaml-source.js";
+import type { Problem, StrategyChoice } from "./types.js";
+
+/** `marathon:` as written in the file (global or per environment). */
+export interface MarathonFileSettings {
+  urls?: string | string[];
+  usernameEnv?: string;
+  passwordEnv?: string;
+  tokenEnv?: string;
+  caFile?: string;
+  insecure?: boolean;
+  timeoutSeconds?: number;
+}
+
+/** One environment (or `defaults:`) as written in the file. */
+export interface EnvironmentFileSettings {
+  template?: string;
+  values?: string;
+  variables?: Record<string, unknown>;
+  secrets?: string[];
+  marathon?: MarathonFileSettings;
+  mesos?: { url?: string };
+  strategy?: StrategyChoice;
+  timeoutSeconds?: number;
+  agents?: number;
+}
+
+/** mdeploy.yml as written, after schema validation (schemas/mdeploy.schema.json). */
+export interface ConfigFile {
+  marathon?: MarathonFileSettings;
+  mesos?: { url?: string };
+  gitlab?: { url?: string; tokenEnv?: string };
+  defaults?: EnvironmentFileSettings;
+  environments?: Record<string, EnvironmentFileSettings>;
+}
+
+/** Template variable names the renderer itself provides. */
+export const RESERVED_VARIABLES = ["env", "environment"] as const;
+
+const require = createRequire(import.meta.url);
+
+/** The editor-facing JSON Schema of mdeploy.yml; the same file validates at run time. */
+export const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
+
+let compiled: ReturnType<Ajv["compile"]> | undefined;
+function validator(): ReturnType<Ajv["compile"]> {
+  // Compiled on first use: commands that never read a config (--version) pay nothing.
+  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(CONFIG_SCHEMA);
+  return compiled;
+}
+
+/** Parses and validates mdeploy.yml text. Throws ConfigError listing every problem. */
+export function parseConfig(text: string, fileName: string): ConfigFile {
+  const { source, problems } = parseYaml(text, fileName);
+  if (!source) throw problemsError(fileName, problems);
+  const value = source.value ?? {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw problemsError(fileName, [{ path: `${fileName}:1:1`, message: "the file must be a mapping of settings (marathon:, environments:, ...)" }]);
+  }
+  const found = schemaProblems(value, source);
+  found.push(...semanticProblems(value as ConfigFile, source));
+  if (found.length > 0) throw problemsError(fileName, found);
+  return value as ConfigFile;
+}
+
+/** Parses a values file: a YAML mapping of template variables. Throws ConfigError with lines. */
+export function parseValues(text: string, fileName: string): Record<string, unknown> {
+  const { source, problems } = parseYaml(text, fileName);
+  if (!source) throw problemsError(fileName, problems);
+  const value = source.value ?? {};
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw problemsError(fileName, [{ path: `${fileName}:1:1`, message: "a values file must be a mapping of variable names to values" }]);
+  }
+  const bad: Problem[] = [];
+  for (const name of Object.keys(value)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) bad.push({ path: source.locate([], { key: name }), message: `variable name "${name}" must be letters, digits and _` });
+    if ((RESERVED_VARIABLES as readonly string[]).includes(name)) bad.push({ path: source.locate([], { key: name }), message: `"${name}" is provided by mdeploy and cannot be a variable` });
+  }
+  if (bad.length > 0) throw problemsError(fileName, bad);
+  return value as Record<string, unknown>;
+}
+
+/** One ConfigError for a list of problems: the message is the problem when there is one. */
+export function problemsError(fileName: string, problems: Problem[]): ConfigError {
+  const lines = problems.map((p) => `${p.path}: ${p.message}`);
+  if (lines.length === 1) return new ConfigError(lines[0] ?? fileName);
+  return new ConfigError(`${fileName}: ${lines.length} problems`, lines);
+}
+
+function schemaProblems(value: unknown, source: YamlSource): Problem[] {
+  const validate = validator();
+  if (validate(value)) return [];
+  const errors = (validate.errors ?? []).filter(isUseful);
+  const seen = new Set<string>();
+  const problems: Problem[] = [];
+  for (const error of errors) {
+    const path = pointerToPath(error.instancePath);
+    let problem: Problem;
+    if (error.keyword === "additionalProperties") {
+      const key = String((error.params as { additionalProperty: string }).additionalProperty);
+      const known = knownKeys(error.parentSchema);
+      const hint = suggest(key, known);
+      problem = {
+        path: source.locate(path, { key }),
+        message: `${dotted([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length > 0 ? ` (expected one of ${known.join(", ")})` : ""}${credentialHint(key)}`,
+      };
+    } else if (error.keyword === "propertyNames") {
+      continue; // reported by the pattern error on the name itself
+    } else {
+      problem = { path: source.locate(path), message: `${dotted(path) || "(top level)"}: ${describe(error)}` };
+    }
+    const id = `${problem.path} ${problem.message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      problems.push(problem);
+    }
+  }
+  return problems;
+}
+
+/** oneOf reports every branch; the branch messages say more than "must match exactly one schema". */
+function isUseful(error: ErrorObject): boolean {
+  return error.keyword !== "oneOf" && error.keyword !== "if";
+}
+
+function describe(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "enum":
+      return `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    case "pattern":
+      if (error.propertyName !== undefined) return `name "${error.propertyName}" is not allowed (letters, digits, _ . - only)`;
+      return `${error.message ?? "is invalid"}`;
+    case "type":
+      return `must be ${String(params.type)}`;
+    default:
+      return error.message ?? "is invalid";
+  }
+}
+
+function semanticProblems(file: ConfigFile, source: YamlSource): Problem[] {
+  const problems: Problem[] = [];
+  const scopes: [string[], EnvironmentFileSettings | undefined][] = [[["defaults"], file.defaults]];
+  for (const [name, body] of Object.entries(file.environments ?? {})) scopes.push([["environments", name], body]);
+  for (const [path, body] of scopes) {
+    for (const reserved of RESERVED_VARIABLES) {
+      if (body?.variables && Object.hasOwn(body.variables, reserved)) {
+        problems.push({ path: source.locate([...path, "variables"], { key: reserved }), message: `${dotted([...path, "variables", reserved])}: "${reserved}" is provided by mdeploy and cannot be a variable` });
+      }
+    }
+  }
+  for (const [name, body] of Object.entries(file.environments ?? {})) {
+    if (body && typeof body === "object" && !body.template && !file.defaults?.template) {
+      problems.push({ path: source.locate(["environments", name]), message: `environments.${name}: no template (set template: here or under defaults:)` });
+    }
+  }
+  return problems;
+}
+
+function pointerToPath(pointer: string): string[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function dotted(path: readonly (string | number)[]): string {
+  return path.join(".");
+}
+
+function knownKeys(schema: unknown): string[] {
+  const props = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props) : [];
+}
+
+function credentialHint(key: string): string {
+  return /^(password|token|username)$/i.test(key) ? `; credentials do not belong in the file: set ${key}Env to the name of the environment variable that holds it` : "";
+}
+
+/** The closest known key within a small edit distance, for "did you mean". */
+function suggest(key: string, known: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
+    if (distance <= Math.max(2, Math.floor(name.length / 3)) && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}

@@ -1,0 +1,127 @@
+/**
+ * Pure resolution of the configuration layers, in rising precedence:
+ * built-in defaults < mdeploy.yml (defaults:, then the environment's own keys)
+ * < environment variables < flags. Returns the resolved config and every
+ * secret value it touched, for the caller to register with the redactor.
+ */
+import { isSecretVariableName } from "../core/redact.js";
+import type { ConfigFile, EnvironmentFileSettings, MarathonFileSettings } from "./parse-config.js";
+import type { ConfigOverrides, EnvironmentConfig, MarathonSettings, MdeployConfig } from "./types.js";
+
+/** Everything resolution needs, already read from disk and the process. */
+export interface ResolveConfigInput {
+  file: ConfigFile;
+  configFile?: string;
+  /** Directory relative paths in the file are resolved against. */
+  baseDir: string;
+  /** Values files by the path written in the file (`values:`), already parsed. */
+  values: Record<string, Record<string, unknown>>;
+  env: Record<string, string | undefined>;
+  overrides?: ConfigOverrides;
+  /** Joins a relative path onto baseDir (path.resolve in production; injected to keep this pure). */
+  resolvePath: (baseDir: string, path: string) => string;
+}
+
+export interface ResolvedConfig {
+  config: MdeployConfig;
+  /** Secret values read (credentials, secret-named and secret-listed variables): register each with the redactor. */
+  secrets: string[];
+}
+
+/** The environment variables DESIGN.md names for Marathon credentials. */
+export const DEFAULT_CREDENTIAL_ENV = { username: "MARATHON_USERNAME", password: "MARATHON_PASSWORD", token: "MARATHON_TOKEN" } as const;
+
+export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
+  const { file, env, overrides = {} } = input;
+  const secrets = new Set<string>();
+  const read = (name: string | undefined): string | undefined => {
+    if (!name) return undefined;
+    const value = env[name];
+    return value === undefined || value === "" ? undefined : value;
+  };
+
+  const marathonFor = (layers: (MarathonFileSettings | undefined)[]): MarathonSettings => {
+    const merged: MarathonFileSettings = Object.assign({}, ...layers.filter(Boolean));
+    const fromEnvUrls = read("MARATHON_URL");
+    const urls = overrides.marathon?.urls ?? (fromEnvUrls !== undefined ? splitUrls(fromEnvUrls) : merged.urls !== undefined ? splitUrls(merged.urls) : []);
+    // The file never holds credentials, only which variable does (so production can use its own).
+    const username = overrides.marathon?.username ?? read(merged.usernameEnv ?? DEFAULT_CREDENTIAL_ENV.username);
+    const password = overrides.marathon?.password ?? read(merged.passwordEnv ?? DEFAULT_CREDENTIAL_ENV.password);
+    const token = overrides.marathon?.token ?? read(merged.tokenEnv ?? DEFAULT_CREDENTIAL_ENV.token);
+    if (password) secrets.add(password);
+    if (token) secrets.add(token);
+    const caFile = overrides.marathon?.caFile ?? (merged.caFile ? input.resolvePath(input.baseDir, merged.caFile) : undefined);
+    const settings: MarathonSettings = { urls, insecure: overrides.marathon?.insecure ?? merged.insecure ?? false };
+    if (username !== undefined) settings.username = username;
+    if (password !== undefined) settings.password = password;
+    if (token !== undefined) settings.token = token;
+    if (caFile !== undefined) settings.caFile = caFile;
+    const timeoutSeconds = overrides.marathon?.timeoutSeconds ?? merged.timeoutSeconds;
+    if (timeoutSeconds !== undefined) settings.timeoutSeconds = timeoutSeconds;
+    return settings;
+  };
+
+  const mesosFor = (layers: ({ url?: string } | undefined)[]): { url?: string } => {
+    const fileUrl = layers.reduce<string | undefined>((acc, l) => l?.url ?? acc, undefined);
+    const url = overrides.mesos?.url ?? read("MESOS_URL") ?? fileUrl;
+    return url === undefined ? {} : { url };
+  };
+
+  const gitlabUrl = overrides.gitlab?.url ?? read("GITLAB_URL") ?? file.gitlab?.url ?? read("CI_SERVER_URL");
+  const gitlabToken = overrides.gitlab?.token ?? read(file.gitlab?.tokenEnv ?? "GITLAB_TOKEN");
+  if (gitlabToken) secrets.add(gitlabToken);
+
+  // Any secret-named variable in the environment is a secret wherever it shows up.
+  for (const [name, value] of Object.entries(env)) if (value && isSecretVariableName(name)) secrets.add(value);
+
+  const defaults = file.defaults ?? {};
+  const environments: Record<string, EnvironmentConfig> = {};
+  for (const [name, own] of Object.entries(file.environments ?? {})) {
+    const body: EnvironmentFileSettings = own ?? {};
+    const template = body.template ?? defaults.template ?? "";
+    const valuesPath = body.values ?? defaults.values;
+    const variables = {
+      ...(defaults.values && defaults.values !== valuesPath ? input.values[defaults.values] : {}),
+      ...(valuesPath ? input.values[valuesPath] : {}),
+      ...defaults.variables,
+      ...body.variables,
+    };
+    const secretVariables = [...new Set([...(defaults.secrets ?? []), ...(body.secrets ?? [])])];
+    for (const secretName of secretVariables) {
+      const value = read(secretName);
+      if (value) secrets.add(value);
+    }
+    const environment: EnvironmentConfig = {
+      name,
+      template: input.resolvePath(input.baseDir, template),
+      variables,
+      secretVariables,
+      marathon: marathonFor([file.marathon, defaults.marathon, body.marathon]),
+      mesos: mesosFor([file.mesos, defaults.mesos, body.mesos]),
+      strategy: overrides.strategy ?? body.strategy ?? defaults.strategy ?? "auto",
+    };
+    const timeoutSeconds = overrides.timeoutSeconds ?? body.timeoutSeconds ?? defaults.timeoutSeconds;
+    if (timeoutSeconds !== undefined) environment.timeoutSeconds = timeoutSeconds;
+    const agents = body.agents ?? defaults.agents;
+    if (agents !== undefined) environment.agents = agents;
+    environments[name] = environment;
+  }
+
+  const config: MdeployConfig = {
+    baseDir: input.baseDir,
+    marathon: marathonFor([file.marathon]),
+    mesos: mesosFor([file.mesos]),
+    gitlab: {},
+    environments,
+  };
+  if (input.configFile !== undefined) config.configFile = input.configFile;
+  if (gitlabUrl !== undefined) config.gitlab.url = gitlabUrl;
+  if (gitlabToken !== undefined) config.gitlab.token = gitlabToken;
+  return { config, secrets: [...secrets] };
+}
+
+/** `MARATHON_URL` style comma lists (and arrays from the file) to clean URLs without trailing slashes. */
+export function splitUrls(value: string | string[]): string[] {
+  const parts = Array.isArray(value) ? value.flatMap((v) => v.split(",")) : value.split(",");
+  return parts.map((p) => p.trim().replace(/\/+$/, "")).filter((p) => p.length > 0);
+}

@@ -1,0 +1,99 @@
+/**
+ * The resolved mdeploy configuration: what `loadConfig` returns after merging,
+ * in rising precedence, built-in defaults < mdeploy.yml < environment variables
+ * < command-line flags (DESIGN.md, "Command line"). Every other area reads
+ * settings from here, never from `process.env` or the YAML directly.
+ */
+
+/** How mdeploy talks to Marathon, fully resolved for one scope (global or one environment). */
+export interface MarathonSettings {
+  /** One or more Marathon base URLs (several = failover); from `MARATHON_URL` (comma list), the file, or a flag. Empty when nothing set one. */
+  urls: string[];
+  /** Basic auth user (`MARATHON_USERNAME`, or the variable named by `marathon.usernameEnv`). */
+  username?: string;
+  /** Basic auth password (`MARATHON_PASSWORD` or `marathon.passwordEnv`); registered with the redactor. */
+  password?: string;
+  /** DC/OS ACS token (`MARATHON_TOKEN` or `marathon.tokenEnv`); sent as `Authorization: token=...`; registered with the redactor. */
+  token?: string;
+  /** PEM file with the CA that signed Marathon's certificate, absolute. */
+  caFile?: string;
+  /** Skip TLS verification. Off unless explicitly switched on. */
+  insecure: boolean;
+  /** Per-request HTTP timeout in seconds (not the deployment timeout). */
+  timeoutSeconds?: number;
+}
+
+/** Where the Mesos master answers (`MESOS_URL`, the file, or a flag). */
+export interface MesosSettings {
+  url?: string;
+}
+
+/** GitLab API access (`GITLAB_URL`, default `CI_SERVER_URL`; `GITLAB_TOKEN`). */
+export interface GitlabSettings {
+  url?: string;
+  /** Registered with the redactor. */
+  token?: string;
+}
+
+/** Upgrade strategy choice for deploy: `auto` (capacity-aware, the default) or `template` (keep the template's own, checked the same way). */
+export type StrategyChoice = "auto" | "template";
+
+/** One deploy target (staging, production, ...), resolved. */
+export interface EnvironmentConfig {
+  /** The environment's name as written in the file; also the artifact name part (`marathon_app_<name>.json`). */
+  name: string;
+  /** Absolute path of the Handlebars template of the Marathon app. */
+  template: string;
+  /**
+   * Template variables: the optional values file (`values:`) overlaid by the
+   * environment's `variables:` (file-wide `defaults.variables` below both).
+   * Plain JSON values; secrets are never here.
+   */
+  variables: Record<string, unknown>;
+  /**
+   * Names of environment variables whose values are secret for this
+   * environment (`secrets:` in the file). Templates see them as placeholders
+   * (see src/core/secret-placeholders.ts), as they do every `*_PASSWORD` /
+   * `*_TOKEN` / `*_SECRET` variable; deploy resolves the placeholders at PUT time.
+   */
+  secretVariables: string[];
+  /** Marathon settings for this environment: global file settings < per-environment file settings < env vars < flags. */
+  marathon: MarathonSettings;
+  /** Mesos master for this environment (same precedence). */
+  mesos: MesosSettings;
+  /** Upgrade strategy choice (default `auto`). */
+  strategy: StrategyChoice;
+  /** Deployment timeout in seconds; undefined = deploy derives one from the app's health checks. */
+  timeoutSeconds?: number;
+  /** How many Mesos agents can run this app (for lints such as hostname UNIQUE); undefined = unknown. */
+  agents?: number;
+}
+
+/** The whole resolved configuration. */
+export interface MdeployConfig {
+  /** Absolute path of the config file that was read, or undefined when none existed and defaults were used. */
+  configFile?: string;
+  /** Directory relative paths in the file are resolved against (the file's directory, else cwd). */
+  baseDir: string;
+  /** Global Marathon settings (before per-environment overrides). */
+  marathon: MarathonSettings;
+  mesos: MesosSettings;
+  gitlab: GitlabSettings;
+  /** Environments by name, in file order. */
+  environments: Record<string, EnvironmentConfig>;
+}
+
+/** Flag values that override everything else (highest precedence). Undefined fields leave lower layers alone. */
+export interface ConfigOverrides {
+  marathon?: Partial<MarathonSettings>;
+  mesos?: MesosSettings;
+  gitlab?: Partial<GitlabSettings>;
+  strategy?: StrategyChoice;
+  timeoutSeconds?: number;
+}
+
+/** One problem found in an input, with where it is (`mdeploy.yml:12: environments.staging.tempalte: ...` or a JSON path like `/upgradeStrategy/minimumHealthCapacity`). */
+export interface Problem {
+  path: string;
+  message: string;
+}

@@ -1,0 +1,55 @@
+/**
+ * YAML with positions: parse a document once and answer "which line is this
+ * path on?" so configuration problems can name file and line, as STYLE.md
+ * asks of every bad-input message.
+ */
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { Problem } from "./types.js";
+
+/** A parsed YAML text plus what is needed to point into it. */
+export interface YamlSource {
+  fileName: string;
+  value: unknown;
+  /** `file:line:column` for a JSON-pointer-like path (`["environments","staging","template"]`); the key's position when `key` is set. */
+  locate(path: readonly (string | number)[], options?: { key?: string }): string;
+}
+
+/** Parses YAML text; syntax errors come back as problems (every one, each with its line) instead of a value. */
+export function parseYaml(text: string, fileName: string): { source?: YamlSource; problems: Problem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const where = (offset: number): string => {
+    const pos = lineCounter.linePos(offset);
+    return `${fileName}:${pos.line}:${pos.col}`;
+  };
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((e) => ({ path: where(e.pos[0]), message: firstLine(e.message) })),
+    };
+  }
+  const locate = (path: readonly (string | number)[], options: { key?: string } = {}): string => {
+    const { node, keyNode } = findNode(doc, path, options.key);
+    const range = (keyNode ?? node)?.range;
+    return range ? where(range[0]) : `${fileName}:1:1`;
+  };
+  return { source: { fileName, value: doc.toJS({ maxAliasCount: 100 }) as unknown, locate }, problems: [] };
+}
+
+function findNode(doc: Document, path: readonly (string | number)[], key?: string): { node?: Node; keyNode?: Node } {
+  // Walk as deep as the path exists; a problem about a missing child points at its parent.
+  let node: unknown = doc.contents;
+  for (const part of path) {
+    const child: unknown = isMap(node) || isSeq(node) ? node.get(part, true) : undefined;
+    if (child === undefined) break;
+    node = child;
+  }
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+    if (pair?.key) return { node: node as Node, keyNode: pair.key as Node };
+  }
+  return { node: node as Node | undefined };
+}
+
+function firstLine(text: string): string {
+  return (text.split("\n")[0] ?? text).replace(/ at line \d+, column \d+:?$/, "");
+}

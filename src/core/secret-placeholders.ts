@@ -1,0 +1,73 @@
+/**
+ * Secret placeholders: how a secret environment value travels through an
+ * artifact without being in it. The renderer writes `[[mdeploy-secret:NAME]]`
+ * where a template uses a secret variable; deploy replaces it with the value
+ * of the environment variable NAME at PUT time.
+ *
+ * Why this form: the double brackets and the `mdeploy-secret:` prefix cannot
+ * occur in image names, URLs, hostnames or numbers, are not shell or
+ * Handlebars syntax (so nothing expands them by accident), and stay a valid
+ * JSON string wherever they are placed, even inside a longer string.
+ */
+import { ConfigError } from "../errors.js";
+import type { Redactor } from "./redact.js";
+
+const PLACEHOLDER = /\[\[mdeploy-secret:([A-Za-z_][A-Za-z0-9_]*)\]\]/g;
+
+/** The placeholder standing for environment variable `name`. */
+export function secretPlaceholder(name: string): string {
+  return `[[mdeploy-secret:${name}]]`;
+}
+
+/** Names of the secret variables a value (artifact, app definition) refers to, sorted, each once. */
+export function findSecretPlaceholders(value: unknown): string[] {
+  const names = new Set<string>();
+  walkStrings(value, (text) => {
+    for (const match of text.matchAll(PLACEHOLDER)) if (match[1]) names.add(match[1]);
+    return text;
+  });
+  return [...names].sort();
+}
+
+/**
+ * Returns a copy of `app` with every placeholder replaced by the value of its
+ * environment variable, each value registered with the redactor first.
+ * Throws ConfigError naming every variable that is unset (and where it is used).
+ */
+export function resolveSecretPlaceholders<T>(app: T, env: Record<string, string | undefined>, redactor: Redactor): T {
+  const missing = new Map<string, string[]>();
+  const resolved = walkStrings(app, (text, path) =>
+    text.replace(PLACEHOLDER, (whole, name: string) => {
+      const value = env[name];
+      if (value === undefined) {
+        missing.set(name, [...(missing.get(name) ?? []), path || "/"]);
+        return whole;
+      }
+      redactor.add(value);
+      return value;
+    }),
+  );
+  if (missing.size > 0) {
+    const lines = [...missing].map(([name, paths]) => `${name} (used at ${paths.join(", ")})`);
+    const first = [...missing.keys()][0] ?? "";
+    throw new ConfigError(
+      missing.size === 1
+        ? `secret variable ${first} is not set in the environment; the artifact needs it at ${missing.get(first)?.join(", ")}`
+        : `${missing.size} secret variables are not set in the environment`,
+      missing.size === 1 ? [] : lines,
+    );
+  }
+  return resolved;
+}
+
+/** Deep-copies a JSON-like value, passing every string (and its JSON pointer) through `map`. Keys are left alone. */
+function walkStrings<T>(value: T, map: (text: string, path: string) => string, path = ""): T {
+  if (typeof value === "string") return map(value, path) as T;
+  if (Array.isArray(value)) return value.map((v, i) => walkStrings(v, map, `${path}/${i}`)) as T;
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = walkStrings(v, map, `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+    return out as T;
+  }
+  return value;
+}
