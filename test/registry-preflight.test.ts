@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UnreachableError, ValidationError } from "../src/errors.js";
 import { checkImageTagExists } from "../src/registry/image-check.js";
 import type { RegistryCredentials } from "../src/registry/credentials.js";
-import { startFakeServer, type FakeRequest, type FakeServer } from "./helpers/fake-server.js";
+import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from "./helpers/fake-server.js";
 import { gitlabFixture } from "./gitlab-fakes.js";
 
 const USER = "gitlab+deploy-token-7";
@@ -23,7 +23,7 @@ beforeEach(async () => {
     {
       method: "HEAD",
       path: /^\/v2\/group\/app\/manifests\/[^/]+$/,
-      reply: (request: FakeRequest) => {
+      reply: (request: FakeRequest): FakeReply => {
         if (request.headers.authorization !== `Bearer ${JWT}`) {
           return {
             status: 401,
@@ -41,7 +41,7 @@ beforeEach(async () => {
     {
       method: "GET",
       path: "/jwt/auth",
-      reply: (request: FakeRequest) => {
+      reply: (request: FakeRequest): FakeReply => {
         const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
         const scopeOk = request.url.searchParams.get("scope") === "repository:group/app:pull" && request.url.searchParams.get("service") === "container_registry";
         return request.headers.authorization === expected && scopeOk ? { body: { token: JWT } } : { status: 401, body: { errors: [{ code: "UNAUTHORIZED", message: "HTTP Basic: Access denied" }] } };
