@@ -1,0 +1,243 @@
+import { describe, expect, it } from "vitest";
+import type { AppDefinition, AppStatus, Task } from "../marathon/types.js";
+import { capacityFor, countPerAgent, planUpgrade } from "./plan-upgrade.js";
+import type { AgentCapacity, ClusterSnapshot } from "./types.js";
+
+/** An agent with `memTotal` MB of which `memUsed` is taken (by the running instances counted in `tasks`). */
+function agent(name: string, type: string, memTotal: number, memUsed = 0, extra: Partial<AgentCapacity> = {}): AgentCapacity {
+  return {
+    id: `${name}-id`,
+    hostname: name,
+    attributes: { type },
+    free: { cpus: 1 - memUsed / 1000, mem: memTotal - memUsed, disk: 10_000, ports: 1000 },
+    total: { cpus: 1, mem: memTotal, disk: 10_000, ports: 1000 },
+    active: true,
+    ...extra,
+  };
+}
+
+function task(host: string, version = "2026-01-01T00:00:00.000Z", startedAt = "2026-01-01T00:00:10.000Z"): Task {
+  return { id: `app.${host}.${startedAt}`, appId: "/click-count", host, slaveId: `${host}-id`, ports: [31000], stagedAt: startedAt, startedAt, version, state: "TASK_RUNNING" };
+}
+
+const clickCount = (image: string, extra: Partial<AppDefinition> = {}): AppDefinition => ({
+  id: "/click-count",
+  instances: 1,
+  cpus: 0.1,
+  mem: 300,
+  container: { type: "DOCKER", docker: { image } },
+  constraints: [["type", "CLUSTER", "staging"]],
+  ...extra,
+});
+
+function runningApp(def: AppDefinition, tasks: Task[]): AppStatus {
+  return { ...def, version: "2026-01-01T00:00:00.000Z", tasksStaged: 0, tasksRunning: tasks.length, tasksHealthy: tasks.length, tasksUnhealthy: 0, deployments: [], tasks };
+}
+
+const snap = (...agents: AgentCapacity[]): ClusterSnapshot => ({ agents });
+
+describe("the original trap: click-count 300 MB on a 497 MB staging agent", () => {
+  const cluster = snap(agent("svc-1", "svc", 7800, 2000), agent("staging-1", "staging", 497, 300), agent("production-1", "production", 497, 300));
+  const running = runningApp(clickCount("click-count:1"), [task("staging-1")]);
+
+  it("auto lowers minimumHealthCapacity to 0 and says zero-downtime was not possible and why", () => {
+    const plan = planUpgrade({ cluster, running, target: clickCount("click-count:2") });
+    expect(plan.kind).toBe("restart");
+    expect(plan.feasible).toBe(true);
+    expect(plan.strategy).toEqual({ minimumHealthCapacity: 0, maximumOverCapacity: 1 });
+    expect(plan.strategySource).toBe("auto");
+    expect(plan.zeroDowntime).toBe(false);
+    expect(plan.reasons.join(" ")).toContain("zero-downtime was not possible");
+    expect(plan.reasons.join(" ")).toContain("needs 300 MB more on one agent with type:staging; the largest free is 197 MB");
+    expect(plan.steps[0]?.action).toMatch(/stop 1 old instance first \(on staging-1\)/);
+    expect(plan.minHealthy).toBe(0);
+  });
+
+  it("an explicit (1,1) in the template is refused with the shortfall named", () => {
+    const target = clickCount("click-count:2", { upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 } });
+    const plan = planUpgrade({ cluster, running, target });
+    expect(plan.feasible).toBe(false);
+    expect(plan.strategySource).toBe("template");
+    expect(plan.shortfall).toBe("needs 300 MB more on one agent with type:staging; the largest free is 197 MB");
+    expect(plan.verdict).toContain("cannot finish");
+    expect(plan.reasons[1]).toContain("minimumHealthCapacity 0 would fit");
+  });
+
+  it("--strategy template without a strategy in the template checks Marathon's default (1,1) and refuses", () => {
+    const plan = planUpgrade({ cluster, running, target: clickCount("click-count:2"), mode: "template" });
+    expect(plan.feasible).toBe(false);
+    expect(plan.strategySource).toBe("marathon-default");
+    expect(plan.reasons[1]).toContain("--strategy auto");
+  });
+
+  it("with a second staging agent auto keeps minimumHealthCapacity 1 and never drops below one healthy", () => {
+    const two = snap(...cluster.agents, agent("staging-2", "staging", 497, 0));
+    const plan = planUpgrade({ cluster: two, running, target: clickCount("click-count:2") });
+    expect(plan.strategy).toEqual({ minimumHealthCapacity: 1, maximumOverCapacity: 1 });
+    expect(plan.zeroDowntime).toBe(true);
+    expect(plan.minHealthy).toBe(1);
+    expect(plan.reasons).toEqual([]);
+    expect(plan.steps.map((s) => s.action)).toEqual(["start 1 new instance (on staging-2)", "1 new instance healthy; stop 1 old instance (on staging-1)"]);
+    expect(plan.peak).toEqual({ instances: 2, cpus: 0.2, mem: 600, disk: 0 });
+  });
+
+  it("600 MB can never fit a 497 MB agent: refused even one at a time, naming the largest free", () => {
+    const plan = planUpgrade({ cluster, running, target: clickCount("click-count:2", { mem: 600 }) });
+    expect(plan.feasible).toBe(false);
+    expect(plan.verdict).toContain("even one instance at a time");
+    expect(plan.shortfall).toBe("needs 600 MB more on one agent with type:staging; the largest free is 497 MB");
+  });
+});
+
+describe("plan kinds", () => {
+  const cluster = snap(agent("a1", "staging", 4000), agent("a2", "staging", 4000));
+  const base = clickCount("img:1", { instances: 2 });
+  const running = runningApp(base, [task("a1"), task("a2", undefined, "2026-01-01T00:00:20.000Z")]);
+  const cases: { name: string; running?: AppStatus; target: AppDefinition; kind: string; feasible: boolean; verdict: RegExp }[] = [
+    { name: "new app", target: base, kind: "create", feasible: true, verdict: /new app: start 2 instances; fits/ },
+    { name: "same definition", running, target: base, kind: "unchanged", feasible: true, verdict: /no changes/ },
+    { name: "defaults spelled out are no change", running, target: { ...base, disk: 0, backoffFactor: 1.15, labels: {} }, kind: "unchanged", feasible: true, verdict: /no changes/ },
+    { name: "only instances", running, target: { ...base, instances: 3 }, kind: "scale", feasible: true, verdict: /scale from 2 to 3/ },
+    { name: "scale down", running, target: { ...base, instances: 1 }, kind: "scale", feasible: true, verdict: /scale from 2 to 1/ },
+    { name: "image change", running, target: clickCount("img:2", { instances: 2 }), kind: "restart", feasible: true, verdict: /fits; all 2 stay healthy/ },
+    { name: "scale beyond capacity", running, target: { ...base, instances: 30 }, kind: "scale", feasible: false, verdict: /cannot scale/ },
+    { name: "new app too big", target: { ...base, mem: 5000 }, kind: "create", feasible: false, verdict: /cannot start .*needs 5000 MB more on one agent with type:staging; the largest free is 4000 MB/ },
+  ];
+  it.each(cases)("$name", ({ running: r, target, kind, feasible, verdict }) => {
+    const plan = planUpgrade({ cluster, running: r, target });
+    expect(plan.kind).toBe(kind);
+    expect(plan.feasible).toBe(feasible);
+    expect(plan.verdict).toMatch(verdict);
+  });
+});
+
+describe("auto keeps minimumHealthCapacity as high as capacity allows", () => {
+  const cases: { name: string; agents: AgentCapacity[]; old: string[]; n: number; constraints?: AppDefinition["constraints"]; mhc: number; minHealthy: number }[] = [
+    { name: "room for a full surge", agents: [agent("a", "s", 2000, 900), agent("b", "s", 2000, 600)], old: ["a", "a", "a"], n: 3, mhc: 1, minHealthy: 3 },
+    { name: "room for one spare instance replaces one at a time at full capacity", agents: [agent("a", "s", 1300, 900)], old: ["a", "a", "a"], n: 3, mhc: 1, minHealthy: 3 },
+    { name: "no spare room: stops one of three first", agents: [agent("a", "s", 1000, 900)], old: ["a", "a", "a"], n: 3, mhc: 0.6666, minHealthy: 2 },
+    { name: "hostname UNIQUE on three agents (MA#689)", agents: [agent("a", "s", 4000, 300), agent("b", "s", 4000, 300), agent("c", "s", 4000, 300)], old: ["a", "b", "c"], n: 3, constraints: [["hostname", "UNIQUE"]], mhc: 0.6666, minHealthy: 2 },
+    { name: "hostname UNIQUE with a spare agent keeps all", agents: [agent("a", "s", 4000, 300), agent("b", "s", 4000, 300), agent("c", "s", 4000, 300), agent("d", "s", 4000)], old: ["a", "b", "c"], n: 3, constraints: [["hostname", "UNIQUE"]], mhc: 1, minHealthy: 3 },
+    { name: "single instance, no room", agents: [agent("a", "s", 497, 300)], old: ["a"], n: 1, mhc: 0, minHealthy: 0 },
+    { name: "two instances on two full agents", agents: [agent("a", "s", 497, 300), agent("b", "s", 497, 300)], old: ["a", "b"], n: 2, mhc: 0.5, minHealthy: 1 },
+    { name: "scale up during a restart uses the new count", agents: [agent("a", "s", 1300, 300)], old: ["a"], n: 3, mhc: 1, minHealthy: 1 },
+  ];
+  it.each(cases)("$name", ({ agents, old, n, constraints, mhc, minHealthy }) => {
+    const def = clickCount("img:1", { instances: old.length, constraints: constraints ?? [] });
+    const running = runningApp(def, old.map((h, i) => task(h, undefined, `2026-01-01T00:00:${10 + i}.000Z`)));
+    const plan = planUpgrade({ cluster: snap(...agents), running, target: { ...def, instances: n, container: { docker: { image: "img:2" } } } });
+    expect(plan.feasible).toBe(true);
+    expect(plan.strategy.minimumHealthCapacity).toBe(mhc);
+    expect(plan.minHealthy).toBe(minHealthy);
+  });
+});
+
+describe("explicit strategies are checked the same way", () => {
+  const agents = [agent("a", "s", 1000, 900)];
+  const def = clickCount("img:1", { instances: 3, constraints: [] });
+  const running = runningApp(def, [task("a"), task("a", undefined, "2026-01-01T00:00:11.000Z"), task("a", undefined, "2026-01-01T00:00:12.000Z")]);
+  const cases: { strategy: { minimumHealthCapacity: number; maximumOverCapacity: number }; feasible: boolean }[] = [
+    { strategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 }, feasible: false },
+    { strategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 }, feasible: false },
+    { strategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 }, feasible: true },
+    { strategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 }, feasible: true },
+    { strategy: { minimumHealthCapacity: 0.9, maximumOverCapacity: 1 }, feasible: false },
+  ];
+  it.each(cases)("$strategy.minimumHealthCapacity/$strategy.maximumOverCapacity on a full agent -> feasible $feasible", ({ strategy, feasible }) => {
+    const plan = planUpgrade({ cluster: snap(...agents), running, target: { ...def, container: { docker: { image: "img:2" } }, upgradeStrategy: strategy } });
+    expect(plan.feasible).toBe(feasible);
+    expect(plan.strategy).toEqual(strategy);
+    if (!feasible) expect(plan.shortfall).toMatch(/needs 300 MB more on one agent; the largest free is 100 MB/);
+  });
+});
+
+describe("shortfalls in words", () => {
+  const running = runningApp(clickCount("img:1", { constraints: [] }), [task("a")]);
+  const target = (extra: Partial<AppDefinition>) => ({ ...clickCount("img:2", { constraints: [] }), upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 }, ...extra });
+  const cases: { name: string; agents: AgentCapacity[]; target: AppDefinition; shortfall: RegExp }[] = [
+    { name: "no agent has the attribute", agents: [agent("a", "svc", 4000, 300)], target: target({ constraints: [["type", "CLUSTER", "gpu"]] }), shortfall: /^needs one agent with type:gpu; none of the 1 active agents matches$/ },
+    { name: "cpus short", agents: [agent("a", "s", 4000, 300, { free: { cpus: 0.05, mem: 3700, disk: 100, ports: 10 } })], target: target({}), shortfall: /needs 0.1 CPUs more on one agent; the largest free is 0.05 CPUs/ },
+    { name: "role not offered", agents: [agent("a", "s", 4000, 300)], target: target({ acceptedResourceRoles: ["slave_public"] }), shortfall: /needs one agent with role slave_public/ },
+    { name: "UNIQUE with every agent taken", agents: [agent("a", "s", 4000, 300)], target: target({ constraints: [["hostname", "UNIQUE"]] }), shortfall: /hostname:UNIQUE allows no more instances on the 1 agent that match .*needs one more agent/ },
+  ];
+  it.each(cases)("$name", ({ agents, target: t, shortfall }) => {
+    const plan = planUpgrade({ cluster: snap(...agents), running, target: t });
+    expect(plan.feasible).toBe(false);
+    expect(plan.shortfall).toMatch(shortfall);
+  });
+  it("fixed host port held by the old instance", () => {
+    const ports = { requirePorts: true, portDefinitions: [{ port: 8080 }] };
+    const old = runningApp(clickCount("img:1", { constraints: [], ...ports }), [task("a")]);
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 4000, 300)), running: old, target: target(ports) });
+    expect(plan.feasible).toBe(false);
+    expect(plan.shortfall).toMatch(/needs host port 8080 free on one agent/);
+  });
+});
+
+describe("instances: per-agent", () => {
+  const cluster = snap(agent("svc-1", "svc", 8000), agent("staging-1", "staging", 497), agent("production-1", "production", 497), agent("old", "svc", 8000, 0, { active: false }));
+  it("resolves to the number of active agents the constraints allow", () => {
+    const traefik = { id: "/traefik", instances: "per-agent" as unknown as number, mem: 64, cpus: 0.1, constraints: [["hostname", "UNIQUE"]] };
+    expect(countPerAgent(traefik, cluster)).toBe(3);
+    const plan = planUpgrade({ cluster, target: traefik });
+    expect(plan.instances.to).toBe(3);
+    expect(plan.feasible).toBe(true);
+  });
+  it("counts only agents with the attribute asked for", () => {
+    expect(countPerAgent({ id: "/x", constraints: [["type", "LIKE", "s.*"]] }, cluster)).toBe(2);
+  });
+});
+
+describe("lint traps", () => {
+  const cluster = snap(agent("a", "s", 4000), agent("b", "s", 4000));
+  const cases: { name: string; target: AppDefinition; warning: RegExp }[] = [
+    { name: "mem 0", target: { id: "/x", mem: 0 }, warning: /mem is 0/ },
+    { name: "UNIQUE above the agents", target: { id: "/x", instances: 3, constraints: [["hostname", "UNIQUE"]] }, warning: /instances 3 is above the 2 that hostname:UNIQUE allows/ },
+    { name: "MAX_PER above the agents", target: { id: "/x", instances: 5, constraints: [["hostname", "MAX_PER", "2"]] }, warning: /instances 5 is above the 4 that hostname:MAX_PER 2 allows/ },
+    { name: "fixed ports above the agents", target: { id: "/x", instances: 3, requirePorts: true, portDefinitions: [{ port: 80 }] }, warning: /fixed host port 80 allow one instance per agent/ },
+  ];
+  it.each(cases)("$name", ({ target, warning }) => {
+    const plan = planUpgrade({ cluster, target });
+    expect(plan.warnings.join("\n")).toMatch(warning);
+  });
+  it("UNIQUE with no spare agent warns on a restart", () => {
+    const def: AppDefinition = { id: "/x", instances: 2, mem: 100, cpus: 0.1, constraints: [["hostname", "UNIQUE"]] };
+    const running = runningApp(def, [task("a"), task("b")]);
+    const plan = planUpgrade({ cluster, running, target: { ...def, cmd: "new" } });
+    expect(plan.warnings.join("\n")).toMatch(/leaves no spare agent/);
+    expect(plan.strategy.minimumHealthCapacity).toBe(0.5);
+  });
+  it("a clean app has no warnings", () => {
+    expect(planUpgrade({ cluster, target: { id: "/x", mem: 64 } }).warnings).toEqual([]);
+  });
+});
+
+describe("capacityFor gives a minimumHealthCapacity Marathon turns back into the same count", () => {
+  const cases = [
+    [0, 3],
+    [1, 3],
+    [2, 3],
+    [3, 3],
+    [7, 25],
+    [8, 25],
+    [1999, 2000],
+    [1, 2000],
+    [333, 1000],
+  ] as const;
+  it.each(cases)("%i of %i", (k, n) => {
+    expect(Math.ceil(n * capacityFor(k, n))).toBe(k);
+  });
+});
+
+describe("scale", () => {
+  it("plans 2,000 instances over 10,000 agents quickly", () => {
+    const agents = Array.from({ length: 10_000 }, (_, i) => agent(`a${i}`, "s", 1000, 300));
+    const def: AppDefinition = { id: "/big", instances: 2000, cpus: 0.01, mem: 300 };
+    const tasks = Array.from({ length: 2000 }, (_, i) => task(`a${i}`));
+    const started = performance.now();
+    const plan = planUpgrade({ cluster: snap(...agents), running: runningApp(def, tasks), target: { ...def, cmd: "v2" } });
+    expect(plan.feasible).toBe(true);
+    expect(plan.strategy.minimumHealthCapacity).toBe(1);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * The capacity-aware upgrade planner: from a snapshot of free Mesos capacity,
+ * the running app and the definition about to be sent, decide which
+ * upgradeStrategy can carry the deployment, whether it can finish at all, and
+ * what it will look like. Pure: the same inputs always give the same plan.
+ *
+ * Under `auto`, minimumHealthCapacity stays as high as the capacity allows and is
+ * lowered only as far as progress needs (the original cluster's trap: two 300 MB
+ * instances never fit a 497 MB agent, so the default 1/1 hangs forever).
+ */
+import type { AppDefinition, AppStatus, UpgradeStrategy } from "../marathon/types.js";
+import { instanceNeeds } from "./app-resources.js";
+import { parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
+import { changesNeedRestart, diffApps } from "./diff-app.js";
+import { lintTraps } from "./lint-app.js";
+import { simulateUpgrade, type OldInstance, type SimulationInput, type SimulationResult } from "./simulate-upgrade.js";
+import type { AgentCapacity, ClusterSnapshot, PlanKind, StrategyMode, StrategySource, UpgradePlan } from "./types.js";
+
+/** Marathon's default upgradeStrategy for non-resident apps. */
+export const MARATHON_DEFAULT_STRATEGY: UpgradeStrategy = { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
+
+/** The `instances` value that means "one per eligible agent" (Traefik on every node). */
+export const PER_AGENT = "per-agent";
+
+export interface PlanUpgradeInput {
+  cluster: ClusterSnapshot;
+  /** The app as Marathon has it now; undefined when it does not exist yet. */
+  running?: AppStatus;
+  /** The definition to deploy; `instances` may be "per-agent". */
+  target: AppDefinition;
+  /** `auto` (default): capacity-aware unless the template states its own; `template`: the template's or Marathon's default, checked. */
+  mode?: StrategyMode;
+}
+
+/** Plans one deploy. The returned plan's `strategy` is what the PUT must carry. */
+export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
+  const { cluster, running } = input;
+  const mode = input.mode ?? "auto";
+  const constraints = (input.target.constraints ?? []).map(parseConstraint);
+  const roles = input.target.acceptedResourceRoles?.length ? input.target.acceptedResourceRoles : ["*"];
+  const target = resolveInstances(input.target, cluster);
+  const n = target.instances ?? 1;
+  const from = running ? (running.instances ?? 1) : 0;
+  const kind = planKind(running, target);
+  const explicit = input.target.upgradeStrategy ? { ...MARATHON_DEFAULT_STRATEGY, ...input.target.upgradeStrategy } : undefined;
+
+  const needs = instanceNeeds(target);
+  const oldNeeds = running ? instanceNeeds(running) : { resources: { cpus: 0, mem: 0, disk: 0, ports: 0 }, fixedPorts: [] };
+  const base: Omit<SimulationInput, "strategy"> = {
+    agents: cluster.agents,
+    constraints,
+    roles,
+    need: needs.resources,
+    fixedPorts: needs.fixedPorts,
+    oldNeed: oldNeeds.resources,
+    oldFixedPorts: oldNeeds.fixedPorts,
+    old: running ? oldInstances(running, cluster.agents) : [],
+    instances: n,
+    kind: kind === "restart" ? "restart" : kind === "create" ? "start" : "scale",
+    killSelection: target.killSelection,
+  };
+  const eligibleAgents = cluster.agents.filter((a) => a.active && constraints.every((c) => staticallyAllows(c, a)));
+  const warnings = lintTraps(target, n, eligibleAgents, constraints, needs.fixedPorts, kind);
+  const simulate = (strategy: UpgradeStrategy) => simulateUpgrade({ ...base, strategy });
+
+  const common = { appId: target.id, kind, instances: { from, to: n }, warnings };
+
+  if (kind === "unchanged" || kind === "scale" || kind === "create") {
+    // Start and scale steps ignore the strategy; keep what is there so no restart is triggered.
+    const strategy = explicit ?? running?.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
+    const source: StrategySource = explicit ? "template" : mode === "auto" && running?.upgradeStrategy ? "auto" : "marathon-default";
+    const result = kind === "unchanged" ? undefined : simulate(strategy);
+    const feasible = result?.completed ?? true;
+    return {
+      ...common,
+      strategy,
+      strategySource: source,
+      feasible,
+      zeroDowntime: kind === "create" || (result ? result.minHealthy > 0 || n === 0 : from > 0),
+      minHealthy: result?.minHealthy ?? from,
+      verdict: feasible ? simpleVerdict(kind, from, n) : `cannot ${kind === "create" ? "start" : "scale"} ${target.id}: ${result?.shortfall ?? "no capacity"}`,
+      reasons: feasible ? [] : [result?.shortfall ?? "no capacity"],
+      ...(feasible ? {} : { shortfall: result?.shortfall ?? "no capacity" }),
+      steps: result?.steps ?? [],
+      peak: result?.peak ?? { instances: from, cpus: 0, mem: 0, disk: 0 },
+    };
+  }
+
+  if (explicit || mode === "template") {
+    const strategy = explicit ?? MARATHON_DEFAULT_STRATEGY;
+    const result = simulate(strategy);
+    if (result.completed) return restartPlan(common, strategy, explicit ? "template" : "marathon-default", result, []);
+    const alternative = chooseAuto(n, strategy.maximumOverCapacity, simulate);
+    const hint = alternative
+      ? `minimumHealthCapacity ${alternative.strategy.minimumHealthCapacity} would fit (${keepsWords(alternative.result.minHealthy, n)}): ${explicit ? "remove upgradeStrategy from the template or set it" : "use --strategy auto"}`
+      : "no upgradeStrategy fits: free capacity or change the app's resources or constraints";
+    return refusedPlan(common, strategy, explicit ? "template" : "marathon-default", result, `upgradeStrategy ${strategyWords(strategy)} cannot finish: ${result.shortfall ?? "no capacity"}`, hint);
+  }
+
+  const keepAll = { minimumHealthCapacity: 1, maximumOverCapacity: MARATHON_DEFAULT_STRATEGY.maximumOverCapacity };
+  const full = simulate(keepAll);
+  if (full.completed) return restartPlan(common, keepAll, "auto", full, []);
+  const chosen = chooseAuto(n, keepAll.maximumOverCapacity, simulate);
+  if (!chosen) {
+    const lowest = simulate({ minimumHealthCapacity: 0, maximumOverCapacity: keepAll.maximumOverCapacity });
+    return refusedPlan(common, lowest.completed ? keepAll : { minimumHealthCapacity: 0, maximumOverCapacity: keepAll.maximumOverCapacity }, "auto", lowest, `cannot upgrade ${target.id} even one instance at a time: ${lowest.shortfall ?? "no capacity"}`, "free capacity on a matching agent or lower the app's resources");
+  }
+  const { strategy, result } = chosen;
+  const why = `keeping all ${n} instance${n === 1 ? "" : "s"} up ${full.shortfall ?? "does not fit"}`;
+  const reasons = [
+    result.minHealthy === 0 ? `zero-downtime was not possible: ${why}` : `keeping every instance up was not possible: ${why}`,
+    `minimumHealthCapacity lowered to ${strategy.minimumHealthCapacity}: ${keepsWords(result.minHealthy, n)}`,
+  ];
+  return restartPlan(common, strategy, "auto", result, reasons);
+}
+
+type Common = Pick<UpgradePlan, "appId" | "kind" | "instances" | "warnings">;
+
+function restartPlan(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, reasons: string[]): UpgradePlan {
+  const n = common.instances.to;
+  const zeroDowntime = result.minHealthy > 0 || n === 0;
+  const verdict =
+    reasons.length === 0
+      ? `rolling upgrade with ${strategyWords(strategy)}: fits; ${keepsWords(result.minHealthy, n)}`
+      : `${zeroDowntime ? "rolling upgrade with lowered capacity" : "upgrade with downtime"}: ${strategyWords(strategy)}; ${keepsWords(result.minHealthy, n)}`;
+  return { ...common, strategy, strategySource: source, feasible: true, zeroDowntime, minHealthy: result.minHealthy, verdict, reasons, steps: result.steps, peak: result.peak };
+}
+
+function refusedPlan(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, problem: string, hint: string): UpgradePlan {
+  return {
+    ...common,
+    strategy,
+    strategySource: source,
+    feasible: false,
+    zeroDowntime: false,
+    minHealthy: result.minHealthy,
+    verdict: problem,
+    reasons: [problem, hint],
+    shortfall: result.shortfall ?? "no capacity",
+    steps: result.steps,
+    peak: result.peak,
+  };
+}
+
+/**
+ * The highest minimum-healthy count (below all N) with which the upgrade finishes.
+ * Lowering it only ever frees more room, so a binary search over 0..N-1 finds it
+ * in log N simulations, which keeps 2,000-instance plans fast.
+ */
+function chooseAuto(n: number, maximumOverCapacity: number, simulate: (s: UpgradeStrategy) => SimulationResult): { strategy: UpgradeStrategy; result: SimulationResult } | undefined {
+  const at = (k: number) => {
+    const strategy = { minimumHealthCapacity: capacityFor(k, n), maximumOverCapacity };
+    return { strategy, result: simulate(strategy) };
+  };
+  const bottom = at(0);
+  if (!bottom.result.completed) return undefined;
+  let best = bottom;
+  let lo = 0;
+  let hi = n;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const attempt = at(mid);
+    if (attempt.result.completed) {
+      lo = mid;
+      best = attempt;
+    } else hi = mid;
+  }
+  return best;
+}
+
+/** The smallest short decimal m with ceil(n * m) === k, computed as Marathon computes it (floating point). */
+export function capacityFor(k: number, n: number): number {
+  if (k <= 0 || n <= 0) return 0;
+  if (k >= n) return 1;
+  let m = Math.floor((k / n) * 1e4) / 1e4;
+  for (let i = 0; i < 20 && Math.ceil(n * m) < k; i++) m = Math.round((m + 1e-4) * 1e4) / 1e4;
+  // Floating point: 25 x 0.28 is 7.000000000000001, which Marathon rounds up to 8.
+  for (let i = 0; i < 20 && Math.ceil(n * m) > k; i++) m = Math.round((m - 1e-4) * 1e4) / 1e4;
+  if (Math.ceil(n * m) !== k) m = Math.floor((k / n) * 1e9) / 1e9;
+  for (let i = 0; i < 20 && Math.ceil(n * m) < k; i++) m += 1e-9;
+  return m;
+}
+
+function resolveInstances(app: AppDefinition, cluster: ClusterSnapshot): AppDefinition {
+  const value: unknown = app.instances;
+  if (value !== PER_AGENT) return app;
+  return { ...app, instances: countPerAgent(app, cluster) };
+}
+
+/** How many agents an `instances: "per-agent"` app runs on: active agents its constraints and roles allow. */
+export function countPerAgent(app: AppDefinition, cluster: ClusterSnapshot): number {
+  const constraints: ParsedConstraint[] = (app.constraints ?? []).map(parseConstraint);
+  const roles = app.acceptedResourceRoles?.length ? app.acceptedResourceRoles : ["*"];
+  return cluster.agents.filter((a) => a.active && constraints.every((c) => staticallyAllows(c, a)) && roles.some((r) => r === "*" || a.reserved?.[r])).length;
+}
+
+/** What Marathon will do with the PUT: start, scale, restart, or nothing. */
+function planKind(running: AppStatus | undefined, target: AppDefinition): PlanKind {
+  if (!running) return "create";
+  const changes = diffApps(running, target);
+  if (changesNeedRestart(changes)) return "restart";
+  return (running.instances ?? 1) !== (target.instances ?? 1) ? "scale" : "unchanged";
+}
+
+function oldInstances(running: AppStatus, agents: readonly AgentCapacity[]): OldInstance[] {
+  const active = (running.tasks ?? []).filter((t) => !t.state || t.state === "TASK_RUNNING" || t.state === "TASK_STAGING" || t.state === "TASK_STARTING");
+  if (!running.tasks) return Array.from({ length: running.tasksRunning ?? 0 }, () => ({ agent: -1 }));
+  return active.map((task) => {
+    let agent = agents.findIndex((a) => task.slaveId !== undefined && a.id === task.slaveId);
+    if (agent < 0) agent = agents.findIndex((a) => a.hostname === task.host);
+    return { agent, startedAt: task.startedAt };
+  });
+}
+
+function simpleVerdict(kind: PlanKind, from: number, n: number): string {
+  if (kind === "unchanged") return "no changes: Marathon will report success at once";
+  if (kind === "create") return `new app: start ${n} instance${n === 1 ? "" : "s"}; fits`;
+  return `scale from ${from} to ${n} instance${n === 1 ? "" : "s"}; fits`;
+}
+
+function strategyWords(s: UpgradeStrategy): string {
+  return `minimumHealthCapacity ${s.minimumHealthCapacity}, maximumOverCapacity ${s.maximumOverCapacity}`;
+}
+
+function keepsWords(minHealthy: number, n: number): string {
+  if (n === 0) return "scales to zero";
+  if (minHealthy >= n) return `all ${n} stay healthy throughout`;
+  if (minHealthy === 0) return n === 1 ? "the old instance stops before the new one starts, so the app is down until the new one is healthy" : `all ${n} old instances may be down before new ones are healthy`;
+  return `at least ${minHealthy} of ${n} stay healthy throughout`;
+}
