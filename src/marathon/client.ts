@@ -8,8 +8,8 @@
  * - {@link MarathonApiError} (an HttpError) for error statuses, message like
  *   `PUT https://marathon/v2/apps/click-count: 409 Conflict: App is locked by one or more deployments`,
  *   with 422 `details` as "path: error" lines and the locking deployment ids.
- * - UnreachableError (exit 6) when no URL answers, TLS fails, or Marathon says 401/403.
- *   Never contains credentials.
+ * - UnreachableError (exit 6) when no URL answers or TLS fails; its subclass
+ *   {@link MarathonAuthError} when Marathon says 401/403. Never contains credentials.
  * - {@link RequestTimedOutError} (`mayHaveApplied: true`) when a PUT/POST/DELETE got no
  *   answer: read the app before deciding anything.
  * - {@link UnexpectedResponseError} when a 2xx answer lacks fields mdeploy depends on.
@@ -140,6 +140,20 @@ export class MarathonApiError extends HttpError {
   /** Deployments named in a 409 "App is locked" answer. */
   get lockingDeploymentIds(): string[] {
     return (this.body?.deployments ?? []).map((d) => d.id).filter((id): id is string => typeof id === "string");
+  }
+}
+
+/**
+ * Marathon answered 401 or 403: credentials missing, wrong, or not allowed.
+ * An UnreachableError (exit 6); retrying does not help, so followers stop on it.
+ */
+export class MarathonAuthError extends UnreachableError {
+  constructor(
+    message: string,
+    details: readonly string[],
+    readonly status: number,
+  ) {
+    super(message, details);
   }
 }
 
@@ -331,7 +345,7 @@ function statusError(method: string, response: HttpResponse, sentCredentials: bo
       ? "Marathon did not accept the credentials: check MARATHON_USERNAME/MARATHON_PASSWORD (basic auth) or MARATHON_TOKEN (DC/OS)."
       : "Marathon wants credentials and none were given: set MARATHON_USERNAME and MARATHON_PASSWORD, or MARATHON_TOKEN (DC/OS).";
     const text = `${method} ${url}: ${response.status} ${response.statusText}${serverMessage ? `: ${serverMessage}` : ""}`;
-    return new UnreachableError(text, response.status === 401 || !serverMessage ? [hint] : []);
+    return new MarathonAuthError(text, response.status === 401 || !serverMessage ? [hint] : [], response.status);
   }
   return new MarathonApiError(method, url, response.status, response.statusText, serverMessage, detailLines(body, response.status), body);
 }

@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createMarathonClient, MarathonAuthError, type MarathonClient } from "../src/marathon/client.js";
+import { followMarathonEvents, type EventStreamState } from "../src/marathon/event-stream.js";
+import type { MarathonEvent } from "../src/marathon/types.js";
+import { startSseFake, type SseFake } from "./marathon-sse-fake.js";
+import { createInstantClock } from "./marathon-test-clock.js";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function fake(options?: Parameters<typeof startSseFake>[0]): Promise<SseFake> {
+  const server = await startSseFake(options);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function client(urls: string[], auth?: { username: string; password: string }): MarathonClient {
+  const c = createMarathonClient({ urls, auth, clock: createInstantClock(), timeoutMs: 2000 });
+  cleanups.push(() => c.close());
+  return c;
+}
+
+/** Waits (real time, bounded) until the predicate holds. */
+async function until(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function follow(marathon: MarathonClient, extra: { eventTypes?: string[] } = {}) {
+  const events: MarathonEvent[] = [];
+  const states: EventStreamState[] = [];
+  const controller = new AbortController();
+  const clock = createInstantClock();
+  const done = followMarathonEvents({
+    client: marathon,
+    signal: controller.signal,
+    clock,
+    onEvent: (e) => events.push(e),
+    onStateChange: (s) => states.push(s),
+    ...extra,
+  });
+  cleanups.push(async () => {
+    controller.abort();
+    await done.catch(() => undefined);
+  });
+  return { events, states, controller, done, clock };
+}
+
+const success = (id: string) => ({ eventType: "deployment_success", timestamp: "2026-01-01T00:00:01.000Z", id, plan: { id, steps: [], version: "v" } });
+
+describe("followMarathonEvents", () => {
+  it("asks for text/event-stream with one event_type per filter and passes events on", async () => {
+    const server = await fake();
+    const { events, states } = follow(client([server.url], { username: "ci", password: "pw-123456" }), { eventTypes: ["deployment_success", "deployment_failed"] });
+    await server.waitForStreams(1);
+    const request = server.streamRequests[0];
+    expect(request?.url.searchParams.getAll("event_type")).toEqual(["deployment_success", "deployment_failed"]);
+    expect(request?.headers.accept).toBe("text/event-stream");
+    expect(request?.headers.authorization).toBe(`Basic ${Buffer.from("ci:pw-123456").toString("base64")}`);
+    server.emit(success("d-1"));
+    await until(() => events.length === 1, "the event");
+    expect(events[0]).toMatchObject({ eventType: "deployment_success", id: "d-1" });
+    expect(states[0]).toEqual({ state: "connecting", attempt: 1 });
+    expect(states[1]).toEqual({ state: "open", url: `${server.url}/v2/events?event_type=deployment_success&event_type=deployment_failed` });
+  });
+
+  it("reassembles a frame cut across TCP writes, with CRLF line ends and comments", async () => {
+    const server = await fake();
+    const { events } = follow(client([server.url]));
+    await server.waitForStreams(1);
+    const frame = `: ping\r\nevent: deployment_success\r\ndata: ${JSON.stringify(success("d-2"))}\r\n\r\n`;
+    const cut = frame.indexOf('"id"') + 2;
+    server.write(frame.slice(0, cut));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual([]);
+    server.write(frame.slice(cut));
+    await until(() => events.length === 1, "the reassembled event");
+    expect(events[0]).toMatchObject({ id: "d-2" });
+  });
+
+  it("reports a gap when the stream drops and reconnects with backoff", async () => {
+    const server = await fake();
+    const { events, states, clock } = follow(client([server.url]));
+    await server.waitForStreams(1);
+    await until(() => server.openStreams === 1, "an open stream");
+    server.drop();
+    await server.waitForStreams(2);
+    await until(() => server.openStreams === 1, "the second stream");
+    server.emit(success("d-3"));
+    await until(() => events.length === 1, "an event after reconnecting");
+    const kinds = states.map((s) => s.state);
+    expect(kinds.slice(0, 5)).toEqual(["connecting", "open", "gap", "connecting", "open"]);
+    expect(states[2]).toMatchObject({ state: "gap", retryInMs: 100 });
+    expect(clock.sleeps[0]).toBe(100);
+  });
+
+  it("follows a standby's 302 to the leader and keeps the credentials", async () => {
+    const leader = await fake();
+    const standby = await fake({ eventsReply: (req) => ({ status: 302, headers: { location: `${leader.url}${req.url ?? ""}` } }) });
+    const { events, states } = follow(client([standby.url], { username: "ci", password: "pw-123456" }), { eventTypes: ["deployment_success"] });
+    await leader.waitForStreams(1);
+    expect(leader.streamRequests[0]?.headers.authorization).toBeDefined();
+    expect(leader.streamRequests[0]?.url.searchParams.getAll("event_type")).toEqual(["deployment_success"]);
+    leader.emit(success("d-4"));
+    await until(() => events.length === 1, "an event from the leader");
+    expect(states.find((s) => s.state === "open")).toEqual({ state: "open", url: `${leader.url}/v2/events?event_type=deployment_success` });
+  });
+
+  it("stops with an exit-6 error on 401 instead of reconnecting forever", async () => {
+    const server = await fake({ eventsReply: () => ({ status: 401, body: "" }) });
+    const { done, states } = follow(client([server.url], { username: "ci", password: "wrong-password" }));
+    const error = await done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(MarathonAuthError);
+    expect((error as MarathonAuthError).exitCode).toBe(6);
+    expect(String((error as Error).message)).not.toContain("wrong-password");
+    expect(states.at(-1)).toMatchObject({ state: "closed" });
+  });
+
+  it("keeps trying while Marathon answers 503 and resolves when aborted", async () => {
+    let calls = 0;
+    const server = await fake({ eventsReply: () => (++calls <= 2 ? { status: 503, body: '{"message":"no leader"}' } : undefined) });
+    const marathon = createMarathonClient({ urls: [server.url], clock: createInstantClock(), retry: { rules: [] } });
+    cleanups.push(() => marathon.close());
+    const { states, controller, done } = follow(marathon);
+    await server.waitForStreams(1);
+    expect(states.filter((s) => s.state === "gap")).toHaveLength(2);
+    controller.abort();
+    await done;
+    expect(states.at(-1)).toEqual({ state: "closed" });
+  });
+});
