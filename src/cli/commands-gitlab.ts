@@ -23,4 +23,33 @@ export function registerGitlabCommands(program: Command, context: () => CliConte
       const { runRunnerHealth } = await import("../commands/runner-health.js");
       await runRunnerHealth(opts, context());
     });
+
+  program
+    .command("runner-unregister")
+    .description("remove this runner container's registration (run it on stop): a glrt- token's manager only, or a legacy token's runner")
+    .option("--gitlab-url <url>", "GitLab base URL (default GITLAB_URL, CI_SERVER_URL, or config.toml)")
+    .option("--runner-config <file>", "gitlab-runner config.toml holding the runner token (default /etc/gitlab-runner/config.toml when present)")
+    .option("--system-id <id>", "this container's system_id (default GITLAB_RUNNER_SYSTEM_ID or .runner_system_id)")
+    .option("--timeout <seconds>", "give up after this long (keep below Marathon's taskKillGracePeriodSeconds)", "10")
+    .action(async (opts: import("../commands/runner-unregister.js").RunnerUnregisterFlags) => {
+      const { runRunnerUnregister } = await import("../commands/runner-unregister.js");
+      await runRunnerUnregister(opts, context());
+    });
+
+  program
+    .command("runner-reap")
+    .description("remove runners GitLab has not heard from that match a filter (dry run unless --yes)")
+    .option("--gitlab-url <url>", "GitLab base URL (default GITLAB_URL or CI_SERVER_URL)")
+    .option("--scope <scope>", "instance (admin), owned, group or project (default instance, or as --group/--project imply)")
+    .option("--group <id>", "group id or path (group scope)")
+    .option("--project <id>", "project id or path (project scope)")
+    .option("--status <status>", "stale (no contact for 7 days) or offline (2 hours; includes stale)", "stale")
+    .option("--tag <tags...>", "only runners with every one of these tags (comma or space separated)")
+    .option("--description-prefix <prefix>", "only runners whose description starts with this")
+    .option("--yes", "really remove them (default: print what would be removed)", false)
+    .option("--timeout <seconds>", "per request", "30")
+    .action(async (opts: import("../commands/runner-reap.js").RunnerReapFlags) => {
+      const { runRunnerReap } = await import("../commands/runner-reap.js");
+      await runRunnerReap(opts, context());
+    });
 }

@@ -1,0 +1,68 @@
+/**
+ * `mdeploy runner-unregister`: removes this container's registration when it stops, the
+ * right way for its token kind. A shared `glrt-` token is used by many containers, each a
+ * manager told apart by its system_id: only this container's manager is removed, never the
+ * runner (`DELETE /runners` with a shared token would unregister every container). A legacy
+ * per-container token is its own runner, so that runner is removed.
+ */
+import type { CliContext } from "../cli/context.js";
+import { UsageError } from "../errors.js";
+import { createRunnerTokenApi, type RunnerTokenApi } from "../gitlab/gitlab-api.js";
+import { isSharedRunnerToken, resolveRunnerSettings } from "../gitlab/runner-settings.js";
+
+export interface RunnerUnregisterFlags {
+  gitlabUrl?: string;
+  runnerConfig?: string;
+  systemId?: string;
+  timeout: string;
+}
+
+/** What will be removed, decided from the token alone. */
+export type UnregisterPlan = { kind: "manager"; systemId: string } | { kind: "runner" };
+
+/** Picks the removal for a token kind; a shared token without a system_id is refused. */
+export function planUnregister(token: string, systemId: string | undefined): UnregisterPlan {
+  if (!isSharedRunnerToken(token)) return { kind: "runner" };
+  if (!systemId) {
+    throw new UsageError(
+      "a glrt- token is shared by every container of this runner: give this container's system_id (--system-id, GITLAB_RUNNER_SYSTEM_ID or .runner_system_id next to config.toml); refusing to unregister the whole runner",
+    );
+  }
+  return { kind: "manager", systemId };
+}
+
+export interface UnregisterResult {
+  plan: UnregisterPlan;
+  outcome: "removed" | "not-found";
+  message: string;
+}
+
+/** Carries out the plan with the runner's own token. */
+export async function unregisterRunner(plan: UnregisterPlan, token: string, api: RunnerTokenApi): Promise<UnregisterResult> {
+  if (plan.kind === "manager") {
+    const outcome = await api.removeManager(token, plan.systemId);
+    const message =
+      outcome === "removed"
+        ? `unregistered manager ${plan.systemId}; the runner and its other containers stay registered`
+        : `manager ${plan.systemId} was not registered; nothing to remove`;
+    return { plan, outcome, message };
+  }
+  const outcome = await api.removeRunnerByToken(token);
+  const message = outcome === "removed" ? "unregistered the runner (legacy per-container token)" : "the runner was not registered; nothing to remove";
+  return { plan, outcome, message };
+}
+
+/** The command: exit 0 when removed or already gone, 2 bad usage, 6 GitLab unreachable or refusing the token. */
+export async function runRunnerUnregister(flags: RunnerUnregisterFlags, context: CliContext): Promise<void> {
+  const timeoutSeconds = Number(flags.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+  const settings = await resolveRunnerSettings(flags, context.env);
+  for (const secret of settings.secrets) context.output.redactor.add(secret);
+  if (!settings.gitlabUrl) throw new UsageError("no GitLab URL: pass --gitlab-url, set GITLAB_URL or CI_SERVER_URL, or point --runner-config at config.toml");
+  if (!settings.runnerToken) throw new UsageError("no runner token: set GITLAB_RUNNER_TOKEN or point --runner-config at the runner's config.toml");
+  const plan = planUnregister(settings.runnerToken, settings.systemId);
+  const api = createRunnerTokenApi({ url: settings.gitlabUrl, timeoutMs: timeoutSeconds * 1000 });
+  const result = await unregisterRunner(plan, settings.runnerToken, api);
+  context.output.result(result);
+  context.output.info(result.message);
+}

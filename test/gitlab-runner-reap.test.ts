@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from "./helpers/fake-server.js";
+import { runCli } from "./helpers/run-cli.js";
+import { gitlabFixture, secretsIn } from "./gitlab-fakes.js";
+
+const ADMIN_TOKEN = "glpat-admin-token-for-reaping-42";
+const base = gitlabFixture<Record<string, unknown>>("runner-6.json");
+
+interface FakeRunner {
+  id: number;
+  description: string;
+  status: string;
+  tags: string[];
+}
+
+/** 7 runners over 3 pages of 3: only 11 and 17 are stale, ours (prefix) and tagged marathon. */
+const fleet: FakeRunner[] = [
+  { id: 11, description: "marathon-staging-a", status: "stale", tags: ["marathon", "shell"] },
+  { id: 12, description: "marathon-staging-b", status: "online", tags: ["marathon"] },
+  { id: 13, description: "team-b-runner", status: "stale", tags: ["marathon"] },
+  { id: 14, description: "marathon-prod-a", status: "stale", tags: ["docker"] },
+  { id: 15, description: "marathon-prod-b", status: "offline", tags: ["marathon"] },
+  { id: 16, description: "marathon-prod-c", status: "never_contacted", tags: ["marathon"] },
+  { id: 17, description: "marathon-prod-d", status: "stale", tags: ["marathon"] },
+];
+const PAGE_SIZE = 3;
+
+const listRow = (r: FakeRunner) => ({ id: r.id, description: r.description, ip_address: null, active: true, paused: false, is_shared: true, runner_type: "instance_type", name: null, online: r.status === "online", status: r.status });
+const details = (r: FakeRunner) => ({ ...base, id: r.id, description: r.description, status: r.status, online: r.status === "online", tag_list: r.tags });
+
+let gitlab: FakeServer;
+afterEach(async () => {
+  expect(gitlab.unexpected).toEqual([]);
+  await gitlab.close();
+});
+
+/**
+ * A GitLab that paginates with Link headers and ignores the status/tag filters on purpose
+ * (as if an older version did), so the test proves mdeploy filters by itself.
+ */
+async function startGitlab(listPath: string, failDeleteOf: number[] = []): Promise<FakeServer> {
+  const list = (request: FakeRequest): FakeReply => {
+    if (request.headers["private-token"] !== ADMIN_TOKEN) return { status: 401, body: { message: "401 Unauthorized" } };
+    const page = Number(request.url.searchParams.get("page") ?? "1");
+    const rows = fleet.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(listRow);
+    const headers: Record<string, string> = { "x-page": String(page), "x-per-page": String(PAGE_SIZE) };
+    if (page * PAGE_SIZE < fleet.length) {
+      const next = new URL(`${gitlab.url}${request.url.pathname}${request.url.search}`);
+      next.searchParams.set("page", String(page + 1));
+      headers.link = `<${next.href}>; rel="next"`;
+      headers["x-next-page"] = String(page + 1);
+    }
+    return { headers, body: rows };
+  };
+  gitlab = await startFakeServer([
+    { method: "GET", path: listPath, times: 3, reply: list },
+    { method: "GET", path: /^\/api\/v4\/runners\/\d+$/, reply: (request) => ({ body: details(fleet.find((r) => `/api/v4/runners/${r.id}` === request.url.pathname) as FakeRunner) }) },
+    {
+      method: "DELETE",
+      path: /^\/api\/v4\/runners\/(11|17)$/,
+      reply: (request) => (failDeleteOf.some((id) => request.url.pathname.endsWith(`/${id}`)) ? { status: 403, body: { message: "403 Forbidden" } } : { status: 204 }),
+    },
+  ]);
+  return gitlab;
+}
+
+const filterArgs = ["--status", "stale", "--tag", "marathon", "--description-prefix", "marathon-"];
+
+describe("mdeploy runner-reap", () => {
+  it("dry run by default: reads every page, prints what it would remove, deletes nothing", async () => {
+    await startGitlab("/api/v4/runners/all");
+    const run = await runCli(["runner-reap", ...filterArgs], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines.filter((l) => l.startsWith("would remove"))).toEqual([
+      'would remove runner 11 "marathon-staging-a" (stale, tags marathon,shell)',
+      'would remove runner 17 "marathon-prod-d" (stale, tags marathon)',
+    ]);
+    expect(lines).toContain('kept runner 14 "marathon-prod-a" (stale, tags docker): lacks tag marathon');
+    expect(lines.at(-1)).toBe("dry run: 2 runner(s) match; run again with --yes to remove them");
+    const listCalls = gitlab.requests.filter((r) => r.url.pathname === "/api/v4/runners/all");
+    expect(listCalls.map((r) => r.url.searchParams.get("page") ?? "1")).toEqual(["1", "2", "3"]);
+    expect(listCalls[0]?.url.searchParams.get("status")).toBe("stale");
+    expect(listCalls[0]?.url.searchParams.getAll("tag_list[]")).toEqual(["marathon"]);
+    expect(gitlab.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+    expect(secretsIn(run.stdout + run.stderr, [ADMIN_TOKEN])).toEqual([]);
+  });
+
+  it("--yes removes exactly the matching runners and reports each", async () => {
+    await startGitlab("/api/v4/runners/all");
+    const run = await runCli(["runner-reap", ...filterArgs, "--yes"], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(run.code).toBe(0);
+    expect(gitlab.requests.filter((r) => r.method === "DELETE").map((r) => r.url.pathname)).toEqual(["/api/v4/runners/11", "/api/v4/runners/17"]);
+    expect(run.stdout).toContain('removed runner 11 "marathon-staging-a"');
+    expect(run.stdout.trim().split("\n").at(-1)).toBe("removed 2 runner(s)");
+  });
+
+  it("offline includes stale; group scope uses the group endpoint", async () => {
+    await startGitlab("/api/v4/groups/platform%2Fci/runners");
+    const run = await runCli(["runner-reap", "--group", "platform/ci", "--status", "offline", "--description-prefix", "marathon-prod-", "--json"], {
+      env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN },
+    });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { dryRun: boolean; entries: { id: number; outcome: string }[] };
+    expect(report.dryRun).toBe(true);
+    expect(report.entries.filter((e) => e.outcome === "would-remove").map((e) => e.id)).toEqual([14, 15, 17]);
+  });
+
+  it("a failed removal is reported, the others still happen, and the exit code says so", async () => {
+    await startGitlab("/api/v4/runners/all", [11]);
+    const run = await runCli(["runner-reap", ...filterArgs, "--yes"], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toMatch(/failed to remove runner 11 .*403 Forbidden/);
+    expect(run.stdout).toContain("removed runner 17");
+    expect(run.stderr).toMatch(/mdeploy: removed 1 runner\(s\); 1 removal\(s\) failed/);
+  });
+
+  it.each([
+    [["runner-reap"], /give --tag or --description-prefix/],
+    [["runner-reap", "--tag", "x", "--status", "online"], /--status must be stale or offline/],
+    [["runner-reap", "--tag", "x", "--scope", "group"], /--scope group needs --group/],
+  ])("bad usage %j: exit 2, nothing sent", async (args, message) => {
+    gitlab = await startFakeServer([]);
+    const run = await runCli(args, { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(gitlab.requests).toEqual([]);
+  });
+});
