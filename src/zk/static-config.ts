@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * The static zoo.cfg that `zk-id` writes. Membership lives in the dynamic file
  * (`dynamicConfigFile`), which ZooKeeper renames and rewrites on each reconfig;
@@ -56,4 +58,12 @@ export function parseStaticConfig(text: string): Record<string, string> {
     out[line.slice(0, i).trim()] = line.slice(i + 1).trim();
   }
   return out;
+}
+
+/**
+ * The `superDigest` value for a super-user password: `super:` + base64(sha1("super:" + password)),
+ * the form ZooKeeper's DigestAuthenticationProvider compares against.
+ */
+export function superDigestFor(password: string): string {
+  return `super:${createHash("sha1").update(`super:${password}`).digest("base64")}`;
 }
