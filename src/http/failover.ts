@@ -5,7 +5,9 @@
  * the methods the table names. Waits run on the injected Clock.
  */
 import type { Clock } from "../core/clock.js";
-import { retryDelay, type AttemptFailure, type RetryPolicy } from "./retry-policy.js";
+import { UnreachableError } from "../errors.js";
+import { RequestTimedOutError } from "./errors.js";
+import { isRetryable, retryDelay, type AttemptFailure, type RetryPolicy } from "./retry-policy.js";
 import { displayUrl, joinUrl } from "./safe-url.js";
 import { TransportFailure, type HttpRequest, type HttpResponse, type HttpStreamResponse, type HttpTransport } from "./transport.js";
 
@@ -137,4 +139,27 @@ export function createFailoverRequester(options: FailoverOptions): FailoverReque
     },
     baseUrls,
   };
+}
+
+/**
+ * The error a person reads when a request got no HTTP answer: RequestTimedOutError
+ * when a request the table does not retry (PUT, POST, DELETE) may have reached the
+ * server, otherwise UnreachableError naming each URL tried and what went wrong.
+ * Errors other than AttemptsFailed pass through; a caller's abort gives its reason.
+ */
+export function noAnswerError(
+  error: unknown,
+  context: { method: string; path: string; baseUrls: readonly string[]; retry: RetryPolicy; timeoutMs: number; service: string },
+): unknown {
+  if (error instanceof TransportFailure) error = new AttemptsFailed([error]);
+  if (!(error instanceof AttemptsFailed)) return error;
+  const { method, path, baseUrls, retry, timeoutMs, service } = context;
+  const last = error.last;
+  if (last.kind === "aborted") return last.cause ?? last;
+  if ((last.kind === "timeout" || last.kind === "reset") && !isRetryable(retry, method, last.kind)) {
+    return new RequestTimedOutError(method, last.url, last.kind, timeoutMs);
+  }
+  const tried = [...new Set(error.failures.map((f) => `${f.url}: ${f.reason}`))];
+  const where = baseUrls.length === 1 ? displayUrl(joinUrl(baseUrls[0] as string, path)) : `any of ${baseUrls.length} ${service} URLs`;
+  return new UnreachableError(`${method} ${where}: ${last.reason}`, baseUrls.length === 1 && tried.length === 1 ? [] : tried);
 }

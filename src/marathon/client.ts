@@ -17,12 +17,15 @@
 import type { Readable } from "node:stream";
 import { systemClock, type Clock } from "../core/clock.js";
 import { HttpError, UnreachableError } from "../errors.js";
-import { RequestTimedOutError, UnexpectedResponseError } from "../http/errors.js";
-import { AttemptsFailed, createFailoverRequester, type RetryInfo } from "../http/failover.js";
-import { defaultRetryPolicy, isRetryable, type RetryPolicy } from "../http/retry-policy.js";
-import { credentialsInUrl, displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
-import { createHttpTransport, TransportFailure, type HttpResponse, type TlsOptions } from "../http/transport.js";
-import { createResponseChecker, type MarathonResponseKind } from "./response-schemas.js";
+import { authorizationHeader, resolveAuth, type HttpAuth } from "../http/auth.js";
+import { UnexpectedResponseError } from "../http/errors.js";
+import { createFailoverRequester, noAnswerError, type RetryInfo } from "../http/failover.js";
+import { defaultRetryPolicy, type RetryPolicy } from "../http/retry-policy.js";
+import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
+import { briefErrorText, isRedirect } from "../http/status.js";
+import { createHttpTransport, type HttpResponse, type TlsOptions } from "../http/transport.js";
+import { createResponseChecker } from "../http/response-checker.js";
+import { marathonResponseSchemas, type MarathonResponseKind } from "./response-schemas.js";
 import type { AppDefinition, AppStatus, Deployment, DeploymentResult, MarathonErrorBody, QueueItem } from "./types.js";
 
 export type { RetryInfo } from "../http/failover.js";
@@ -30,7 +33,7 @@ export type { RetryPolicy } from "../http/retry-policy.js";
 export type { TlsOptions } from "../http/transport.js";
 
 /** Basic auth (`--http_credentials`) or a DC/OS ACS token (`Authorization: token=...`). */
-export type MarathonAuth = { username: string; password: string } | { token: string };
+export type MarathonAuth = HttpAuth;
 
 export interface MarathonClientOptions {
   /** One or more Marathon base URLs, e.g. `["https://m1:8443", "https://m2:8443"]` or `["https://dcos/service/marathon"]`. User info in a URL is used as basic auth and never shown. */
@@ -163,14 +166,14 @@ const MAX_EVENT_REDIRECTS = 3;
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
   if (options.urls.length === 0) throw new UnreachableError("No Marathon URL is configured (set MARATHON_URL or marathon.url in the config)");
   const baseUrls = options.urls.map((u) => normalizeBaseUrl(u.trim()));
-  const auth = options.auth ?? options.urls.map(credentialsInUrl).find((c) => c !== undefined);
-  const authHeader = auth === undefined ? undefined : "token" in auth ? `token=${auth.token}` : `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
+  const auth = resolveAuth(options.auth, options.urls);
+  const authHeader = authorizationHeader(auth);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? defaultRetryPolicy;
   const clock = options.clock ?? systemClock;
   const transport = createHttpTransport({ tls: options.tls, timeoutMs });
   const requester = createFailoverRequester({ baseUrls, transport, retry, clock, onRetry: options.onRetry });
-  const check = createResponseChecker();
+  const check = createResponseChecker(marathonResponseSchemas);
   let leaderUrl: string | undefined;
 
   const headers = (accept = "application/json"): Record<string, string> => ({ accept, ...(authHeader ? { authorization: authHeader } : {}) });
@@ -197,18 +200,8 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     throw statusError(method, response, auth !== undefined);
   }
 
-  function transportError(method: string, path: string, error: unknown): unknown {
-    if (!(error instanceof AttemptsFailed)) return error;
-    const last = error.last;
-    if (last.kind === "aborted") return last.cause ?? last;
-    // A state-changing request that may have reached Marathon: the caller must look before acting.
-    if ((last.kind === "timeout" || last.kind === "reset") && !isRetryable(retry, method, last.kind)) {
-      return new RequestTimedOutError(method, last.url, last.kind, timeoutMs);
-    }
-    const tried = error.failures.map((f) => `${f.url}: ${f.reason}`);
-    const where = baseUrls.length === 1 ? displayUrl(joinPath(baseUrls[0] as string, path)) : `any of ${baseUrls.length} Marathon URLs`;
-    return new UnreachableError(`${method} ${where}: ${last.reason}`, [...new Set(tried)]);
-  }
+  const transportError = (method: string, path: string, error: unknown): unknown =>
+    noAnswerError(error, { method, path, baseUrls, retry, timeoutMs, service: "Marathon" });
 
   function parse<T>(kind: MarathonResponseKind, method: string, response: HttpResponse): T {
     let value: unknown;
@@ -316,7 +309,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         try {
           stream = await transport.stream({ method: "GET", url: target, headers: redirectHeaders, signal: opts.signal });
         } catch (error) {
-          throw transportError("GET", path, error instanceof TransportFailure ? new AttemptsFailed([error]) : error);
+          throw transportError("GET", path, error);
         }
         const preferred = baseUrls.find((b) => hostOf(b) === hostOf(target));
         if (preferred) requester.prefer(preferred);
@@ -339,7 +332,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
 function statusError(method: string, response: HttpResponse, sentCredentials: boolean): Error {
   const url = displayUrl(response.url);
   const body = parseErrorBody(response.body);
-  const serverMessage = body ? trimMessage(body.message, response.status) : plainMessage(response);
+  const serverMessage = body ? trimMessage(body.message, response.status) : briefErrorText(response.body);
   if (response.status === 401 || response.status === 403) {
     const hint = sentCredentials
       ? "Marathon did not accept the credentials: check MARATHON_USERNAME/MARATHON_PASSWORD (basic auth) or MARATHON_TOKEN (DC/OS)."
@@ -366,12 +359,6 @@ function trimMessage(message: string, status: number): string {
   return message;
 }
 
-function plainMessage(response: HttpResponse): string {
-  const text = response.body.trim();
-  // HTML error pages (Jetty, proxies) say nothing the status line does not.
-  if (!text || text.startsWith("<") || text.length > 300) return "";
-  return text.split("\n")[0] ?? "";
-}
 
 /** "path: error" lines from a 422 (or 400) body; deployment ids for a 409. */
 function detailLines(body: MarathonErrorBody | undefined, status: number): string[] {
@@ -407,10 +394,6 @@ function query(params: Record<string, string | boolean | readonly string[] | und
   return text ? `?${text}` : "";
 }
 
-function joinPath(base: string, path: string): string {
-  return `${base}${path}`;
-}
-
 function hostOf(url: string): string | undefined {
   try {
     return new URL(url.includes("://") ? url : `http://${url}`).host.toLowerCase();
@@ -419,9 +402,6 @@ function hostOf(url: string): string | undefined {
   }
 }
 
-function isRedirect(status: number): boolean {
-  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
-}
 
 async function readAll(body: Readable): Promise<string> {
   const chunks: Buffer[] = [];

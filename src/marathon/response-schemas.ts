@@ -4,8 +4,6 @@
  * decision reads them, extra fields pass through, and Marathon 1.4 to 1.11
  * answers all validate. A failure lists every problem with its JSON path.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-
 const stringArray = { type: "array", items: { type: "string" } } as const;
 
 const healthCheckResult = {
@@ -103,32 +101,3 @@ export const marathonResponseSchemas = {
 } as const;
 
 export type MarathonResponseKind = keyof typeof marathonResponseSchemas;
-
-/** Checks an answer; returns one "path: problem" line per problem, empty when valid. */
-export type ResponseChecker = (kind: MarathonResponseKind, value: unknown) => string[];
-
-/** Compiles the schemas once per client (no module-level state). */
-export function createResponseChecker(): ResponseChecker {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const compiled = new Map<MarathonResponseKind, ValidateFunction>();
-  return (kind, value) => {
-    let validate = compiled.get(kind);
-    if (!validate) {
-      validate = ajv.compile(marathonResponseSchemas[kind]);
-      compiled.set(kind, validate);
-    }
-    return validate(value) ? [] : formatAjvErrors(validate.errors ?? []);
-  };
-}
-
-/** `"/app/version: must be string"`, one line per problem ("/" for the whole answer). */
-export function formatAjvErrors(errors: readonly ErrorObject[]): string[] {
-  const lines = errors
-    .filter((e) => e.keyword !== "anyOf")
-    .map((e) => {
-      const path = e.keyword === "required" ? `${e.instancePath}/${String((e.params as { missingProperty?: string }).missingProperty)}` : e.instancePath;
-      const message = e.keyword === "required" ? "is missing" : (e.message ?? "is invalid");
-      return `${path || "/"}: ${message}`;
-    });
-  return [...new Set(lines)];
-}

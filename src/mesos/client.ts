@@ -1,0 +1,138 @@
+/**
+ * The Mesos master adapter: the agents and what they have, from `/master/slaves`.
+ * A non-leading master answers with a redirect to the leader (`Location:
+ * //leader:5050/master/slaves`), which is followed with the same credentials
+ * when it stays on the same scheme. Turn agents into free capacity with
+ * freeResources (src/mesos/free-resources.ts).
+ */
+import { systemClock, type Clock } from "../core/clock.js";
+import { HttpError, UnreachableError } from "../errors.js";
+import { authorizationHeader, resolveAuth, type HttpAuth } from "../http/auth.js";
+import { UnexpectedResponseError } from "../http/errors.js";
+import { createFailoverRequester, noAnswerError, type RetryInfo } from "../http/failover.js";
+import { createResponseChecker } from "../http/response-checker.js";
+import { defaultRetryPolicy, type RetryPolicy } from "../http/retry-policy.js";
+import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
+import { briefErrorText, isRedirect } from "../http/status.js";
+import { createHttpTransport, type HttpResponse, type TlsOptions } from "../http/transport.js";
+import type { MesosAgent } from "../marathon/types.js";
+
+export interface MesosClientOptions {
+  /** The master's base URL, e.g. `http://master:5050` (from MESOS_URL or the config). Several (comma list or array) fail over. */
+  url: string | readonly string[];
+  auth?: HttpAuth;
+  tls?: TlsOptions;
+  /** Per-request timeout in ms (default 10 000). */
+  timeoutMs?: number;
+  clock?: Clock;
+  retry?: RetryPolicy;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+export interface MesosClient {
+  /** Display forms of the configured master URLs. */
+  readonly urls: readonly string[];
+  /** Registered agents with totals, use, reservations, attributes and whether they are active. */
+  getAgents(options?: { signal?: AbortSignal }): Promise<MesosAgent[]>;
+  close(): void;
+}
+
+const MAX_REDIRECTS = 3;
+
+const resources = {
+  type: "object",
+  required: ["cpus", "mem", "disk"],
+  properties: { cpus: { type: "number" }, mem: { type: "number" }, disk: { type: "number" }, gpus: { type: "number" }, ports: { type: "string" } },
+} as const;
+
+const schemas = {
+  slaves: {
+    type: "object",
+    required: ["slaves"],
+    properties: {
+      slaves: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["id", "hostname", "resources", "used_resources"],
+          properties: {
+            id: { type: "string" },
+            hostname: { type: "string" },
+            active: { type: "boolean" },
+            attributes: { type: "object", additionalProperties: { type: ["string", "number"] } },
+            resources,
+            used_resources: resources,
+            unreserved_resources: resources,
+            reserved_resources: { type: "object", additionalProperties: resources },
+            used_resources_full: { type: "array", items: { type: "object", required: ["name"] } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Builds a Mesos master client. Throws ConfigError for an unreadable CA file. */
+export function createMesosClient(options: MesosClientOptions): MesosClient {
+  const rawUrls = (typeof options.url === "string" ? options.url.split(",") : [...options.url]).map((u) => u.trim()).filter((u) => u !== "");
+  if (rawUrls.length === 0) throw new UnreachableError("No Mesos master URL is configured (set MESOS_URL or mesos.url in the config)");
+  const baseUrls = rawUrls.map(normalizeBaseUrl);
+  const auth = resolveAuth(options.auth, rawUrls);
+  const authHeader = authorizationHeader(auth);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retry = options.retry ?? defaultRetryPolicy;
+  const transport = createHttpTransport({ tls: options.tls, timeoutMs });
+  const requester = createFailoverRequester({ baseUrls, transport, retry, clock: options.clock ?? systemClock, onRetry: options.onRetry });
+  const check = createResponseChecker(schemas);
+  const headers = { accept: "application/json", ...(authHeader ? { authorization: authHeader } : {}) };
+
+  async function get(path: string, signal?: AbortSignal): Promise<HttpResponse> {
+    let response: HttpResponse;
+    try {
+      response = await requester.send({ method: "GET", path, headers, signal });
+      for (let hop = 0; isRedirect(response.status) && response.headers.location; hop++) {
+        if (hop >= MAX_REDIRECTS) throw new UnreachableError(`GET ${displayUrl(response.url)}: more than ${MAX_REDIRECTS} redirects`);
+        const target = new URL(response.headers.location, response.url);
+        const from = new URL(response.url);
+        // Credentials go to the leader only over the same scheme (never https -> http).
+        const sameScheme = target.protocol === from.protocol;
+        response = await transport.request({ method: "GET", url: target.toString(), headers: sameScheme ? headers : { accept: "application/json" }, signal });
+      }
+    } catch (error) {
+      throw noAnswerError(error, { method: "GET", path, baseUrls, retry, timeoutMs, service: "Mesos master" });
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    const url = displayUrl(response.url);
+    const text = briefErrorText(response.body);
+    if (response.status === 401 || response.status === 403) {
+      throw new UnreachableError(`GET ${url}: ${response.status} ${response.statusText}${text ? `: ${text}` : ""}`, [
+        auth ? "The Mesos master did not accept the credentials." : "The Mesos master wants credentials and none were given.",
+      ]);
+    }
+    throw new HttpError("GET", url, response.status, response.statusText, text);
+  }
+
+  return {
+    urls: baseUrls,
+    async getAgents(opts = {}) {
+      const response = await get("/master/slaves", opts.signal);
+      let value: unknown;
+      try {
+        value = JSON.parse(response.body);
+      } catch {
+        throw new UnexpectedResponseError("GET", displayUrl(response.url), ["/: not JSON"]);
+      }
+      const problems = check("slaves", value);
+      if (problems.length > 0) throw new UnexpectedResponseError("GET", displayUrl(response.url), problems);
+      return (value as { slaves: MesosAgent[] }).slaves.map((agent) => ({
+        ...agent,
+        // Older masters omit these for agents without attributes or reservations.
+        attributes: agent.attributes ?? {},
+        active: agent.active ?? true,
+      }));
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
