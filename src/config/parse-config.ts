@@ -65,9 +65,10 @@ export function parseConfig(text: string, fileName: string): ConfigFile {
   if (typeof value !== "object" || Array.isArray(value)) {
     throw problemsError(fileName, [{ path: `${fileName}:1:1`, message: "the file must be a mapping of settings (marathon:, environments:, ...)" }]);
   }
+  // Cross-key checks only make sense once every key is known (a misspelled template: is one problem, not two).
   const found = schemaProblems(value, source);
-  found.push(...semanticProblems(value as ConfigFile, source));
-  if (found.length > 0) throw problemsError(fileName, found);
+  if (found.length === 0) found.push(...semanticProblems(value as ConfigFile, source));
+  if (found.length > 0) throw problemsError(fileName, sortByPosition(found));
   return value as ConfigFile;
 }
 
@@ -93,6 +94,19 @@ export function problemsError(fileName: string, problems: Problem[]): ConfigErro
   const lines = problems.map((p) => `${p.path}: ${p.message}`);
   if (lines.length === 1) return new ConfigError(lines[0] ?? fileName);
   return new ConfigError(`${fileName}: ${lines.length} problems`, lines);
+}
+
+/** In file order, as a reader goes through them. */
+function sortByPosition(problems: Problem[]): Problem[] {
+  const key = (p: Problem): [number, number] => {
+    const m = /:(\d+):(\d+)$/.exec(p.path);
+    return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  };
+  return [...problems].sort((a, b) => {
+    const [la, ca] = key(a);
+    const [lb, cb] = key(b);
+    return la - lb || ca - cb;
+  });
 }
 
 function schemaProblems(value: unknown, source: YamlSource): Problem[] {

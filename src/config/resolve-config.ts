@@ -79,11 +79,11 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
   for (const [name, own] of Object.entries(file.environments ?? {})) {
     const body: EnvironmentFileSettings = own ?? {};
     const template = body.template ?? defaults.template ?? "";
-    const valuesPath = body.values ?? defaults.values;
+    // Anything the environment says beats anything defaults: says; within each, variables: beat the values file.
     const variables = {
-      ...(defaults.values && defaults.values !== valuesPath ? input.values[defaults.values] : {}),
-      ...(valuesPath ? input.values[valuesPath] : {}),
+      ...(defaults.values ? input.values[defaults.values] : {}),
       ...defaults.variables,
+      ...(body.values ? input.values[body.values] : {}),
       ...body.variables,
     };
     const secretVariables = [...new Set([...(defaults.secrets ?? []), ...(body.secrets ?? [])])];

@@ -45,8 +45,8 @@ export interface EnvironmentConfig {
   /** Absolute path of the Handlebars template of the Marathon app. */
   template: string;
   /**
-   * Template variables: the optional values file (`values:`) overlaid by the
-   * environment's `variables:` (file-wide `defaults.variables` below both).
+   * Template variables, in rising precedence: `defaults.values` (a YAML file),
+   * `defaults.variables`, the environment's `values` file, its `variables`.
    * Plain JSON values; secrets are never here.
    */
   variables: Record<string, unknown>;

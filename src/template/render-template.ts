@@ -7,6 +7,7 @@
  */
 import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
+import { findJsonSyntaxError } from "./json-syntax.js";
 import { builtinHelpers, HelperUsageError, MissingHelperArgument, type TemplateHelper, type TemplateLocation } from "./helpers.js";
 
 export interface RenderTemplateInput {
@@ -78,7 +79,7 @@ export function renderJsonTemplate(input: RenderTemplateInput): RenderedTemplate
     const template = hb.compile(ast as unknown as hbs.AST.Program, { strict: true, noEscape: true });
     raw = template(input.context, { allowProtoPropertiesByDefault: false });
   } catch (error) {
-    throw runtimeError(error, fileName, statements[current]?.node, paths, calls, input.context);
+    throw runtimeError(error, fileName, statements[current]?.node, paths, calls, input.context, Object.keys(helpers));
   }
 
   const { text, segments } = stripMarkers(raw);
@@ -86,7 +87,8 @@ export function renderJsonTemplate(input: RenderTemplateInput): RenderedTemplate
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw jsonError(error as Error, text, segments, statements, fileName);
+    const found = findJsonSyntaxError(text) ?? { offset: text.length, reason: (error as Error).message };
+    throw jsonError(found, text, segments, statements, fileName);
   }
   return { text, value };
 }
@@ -169,7 +171,7 @@ function syntaxError(error: unknown, fileName: string): TemplateError {
   return new TemplateError(`${fileName}: template syntax error: ${message.split("\n")[0]}`);
 }
 
-function runtimeError(error: unknown, fileName: string, statement: AstNode | undefined, paths: AstNode[], calls: AstNode[], context: Record<string, unknown>): TemplateError {
+function runtimeError(error: unknown, fileName: string, statement: AstNode | undefined, paths: AstNode[], calls: AstNode[], context: Record<string, unknown>, helperNames: string[]): TemplateError {
   if (error instanceof MissingHelperArgument) {
     const call = findCall(calls, error.loc);
     const param = (call?.params as AstNode[] | undefined)?.[error.index];
@@ -186,8 +188,9 @@ function runtimeError(error: unknown, fileName: string, statement: AstNode | und
     const column = Number(strict[3]);
     const path = paths.find((p) => p.loc?.start.line === line && p.loc.start.column <= column && (p.loc.end.line > line || p.loc.end.column > column));
     const name = path ? String(path.original) : (strict[1] ?? "");
-    const helperLike = path && path === (findStatementPath(statement) ?? path) && !name.includes(".");
-    return new TemplateError(`${fileName}:${line}:${column + 1}: ${helperLike ? "variable or helper" : "variable"} "${name}" is not defined`, definedHint(name));
+    const calledAsHelper = path !== undefined && calls.some((c) => c.path === path);
+    if (calledAsHelper) return new TemplateError(`${fileName}:${line}:${column + 1}: helper "${name}" is not defined (helpers: ${helperNames.join(", ")})`);
+    return new TemplateError(`${fileName}:${line}:${column + 1}: variable "${name}" is not defined`, definedHint(name));
   }
   // Anything else happened while evaluating the statement the last marker announced.
   const pathNode = findStatementPath(statement);
@@ -223,10 +226,8 @@ function firstMissing(path: string, context: Record<string, unknown>): string | 
   return undefined;
 }
 
-function jsonError(error: Error, text: string, segments: Segment[], statements: StatementInfo[], fileName: string): TemplateError {
-  const position = /at position (\d+)/.exec(error.message);
-  const offset = position ? Number(position[1]) : text.length;
-  const reason = error.message.replace(/ in JSON at position \d+.*$/s, "").replace(/^Unexpected end of JSON input$/, "unexpected end of input (unclosed { or [?)");
+function jsonError(found: { offset: number; reason: string }, text: string, segments: Segment[], statements: StatementInfo[], fileName: string): TemplateError {
+  const { offset, reason } = found;
   const lineOfOutput = renderedLine(text, offset);
   let index = segments.length - 1;
   while (index > 0 && (segments[index]?.start ?? 0) > offset) index--;

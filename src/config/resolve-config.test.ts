@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import type { ConfigFile } from "./parse-config.js";
+import { resolveConfig, splitUrls, type ResolveConfigInput } from "./resolve-config.js";
+
+const file: ConfigFile = {
+  marathon: { urls: ["http://file-marathon:8080"], caFile: "ca.pem", timeoutSeconds: 10 },
+  mesos: { url: "http://file-mesos:5050" },
+  gitlab: { url: "https://file-gitlab" },
+  defaults: { template: "app.json.hbs", values: "common.yml", variables: { domain: "default.example.com", cpus: 0.5 } },
+  environments: {
+    staging: { variables: { domain: "staging.example.com" }, agents: 1 },
+    production: {
+      template: "prod.json.hbs",
+      values: "production.yml",
+      secrets: ["REDIS_PASSWORD"],
+      marathon: { urls: "http://prod-marathon:8080", passwordEnv: "PROD_MARATHON_PASSWORD" },
+      strategy: "template",
+      timeoutSeconds: 900,
+    },
+  },
+};
+
+function resolve(overrides: Partial<ResolveConfigInput> = {}) {
+  return resolveConfig({
+    file,
+    configFile: "/repo/mdeploy.yml",
+    baseDir: "/repo",
+    values: { "common.yml": { image: "common", cpus: 1 }, "production.yml": { domain: "values.example.com", instances: 2 } },
+    env: {},
+    resolvePath: (base, p) => `${base}/${p}`,
+    ...overrides,
+  });
+}
+
+describe("resolveConfig", () => {
+  it("uses built-in defaults when nothing is set", () => {
+    const { config } = resolveConfig({ file: {}, baseDir: "/x", values: {}, env: {}, resolvePath: (b, p) => `${b}/${p}` });
+    expect(config).toEqual({ baseDir: "/x", marathon: { urls: [], insecure: false }, mesos: {}, gitlab: {}, environments: {} });
+  });
+
+  it("layers defaults, values files and variables (environment keys win)", () => {
+    const { config } = resolve();
+    expect(config.environments.staging).toMatchObject({
+      name: "staging",
+      template: "/repo/app.json.hbs",
+      variables: { image: "common", cpus: 0.5, domain: "staging.example.com" },
+      strategy: "auto",
+      agents: 1,
+      marathon: { urls: ["http://file-marathon:8080"], caFile: "/repo/ca.pem", timeoutSeconds: 10, insecure: false },
+      mesos: { url: "http://file-mesos:5050" },
+    });
+    expect(config.environments.production).toMatchObject({
+      template: "/repo/prod.json.hbs",
+      variables: { image: "common", cpus: 0.5, domain: "values.example.com", instances: 2 },
+      secretVariables: ["REDIS_PASSWORD"],
+      strategy: "template",
+      timeoutSeconds: 900,
+      marathon: { urls: ["http://prod-marathon:8080"] },
+    });
+  });
+
+  it("lets environment variables beat the file", () => {
+    const { config } = resolve({ env: { MARATHON_URL: "http://a:8080/, http://b:8080", MESOS_URL: "http://env-mesos:5050", GITLAB_URL: "https://env-gitlab", CI_SERVER_URL: "https://ci" } });
+    expect(config.marathon.urls).toEqual(["http://a:8080", "http://b:8080"]);
+    expect(config.environments.production?.marathon.urls).toEqual(["http://a:8080", "http://b:8080"]);
+    expect(config.environments.staging?.mesos.url).toBe("http://env-mesos:5050");
+    expect(config.gitlab.url).toBe("https://env-gitlab");
+  });
+
+  it("falls back to CI_SERVER_URL for GitLab only when nothing else names it", () => {
+    expect(resolve({ env: { CI_SERVER_URL: "https://ci" } }).config.gitlab.url).toBe("https://file-gitlab");
+    expect(resolve({ file: {}, env: { CI_SERVER_URL: "https://ci" } }).config.gitlab.url).toBe("https://ci");
+  });
+
+  it("lets flags beat environment variables", () => {
+    const { config } = resolve({
+      env: { MARATHON_URL: "http://env:8080", MARATHON_PASSWORD: "env-secret" },
+      overrides: { marathon: { urls: ["http://flag:8080"], insecure: true }, strategy: "template", timeoutSeconds: 30 },
+    });
+    expect(config.environments.staging?.marathon).toMatchObject({ urls: ["http://flag:8080"], insecure: true, password: "env-secret" });
+    expect(config.environments.staging?.strategy).toBe("template");
+    expect(config.environments.staging?.timeoutSeconds).toBe(30);
+  });
+
+  it("reads credentials from the variables the file names, and reports every secret", () => {
+    const { config, secrets } = resolve({
+      env: {
+        MARATHON_USERNAME: "deployer",
+        MARATHON_PASSWORD: "staging-pass",
+        PROD_MARATHON_PASSWORD: "prod-pass",
+        MARATHON_TOKEN: "dcos-token",
+        GITLAB_TOKEN: "glpat-123",
+        REDIS_PASSWORD: "redis-pass",
+        CI_JOB_TOKEN: "job-token",
+        CI_COMMIT_SHA: "abc123",
+      },
+    });
+    expect(config.environments.staging?.marathon).toMatchObject({ username: "deployer", password: "staging-pass", token: "dcos-token" });
+    expect(config.environments.production?.marathon.password).toBe("prod-pass");
+    expect(config.gitlab.token).toBe("glpat-123");
+    expect(secrets.sort()).toEqual(["dcos-token", "glpat-123", "job-token", "prod-pass", "redis-pass", "staging-pass"]);
+  });
+
+  it("treats empty environment variables as unset", () => {
+    const { config } = resolve({ env: { MARATHON_URL: "", MARATHON_PASSWORD: "" } });
+    expect(config.marathon.urls).toEqual(["http://file-marathon:8080"]);
+    expect(config.marathon.password).toBeUndefined();
+  });
+});
+
+describe("splitUrls", () => {
+  it.each<[string | string[], string[]]>([
+    ["http://a:8080", ["http://a:8080"]],
+    ["http://a:8080/,http://b:8080//", ["http://a:8080", "http://b:8080"]],
+    [" http://a , ,http://b ", ["http://a", "http://b"]],
+    [["http://a,http://b", "http://c"], ["http://a", "http://b", "http://c"]],
+  ])("%j", (input, expected) => {
+    expect(splitUrls(input)).toEqual(expected);
+  });
+});

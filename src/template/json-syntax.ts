@@ -1,0 +1,128 @@
+/**
+ * Finds where JSON text first breaks and why, for error messages. JSON.parse
+ * does not always say where (Node 20 omits the position for an unexpected
+ * token), and the position is what lets a template error name its line.
+ */
+
+/** The first syntax problem in `text`, or undefined when it is valid JSON. */
+export function findJsonSyntaxError(text: string): { offset: number; reason: string } | undefined {
+  let i = 0;
+  const fail = (reason: string): never => {
+    // At the end of the text the only useful thing to say is what is missing.
+    const atEnd = i >= text.length && !reason.includes("inside a string") && !reason.includes("nothing rendered");
+    throw new JsonSyntaxProblem(i, atEnd ? "unexpected end of input (an unclosed { or [?)" : reason);
+  };
+  const describe = (): string => (i >= text.length ? "unexpected end of input (an unclosed { or [?)" : `unexpected ${JSON.stringify(text[i])}`);
+  const space = () => {
+    while (i < text.length && " \t\r\n".includes(text[i] ?? "")) i++;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail(describe());
+  };
+  const string = () => {
+    i++; // opening quote
+    while (i < text.length) {
+      const ch = text[i] ?? "";
+      if (ch === '"') {
+        i++;
+        return;
+      }
+      if (ch === "\\") {
+        const next = text[i + 1] ?? "";
+        if (next === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("invalid \\u escape in a string");
+          i += 6;
+        } else if ('"\\/bfnrt'.includes(next) && next !== "") i += 2;
+        else fail(`invalid escape "\\${next}" in a string`);
+        continue;
+      }
+      if (ch < " ") fail(ch === "\n" ? "line break inside a string (an unclosed quote?)" : "control character inside a string");
+      i++;
+    }
+    fail("unexpected end of input inside a string (an unclosed quote?)");
+  };
+  const number = () => {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!match) fail(describe());
+    i += match?.[0].length ?? 0;
+  };
+  const value = (): void => {
+    space();
+    const ch = text[i];
+    if (ch === "{") {
+      i++;
+      space();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail(text[i] === "}" ? "trailing comma before }" : `expected a property name in double quotes, ${describe()}`);
+        string();
+        space();
+        if (text[i] !== ":") fail(`expected ":" after the property name, ${describe()}`);
+        i++;
+        value();
+        space();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return;
+        }
+        fail(`expected "," or "}" after a property value, ${describe()}`);
+      }
+    }
+    if (ch === "[") {
+      i++;
+      space();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] === "]") fail("trailing comma before ]");
+        value();
+        space();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "]") {
+          i++;
+          return;
+        }
+        fail(`expected "," or "]" after an array element, ${describe()}`);
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === "t") return literal("true");
+    if (ch === "f") return literal("false");
+    if (ch === "n") return literal("null");
+    if (ch === "-" || (ch !== undefined && ch >= "0" && ch <= "9")) return number();
+    fail(ch === undefined ? "unexpected end of input (nothing rendered?)" : `expected a value, ${describe()}`);
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) fail(`unexpected ${JSON.stringify(text[i])} after the end of the JSON value`);
+    return undefined;
+  } catch (error) {
+    if (error instanceof JsonSyntaxProblem) return { offset: error.offset, reason: error.reason };
+    throw error;
+  }
+}
+
+class JsonSyntaxProblem extends Error {
+  constructor(
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
