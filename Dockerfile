@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# The mdeploy toolkit image: what GitLab CI jobs (image: in gitlab-ci/mdeploy.gitlab-ci.yml)
+# and Marathon health checks run. Alpine Node, production dependencies only, non-root.
+#
+#   docker build -t registry.example.com/platform/mdeploy:0.1.0 .
+#   docker build --target runner -t registry.example.com/platform/gitlab-runner-mdeploy:0.1.0 .
+#
+# Size (estimate, see README "Delivery kit"): about 200 MB uncompressed, 60 MB compressed:
+# the node:20.20.2-alpine3.22 base (~130 MB), 64 MB of production node_modules (measured with
+# `npm ci --omit=dev`; 36 MB of it is the AWS SDK zk-id uses), under 1 MB of compiled code.
+# The image is not built in this repository's CI: that machine has no Docker engine. The test
+# suite lints this file instead (test/dockerfile-lint.test.ts).
+
+ARG NODE_IMAGE=node:20.20.2-alpine3.22
+
+# Compile TypeScript with the dev dependencies; none of them reach the final image.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS toolkit
+ENV NODE_ENV=production
+WORKDIR /opt/mdeploy
+COPY package.json package-lock.json ./
+# --ignore-scripts: no dependency needs an install script, and none may compile code.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm cache clean --force \
+    && printf '#!/bin/sh\nexec node /opt/mdeploy/dist/cli/main.js "$@"\n' > /usr/local/bin/mdeploy \
+    && chmod 0755 /usr/local/bin/mdeploy
+COPY --from=build /src/dist ./dist
+COPY schemas ./schemas
+COPY marathon ./marathon
+
+# A runner image whose COMMAND health check can run `mdeploy runner-health`, and whose stop
+# hook can run `mdeploy runner-unregister`. The runner itself keeps the upstream user setup.
+FROM gitlab/gitlab-runner:alpine-v17.11.0 AS runner
+RUN apk add --no-cache 'nodejs>=20.19'
+COPY --from=toolkit /opt/mdeploy /opt/mdeploy
+COPY --from=toolkit /usr/local/bin/mdeploy /usr/local/bin/mdeploy
+
+# The default target: the toolkit for CI jobs. No ENTRYPOINT, so GitLab's job shell starts
+# normally; the jobs call `mdeploy ...`.
+FROM toolkit AS default
+# uid/gid of the image's "node" user, numeric so runAsNonRoot-style checks can verify it.
+USER 1000:1000
+CMD ["mdeploy", "--help"]
