@@ -52,4 +52,17 @@ export function registerGitlabCommands(program: Command, context: () => CliConte
       const { runRunnerReap } = await import("../commands/runner-reap.js");
       await runRunnerReap(opts, context());
     });
+
+  program
+    .command("registry-auth")
+    .description("write docker.tar.gz holding .docker/config.json from a read_registry deploy token, for Marathon to fetch")
+    .option("--registry <host>", "registry host[:port] (default CI_REGISTRY)")
+    .option("--username <name>", "deploy token user name (default MDEPLOY_REGISTRY_USER or CI_DEPLOY_USER); the password comes from MDEPLOY_REGISTRY_PASSWORD or CI_DEPLOY_PASSWORD")
+    .option("--out <file>", "archive to write", "docker.tar.gz")
+    .option("--verify-image <image>", "first check the credentials can see this image")
+    .option("--timeout <seconds>", "for --verify-image", "30")
+    .action(async (opts: import("../commands/registry-auth.js").RegistryAuthFlags) => {
+      const { runRegistryAuth } = await import("../commands/registry-auth.js");
+      await runRegistryAuth(opts, context());
+    });
 }
