@@ -1,8 +1,10 @@
+import { cpSync, existsSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createZkHarness } from "./helpers/zk-ensemble.js";
 import { bootEnsemble, membershipVia, startNode, stopNode, withClient } from "./helpers/zk-cluster.js";
 import { describeRun, zkId } from "./helpers/zk-id-cli.js";
-import { makeNode } from "./helpers/zk-nodes.js";
+import { makeNode, type TestNode } from "./helpers/zk-nodes.js";
+import type { ZkIdRun } from "./helpers/zk-id-cli.js";
 
 const harness = createZkHarness();
 afterEach(async () => {
@@ -49,5 +51,63 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", () => {
     expect(read).toBe("kept");
     const again = await zkId(replacement, [n2, n3, replacement], ["--promote"]);
     expect(again.json).toMatchObject({ id: 1, outcome: "participant", reason: "already a participant" });
+  });
+
+  it("two joiners racing get distinct IDs; one waits for the other", async () => {
+    const cluster = await bootEnsemble(harness);
+    const d = await makeNode(harness, "d");
+    const e = await makeNode(harness, "e");
+    const everyone = [...cluster.nodes, d, e];
+    const runs = new Map<TestNode, Promise<ZkIdRun>>([
+      [d, zkId(d, everyone)],
+      [e, zkId(e, everyone)],
+    ]);
+    const first = await Promise.race([...runs].map(([node, run]) => run.then((r) => ({ node, r }))));
+    expect(first.r.code, describeRun(first.r)).toBe(0);
+    const second = first.node === d ? e : d;
+    await startNode(harness, cluster, first.node);
+    const promoted = await zkId(first.node, everyone, ["--promote"]);
+    expect(promoted.code, describeRun(promoted)).toBe(0);
+    const secondRun = await runs.get(second)!;
+    expect(secondRun.code, describeRun(secondRun)).toBe(0);
+    expect(secondRun.stderr).toMatch(/another server is joining/);
+    expect(secondRun.json?.id).not.toBe(first.r.json?.id);
+    await startNode(harness, cluster, second);
+    const promoted2 = await zkId(second, everyone, ["--promote"]);
+    expect(promoted2.code, describeRun(promoted2)).toBe(0);
+    const m = await membershipVia(cluster.nodes);
+    expect(m.servers.map((s) => s.id).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(m.servers.every((s) => s.role === "participant")).toBe(true);
+    expect(new Set(m.servers.map((s) => s.clientPort)).size).toBe(5);
+  });
+
+  it("a joiner that never syncs is never added as a participant, and the next joiner is not blocked", async () => {
+    const cluster = await bootEnsemble(harness);
+    const d = await makeNode(harness, "d");
+    const everyone = [...cluster.nodes, d];
+    const prepared = await zkId(d, everyone);
+    expect(prepared.json).toMatchObject({ id: 4, outcome: "join" });
+    // ZooKeeper itself would accept `reconfig -add server.4` with nothing running.
+    const promoted = await zkId(d, everyone, ["--promote", "--sync-timeout", "2"]);
+    expect(promoted.code, describeRun(promoted)).toBe(3);
+    expect(promoted.stderr).toMatch(/did not sync with the leader .*not adding it as a participant/);
+    expect((await membershipVia(cluster.nodes)).servers.map((s) => s.id)).toEqual([1, 2, 3]);
+    const e = await makeNode(harness, "e");
+    const next = await zkId(e, [...everyone, e], ["--wait-timeout", "5"]);
+    expect(next.code, describeRun(next)).toBe(0);
+    expect(next.json?.id).toBe(5);
+  });
+
+  it("a node whose myid and data duplicate a live member's ID refuses to start", async () => {
+    const cluster = await bootEnsemble(harness);
+    const n2 = cluster.nodes[1]!;
+    await withClient([n2], (zk) => zk.create("/some", "data"));
+    const copy = await makeNode(harness, "copy-of-n2");
+    cpSync(n2.dataDir, copy.dataDir, { recursive: true });
+    const run = await zkId(copy, [...cluster.nodes, copy]);
+    expect(run.code, describeRun(run)).toBe(3);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/ID 2 in myid belongs to live member 127\.0\.0\.1:\d+; starting would duplicate it/);
+    expect(existsSync(copy.zooCfg)).toBe(false);
   });
 });

@@ -69,3 +69,18 @@ export async function membershipVia(nodes: readonly TestNode[]): Promise<Members
     return parseMembership((await zk.getData("/zookeeper/config")).data.toString());
   });
 }
+
+/** Retries `use` with fresh sessions until it succeeds (an election in progress), bounded in time. */
+export async function withClientEventually<T>(nodes: readonly TestNode[], use: (zk: ZkClient) => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (let i = 0; i < 200 && Date.now() < deadline; i++) {
+    try {
+      return await withClient(nodes, use);
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`no success through ${nodes.map((n) => n.name).join(",")} within ${timeoutMs} ms: ${String(lastError)}`);
+}
