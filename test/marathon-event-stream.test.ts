@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createMarathonClient, MarathonAuthError, type MarathonClient } from "../src/marathon/client.js";
 import { followMarathonEvents, type EventStreamState } from "../src/marathon/event-stream.js";
 import type { MarathonEvent } from "../src/marathon/types.js";
-import { startSseFake, type SseFake } from "./marathon-sse-fake.js";
+import { startSseFake, until, type SseFake } from "./marathon-sse-fake.js";
 import { createInstantClock } from "./marathon-test-clock.js";
 
 const cleanups: (() => unknown)[] = [];
@@ -22,14 +22,6 @@ function client(urls: string[], auth?: { username: string; password: string }): 
   return c;
 }
 
-/** Waits (real time, bounded) until the predicate holds. */
-async function until(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function follow(marathon: MarathonClient, extra: { eventTypes?: string[] } = {}) {
   const events: MarathonEvent[] = [];

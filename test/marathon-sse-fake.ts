@@ -108,3 +108,12 @@ export async function startSseFake(options: SseFakeOptions = {}): Promise<SseFak
       }),
   };
 }
+
+/** Waits (real time, bounded) until the predicate holds. */
+export async function until(predicate: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

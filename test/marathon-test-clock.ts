@@ -33,3 +33,56 @@ export function createInstantClock(start = Date.UTC(2026, 0, 1)): RecordingClock
     },
   };
 }
+
+export interface ManualClock extends RecordingClock {
+  /** Sleeps not yet over. */
+  readonly pending: number;
+  /** Moves time forward, waking every sleep that ends on the way, in order. */
+  advance(ms: number): Promise<void>;
+}
+
+/** A Clock whose sleeps end only when the test advances it. */
+export function createManualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
+  let now = start;
+  const sleeps: number[] = [];
+  const timers = new Set<{ at: number; wake: () => void }>();
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    sleeps,
+    now: () => now,
+    get pending() {
+      return timers.size;
+    },
+    sleep(ms, signal) {
+      sleeps.push(ms);
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        const timer = { at: now + ms, wake: () => resolve() };
+        timers.add(timer);
+        signal?.addEventListener(
+          "abort",
+          () => {
+            if (timers.delete(timer)) reject(signal.reason);
+          },
+          { once: true },
+        );
+      });
+    },
+    async advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers].filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        now = Math.max(now, due.at);
+        timers.delete(due);
+        due.wake();
+        await tick();
+      }
+      now = end;
+      await tick();
+    },
+  };
+}
