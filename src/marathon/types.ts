@@ -118,6 +118,8 @@ export interface AppDefinition {
   killSelection?: "YOUNGEST_FIRST" | "OLDEST_FIRST";
   unreachableStrategy?: { inactiveAfterSeconds: number; expungeAfterSeconds: number } | "disabled";
   taskKillGracePeriodSeconds?: number | null;
+  /** Mesos role the app's tasks run under (1.9+; "*" by default). */
+  role?: string;
   version?: string;
   versionInfo?: { lastScalingAt: string; lastConfigChangeAt: string };
   [extra: string]: unknown;

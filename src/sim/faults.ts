@@ -1,0 +1,93 @@
+/**
+ * Fault injection for tests: what the next requests suffer. Each rule applies to
+ * the Marathon servers (default), the Mesos master, or both, and optionally only to
+ * paths matching a pattern.
+ */
+export type FaultTarget = "marathon" | "mesos" | "all";
+
+export interface FaultScope {
+  target?: FaultTarget;
+  /** Only requests whose path matches. */
+  path?: string | RegExp;
+}
+
+/** The fault-injection handle of a running simulator. */
+export interface FaultInjector {
+  /** Delays every matching response by `ms` of real time (0 turns it off). */
+  latency(ms: number, scope?: FaultScope): void;
+  /** Answers the next `count` matching requests with `status` (default 503) and a Marathon-style body. */
+  failNext(count: number, options?: FaultScope & { status?: number; message?: string }): void;
+  /** Resets the connection of the next `count` matching requests without answering. */
+  resetNext(count: number, scope?: FaultScope): void;
+  /** Closes every open `/v2/events` stream now. */
+  dropEventStreams(): void;
+  /** Moves leadership to the Marathon instance at `index` (default: the next one); -1 = no leader. */
+  changeLeader(index?: number): void;
+  /** Removes every pending fault. */
+  clear(): void;
+}
+
+/** What the HTTP layer should do to one request. */
+export type FaultDecision = { kind: "none"; latencyMs: number } | { kind: "reset"; latencyMs: number } | { kind: "fail"; latencyMs: number; status: number; message: string };
+
+interface CountedRule {
+  remaining: number;
+  scope: FaultScope;
+  status?: number;
+  message?: string;
+}
+
+function matches(scope: FaultScope, target: "marathon" | "mesos", path: string): boolean {
+  const t = scope.target ?? "marathon";
+  if (t !== "all" && t !== target) return false;
+  if (scope.path === undefined) return true;
+  return typeof scope.path === "string" ? path === scope.path || path.startsWith(`${scope.path}/`) : scope.path.test(path);
+}
+
+/** Holds the pending faults; the servers ask it about every request. */
+export class FaultState {
+  private latencyRules: { ms: number; scope: FaultScope }[] = [];
+  private failures: CountedRule[] = [];
+  private resets: CountedRule[] = [];
+
+  constructor(
+    private readonly onDropStreams: () => void,
+    private readonly onChangeLeader: (index?: number) => void,
+  ) {}
+
+  readonly injector: FaultInjector = {
+    latency: (ms, scope = {}) => {
+      this.latencyRules = this.latencyRules.filter((r) => (r.scope.target ?? "marathon") !== (scope.target ?? "marathon") || r.scope.path !== scope.path);
+      if (ms > 0) this.latencyRules.push({ ms, scope });
+    },
+    failNext: (count, options = {}) => {
+      this.failures.push({ remaining: count, scope: options, status: options.status ?? 503, message: options.message });
+    },
+    resetNext: (count, scope = {}) => {
+      this.resets.push({ remaining: count, scope });
+    },
+    dropEventStreams: () => this.onDropStreams(),
+    changeLeader: (index) => this.onChangeLeader(index),
+    clear: () => {
+      this.latencyRules = [];
+      this.failures = [];
+      this.resets = [];
+    },
+  };
+
+  decide(target: "marathon" | "mesos", path: string): FaultDecision {
+    const latencyMs = this.latencyRules.filter((r) => matches(r.scope, target, path)).reduce((sum, r) => sum + r.ms, 0);
+    const reset = this.resets.find((r) => r.remaining > 0 && matches(r.scope, target, path));
+    if (reset) {
+      reset.remaining--;
+      return { kind: "reset", latencyMs };
+    }
+    const fail = this.failures.find((r) => r.remaining > 0 && matches(r.scope, target, path));
+    if (fail) {
+      fail.remaining--;
+      const status = fail.status ?? 503;
+      return { kind: "fail", latencyMs, status, message: fail.message ?? (status === 503 ? "Service Unavailable (simulated)" : `Simulated failure ${status}`) };
+    }
+    return { kind: "none", latencyMs };
+  }
+}
