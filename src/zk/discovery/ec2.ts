@@ -43,6 +43,10 @@ function toPeer(instance: Instance, ports: PortDefaults): Peer | null {
 /** Builds the EC2 discovery adapter. */
 export function createEc2Discovery(options: Ec2DiscoveryOptions): { discover(): Promise<Discovery> } {
   const common = { region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(options.credentials ? { credentials: options.credentials } : {}), maxAttempts: 3 };
+  // The SDK warns on every run under Node 20 that its 2027 releases will need Node 22;
+  // mdeploy pins an SDK release that supports Node 20, so the warning only adds noise
+  // to a command whose stderr is its one-line verdict.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const ec2 = new EC2Client(common);
   const autoscaling = new AutoScalingClient(common);
   return {
