@@ -18,7 +18,7 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
   };
   const literal = (word: string) => {
     if (text.startsWith(word, i)) i += word.length;
-    else fail(describe());
+    else fail(`expected a value, ${describe()}`);
   };
   const string = () => {
     i++; // opening quote
@@ -44,7 +44,7 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
   };
   const number = () => {
     const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!match) fail(describe());
+    if (!match) fail(`expected a value, ${describe()}`);
     i += match?.[0].length ?? 0;
   };
   const value = (): void => {
