@@ -30,7 +30,7 @@ export function scratchDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `mdeploy-${prefix}-`));
 }
 
-/** Fails the calling test if any of the secrets shows up in the text. */
+/** The secrets (plain or base64) that show up in the text; tests expect an empty list. */
 export function secretsIn(text: string, secrets: string[]): string[] {
   return secrets.filter((secret) => text.includes(secret) || text.includes(Buffer.from(secret).toString("base64")));
 }

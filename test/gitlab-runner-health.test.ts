@@ -217,6 +217,7 @@ describe("mdeploy runner-health", () => {
   it.each([
     [["runner-health", "--timeout", "soon"], /--timeout must be a positive number of seconds/],
     [["runner-health", "--runner-config", "/nonexistent/config.toml"], /runner config \/nonexistent\/config.toml does not exist/],
+    [["runner-health", "--no-metrics"], /nothing to check/],
   ])("bad usage %j exits 2 with one line", async (args, message) => {
     const run = await runCli(args);
     expect(run.code).toBe(2);

@@ -185,6 +185,10 @@ export async function runRunnerHealth(flags: RunnerHealthFlags, context: CliCont
   for (const secret of settings.secrets) context.output.redactor.add(secret);
   const metricsUrl = flags.metrics === false ? undefined : (flags.metricsUrl ?? settings.metricsUrl ?? DEFAULT_METRICS_URL);
   if (metricsUrl !== undefined && !/^https?:\/\//.test(metricsUrl)) throw new UsageError(`--metrics-url must be an http(s) URL, got "${metricsUrl}"`);
+  const gitlabChecked = settings.gitlabUrl !== undefined && (settings.apiToken !== undefined || settings.runnerToken !== undefined);
+  if (metricsUrl === undefined && !gitlabChecked) {
+    throw new UsageError("nothing to check: --no-metrics was given and there are no GitLab settings (GITLAB_URL with GITLAB_TOKEN and a runner id, or the runner token)");
+  }
   const stateFile = metricsUrl ? (flags.stateFile ?? defaultStateFile(metricsUrl)) : undefined;
   const previousState = stateFile ? await readState(stateFile) : undefined;
 
