@@ -207,6 +207,7 @@ changed_fields:
   sample: [instances, container]
 '''
 
+import copy
 import json
 import time
 
@@ -229,6 +230,7 @@ APP_DEFAULTS = {
     'maxLaunchDelaySeconds': 300,
     'killSelection': 'YOUNGEST_FIRST',
     'requirePorts': False,
+    'networks': [{'mode': 'host'}],
     'upgradeStrategy': {'minimumHealthCapacity': 1.0, 'maximumOverCapacity': 1.0},
 }
 
@@ -247,8 +249,13 @@ MANAGED_FIELDS = (
 EMPTY_BY_FIELD = {
     'env': {}, 'labels': {}, 'constraints': [], 'fetch': [], 'uris': [], 'storeUrls': [],
     'healthChecks': [], 'readinessChecks': [], 'dependencies': [], 'portDefinitions': [],
-    'acceptedResourceRoles': [], 'secrets': {}, 'networks': [],
+    'acceptedResourceRoles': [], 'secrets': {},
 }
+
+# Fields whose default Marathon decides itself (its --mesos_role, its version's unreachable
+# strategy, a service port it assigns to an app without port definitions). They are
+# compared only when the playbook sets them, so leaving them out is never a change.
+SERVER_DEFAULTED_FIELDS = ('role', 'unreachableStrategy', 'portDefinitions')
 
 HEALTH_CHECK_DEFAULTS = {
     'gracePeriodSeconds': 300,
@@ -349,9 +356,26 @@ def _normalize_container(container):
     return container
 
 
+def _drop_assigned_ports(want, have):
+    """Port 0 asks Marathon to pick a service port; whatever it picked matches it."""
+    pairs = [(want.get('portDefinitions'), have.get('portDefinitions'), 'port')]
+    for side in ('container',):
+        wc, hc = want.get(side) or {}, have.get(side) or {}
+        pairs.append((wc.get('portMappings'), hc.get('portMappings'), 'servicePort'))
+        pairs.append(((wc.get('docker') or {}).get('portMappings'), (hc.get('docker') or {}).get('portMappings'), 'servicePort'))
+    for wanted, current, key in pairs:
+        if not isinstance(wanted, list) or not isinstance(current, list):
+            continue
+        for index, entry in enumerate(wanted):
+            if isinstance(entry, dict) and entry.get(key) in (0, None):
+                entry.pop(key, None)
+                if index < len(current) and isinstance(current[index], dict):
+                    current[index].pop(key, None)
+
+
 def normalize_definition(definition):
     """The definition as Marathon would store it, limited to fields a user controls."""
-    app = dict((k, v) for k, v in definition.items() if k not in READ_ONLY_FIELDS and k != 'id')
+    app = copy.deepcopy(dict((k, v) for k, v in definition.items() if k not in READ_ONLY_FIELDS and k != 'id'))
     app = _with_defaults(app, APP_DEFAULTS)
     strategy = app.get('upgradeStrategy')
     if isinstance(strategy, dict):
@@ -377,7 +401,9 @@ def compare_definitions(desired, current):
     """
     want = normalize_definition(desired)
     have = normalize_definition(current)
-    fields = sorted(set(want) | set(k for k in have if k in MANAGED_FIELDS))
+    _drop_assigned_ports(want, have)
+    want, have = _prune(want), _prune(have)
+    fields = sorted(set(want) | set(k for k in have if k in MANAGED_FIELDS and k not in SERVER_DEFAULTED_FIELDS))
     changed = [k for k in fields if _canonical(want.get(k)) != _canonical(have.get(k))]
     before = dict((k, have[k]) for k in fields if k in have)
     after = dict((k, want[k]) for k in fields if k in want)
@@ -389,7 +415,7 @@ def build_put_body(app_id, desired, current):
     body = dict((k, v) for k, v in desired.items() if k not in READ_ONLY_FIELDS)
     body['id'] = app_id
     for field in MANAGED_FIELDS:
-        if field in body or current is None or _is_empty(current.get(field)):
+        if field in body or field in SERVER_DEFAULTED_FIELDS or current is None or _is_empty(current.get(field)):
             continue
         if field in APP_DEFAULTS:
             body[field] = APP_DEFAULTS[field]
