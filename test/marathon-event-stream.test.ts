@@ -51,14 +51,16 @@ describe("followMarathonEvents", () => {
     const { events, states } = follow(client([server.url], { username: "ci", password: "pw-123456" }), { eventTypes: ["deployment_success", "deployment_failed"] });
     await server.waitForStreams(1);
     const request = server.streamRequests[0];
-    expect(request?.url.searchParams.getAll("event_type")).toEqual(["deployment_success", "deployment_failed"]);
+    expect(request?.url.searchParams.getAll("event_type")).toEqual(["deployment_success", "deployment_failed", "event_stream_attached"]);
     expect(request?.headers.accept).toBe("text/event-stream");
     expect(request?.headers.authorization).toBe(`Basic ${Buffer.from("ci:pw-123456").toString("base64")}`);
+    server.emit({ eventType: "event_stream_attached", timestamp: "2026-01-01T00:00:00.000Z", remoteAddress: "127.0.0.1" });
     server.emit(success("d-1"));
     await until(() => events.length === 1, "the event");
+    // Asked for only to get the stream going; not passed on unless listed.
     expect(events[0]).toMatchObject({ eventType: "deployment_success", id: "d-1" });
     expect(states[0]).toEqual({ state: "connecting", attempt: 1 });
-    expect(states[1]).toEqual({ state: "open", url: `${server.url}/v2/events?event_type=deployment_success&event_type=deployment_failed` });
+    expect(states[1]).toEqual({ state: "open", url: `${server.url}/v2/events?event_type=deployment_success&event_type=deployment_failed&event_type=event_stream_attached` });
   });
 
   it("reassembles a frame cut across TCP writes, with CRLF line ends and comments", async () => {
@@ -97,10 +99,10 @@ describe("followMarathonEvents", () => {
     const { events, states } = follow(client([standby.url], { username: "ci", password: "pw-123456" }), { eventTypes: ["deployment_success"] });
     await leader.waitForStreams(1);
     expect(leader.streamRequests[0]?.headers.authorization).toBeDefined();
-    expect(leader.streamRequests[0]?.url.searchParams.getAll("event_type")).toEqual(["deployment_success"]);
+    expect(leader.streamRequests[0]?.url.searchParams.getAll("event_type")).toEqual(["deployment_success", "event_stream_attached"]);
     leader.emit(success("d-4"));
     await until(() => events.length === 1, "an event from the leader");
-    expect(states.find((s) => s.state === "open")).toEqual({ state: "open", url: `${leader.url}/v2/events?event_type=deployment_success` });
+    expect(states.find((s) => s.state === "open")).toEqual({ state: "open", url: `${leader.url}/v2/events?event_type=deployment_success&event_type=event_stream_attached` });
   });
 
   it("stops with an exit-6 error on 401 instead of reconnecting forever", async () => {

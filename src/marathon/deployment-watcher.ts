@@ -20,8 +20,13 @@ import { judgeDeployment, type DeploymentVerdict, type VersionHealth } from "./d
 import { followMarathonEvents, type EventStreamState } from "./event-stream.js";
 import type { DeploymentFailedEvent, DeploymentSuccessEvent, MarathonEvent } from "./types.js";
 
-/** The events a deploy shows or decides on (the stream carries only these by default). */
+/**
+ * The events a deploy shows or decides on (the stream carries only these by default).
+ * `event_stream_attached` is the first frame of a new stream: asking for it makes the
+ * server send something at once, so the headers arrive and the stream counts as open.
+ */
 export const DEPLOYMENT_EVENT_TYPES: readonly string[] = [
+  "event_stream_attached",
   "deployment_info",
   "deployment_step_success",
   "deployment_step_failure",

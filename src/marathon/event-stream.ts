@@ -24,7 +24,11 @@ export type EventStreamState =
 export interface FollowMarathonEventsOptions {
   /** The client that opens the stream (URLs, auth, TLS, leader redirects). */
   client: Pick<MarathonClient, "openEventStream">;
-  /** `event_type` filters; all events when absent. */
+  /**
+   * `event_type` filters; all events when absent. `event_stream_attached` is always
+   * requested (and passed on only if listed): it makes the server answer at once, so a
+   * filtered stream is known to be open before the first real event.
+   */
   eventTypes?: readonly string[];
   /** Stops following; the returned promise then resolves. */
   signal: AbortSignal;
@@ -39,6 +43,7 @@ export interface FollowMarathonEventsOptions {
 }
 
 const DEFAULT_RECONNECT_DELAYS_MS = [100, 250, 500, 1000, 2000];
+const ATTACHED = "event_stream_attached";
 
 /**
  * Follows `/v2/events` until `signal` aborts. Resolves then; rejects only with
@@ -51,6 +56,8 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
   const clock = options.clock ?? systemClock;
   const delays = options.reconnectDelaysMs && options.reconnectDelaysMs.length > 0 ? options.reconnectDelaysMs : DEFAULT_RECONNECT_DELAYS_MS;
   const report = (state: EventStreamState) => options.onStateChange?.(state);
+  const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
+  const requested = wanted && !wanted.has(ATTACHED) ? [...wanted, ATTACHED] : options.eventTypes;
   let failures = 0;
 
   while (!signal.aborted) {
@@ -82,7 +89,7 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
 
   /** One connection: resolves with why it ended. */
   async function followOnce(): Promise<string> {
-    const connection = await client.openEventStream({ eventTypes: options.eventTypes, signal });
+    const connection = await client.openEventStream({ eventTypes: requested, signal });
     report({ state: "open", url: connection.url });
     const parser = createSseParser((frame) => {
       let parsed: unknown;
@@ -94,6 +101,7 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
       if (!parsed || typeof parsed !== "object") return;
       const event = parsed as MarathonEvent;
       if (typeof event.eventType !== "string") (event as { eventType: string }).eventType = frame.event;
+      if (wanted && !wanted.has(event.eventType)) return;
       onEvent(event);
     });
     const body = connection.body;
