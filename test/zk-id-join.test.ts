@@ -25,6 +25,9 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", () => {
       return (await zk.getData("/hello")).data.toString();
     });
     expect(read).toBe("world");
+    const url = await zkId(cluster.nodes[0]!, cluster.nodes, ["--print-zk-url", "--zk-path", "/marathon"]);
+    expect(url.code, describeRun(url)).toBe(0);
+    expect(url.json?.zkUrl).toBe(`zk://${cluster.nodes.map((n) => n.client).join(",")}/marathon`);
   });
 
   it("a killed node's replacement takes the freed ID, joins, and reads data written before the kill", async () => {
@@ -51,6 +54,8 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", () => {
     expect(read).toBe("kept");
     const again = await zkId(replacement, [n2, n3, replacement], ["--promote"]);
     expect(again.json).toMatchObject({ id: 1, outcome: "participant", reason: "already a participant" });
+    const url = await zkId(n2, [n2, n3, replacement], ["--print-zk-url"]);
+    expect(url.json?.zkUrl).toBe(`zk://${replacement.client},${n2.client},${n3.client}/mesos`);
   });
 
   it("two joiners racing get distinct IDs; one waits for the other", async () => {
