@@ -365,8 +365,8 @@ export class MarathonApi {
     }
     const types = new Set(url.searchParams.getAll("event_type"));
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-store, must-revalidate", Connection: "keep-alive" });
-    const send = (event: MarathonEvent) => {
-      if (types.size > 0 && !types.has(event.eventType)) return;
+    const send = (event: MarathonEvent, always = false) => {
+      if (!always && types.size > 0 && !types.has(event.eventType)) return;
       // Marathon drops a client that falls far behind instead of buffering forever.
       if (res.writableLength > 8 * 1024 * 1024) {
         res.destroy();
@@ -374,8 +374,9 @@ export class MarathonApi {
       }
       res.write(sseFrame(event));
     };
-    send({ remoteAddress: req.socket.remoteAddress ?? "127.0.0.1", eventType: "event_stream_attached", timestamp: this.engine.isoNow() } as MarathonEvent);
-    const unsubscribe = this.engine.events.subscribe(send);
+    // The client's own attach event comes first, whatever the filter: it is the handshake.
+    send({ remoteAddress: req.socket.remoteAddress ?? "127.0.0.1", eventType: "event_stream_attached", timestamp: this.engine.isoNow() } as MarathonEvent, true);
+    const unsubscribe = this.engine.events.subscribe((event) => send(event));
     const unregister = onClose(() => res.destroy());
     const cleanup = () => {
       unsubscribe();
