@@ -55,18 +55,20 @@ describe("gitlab-ci/mdeploy.gitlab-ci.yml", () => {
   it.each([
     ["mdeploy-staging", "staging"],
     ["mdeploy-production", "production"],
-    ["mdeploy-rollback-staging", "staging"],
-    ["mdeploy-rollback-production", "production"],
-  ])("%s holds the %s resource group and names its environment, tier and dotenv url", (name, environment) => {
+  ])("%s holds the %s resource group, names its environment and tier, and takes its url from the dotenv report", (name, environment) => {
     expect(job(name).resource_group).toBe(environment);
     expect(job(name).environment).toEqual({ name: environment, url: "$MDEPLOY_URL", deployment_tier: environment });
+    expect(job(name).artifacts).toMatchObject({ reports: { dotenv: "deploy.env" } });
+    const script = String((job(name).script as string[])[0]);
+    expect(script).toContain(`deploy ${environment} --artifact marathon_app_${environment}.json --dotenv deploy.env`);
   });
 
-  it("deploy jobs publish the dotenv report the environment url comes from", () => {
-    for (const name of ["mdeploy-staging", "mdeploy-production", ".mdeploy-rollback"]) {
-      expect(job(name).artifacts, name).toMatchObject({ reports: { dotenv: "mdeploy.env" } });
-      expect(String((job(name).script as string[])[0]), name).toContain("--dotenv mdeploy.env");
-    }
+  it.each([
+    ["mdeploy-rollback-staging", "staging"],
+    ["mdeploy-rollback-production", "production"],
+  ])("%s shares the %s resource group with the deploy job", (name, environment) => {
+    expect(job(name).resource_group).toBe(environment);
+    expect(job(name).environment).toEqual({ name: environment, deployment_tier: environment });
   });
 
   it("production is manual and blocking; staging runs on tags and the default branch", () => {
