@@ -7,8 +7,8 @@
  */
 import { Runners } from "@gitbeaker/rest";
 import { HttpError, UnreachableError } from "../errors.js";
-import { checkRunnerDetails, checkRunnerList, checkRunnerManagers, type Checked } from "./response-shapes.js";
-import type { RunnerDetails, RunnerListItem, RunnerManager } from "./types.js";
+import { checkRunnerDetails, checkRunnerList, type Checked } from "./response-shapes.js";
+import type { RunnerDetails, RunnerListItem } from "./types.js";
 
 /** Which runners a listing covers, per the token's rights (GitLab `doc/api/runners.md`). */
 export type RunnerScope = { kind: "instance" } | { kind: "owned" } | { kind: "group"; groupId: string } | { kind: "project"; projectId: string };
@@ -24,7 +24,6 @@ export interface GitlabRunnersApi {
   showRunner(runnerId: number): Promise<RunnerDetails>;
   /** Every page of the listing. */
   listRunners(scope: RunnerScope, filter: RunnerListFilter): Promise<RunnerListItem[]>;
-  listManagers(runnerId: number): Promise<RunnerManager[]>;
   removeRunner(runnerId: number): Promise<void>;
 }
 
@@ -71,7 +70,6 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
   const base = options.url.replace(/\/+$/, "");
   const api = `${base}/api/v4`;
   const runners = new Runners({ host: base, token: options.token ?? "", queryTimeout: options.timeoutMs });
-  const doFetch = options.fetch ?? globalThis.fetch;
 
   const call = async <T>(method: string, url: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -100,12 +98,6 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
         }),
       );
       return requireShape(checkRunnerList(body), "GET", url);
-    },
-    async listManagers(runnerId) {
-      const url = `${api}/runners/${runnerId}/managers`;
-      const response = await call("GET", url, () => doFetch(url, { headers: { "PRIVATE-TOKEN": options.token ?? "", accept: "application/json" }, signal: AbortSignal.timeout(options.timeoutMs) }));
-      if (response.status !== 200) throw new HttpError("GET", url, response.status, response.statusText, await serverMessage(response));
-      return requireShape(checkRunnerManagers(await response.json().catch(() => undefined)), "GET", url);
     },
     async removeRunner(runnerId) {
       const url = `${api}/runners/${runnerId}`;

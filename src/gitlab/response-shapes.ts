@@ -82,9 +82,15 @@ function checked<T>(value: unknown, check: (value: unknown, problems: string[]) 
   return problems.length === 0 ? { ok: true, value: value as T } : { ok: false, problems };
 }
 
-/** Checks a `GET /runners/:id` body. */
-export const checkRunnerDetails = (value: unknown): Checked<RunnerDetails> =>
-  checked(value, (v, p) => checkObject(v, runnerDetailsRules, "$", p));
+/**
+ * Checks a `GET /runners/:id` body. GitLab before 14.8 has no `paused`, only the now
+ * deprecated `active`, so `paused` is derived from it there.
+ */
+export function checkRunnerDetails(value: unknown): Checked<RunnerDetails> {
+  const record = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const normalized = record && record.paused === undefined && typeof record.active === "boolean" ? { ...record, paused: !record.active } : value;
+  return checked(normalized, (v, p) => checkObject(v, runnerDetailsRules, "$", p));
+}
 
 /** Checks one page of a runner list. */
 export const checkRunnerList = (value: unknown): Checked<RunnerListItem[]> =>
