@@ -1,7 +1,98 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "./context.js";
 
+/** Parses a positive number of seconds. */
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
+  return n;
+}
+
+function strategy(value: string): "auto" | "template" {
+  if (value !== "auto" && value !== "template") throw new InvalidArgumentError('expected "auto" or "template"');
+  return value;
+}
+
+/** `mdeploy plan`, `deploy` (and `mdeploy <env>`), `rollback`, `status`, `demo`. */
 export function registerDeployCommands(program: Command, context: () => CliContext): void {
-  void program;
-  void context;
+  program
+    .command("plan")
+    .description("diff against the running app, chosen upgradeStrategy, capacity verdict, predicted steps (exit 3 if it cannot finish)")
+    .argument("<env>", "environment name from the config")
+    .option("--artifact <file>", "plan this rendered artifact instead of rendering")
+    .option("--strategy <mode>", "auto (capacity-aware) or template (the template's own, checked)", strategy)
+    .action(async (environment: string, opts: { artifact?: string; strategy?: "auto" | "template" }) => {
+      const { runPlan } = await import("../commands/plan.js");
+      await runPlan({ environment, ...opts }, context());
+    });
+
+  program
+    .command("deploy")
+    .description("preflight, PUT, follow to a verified end, roll back on failure")
+    .argument("<env>", "environment name from the config")
+    .option("--artifact <file>", "deploy this rendered artifact (marathon_app_<env>.json) instead of rendering")
+    .option("--strategy <mode>", "auto (capacity-aware, default) or template (the template's own, checked)", strategy)
+    .option("--timeout <seconds>", "deployment timeout (default: from the app's health checks)", seconds)
+    .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", seconds, 600)
+    .option("--force", "cancel a deployment holding the app (Marathon ?force=true); never the default", false)
+    .option("--skip-image-check", "do not ask the registry whether the image tag exists", false)
+    .option("--dotenv <file>", "dotenv report for GitLab (MDEPLOY_VERSION, ...); empty to skip", "deploy.env")
+    .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
+    .action(
+      async (
+        environment: string,
+        opts: { artifact?: string; strategy?: "auto" | "template"; timeout?: number; lockTimeout: number; force: boolean; skipImageCheck: boolean; dotenv: string; url?: string },
+      ) => {
+        const { runDeploy } = await import("../commands/deploy.js");
+        await runDeploy(
+          {
+            environment,
+            ...(opts.artifact ? { artifact: opts.artifact } : {}),
+            ...(opts.strategy ? { strategy: opts.strategy } : {}),
+            ...(opts.timeout !== undefined ? { timeoutSeconds: opts.timeout } : {}),
+            lockTimeoutSeconds: opts.lockTimeout,
+            force: opts.force,
+            skipImageCheck: opts.skipImageCheck,
+            dotenv: opts.dotenv,
+            ...(opts.url ? { url: opts.url } : {}),
+          },
+          context(),
+        );
+      },
+    );
+
+  program
+    .command("rollback")
+    .description("go back to the previous (or given) app version and wait for it")
+    .argument("<env>", "environment name from the config")
+    .option("--to <version>", "the version to go back to (default: the one before the current configuration)")
+    .option("--artifact <file>", "take the app id from this artifact instead of rendering")
+    .option("--timeout <seconds>", "how long to wait for the rollback (default: from the app's health checks)", seconds)
+    .option("--force", "cancel a deployment holding the app", false)
+    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean }) => {
+      const { runRollback } = await import("../commands/rollback.js");
+      await runRollback(
+        { environment, ...(opts.to ? { to: opts.to } : {}), ...(opts.artifact ? { artifact: opts.artifact } : {}), ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}), force: opts.force },
+        context(),
+      );
+    });
+
+  program
+    .command("status")
+    .description("app version, instances healthy/total, running deployment, queue reasons, last task failure")
+    .argument("<env>", "environment name from the config")
+    .option("--artifact <file>", "take the app id from this artifact instead of rendering")
+    .action(async (environment: string, opts: { artifact?: string }) => {
+      const { runStatus } = await import("../commands/status.js");
+      await runStatus({ environment, ...(opts.artifact ? { artifact: opts.artifact } : {}) }, context());
+    });
+
+  program
+    .command("demo")
+    .description("start the simulator and deploy, upgrade and roll back the example app on it (npm start)")
+    .option("--speed <factor>", "simulated seconds per real second", (v) => seconds(v), 400)
+    .action(async (opts: { speed: number }) => {
+      const { runDemo } = await import("../commands/demo.js");
+      await runDemo({ speed: opts.speed }, context());
+    });
 }

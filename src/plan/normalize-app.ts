@@ -59,6 +59,8 @@ const TOP_DEFAULTS: Record<string, Json[]> = {
   upgradeStrategy: [{ minimumHealthCapacity: 1, maximumOverCapacity: 1 }],
   unreachableStrategy: [{ inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }, { inactiveAfterSeconds: 300, expungeAfterSeconds: 600 }],
   networks: [[{ mode: "host" }]],
+  // Bridge and container networking have no host port definitions.
+  portDefinitions: [[]],
   role: ["*"],
   tty: [false],
 };

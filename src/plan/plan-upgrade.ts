@@ -8,6 +8,7 @@
  * lowered only as far as progress needs (the original cluster's trap: two 300 MB
  * instances never fit a 497 MB agent, so the default 1/1 hangs forever).
  */
+import { UsageError } from "../errors.js";
 import type { AppDefinition, AppStatus, UpgradeStrategy } from "../marathon/types.js";
 import { instanceNeeds } from "./app-resources.js";
 import { parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
@@ -227,4 +228,35 @@ function keepsWords(minHealthy: number, n: number): string {
   if (minHealthy >= n) return `all ${n} stay healthy throughout`;
   if (minHealthy === 0) return n === 1 ? "the old instance stops before the new one starts, so the app is down until the new one is healthy" : `all ${n} old instances may be down before new ones are healthy`;
   return `at least ${minHealthy} of ${n} stay healthy throughout`;
+}
+
+/**
+ * The plan when Mesos cannot be asked (no MESOS_URL): the template's strategy
+ * (else the running app's, else Marathon's default) goes unchecked, and the plan
+ * says so rather than guessing.
+ */
+export function planWithoutCapacity(running: AppStatus | undefined, target: AppDefinition): UpgradePlan {
+  if ((target.instances as unknown) === PER_AGENT) {
+    throw new UsageError('instances "per-agent" needs the Mesos agents: set MESOS_URL (or mesos.url in the config)');
+  }
+  const kind = planKind(running, target);
+  const explicit = target.upgradeStrategy ? { ...MARATHON_DEFAULT_STRATEGY, ...target.upgradeStrategy } : undefined;
+  const strategy = explicit ?? running?.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
+  const n = target.instances ?? 1;
+  const from = running ? (running.instances ?? 1) : 0;
+  return {
+    appId: target.id,
+    kind,
+    instances: { from, to: n },
+    strategy,
+    strategySource: explicit ? "template" : running?.upgradeStrategy ? "auto" : "marathon-default",
+    feasible: true,
+    zeroDowntime: Math.ceil(n * strategy.minimumHealthCapacity) > 0 || from === 0,
+    minHealthy: kind === "restart" ? Math.min(from, Math.ceil(n * strategy.minimumHealthCapacity)) : from,
+    verdict: `${kind === "unchanged" ? "no changes" : kind}: capacity not checked (no Mesos URL); upgradeStrategy ${strategy.minimumHealthCapacity}/${strategy.maximumOverCapacity} sent as is`,
+    reasons: ["capacity not checked: set MESOS_URL so mdeploy can tell whether the upgrade can progress"],
+    steps: [],
+    peak: { instances: from + n, cpus: 0, mem: 0, disk: 0 },
+    warnings: [],
+  };
 }

@@ -1,0 +1,106 @@
+/**
+ * `mdeploy deploy <env>` (and `mdeploy <env>`): load and validate the app,
+ * wire the adapters, and hand over to the deploy engine. Writes the dotenv
+ * report on success.
+ */
+import { randomUUID } from "node:crypto";
+import { rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { CliContext } from "../cli/context.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { PreflightRefusedError } from "../errors.js";
+import { marathonClientFor, mesosClientFor, settingsFor } from "../deploy/cluster-clients.js";
+import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
+import { loadTarget } from "../deploy/load-target.js";
+import { createProgress, progressModeFor } from "../deploy/progress.js";
+import type { StrategyMode } from "../plan/types.js";
+
+export interface DeployOptions {
+  environment: string;
+  /** Deploy this rendered artifact instead of rendering. */
+  artifact?: string;
+  strategy?: StrategyMode;
+  /** Seconds; default derived from the app's health checks. */
+  timeoutSeconds?: number;
+  /** Seconds a 409 waits for the other deployment (default 600). */
+  lockTimeoutSeconds: number;
+  force: boolean;
+  skipImageCheck: boolean;
+  /** Dotenv report path (default deploy.env); empty string = none. */
+  dotenv: string;
+  url?: string;
+}
+
+/** Deploys and returns the verified result (printed under --json). */
+export async function runDeploy(options: DeployOptions, context: CliContext, clock: Clock = systemClock): Promise<DeployResult> {
+  const { output } = context;
+  const loaded = await loadTarget({
+    cwd: context.cwd,
+    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
+    env: context.env,
+    redactor: output.redactor,
+    environment: options.environment,
+    ...(options.artifact ? { artifact: options.artifact } : {}),
+    overrides: { ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}) },
+  });
+  for (const warning of loaded.warnings) output.warn(warning);
+  const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
+  const settings = settingsFor(loaded.config, options.environment);
+  const marathon = marathonClientFor(settings.marathon, clock);
+  const mesos = mesosClientFor(settings.mesos, clock);
+  const preflight: PreflightHook[] = options.skipImageCheck ? [] : [(app) => checkImage(app, context.env)];
+  try {
+    const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
+    const result = await deployApp(
+      {
+        environment: options.environment,
+        app: loaded.app,
+        strategy: options.strategy ?? envConfig?.strategy ?? "auto",
+        ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+        lockTimeoutMs: options.lockTimeoutSeconds * 1000,
+        force: options.force,
+        env: context.env,
+        ...(options.dotenv ? { dotenvPath: path.resolve(context.cwd, options.dotenv) } : {}),
+        ...(options.url ? { url: options.url } : context.env.CI_ENVIRONMENT_URL ? { url: context.env.CI_ENVIRONMENT_URL } : {}),
+      },
+      {
+        marathon,
+        ...(mesos ? { mesos } : {}),
+        clock,
+        output,
+        progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock),
+        preflight,
+        writeFile: writeAtomically,
+      },
+    );
+    output.result(result);
+    return result;
+  } finally {
+    marathon.close();
+    mesos?.close();
+  }
+}
+
+/** The registry preflight: refuse (exit 3) when the image tag does not exist. */
+async function checkImage(app: { container?: { docker?: { image?: string } } | null }, env: Record<string, string | undefined>): Promise<string | undefined> {
+  const image = app.container?.docker?.image;
+  if (!image) return undefined;
+  const { checkImageTagExists } = await import("../registry/image-check.js");
+  const { parseImageReference } = await import("../registry/image-reference.js");
+  const { registryCredentialsFromEnv } = await import("../registry/credentials.js");
+  const parsed = parseImageReference(image);
+  const registry = typeof parsed === "string" ? "" : parsed.registry;
+  const credentials = registryCredentialsFromEnv(env, registry);
+  const result = await checkImageTagExists({ image, timeoutMs: 15_000, ...(credentials ? { credentials } : {}) });
+  if (!result.exists) {
+    throw new PreflightRefusedError(`image ${image} not found in ${result.registry} (${result.url}); nothing was sent`, ["push the image first, or pass --skip-image-check if the registry cannot be asked"]);
+  }
+  return `image ${image} exists in ${result.registry}`;
+}
+
+/** Writes by rename so a reader never sees half a report. */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${randomUUID()}.tmp`;
+  await writeFile(temporary, text, "utf8");
+  await rename(temporary, file);
+}

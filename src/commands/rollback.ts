@@ -1,0 +1,39 @@
+/** `mdeploy rollback <env> [--to VERSION]`: wiring for the rollback engine. */
+import type { CliContext } from "../cli/context.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { marathonClientFor, settingsFor } from "../deploy/cluster-clients.js";
+import { loadTarget } from "../deploy/load-target.js";
+import { createProgress, progressModeFor } from "../deploy/progress.js";
+import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
+
+export interface RollbackOptions {
+  environment: string;
+  to?: string;
+  artifact?: string;
+  timeoutSeconds?: number;
+  force?: boolean;
+}
+
+/** Rolls the environment's app back and waits for it. */
+export async function runRollback(options: RollbackOptions, context: CliContext, clock: Clock = systemClock): Promise<RollbackResult> {
+  const { output } = context;
+  const loaded = await loadTarget({
+    cwd: context.cwd,
+    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
+    env: context.env,
+    redactor: output.redactor,
+    environment: options.environment,
+    ...(options.artifact ? { artifact: options.artifact } : {}),
+  });
+  const marathon = marathonClientFor(settingsFor(loaded.config, options.environment).marathon, clock);
+  try {
+    const result = await rollbackApp(
+      { environment: options.environment, appId: loaded.app.id, ...(options.to ? { to: options.to } : {}), ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}), force: options.force ?? false },
+      { marathon, clock, progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock) },
+    );
+    output.result(result);
+    return result;
+  } finally {
+    marathon.close();
+  }
+}

@@ -1,0 +1,40 @@
+/** `mdeploy status <env>`: what Marathon says about the environment's app. Reads only. */
+import type { CliContext } from "../cli/context.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { marathonClientFor, settingsFor } from "../deploy/cluster-clients.js";
+import { formatStatus, summarizeStatus, type AppStatusSummary } from "../deploy/describe-status.js";
+import { loadTarget } from "../deploy/load-target.js";
+import { UsageError } from "../errors.js";
+
+export interface StatusOptions {
+  environment: string;
+  artifact?: string;
+}
+
+/** Prints the status; exit 0 whatever the app's health (status reports, it does not judge). */
+export async function runStatus(options: StatusOptions, context: CliContext, clock: Clock = systemClock): Promise<AppStatusSummary> {
+  const { output } = context;
+  const loaded = await loadTarget({
+    cwd: context.cwd,
+    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
+    env: context.env,
+    redactor: output.redactor,
+    environment: options.environment,
+    ...(options.artifact ? { artifact: options.artifact } : {}),
+  });
+  const marathon = marathonClientFor(settingsFor(loaded.config, options.environment).marathon, clock);
+  try {
+    const [app, deployments, queue] = await Promise.all([
+      marathon.findApp(loaded.app.id, { embed: ["app.tasks", "app.lastTaskFailure", "app.deployments", "app.readiness"] }),
+      marathon.getDeployments(),
+      marathon.getQueue(),
+    ]);
+    if (!app) throw new UsageError(`${options.environment}: ${loaded.app.id} is not deployed on ${marathon.urls.join(", ")}`);
+    const summary = summarizeStatus(app, deployments, queue);
+    for (const line of formatStatus(options.environment, summary)) output.info(line);
+    output.result(summary);
+    return summary;
+  } finally {
+    marathon.close();
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Builds the Marathon and Mesos adapters a deploy-family command uses from the
+ * resolved settings of one environment. Wiring only.
+ */
+import type { MarathonSettings, MdeployConfig, MesosSettings } from "../config/types.js";
+import type { Clock } from "../core/clock.js";
+import { createMarathonClient, type MarathonClient } from "../marathon/client.js";
+import { createMesosClient, type MesosClient } from "../mesos/client.js";
+
+/** The settings for `environment`, or the file-wide ones when it is not configured (deploying an --artifact). */
+export function settingsFor(config: MdeployConfig, environment: string): { marathon: MarathonSettings; mesos: MesosSettings } {
+  const env = Object.hasOwn(config.environments, environment) ? config.environments[environment] : undefined;
+  return { marathon: env?.marathon ?? config.marathon, mesos: env?.mesos ?? config.mesos };
+}
+
+/** A Marathon client for the settings; throws UnreachableError when no URL is configured. */
+export function marathonClientFor(settings: MarathonSettings, clock: Clock): MarathonClient {
+  const auth = settings.token ? { token: settings.token } : settings.username !== undefined && settings.password !== undefined ? { username: settings.username, password: settings.password } : undefined;
+  return createMarathonClient({
+    urls: settings.urls,
+    ...(auth ? { auth } : {}),
+    tls: { ...(settings.caFile ? { caFile: settings.caFile } : {}), insecure: settings.insecure },
+    ...(settings.timeoutSeconds ? { timeoutMs: settings.timeoutSeconds * 1000 } : {}),
+    clock,
+  });
+}
+
+/** A Mesos client, or undefined when no Mesos URL is configured (plans then say capacity was not checked). */
+export function mesosClientFor(settings: MesosSettings, clock: Clock): MesosClient | undefined {
+  if (!settings.url) return undefined;
+  return createMesosClient({ url: settings.url, clock });
+}

@@ -1,0 +1,148 @@
+/**
+ * Listens to Marathon's event stream for the whole deploy, from before the PUT
+ * (a fast deployment can end before the PUT's answer arrives) to the verified
+ * end. Keeps the events that concern one app and remembers whether the stream
+ * ever had a gap, because events lost in a gap are gone and only polling can
+ * tell what happened then.
+ */
+import type { Clock } from "../core/clock.js";
+import type { MarathonClient } from "../marathon/client.js";
+import { followMarathonEvents, type EventStreamState } from "../marathon/event-stream.js";
+import type { MarathonEvent } from "../marathon/types.js";
+
+/** The event types a deploy reads. */
+export const DEPLOY_EVENT_TYPES = [
+  "deployment_success",
+  "deployment_failed",
+  "deployment_info",
+  "deployment_step_success",
+  "deployment_step_failure",
+  "status_update_event",
+  "instance_health_changed_event",
+  "unhealthy_instance_kill_event",
+] as const;
+
+export interface EventWatch {
+  /** Events about the app, in arrival order. */
+  readonly events: readonly MarathonEvent[];
+  /** True once the stream failed to open or dropped: events may be missing. */
+  readonly interrupted: boolean;
+  /** True while events flow. */
+  readonly open: boolean;
+  /** Resolves at the next event, or after `ms` on the clock. */
+  wait(ms: number): Promise<void>;
+  /** Waits (at most `ms`) until the stream is open; false when it did not open in time. */
+  whenOpen(ms: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface EventWatchOptions {
+  marathon: Pick<MarathonClient, "openEventStream">;
+  clock: Clock;
+  appId: string;
+  /** Called on stream state changes (for progress lines and --debug). */
+  onState?: (state: EventStreamState) => void;
+}
+
+/** Starts following the event stream at once. */
+export function startEventWatch(options: EventWatchOptions): EventWatch {
+  const { clock } = options;
+  const appId = absoluteId(options.appId);
+  const events: MarathonEvent[] = [];
+  const controller = new AbortController();
+  const waiters = new Set<() => void>();
+  let interrupted = false;
+  let open = false;
+  let everOpened = false;
+  const wakeAll = () => {
+    for (const wake of [...waiters]) wake();
+  };
+
+  const done = followMarathonEvents({
+    client: options.marathon,
+    eventTypes: DEPLOY_EVENT_TYPES,
+    signal: controller.signal,
+    clock,
+    onEvent: (event) => {
+      if (!concernsApp(event, appId)) return;
+      events.push(event);
+      wakeAll();
+    },
+    onStateChange: (state) => {
+      if (state.state === "open") {
+        open = true;
+        everOpened = true;
+      } else if (state.state === "gap" || (state.state === "closed" && state.error)) {
+        open = false;
+        interrupted = true;
+      } else if (state.state === "closed") {
+        open = false;
+      }
+      // A connection attempt that fails before ever opening is a gap too.
+      if (state.state === "connecting" && state.attempt > 1 && !everOpened) interrupted = true;
+      options.onState?.(state);
+      wakeAll();
+    },
+  }).catch(() => {
+    // Permanent stream errors (401, 405): polling carries on alone.
+    open = false;
+    interrupted = true;
+    wakeAll();
+  });
+
+  const wait = async (ms: number): Promise<void> => {
+    const sleeper = new AbortController();
+    let wake: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => {
+      wake = () => {
+        waiters.delete(wake);
+        sleeper.abort();
+        resolve();
+      };
+      waiters.add(wake);
+    });
+    const slept = clock.sleep(Math.max(0, ms), sleeper.signal).then(
+      () => wake(),
+      () => undefined,
+    );
+    await Promise.race([woken, slept]);
+    wake();
+  };
+
+  return {
+    events,
+    get interrupted() {
+      return interrupted;
+    },
+    get open() {
+      return open;
+    },
+    wait,
+    async whenOpen(ms) {
+      const deadline = clock.now() + ms;
+      while (!open && !controller.signal.aborted && clock.now() < deadline) await wait(deadline - clock.now());
+      if (!open) interrupted = true;
+      return open;
+    },
+    async close() {
+      controller.abort();
+      wakeAll();
+      await done;
+    },
+  };
+}
+
+function absoluteId(id: string): string {
+  return id.startsWith("/") ? id : `/${id}`;
+}
+
+/** Whether an event is about the app (deployment events: when a step acts on it). */
+function concernsApp(event: MarathonEvent, appId: string): boolean {
+  const e = event as Record<string, unknown>;
+  if (typeof e.appId === "string") return absoluteId(e.appId) === appId;
+  if (typeof e.runSpecId === "string") return absoluteId(e.runSpecId) === appId;
+  const plan = e.plan as { steps?: { actions?: { app?: string; pod?: string }[] }[] } | undefined;
+  if (plan?.steps) return plan.steps.some((s) => (s.actions ?? []).some((a) => typeof a.app === "string" && absoluteId(a.app) === appId));
+  // A deployment event without steps (a 0-step plan) is kept: the id decides.
+  return event.eventType === "deployment_success" || event.eventType === "deployment_failed";
+}

@@ -1,0 +1,204 @@
+/**
+ * Follows one Marathon deployment to a verified end. Success needs all three:
+ * Marathon's `deployment_success` for this deployment id, the app at the PUT's
+ * version, and healthy+ready tasks of it equal to `instances`. A deployment
+ * that merely vanishes from /v2/deployments (cancelled and superseded ones do
+ * too) is success only if the event stream had a gap that could have hidden
+ * the event and the app's state verifies.
+ *
+ * Fails fast on a crash loop (tasks of the new version failing, OOM-killed or
+ * killed as unhealthy) instead of waiting out the timeout.
+ */
+import type { Clock } from "../core/clock.js";
+import { MarathonAuthError, type MarathonClient } from "../marathon/client.js";
+import type { AppStatus, Deployment, MarathonEvent } from "../marathon/types.js";
+import type { EventWatch } from "./event-watch.js";
+import { explainLastFailure, explainQueue } from "./explain-stall.js";
+import { countTasks, isVerified, type AppCounts } from "./verify-app.js";
+
+export type FollowMarathon = Pick<MarathonClient, "getApp" | "getDeployments" | "getQueue">;
+
+export interface FollowInput {
+  marathon: FollowMarathon;
+  clock: Clock;
+  watch: EventWatch;
+  appId: string;
+  deploymentId: string;
+  /** The version the PUT returned. */
+  version: string;
+  /** Absolute deadline on `clock`. */
+  deadline: number;
+  /** Failures of new tasks (crash, OOM, lost) that end the wait early (default 3). */
+  maxTaskFailures?: number;
+  /** Health-check kills of new tasks that end the wait early (default 2: a task that never turns healthy is killed after grace + failed checks). */
+  maxUnhealthyKills?: number;
+  /** Called with progress after each poll. */
+  onProgress?: (progress: FollowProgress) => void;
+  /** Called for notable moments (a task failure, the stream dropping). */
+  onNote?: (line: string) => void;
+}
+
+export interface FollowProgress {
+  counts: AppCounts;
+  step?: { current: number; total: number; actions: string[] };
+  /** Why it waits, when it does (queue reasons). */
+  waiting: string[];
+}
+
+export type FollowOutcome =
+  | { kind: "success"; app: AppStatus; verifiedBy: "event" | "state" }
+  | { kind: "failed"; reason: string; details: string[] }
+  | { kind: "timeout"; details: string[] }
+  | { kind: "superseded"; byVersion: string; details: string[] };
+
+const POLL_WHILE_STREAMING_MS = 2_000;
+const POLL_WITHOUT_STREAM_MS = 500;
+/** How long a vanished deployment waits for its late `deployment_success` (events are not ordered). */
+const VANISHED_GRACE_MS = 2_000;
+const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE"]);
+
+/** Follows until success, failure, supersession or the deadline. Throws only what polling cannot survive (auth). */
+export async function followDeployment(input: FollowInput): Promise<FollowOutcome> {
+  const { marathon, clock, watch, appId, deploymentId, version } = input;
+  const maxFailures = input.maxTaskFailures ?? 3;
+  const maxKills = input.maxUnhealthyKills ?? 2;
+  let kills = 0;
+  let cursor = 0;
+  let sawSuccess = false;
+  let failedReason: string | undefined;
+  const failures: string[] = [];
+  const seenFailures = new Set<string>();
+  let lastPoll = -Infinity;
+  let goneSince: number | undefined;
+  let lastApp: AppStatus | undefined;
+  let pollErrors = 0;
+  let successChecks = 0;
+  let waitingPolls = 0;
+
+  const noteFailure = (key: string, line: string) => {
+    if (seenFailures.has(key)) return;
+    seenFailures.add(key);
+    failures.push(line);
+    input.onNote?.(line);
+  };
+
+  const consume = (event: MarathonEvent) => {
+    const e = event as Record<string, unknown>;
+    switch (event.eventType) {
+      case "deployment_success":
+        if (e.id === deploymentId) sawSuccess = true;
+        break;
+      case "deployment_failed":
+        if (e.id === deploymentId) failedReason = typeof e.reason === "string" && e.reason ? e.reason : "Marathon reported the deployment failed";
+        break;
+      case "status_update_event":
+        if (e.version === version && FAILED_STATES.has(String(e.taskStatus))) {
+          noteFailure(String(e.taskId), `task ${String(e.taskId)} on ${String(e.host)}: ${String(e.taskStatus)}${e.message ? ` (${String(e.message)})` : ""}`);
+        }
+        break;
+      case "unhealthy_instance_kill_event":
+        if (e.version === version && !seenFailures.has(String(e.taskId))) {
+          kills++;
+          noteFailure(String(e.taskId), `task ${String(e.taskId)} on ${String(e.host)} killed as unhealthy${e.reason ? `: ${String(e.reason)}` : ""}`);
+        }
+        break;
+      default:
+        break;
+    }
+  };
+
+  const explain = async (app: AppStatus | undefined): Promise<string[]> => {
+    const lines: string[] = [];
+    if (app) {
+      const c = countTasks(app, version);
+      lines.push(`${c.healthyNew}/${c.instances} healthy instances of version ${version}; ${c.runningOld} of the previous version still running`);
+    }
+    try {
+      lines.push(...explainQueue(await marathon.getQueue(), appId));
+    } catch {
+      // The explanation is a courtesy; the outcome stands without it.
+    }
+    lines.push(...explainLastFailure(app, version));
+    lines.push(...failures.slice(-3));
+    return lines;
+  };
+
+  for (let iteration = 0; ; iteration++) {
+    while (cursor < watch.events.length) consume(watch.events[cursor++] as MarathonEvent);
+
+    if (failures.length - kills >= maxFailures || kills >= maxKills) {
+      const reason = kills >= maxKills ? `the new version never became healthy (${kills} tasks killed by failing health checks)` : `the new version keeps failing (${failures.length} task failures)`;
+      return { kind: "failed", reason, details: await explain(lastApp) };
+    }
+
+    const now = clock.now();
+    const mustPoll = sawSuccess || failedReason !== undefined || now - lastPoll >= (watch.open ? POLL_WHILE_STREAMING_MS : POLL_WITHOUT_STREAM_MS);
+    if (mustPoll) {
+      lastPoll = now;
+      let app: AppStatus;
+      let deployments: Deployment[];
+      try {
+        [app, deployments] = await Promise.all([marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"] }), marathon.getDeployments()]);
+        pollErrors = 0;
+      } catch (error) {
+        if (isPermanent(error)) throw error;
+        // Marathon 5xx bursts and leader changes: the client already retried; keep following until the deadline.
+        if (pollErrors++ === 0) input.onNote?.(`cannot read the app from Marathon (${(error as Error).message}); still following`);
+        if (clock.now() >= input.deadline) return { kind: "timeout", details: await explain(lastApp) };
+        await watch.wait(POLL_WITHOUT_STREAM_MS);
+        continue;
+      }
+      lastApp = app;
+      const ours = deployments.find((d) => d.id === deploymentId);
+      const counts = countTasks(app, version);
+      // While new instances wait for offers, say why every few polls (the queue read is extra traffic).
+      let waiting: string[] = [];
+      if (ours && counts.runningNew < counts.instances && ++waitingPolls % 4 === 1) {
+        waiting = await marathon.getQueue().then((queue) => explainQueue(queue, appId), () => []);
+      }
+      input.onProgress?.({
+        counts,
+        ...(ours ? { step: { current: ours.currentStep, total: ours.totalSteps, actions: ours.currentActions.map((a) => a.action) } } : {}),
+        waiting,
+      });
+      const failure = app.lastTaskFailure;
+      if (failure && failure.version === version && !seenFailures.has(failure.taskId)) {
+        // Marathon records a health-check kill as TASK_KILLED; anything else is the task's own failure.
+        if (failure.state === "TASK_KILLED") kills++;
+        noteFailure(failure.taskId, `task ${failure.taskId} on ${failure.host}: ${failure.state}${failure.message ? ` (${failure.message})` : ""}`);
+      }
+
+      if (app.version !== version && app.version > version) {
+        return { kind: "superseded", byVersion: app.version, details: [`another deployment changed the app to version ${app.version}`] };
+      }
+      if (failedReason !== undefined) {
+        return { kind: "failed", reason: failedReason, details: await explain(app) };
+      }
+      const verified = isVerified(app, version);
+      if (sawSuccess) {
+        if (verified) return { kind: "success", app, verifiedBy: "event" };
+        // The event can overtake the task states by a moment; look a few more times.
+        if (++successChecks >= 5) {
+          return { kind: "failed", reason: "Marathon reported success but the app does not verify", details: await explain(app) };
+        }
+      } else if (!ours) {
+        goneSince ??= clock.now();
+        if (verified && (watch.interrupted || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, verifiedBy: "state" };
+        if (!verified && clock.now() - goneSince >= VANISHED_GRACE_MS) {
+          return { kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)", details: await explain(app) };
+        }
+      } else goneSince = undefined;
+    }
+    if (failures.length - kills >= maxFailures || kills >= maxKills) continue;
+    const remaining = input.deadline - clock.now();
+    if (remaining <= 0) return { kind: "timeout", details: await explain(lastApp) };
+    const pollIn = sawSuccess ? 50 : (watch.open ? POLL_WHILE_STREAMING_MS : POLL_WITHOUT_STREAM_MS) - (clock.now() - lastPoll);
+    await watch.wait(Math.max(0, Math.min(remaining, pollIn)));
+    if (iteration > 1_000_000) return { kind: "timeout", details: ["gave up after too many polls"] };
+  }
+}
+
+/** Wrong credentials do not heal by asking again. */
+function isPermanent(error: unknown): boolean {
+  return error instanceof MarathonAuthError;
+}

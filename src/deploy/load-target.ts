@@ -1,0 +1,65 @@
+/**
+ * Where a deploy-family command gets the app definition: rendered from the
+ * config's template for the environment, or read from an artifact made earlier
+ * by `mdeploy render` (`--artifact FILE`), validated either way.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { loadConfig } from "../config/load-config.js";
+import type { ConfigOverrides, MdeployConfig } from "../config/types.js";
+import type { Redactor } from "../core/redact.js";
+import { ValidationError } from "../errors.js";
+import type { AppDefinition } from "../marathon/types.js";
+import { renderEnvironment } from "../render/render-environment.js";
+import { validateApp } from "../validate/validate-app.js";
+
+export interface LoadTargetOptions {
+  cwd: string;
+  configFile?: string;
+  env: Record<string, string | undefined>;
+  redactor: Redactor;
+  environment: string;
+  artifact?: string;
+  overrides?: ConfigOverrides;
+}
+
+export interface LoadedTarget {
+  config: MdeployConfig;
+  app: AppDefinition;
+  /** Lints from validation, "path: message". */
+  warnings: string[];
+}
+
+/** Loads the config and the app. Throws ConfigError/TemplateError/ValidationError (exit 2) with every problem listed. */
+export async function loadTarget(options: LoadTargetOptions): Promise<LoadedTarget> {
+  const config = await loadConfig({
+    cwd: options.cwd,
+    env: options.env,
+    redactor: options.redactor,
+    ...(options.configFile !== undefined ? { file: options.configFile } : {}),
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+  });
+  if (!options.artifact) {
+    const rendered = await renderEnvironment(config, options.environment, { env: options.env, cwd: options.cwd });
+    return { config, app: rendered.app, warnings: rendered.warnings.map((w) => `${w.path}: ${w.message}`) };
+  }
+  const file = path.resolve(options.cwd, options.artifact);
+  const shown = path.relative(options.cwd, file) || options.artifact;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ValidationError(`${shown}: cannot read the artifact (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`${shown}: not valid JSON (${(error as Error).message})`);
+  }
+  const { errors, warnings } = validateApp(value);
+  if (errors.length > 0) {
+    throw new ValidationError(`${shown}: ${errors.length} problem${errors.length === 1 ? "" : "s"} in the app definition; nothing was sent`, errors.map((e) => `${shown}: ${e.path}: ${e.message}`));
+  }
+  return { config, app: value as AppDefinition, warnings: warnings.map((w) => `${w.path}: ${w.message}`) };
+}

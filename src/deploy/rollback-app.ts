@@ -1,0 +1,91 @@
+/**
+ * `mdeploy rollback`: put an earlier version of the app back (Marathon
+ * redeploys that definition as a new version, instances included) and wait
+ * until it verifies. The version before the current configuration is the
+ * default, so scale-only versions in between are skipped.
+ */
+import type { Clock } from "../core/clock.js";
+import { NeedsPersonError, UsageError } from "../errors.js";
+import { MarathonApiError } from "../marathon/client.js";
+import type { AppStatus } from "../marathon/types.js";
+import { follow, type DeployMarathon } from "./deploy-app.js";
+import { defaultTimeoutMs } from "./default-timeout.js";
+import { startEventWatch } from "./event-watch.js";
+import type { Progress } from "./progress.js";
+import { countTasks } from "./verify-app.js";
+
+export interface RollbackAppOptions {
+  environment: string;
+  appId: string;
+  /** The version to go back to; default the one before the current configuration. */
+  to?: string;
+  timeoutMs?: number;
+  /** Cancel a deployment holding the app. */
+  force: boolean;
+}
+
+export interface RollbackAppDeps {
+  marathon: DeployMarathon & { getAppVersions(id: string): Promise<string[]> };
+  clock: Clock;
+  progress: Progress;
+}
+
+export interface RollbackResult {
+  environment: string;
+  appId: string;
+  /** The version asked for. */
+  restored: string;
+  /** The new version Marathon made of it. */
+  version: string;
+  fromVersion: string;
+  deploymentId: string;
+  instances: { healthy: number; total: number };
+}
+
+/** Rolls back and verifies; throws NeedsPersonError (exit 5) when the rollback does not finish. */
+export async function rollbackApp(options: RollbackAppOptions, deps: RollbackAppDeps): Promise<RollbackResult> {
+  const { marathon, clock, progress } = deps;
+  const app = await marathon.getApp(options.appId, { embed: ["app.tasks", "app.deployments"] });
+  const restored = options.to ?? (await previousVersion(app, await marathon.getAppVersions(options.appId)));
+  if (!restored) throw new UsageError(`${options.environment}: ${options.appId} has no version before ${app.version}; give one with --to`);
+  const watch = startEventWatch({ marathon, clock, appId: options.appId });
+  try {
+    await watch.whenOpen(2_000);
+    progress.start("rollback", `${options.environment}: roll back ${options.appId} from ${app.version} to ${restored}`);
+    let put;
+    try {
+      put = await marathon.rollbackApp(options.appId, restored, options.force ? { force: true } : {});
+    } catch (error) {
+      if (error instanceof MarathonApiError && error.status === 409) {
+        throw new NeedsPersonError(`${options.environment}: ${options.appId} is locked by deployment ${error.lockingDeploymentIds.join(", ")}; nothing was changed`, ["re-run with --force to cancel that deployment and roll back"]);
+      }
+      throw error;
+    }
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(app);
+    const outcome = await follow(deps, watch, options.appId, put, clock.now() + timeoutMs);
+    progress.end("rollback");
+    if (outcome.kind !== "success") {
+      const why = outcome.kind === "timeout" ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : outcome.kind === "failed" ? `failed: ${outcome.reason}` : "was replaced by another deployment";
+      throw new NeedsPersonError(`${options.environment}: the rollback of ${options.appId} to ${restored} ${why}`, [...outcome.details, `look at mdeploy status ${options.environment}; try an older version with --to`]);
+    }
+    const counts = countTasks(outcome.app, put.version);
+    progress.line(`${options.environment}: ${options.appId} is back at ${restored} (as version ${put.version}): ${counts.healthyNew}/${counts.instances} healthy`);
+    return {
+      environment: options.environment,
+      appId: options.appId,
+      restored,
+      version: put.version,
+      fromVersion: app.version,
+      deploymentId: put.deploymentId,
+      instances: { healthy: counts.healthyNew, total: counts.instances },
+    };
+  } finally {
+    await watch.close();
+  }
+}
+
+/** The newest version older than the current configuration (versions are ISO timestamps). */
+export function previousVersion(app: Pick<AppStatus, "version" | "versionInfo">, versions: readonly string[]): string | undefined {
+  const current = app.versionInfo?.lastConfigChangeAt ?? app.version;
+  return [...versions].sort().reverse().find((v) => v < current);
+}

@@ -1,0 +1,60 @@
+/**
+ * What "done" means for mdeploy: the app has the version the PUT returned, and
+ * as many healthy (and ready) tasks of that configuration as it has instances,
+ * with no task of another configuration left. Pure.
+ */
+import type { AppStatus, Task } from "../marathon/types.js";
+
+export interface AppCounts {
+  /** Tasks of the target configuration that are running, healthy and ready. */
+  healthyNew: number;
+  /** Tasks of the target configuration in any live state. */
+  runningNew: number;
+  /** Live tasks of other configurations. */
+  runningOld: number;
+  instances: number;
+}
+
+const LIVE = new Set(["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", undefined]);
+
+/**
+ * A task belongs to the target when it was launched at or after the target's
+ * configuration change: a scale-only deploy leaves earlier tasks (same
+ * configuration, older version stamp) in place.
+ */
+export function isTargetTask(task: Task, app: AppStatus, version: string): boolean {
+  const configSince = app.version === version ? (app.versionInfo?.lastConfigChangeAt ?? version) : version;
+  return task.version === version || task.version >= configSince;
+}
+
+/** Healthy: every health check alive (or none defined and RUNNING). Ready: no readiness result says otherwise. */
+export function isHealthyAndReady(task: Task, app: AppStatus): boolean {
+  if (task.state !== undefined && task.state !== "TASK_RUNNING") return false;
+  const checks = app.healthChecks?.length ?? 0;
+  if (checks > 0) {
+    const results = task.healthCheckResults ?? [];
+    if (results.length === 0 || !results.every((r) => r.alive)) return false;
+  }
+  const readiness = (app.readinessCheckResults ?? []).filter((r) => r.taskId === task.id);
+  return readiness.every((r) => r.ready);
+}
+
+/** Counts of new and old tasks. */
+export function countTasks(app: AppStatus, version: string): AppCounts {
+  const counts: AppCounts = { healthyNew: 0, runningNew: 0, runningOld: 0, instances: app.instances ?? 1 };
+  for (const task of app.tasks ?? []) {
+    if (!LIVE.has(task.state)) continue;
+    if (isTargetTask(task, app, version)) {
+      counts.runningNew++;
+      if (isHealthyAndReady(task, app)) counts.healthyNew++;
+    } else counts.runningOld++;
+  }
+  return counts;
+}
+
+/** Verified: the version is the target's, healthy+ready tasks of it equal instances, nothing else runs. */
+export function isVerified(app: AppStatus, version: string): boolean {
+  if (app.version !== version) return false;
+  const c = countTasks(app, version);
+  return c.healthyNew === c.instances && c.runningNew === c.instances && c.runningOld === 0;
+}
