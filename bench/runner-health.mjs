@@ -7,6 +7,8 @@
  * at most 2x the time and 1.3x the memory.
  *
  * Usage: npm run build && node bench/runner-health.mjs [runs]   (default 15 runs per side)
+ * Exit status 1 when over budget. Also prints what the CLI's own start-up costs (commander,
+ * command registration, the runner-health module).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -77,3 +79,22 @@ const timeRatio = ours.wallMs / baseline.wallMs;
 const memRatio = ours.rssMb / baseline.rssMb;
 console.log(`time ratio ${timeRatio.toFixed(2)}x (budget 2x) ${timeRatio <= 2 ? "OK" : "OVER"}`);
 console.log(`memory ratio ${memRatio.toFixed(2)}x (budget 1.3x) ${memRatio <= 1.3 ? "OK" : "OVER"}`);
+
+// Where mdeploy's extra time goes: module load times inside fresh processes.
+const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+const probe = `
+const t0 = performance.now(); await import("commander");
+const t1 = performance.now(); await import(${JSON.stringify(`${dist}cli/commands.js`)});
+const t2 = performance.now(); await import(${JSON.stringify(`${dist}commands/runner-health.js`)});
+const t3 = performance.now();
+console.log(JSON.stringify({ commander: t1 - t0, "register every area's commands": t2 - t1, "runner-health module": t3 - t2 }));`;
+const loads = [];
+for (let i = 0; i < runs; i += 1) {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", probe], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  await new Promise((resolve) => child.on("close", resolve));
+  loads.push(JSON.parse(out));
+}
+for (const part of Object.keys(loads[0])) console.log(`load ${part.padEnd(32)} median ${median(loads.map((l) => l[part])).toFixed(1).padStart(5)} ms`);
+if (timeRatio > 2 || memRatio > 1.3) process.exitCode = 1;
