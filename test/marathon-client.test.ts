@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -325,6 +326,25 @@ describe("Marathon client: failover, leader, retries, timeouts", () => {
     expect(error).toBeInstanceOf(RequestTimedOutError);
     expect((error as RequestTimedOutError).reason).toBe("reset");
     expect(server.requests).toHaveLength(1);
+  });
+
+  it("reuses connections for reads but sends writes on a fresh one (no stale-socket false alarms)", async () => {
+    const ports: string[] = [];
+    const server = createHttpServer((req, res) => {
+      ports.push(`${req.method} ${req.socket.remotePort}`);
+      res.writeHead(200, { "content-type": "application/json" }).end(req.method === "GET" ? "[]" : '{"deploymentId":"d","version":"v"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const marathon = client({ urls: [`http://127.0.0.1:${(server.address() as AddressInfo).port}`] });
+    await marathon.getDeployments();
+    await marathon.getDeployments();
+    await marathon.putApp({ id: "/web" });
+    await marathon.putApp({ id: "/web" });
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const port = (i: number) => ports[i]?.split(" ")[1];
+    expect(port(0)).toBe(port(1));
+    expect(new Set([port(0), port(2), port(3)]).size).toBe(3);
   });
 
   it("reports a PUT that timed out as RequestTimedOutError with mayHaveApplied", async () => {

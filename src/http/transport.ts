@@ -122,21 +122,26 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       throw new ConfigError(`Cannot read the CA file ${tls.caFile}: ${code}`);
     }
   }
-  const httpAgent = new http.Agent({ keepAlive: true });
-  const httpsAgent = new https.Agent({
-    keepAlive: true,
+  const tlsSettings = {
     // Node's bundle stays trusted; the CA file adds the cluster's own CA.
     ...(ca ? { ca: [...rootCertificates, ca.toString("utf8")] } : {}),
     rejectUnauthorized: tls.insecure !== true,
-  });
+  };
+  // Reads reuse connections. Writes get a fresh one: a pooled socket the server closes
+  // just as a PUT goes out looks like "sent, no answer", a false may-have-applied.
+  const pooled = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, ...tlsSettings }) };
+  const fresh = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false, ...tlsSettings }) };
   const instance: AxiosInstance = axios.create({
-    httpAgent,
-    httpsAgent,
     proxy: false,
     maxRedirects: 0,
     validateStatus: () => true,
     transformResponse: [(data: unknown) => data],
   });
+
+  const agentsFor = (method: string) => {
+    const agents = ["GET", "HEAD"].includes(method.toUpperCase()) ? pooled : fresh;
+    return { httpAgent: agents.http, httpsAgent: agents.https };
+  };
 
   async function send<T>(request: HttpRequest, responseType: "text" | "stream"): Promise<{ response: AxiosResponse<T>; done: () => void }> {
     const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
@@ -167,6 +172,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
         responseType,
         signal: controller.signal,
         decompress: responseType === "text",
+        ...agentsFor(request.method),
       });
       return { response, done };
     } catch (error) {
@@ -189,8 +195,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       return { ...statusLine(response, request.url), body: response.data };
     },
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      for (const agent of [pooled.http, pooled.https, fresh.http, fresh.https]) agent.destroy();
     },
   };
 }
