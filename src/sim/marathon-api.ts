@@ -262,10 +262,10 @@ export class MarathonApi {
     const parsed = this.parse(req);
     if (!parsed.ok) return parsed.reply;
     const body = parsed.value as Record<string, unknown> | null;
-    if (body && typeof body === "object" && !Array.isArray(body) && typeof body.id !== "string") {
-      return json(422, notValidBody([{ path: "/id", errors: ["error.path.missing"] }]));
-    }
-    const appId = typeof body?.id === "string" ? absoluteAppId(body.id) : "/";
+    const typeErrors = readErrors(body);
+    if (body && typeof body === "object" && !Array.isArray(body) && body.id === undefined) typeErrors.unshift({ path: "/id", errors: ["error.path.missing"] });
+    if (typeErrors.length > 0) return json(422, invalidJsonBody(typeErrors));
+    const appId = absoluteAppId(String(body?.id));
     const prepared = this.prepare(body, appId, false);
     if (!prepared.ok) return prepared.reply;
     if (this.engine.app(appId)) return message(409, `An app with id [${appId}] already exists.`);

@@ -1,0 +1,107 @@
+import { request } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { startSimulator, type ClusterSpec, type Simulator } from "../src/sim/index.js";
+
+const cluster: ClusterSpec = { agents: [{ hostname: "a", cpus: 2, mem: 2048 }], standbys: 2 };
+
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("leader and standbys", () => {
+  it("standbys proxy to the leader and redirect /v2/events", async () => {
+    sim = await startSimulator({ cluster });
+    expect(sim.marathonUrls).toHaveLength(3);
+    const [leader, standby] = sim.marathonUrls as [string, string];
+    expect(sim.marathonUrl).toBe(leader);
+    const created = await fetch(`${standby}/v2/apps`, { method: "POST", body: JSON.stringify({ id: "/x", cmd: "x", cpus: 0.1, mem: 16 }) });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("x-marathon-leader")).toBe(leader);
+    const viaLeader = (await (await fetch(`${leader}/v2/apps`)).json()) as { apps: unknown[] };
+    expect(viaLeader.apps).toHaveLength(1);
+    const events = await get(`${standby}/v2/events?event_type=deployment_success`, { Accept: "text/event-stream" });
+    expect(events.status).toBe(302);
+    expect(events.headers.location).toBe(`${leader}/v2/events?event_type=deployment_success`);
+  });
+
+  it("moves leadership on demand and answers 503 without a leader", async () => {
+    sim = await startSimulator({ cluster });
+    const [first, second] = sim.marathonUrls as [string, string];
+    sim.faults.changeLeader(1);
+    expect(sim.marathonUrl).toBe(second);
+    expect(await (await fetch(`${first}/v2/leader`)).json()).toEqual({ leader: second.replace("http://", "") });
+    sim.faults.changeLeader(-1);
+    const none = await fetch(`${first}/v2/apps`);
+    expect(none.status).toBe(503);
+    expect((await fetch(`${first}/ping`)).status).toBe(200);
+    sim.faults.changeLeader(0);
+    expect((await fetch(`${second}/v2/apps`)).status).toBe(200);
+  });
+
+  it("DELETE /v2/leader abdicates", async () => {
+    sim = await startSimulator({ cluster });
+    const before = sim.marathonUrl;
+    expect((await fetch(`${before}/v2/leader`, { method: "DELETE" })).status).toBe(200);
+    expect(sim.marathonUrl).not.toBe(before);
+  });
+});
+
+describe("fault injection", () => {
+  it("5xx bursts, connection resets and latency hit the next requests only", async () => {
+    sim = await startSimulator();
+    sim.faults.failNext(2, { status: 502 });
+    expect((await fetch(`${sim.marathonUrl}/v2/apps`)).status).toBe(502);
+    expect((await fetch(`${sim.marathonUrl}/v2/apps`)).status).toBe(502);
+    expect((await fetch(`${sim.marathonUrl}/v2/apps`)).status).toBe(200);
+
+    sim.faults.resetNext(1, { path: "/v2/deployments" });
+    expect((await fetch(`${sim.marathonUrl}/v2/apps`)).status).toBe(200);
+    await expect(fetch(`${sim.marathonUrl}/v2/deployments`)).rejects.toThrow();
+    expect((await fetch(`${sim.marathonUrl}/v2/deployments`)).status).toBe(200);
+
+    sim.faults.latency(150);
+    const started = performance.now();
+    await fetch(`${sim.marathonUrl}/ping`);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
+    sim.faults.clear();
+
+    sim.faults.failNext(1, { target: "mesos" });
+    expect((await fetch(`${sim.mesosUrl}/master/slaves`)).status).toBe(503);
+    expect((await fetch(`${sim.mesosUrl}/master/slaves`)).status).toBe(200);
+  });
+
+  it("drops event streams", async () => {
+    sim = await startSimulator();
+    const s = sim;
+    const ended = new Promise<string>((resolve, reject) => {
+      const req = request(`${s.marathonUrl}/v2/events`, { headers: { Accept: "text/event-stream" } }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          body += c;
+          if (body.includes("event_stream_attached")) s.faults.dropEventStreams();
+        });
+        res.on("close", () => resolve(body));
+        res.on("error", () => resolve(body));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(await ended).toContain("event: event_stream_attached");
+  });
+});
