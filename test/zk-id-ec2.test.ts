@@ -59,7 +59,7 @@ describe("zk-id with EC2 discovery (fake EC2, Auto Scaling and instance metadata
     const run = await runCli([...args, "--ec2-asg", "zk-asg"], { env: awsEnv, timeoutMs: 30_000 });
     expect(run.code, run.stderr).toBe(0);
     // i-0ccc keeps its tag (1); i-0aaa then i-0bbb take 2 and 3 by launch time; the terminated one is ignored.
-    expect(JSON.parse(run.stdout)).toMatchObject({ id: 3, outcome: "bootstrap" });
+    expect(JSON.parse(run.stdout)).toMatchObject({ id: 3, outcome: "bootstrap", promoteAfterStart: false });
     expect(readFileSync(join(dir, "data", "myid"), "utf8")).toBe("3\n");
     const p = `${ports.quorumPort}:${ports.electionPort}:participant`;
     expect(readFileSync(join(dir, "conf", "zoo.cfg.dynamic"), "utf8")).toBe(

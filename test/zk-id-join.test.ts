@@ -38,7 +38,7 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", () => {
     const replacement = await makeNode(harness, "r1");
     const prepared = await zkId(replacement, [n2, n3, replacement]);
     expect(prepared.code, describeRun(prepared)).toBe(0);
-    expect(prepared.json).toMatchObject({ id: 1, outcome: "join" });
+    expect(prepared.json).toMatchObject({ id: 1, outcome: "join", promoteAfterStart: true });
     expect((await membershipVia([n2])).servers.map((s) => s.id)).toEqual([2, 3]);
     await startNode(harness, cluster, replacement);
     const promoted = await zkId(replacement, [n2, n3, replacement], ["--promote"]);

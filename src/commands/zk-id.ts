@@ -58,6 +58,8 @@ export interface ZkIdResult {
   outcome: string;
   reason: string;
   files: string[];
+  /** True when this server starts as an observer and `zk-id --promote` must follow once it runs. */
+  promoteAfterStart: boolean;
   zkUrl?: string;
 }
 
@@ -143,7 +145,7 @@ async function prepare(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdResult
       const dynamic = s.local.dynamicFile ? null : bootstrapDynamic(options, s, verdict.id);
       const dynamicFile = s.local.dynamicFile ?? defaultDynamicPath(options.paths);
       const files = writeZkFiles(options.paths, { myid: verdict.id, zooCfg: staticConfigText(options, dynamicFile), dynamic, initialize: false });
-      return { action: "prepare", id: verdict.id, outcome: "keep", reason: verdict.reason, files };
+      return { action: "prepare", id: verdict.id, outcome: "keep", reason: verdict.reason, files, promoteAfterStart: false };
     }
     if (verdict.kind === "bootstrap") {
       const file = defaultDynamicPath(options.paths);
@@ -154,7 +156,7 @@ async function prepare(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdResult
         initialize: verdict.initialize,
       });
       const members = verdict.servers.map((m) => `${m.id}=${m.host}:${m.clientPort}`).join(" ");
-      return { action: "prepare", id: verdict.id, outcome: "bootstrap", reason: `no quorum serves; numbered ${s.discovery.source}: ${members}`, files };
+      return { action: "prepare", id: verdict.id, outcome: "bootstrap", reason: `no quorum serves; numbered ${s.discovery.source}: ${members}`, files, promoteAfterStart: false };
     }
     // verdict.kind === "wait": discovery has not settled on the expected set yet.
     if (round === 0) deps.output.warn(`waiting for discovery (${s.discovery.source}): ${verdict.reason}`);
@@ -191,7 +193,7 @@ async function prepareWithQuorum(options: ZkIdOptions, deps: ZkIdDeps, s: Surrou
       const dynamic = s.local.dynamicFile ? null : { file: dynamicFile, text: renderDynamicConfig(membership.servers) };
       const files = writeZkFiles(options.paths, { myid: verdict.id, zooCfg: staticConfigText(options, dynamicFile), dynamic, initialize: false });
       const next = verdict.role === "observer" ? "; run zk-id --promote after ZooKeeper starts" : "";
-      return { action: "prepare" as const, id: verdict.id, outcome: "keep", reason: verdict.reason + next, files };
+      return { action: "prepare" as const, id: verdict.id, outcome: "keep", reason: verdict.reason + next, files, promoteAfterStart: verdict.role === "observer" };
     }
 
     const selfKey = addressKey(s.self.address);
@@ -221,6 +223,7 @@ async function prepareWithQuorum(options: ZkIdOptions, deps: ZkIdDeps, s: Surrou
         outcome: "join",
         reason: `${verdict.reason}; claimed ID ${id}: start ZooKeeper (it joins as an observer), then run zk-id --promote`,
         files,
+        promoteAfterStart: true,
       };
     } catch (error) {
       await releaseJoinLock(zk, selfKey).catch(() => undefined);
@@ -269,7 +272,7 @@ async function promote(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdResult
   if (others.length === 0) throw new UnreachableError("no other ZooKeeper server is serving; nothing to join");
   return withEnsemble(deps, others, async (zk) => {
     let membership = await readMembership(zk);
-    const done = (why: string): ZkIdResult => ({ action: "promote", id, outcome: "participant", reason: why, files: [] });
+    const done = (why: string): ZkIdResult => ({ action: "promote", id, outcome: "participant", reason: why, files: [], promoteAfterStart: false });
     const holder = memberById(membership, id);
     if (holder && addressKey(holder) !== selfKey) throw new PreflightRefusedError(`ID ${id} belongs to ${holder.host}:${holder.clientPort} in the ensemble; stop this server, wipe it and rerun zk-id`);
     if (holder?.role === "participant") {
@@ -370,5 +373,5 @@ async function printZkUrl(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdRes
   } else {
     throw new UnreachableError("no ZooKeeper server is serving and there is no local membership file");
   }
-  return { action: "print-zk-url", id: s.local.state.myid, outcome: "url", reason, files: [], zkUrl: zkUrl(members, options.zkPath) };
+  return { action: "print-zk-url", id: s.local.state.myid, outcome: "url", reason, files: [], promoteAfterStart: false, zkUrl: zkUrl(members, options.zkPath) };
 }

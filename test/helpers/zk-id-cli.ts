@@ -7,7 +7,7 @@ import type { TestNode } from "./zk-nodes.js";
 
 export interface ZkIdRun extends CliRun {
   /** The --json result, when the command printed one. */
-  json: { id: number | null; outcome: string; reason: string; files: string[]; zkUrl?: string } | null;
+  json: { id: number | null; outcome: string; reason: string; files: string[]; promoteAfterStart: boolean; zkUrl?: string } | null;
 }
 
 /** Fast timings for tests; production defaults are minutes. */
