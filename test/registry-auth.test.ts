@@ -75,6 +75,10 @@ describe("registry-auth template helpers", () => {
     });
   });
 
+  it("an argument that resolves to nothing is a template error, not the default", () => {
+    expect(() => render('{"fetch": [ {{registryAuthFetch env.DOCKER_AUTH_URI}} ]}')).toThrow(/env\.DOCKER_AUTH_URI/);
+  });
+
   it("a URI that is not a fetchable .tar.gz is a template error naming the line", () => {
     expect(() => render('{\n"fetch": [ {{registryAuthFetch "/etc/docker.tar.gz"}} ]}')).toThrow(TemplateError);
     expect(() => render('{\n"fetch": [ {{registryAuthFetch "/etc/docker.tar.gz"}} ]}')).toThrow(/app\.json\.hbs:2.*registryAuthFetch: the URI must be/);

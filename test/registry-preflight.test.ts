@@ -108,7 +108,7 @@ describe("checkImageTagExists when the registry cannot answer", () => {
     const closed = await startFakeServer([]);
     const closedHost = new URL(closed.url).host;
     await closed.close();
-    await expect(checkImageTagExists({ image: `${closedHost}/group/app:1`, timeoutMs: 5000 })).rejects.toThrow(/cannot reach registry 127\.0\.0\.1:\d+: HEAD .*ECONNREFUSED/);
+    await expect(checkImageTagExists({ image: `${closedHost}/group/app:1`, timeoutMs: 5000, retryDelaysMs: [1, 1] })).rejects.toThrow(/cannot reach registry 127\.0\.0\.1:\d+: HEAD .*ECONNREFUSED/);
   });
 
   it("a registry that hangs is given up on within the time limit", async () => {
@@ -119,9 +119,20 @@ describe("checkImageTagExists when the registry cannot answer", () => {
     await hanging.close();
   });
 
-  it("5xx: UnreachableError", async () => {
-    const broken = await startFakeServer([{ method: "HEAD", path: /.*/, reply: () => ({ status: 503 }) }]);
-    await expect(checkImageTagExists({ image: `${new URL(broken.url).host}/group/app:1`, timeoutMs: 5000 })).rejects.toThrow(/answered HEAD .*: 503/);
+  it("5xx that persists: retried, then UnreachableError", async () => {
+    const broken = await startFakeServer([{ method: "HEAD", path: /.*/, times: 3, reply: () => ({ status: 503 }) }]);
+    await expect(checkImageTagExists({ image: `${new URL(broken.url).host}/group/app:1`, timeoutMs: 5000, retryDelaysMs: [1, 1] })).rejects.toThrow(/answered HEAD .*: 503/);
+    expect(broken.requests).toHaveLength(3);
+    expect(broken.unexpected).toEqual([]);
     await broken.close();
+  });
+
+  it("a passing 502 is retried and the answer after it counts", async () => {
+    let calls = 0;
+    const flaky = await startFakeServer([{ method: "HEAD", path: "/v2/group/app/manifests/1", times: 2, reply: () => (++calls === 1 ? { status: 502 } : { status: 200, headers: { "docker-content-digest": `sha256:${"cd".repeat(32)}` } }) }]);
+    const result = await checkImageTagExists({ image: `${new URL(flaky.url).host}/group/app:1`, timeoutMs: 5000, retryDelaysMs: [1] });
+    expect(result.exists).toBe(true);
+    expect(flaky.unexpected).toEqual([]);
+    await flaky.close();
   });
 });

@@ -32,6 +32,53 @@ export interface ImageCheckOptions {
   fetch?: typeof globalThis.fetch;
   /** Talk plain HTTP. Default: only for loopback registries (`localhost`, `127.0.0.1`), like Docker. */
   plainHttp?: boolean;
+  /**
+   * Waits before retrying a read that failed transiently (connection error, 429, 5xx);
+   * default [250, 1000]. Every call is idempotent (HEAD, token GET), so retrying is safe.
+   */
+  retryDelaysMs?: readonly number[];
+}
+
+const DEFAULT_RETRY_DELAYS_MS = [250, 1000] as const;
+
+function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Runs an idempotent request, retrying transient failures while the deadline allows. */
+async function withRetries(request: () => Promise<Response>, delays: readonly number[], signal: AbortSignal): Promise<Response> {
+  for (let attempt = 0; ; attempt += 1) {
+    const delay = delays[attempt];
+    try {
+      const response = await request();
+      if (delay === undefined || !isTransientStatus(response.status)) return response;
+    } catch (error) {
+      if (delay === undefined || isAbort(error)) throw error;
+    }
+    await pause(delay, signal);
+  }
 }
 
 export interface ImageCheckResult {
@@ -88,13 +135,14 @@ export async function checkImageTagExists(options: ImageCheckOptions): Promise<I
   const url = `${scheme}://${registryApiHost(parsed.registry)}/v2/${parsed.repository}/manifests/${parsed.reference}`;
   const where = `registry ${parsed.registry}`;
 
+  const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const head = async (authorization?: string): Promise<Response> => {
     try {
-      return await doFetch(url, {
-        method: "HEAD",
-        headers: { accept: MANIFEST_MEDIA_TYPES.join(", "), ...(authorization ? { authorization } : {}) },
+      return await withRetries(
+        () => doFetch(url, { method: "HEAD", headers: { accept: MANIFEST_MEDIA_TYPES.join(", "), ...(authorization ? { authorization } : {}) }, signal }),
+        delays,
         signal,
-      });
+      );
     } catch (error) {
       throw new UnreachableError(`cannot reach ${where}: HEAD ${url}: ${describeFailure(error)}`);
     }
@@ -103,7 +151,7 @@ export async function checkImageTagExists(options: ImageCheckOptions): Promise<I
   let response = await head();
   if (response.status === 401) {
     const challenge = parseAuthChallenge(response.headers.get("www-authenticate"));
-    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch, signal, where, url });
+    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch, signal, where, url, delays });
     response = await head(authorization);
     if (response.status === 401 || response.status === 403) {
       throw new UnreachableError(
@@ -123,6 +171,7 @@ export async function checkImageTagExists(options: ImageCheckOptions): Promise<I
 
 interface AuthContext {
   doFetch: typeof globalThis.fetch;
+  delays: readonly number[];
   signal: AbortSignal;
   where: string;
   url: string;
@@ -148,7 +197,11 @@ async function authorize(
   const shownTokenUrl = `${tokenUrl.origin}${tokenUrl.pathname}`;
   let response: Response;
   try {
-    response = await context.doFetch(tokenUrl, { headers: credentials ? { authorization: basicAuth(credentials) } : {}, signal: context.signal });
+    response = await withRetries(
+      () => context.doFetch(tokenUrl, { headers: credentials ? { authorization: basicAuth(credentials) } : {}, signal: context.signal }),
+      context.delays,
+      context.signal,
+    );
   } catch (error) {
     throw new UnreachableError(`cannot reach the token service of ${context.where}: GET ${shownTokenUrl}: ${describeFailure(error)}`);
   }

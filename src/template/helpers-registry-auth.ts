@@ -10,7 +10,7 @@
  *
  * `cache: false` so a rotated deploy token reaches agents on the next task start.
  */
-import { HelperUsageError, type TemplateHelper, type TemplateLocation } from "./helpers.js";
+import { HelperUsageError, MissingHelperArgument, type TemplateHelper, type TemplateLocation } from "./helpers.js";
 
 /** Where Marathon's docs (and `mdeploy registry-auth`'s hint) put the archive on each agent. */
 export const DEFAULT_DOCKER_AUTH_URI = "file:///etc/docker.tar.gz";
@@ -23,7 +23,10 @@ function helper(name: string, render: (uri: string) => string): TemplateHelper {
     const options = raw[raw.length - 1] as { loc?: TemplateLocation } | undefined;
     const args = raw.slice(0, -1);
     if (args.length > 1) throw new HelperUsageError(`${name} takes at most one argument (the archive's URI)`, options?.loc);
-    const uri = args[0] ?? DEFAULT_DOCKER_AUTH_URI;
+    // No argument means the default place; an argument that resolves to nothing is a typo
+    // (say `env.DOCKER_AUTH_URL` unset), which strict templates report rather than paper over.
+    if (args.length === 1 && args[0] === undefined) throw new MissingHelperArgument(name, 0, options?.loc);
+    const uri = args.length === 0 ? DEFAULT_DOCKER_AUTH_URI : args[0];
     if (typeof uri !== "string" || !FETCHABLE.test(uri) || !uri.endsWith(".tar.gz")) {
       throw new HelperUsageError(`${name}: the URI must be a file://, http(s):// (or hdfs/s3/ftp) URL of a .tar.gz, got ${JSON.stringify(uri)}`, options?.loc);
     }
