@@ -156,12 +156,19 @@ export class RestartStep implements StepController {
   check(): boolean {
     const def = this.def;
     const n = def.instances ?? 1;
-    for (const i of running(this.host, this.appId)) {
-      if (!this.isNew(i) || this.credited.has(i.instanceId) || !healthyAndReady(i)) continue;
-      this.credited.add(i.instanceId);
-      const old = running(this.host, this.appId).filter((o) => !this.isNew(o));
-      const victim = killOrder(old, def.killSelection)[0];
-      if (victim) this.host.kill(victim, "Upgrading");
+    const live = running(this.host, this.appId);
+    const newlyReady = live.filter((i) => this.isNew(i) && !this.credited.has(i.instanceId) && healthyAndReady(i));
+    if (newlyReady.length > 0) {
+      // One old instance goes for each new one that became healthy and ready.
+      const victims = killOrder(
+        live.filter((o) => !this.isNew(o)),
+        def.killSelection,
+      );
+      newlyReady.forEach((i, k) => {
+        this.credited.add(i.instanceId);
+        const victim = victims[k];
+        if (victim) this.host.kill(victim, "Upgrading");
+      });
     }
     this.launch();
     let oldActive = 0;
