@@ -26,8 +26,12 @@ if [ ! -s "$CONFIG" ]; then
   # The token goes through the environment, not argv, so it does not show in process lists.
   CI_SERVER_TOKEN="$GITLAB_RUNNER_TOKEN" gitlab-runner register --non-interactive \
     --config "$CONFIG" --url "$CI_SERVER_URL" --executor "${RUNNER_EXECUTOR:-shell}"
-  # Top-level keys must come before the first table, so this goes on line 1.
-  sed -i "1i listen_address = \"${RUNNER_LISTEN_ADDRESS:-:9252}\"" "$CONFIG"
+  # Top-level keys must come before the first table, so this goes on line 1
+  # (printf + cat rather than `sed -i 1i`, which busybox images lack).
+  if ! grep -q '^listen_address' "$CONFIG"; then
+    { printf 'listen_address = "%s"\n' "${RUNNER_LISTEN_ADDRESS:-:9252}"; cat "$CONFIG"; } > "$CONFIG.tmp"
+    mv "$CONFIG.tmp" "$CONFIG"
+  fi
 fi
 
 unregister() {
