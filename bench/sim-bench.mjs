@@ -2,6 +2,7 @@
 // Simulator benchmarks (run after `npm run build`): `node bench/sim-bench.mjs`.
 // 1. `mdeploy sim` start-up: time until /ping answers (target < 2 s), and idle RSS (target < 100 MB).
 // 2. A 1,000-instance rolling restart over 200 agents, run to completion in simulated time (target < 5 s wall).
+/* global fetch, performance */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
