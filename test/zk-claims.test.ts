@@ -2,24 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimFreeId, CLAIMS_PATH, readMembership } from "../src/zk/claims.js";
 import { createZkClient, type ZkClient } from "../src/zk/client/zk-client.js";
 import type { Membership } from "../src/zk/members.js";
-import { createZkHarness, logTail, waitForMode, type RunningServer } from "./helpers/zk-ensemble.js";
-import { makeNode, specOf, writeNodeFiles, type TestNode } from "./helpers/zk-nodes.js";
+import { createZkHarness } from "./helpers/zk-ensemble.js";
+import { startHandWrittenEnsemble, type TestNode } from "./helpers/zk-nodes.js";
 
 const harness = createZkHarness();
 let nodes: TestNode[] = [];
-let servers: RunningServer[] = [];
 const sessions: ZkClient[] = [];
 
 beforeAll(async () => {
-  nodes = await Promise.all(["a", "b", "c"].map((n) => makeNode(harness, n)));
-  const specs = nodes.map((n, i) => specOf(n, i + 1));
-  nodes.forEach((n, i) => writeNodeFiles(n, i + 1, specs));
-  servers = nodes.map((n) => harness.start(n.name, n.zooCfg));
-  try {
-    await Promise.all(nodes.map((n) => waitForMode(n.clientPort)));
-  } catch (error) {
-    throw new Error(`${String(error)}\n${servers.map((s) => logTail(s)).join("\n")}`);
-  }
+  nodes = await startHandWrittenEnsemble(harness);
   // Ten sessions spread over the three servers, as ten hosts would be.
   for (let i = 0; i < 10; i++) sessions.push(await createZkClient({ servers: [nodes[i % 3]!.client] }));
 }, 60_000);

@@ -1,24 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createZkClient, isZkError, ZkErrorCode, type ZkClient } from "../src/zk/client/zk-client.js";
 import { parseMembership } from "../src/zk/members.js";
-import { createZkHarness, logTail, waitForMode, type RunningServer } from "./helpers/zk-ensemble.js";
-import { makeNode, specOf, writeNodeFiles, type TestNode } from "./helpers/zk-nodes.js";
+import { createZkHarness } from "./helpers/zk-ensemble.js";
+import { startHandWrittenEnsemble, type TestNode } from "./helpers/zk-nodes.js";
 
 const harness = createZkHarness();
 let nodes: TestNode[] = [];
-let servers: RunningServer[] = [];
 const clients: ZkClient[] = [];
 
 beforeAll(async () => {
-  nodes = await Promise.all(["a", "b", "c"].map((n) => makeNode(harness, n)));
-  const specs = nodes.map((n, i) => specOf(n, i + 1));
-  nodes.forEach((n, i) => writeNodeFiles(n, i + 1, specs));
-  servers = nodes.map((n) => harness.start(n.name, n.zooCfg));
-  try {
-    await Promise.all(nodes.map((n) => waitForMode(n.clientPort)));
-  } catch (error) {
-    throw new Error(`${String(error)}\n${servers.map((s) => logTail(s)).join("\n")}`);
-  }
+  nodes = await startHandWrittenEnsemble(harness);
 }, 60_000);
 
 afterEach(async () => {

@@ -69,6 +69,16 @@ export function createZkHarness(prefix = "mdeploy-zk-"): ZkHarness {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const running = new Set<RunningServer>();
   let seq = 0;
+  // Last resort if the worker ends without afterAll (crash, hook timeout): no JVM may outlive the test run.
+  process.once("exit", () => {
+    for (const s of running) {
+      try {
+        process.kill(-s.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
   return {
     dir(name) {
       return join(root, `${name}-${++seq}`);

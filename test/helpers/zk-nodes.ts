@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderDynamicConfig, type ServerSpec } from "../../src/zk/members.js";
 import { renderStaticConfig } from "../../src/zk/static-config.js";
-import { nodePorts, type NodePorts, type ZkHarness } from "./zk-ensemble.js";
+import { logTail, nodePorts, waitForMode, type NodePorts, type ZkHarness } from "./zk-ensemble.js";
 
 export interface TestNode extends NodePorts {
   name: string;
@@ -52,4 +52,18 @@ export function writeNodeFiles(node: TestNode, id: number, servers: ServerSpec[]
   const dynamicFile = join(node.confDir, "zoo.cfg.dynamic");
   writeFileSync(dynamicFile, renderDynamicConfig(servers));
   writeFileSync(node.zooCfg, renderStaticConfig({ dataDir: node.dataDir, dynamicConfigFile: dynamicFile, tickTimeMs, superDigest: null }));
+}
+
+/** Three (or more) nodes configured by hand with IDs 1..n, started, and serving. */
+export async function startHandWrittenEnsemble(harness: ZkHarness, names: readonly string[] = ["a", "b", "c"]): Promise<TestNode[]> {
+  const nodes = await Promise.all(names.map((n) => makeNode(harness, n)));
+  const specs = nodes.map((n, i) => specOf(n, i + 1));
+  nodes.forEach((n, i) => writeNodeFiles(n, i + 1, specs));
+  const servers = nodes.map((n) => harness.start(n.name, n.zooCfg));
+  try {
+    await Promise.all(nodes.map((n) => waitForMode(n.clientPort)));
+  } catch (error) {
+    throw new Error(`${String(error)}\n${servers.map((s) => logTail(s)).join("\n")}`);
+  }
+  return nodes;
 }
