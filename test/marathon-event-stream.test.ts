@@ -3,7 +3,7 @@ import { createMarathonClient, MarathonAuthError, type MarathonClient } from "..
 import { followMarathonEvents, type EventStreamState } from "../src/marathon/event-stream.js";
 import type { MarathonEvent } from "../src/marathon/types.js";
 import { startSseFake, until, type SseFake } from "./marathon-sse-fake.js";
-import { createInstantClock } from "./marathon-test-clock.js";
+import { createInstantClock, createManualClock } from "./marathon-test-clock.js";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -129,5 +129,46 @@ describe("followMarathonEvents", () => {
     controller.abort();
     await done;
     expect(states.at(-1)).toEqual({ state: "closed" });
+  });
+
+  it("reconnects when a stream stays silent past idleTimeoutMs (on the injected clock)", async () => {
+    const server = await fake();
+    const clock = createManualClock();
+    const states: EventStreamState[] = [];
+    const controller = new AbortController();
+    const done = followMarathonEvents({
+      client: client([server.url]),
+      signal: controller.signal,
+      clock,
+      idleTimeoutMs: 30_000,
+      reconnectDelaysMs: [10],
+      onEvent: () => undefined,
+      onStateChange: (s) => states.push(s),
+    });
+    cleanups.push(async () => {
+      controller.abort();
+      await done;
+    });
+    await server.waitForStreams(1);
+    await until(() => states.some((s) => s.state === "open"), "the stream to open");
+    await clock.advance(29_000);
+    expect(states.map((s) => s.state)).toEqual(["connecting", "open"]);
+    await clock.advance(1_000);
+    await until(() => states.some((s) => s.state === "gap"), "the idle gap");
+    expect(states.find((s) => s.state === "gap")).toEqual({ state: "gap", reason: "no event for 30000 ms", retryInMs: 10 });
+    await clock.advance(10);
+    await server.waitForStreams(2);
+  });
+
+  it("opens the stream on the next URL when the first refuses connections", async () => {
+    const dead = await fake();
+    const deadUrl = dead.url;
+    await dead.close();
+    const server = await fake();
+    const { events } = follow(client([deadUrl, server.url]));
+    await server.waitForStreams(1);
+    await until(() => server.openStreams === 1, "the stream");
+    server.emit(success("d-5"));
+    await until(() => events.length === 1, "an event via the second URL");
   });
 });

@@ -28,6 +28,7 @@ import { createResponseChecker } from "../http/response-checker.js";
 import { marathonResponseSchemas, type MarathonResponseKind } from "./response-schemas.js";
 import type { AppDefinition, AppStatus, Deployment, DeploymentResult, MarathonErrorBody, QueueItem } from "./types.js";
 
+export { RequestTimedOutError, UnexpectedResponseError } from "../http/errors.js";
 export type { RetryInfo } from "../http/failover.js";
 export type { RetryPolicy } from "../http/retry-policy.js";
 export type { TlsOptions } from "../http/transport.js";
