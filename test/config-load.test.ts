@@ -70,6 +70,8 @@ describe("loadConfig", () => {
     const config = await loadConfig({ cwd: dir, env, redactor });
     expect(config.environments.production?.marathon.password).toBe("prod-pass-2");
     expect(config.gitlab.token).toBe("gitlab-4444");
+    // Credential variables named in the file become secret variables: templates see placeholders.
+    expect(config.environments.production?.secretVariables).toEqual(["SESSION_KEY", "PROD_MARATHON_PASS", "MY_GITLAB_API"]);
     const text = Object.values(env).join(" ");
     expect(redactor.redact(text)).toBe("[REDACTED] [REDACTED] [REDACTED] [REDACTED] [REDACTED] [REDACTED] abcdef12");
   });

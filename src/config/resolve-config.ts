@@ -86,7 +86,12 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
       ...(body.values ? input.values[body.values] : {}),
       ...body.variables,
     };
-    const secretVariables = [...new Set([...(defaults.secrets ?? []), ...(body.secrets ?? [])])];
+    // Variables the file names as holding credentials are secret whatever they are called (PROD_MARATHON_PASS).
+    const credentialNames = [file.marathon, defaults.marathon, body.marathon]
+      .flatMap((m) => [m?.passwordEnv, m?.tokenEnv])
+      .concat(file.gitlab?.tokenEnv)
+      .filter((n): n is string => n !== undefined && !isSecretVariableName(n));
+    const secretVariables = [...new Set([...(defaults.secrets ?? []), ...(body.secrets ?? []), ...credentialNames])];
     for (const secretName of secretVariables) {
       const value = read(secretName);
       if (value) secrets.add(value);

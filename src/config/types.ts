@@ -52,7 +52,9 @@ export interface EnvironmentConfig {
   variables: Record<string, unknown>;
   /**
    * Names of environment variables whose values are secret for this
-   * environment (`secrets:` in the file). Templates see them as placeholders
+   * environment: `secrets:` in the file, plus credential variables the file
+   * names (`passwordEnv`, `tokenEnv`) that do not look secret by their name.
+   * Templates see them as placeholders
    * (see src/core/secret-placeholders.ts), as they do every `*_PASSWORD` /
    * `*_TOKEN` / `*_SECRET` variable; deploy resolves the placeholders at PUT time.
    */
