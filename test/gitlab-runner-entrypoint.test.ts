@@ -16,6 +16,8 @@ function installFakes(dir: string): { bin: string; log: string } {
   const bin = join(dir, "bin");
   mkdirSync(bin);
   const log = join(dir, "calls.log");
+  // The fake is CommonJS whatever package.json may sit further up (say in the temp dir).
+  writeFileSync(join(dir, "package.json"), '{ "type": "commonjs" }\n');
   writeFileSync(
     join(bin, "gitlab-runner"),
     `#!${process.execPath}
@@ -73,7 +75,10 @@ async function runEntrypointUntilSigterm(extraEnv: Record<string, string>) {
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
 
-  await waitFor(() => existsSync(log) && readFileSync(log, "utf8").includes("gitlab-runner running"), 10_000);
+  await waitFor(() => existsSync(log) && readFileSync(log, "utf8").includes("gitlab-runner running"), 10_000).catch((error: unknown) => {
+    child.kill("SIGKILL");
+    throw new Error(`${String(error)}; entrypoint stderr: ${stderr}; calls: ${existsSync(log) ? readFileSync(log, "utf8") : "none"}`);
+  });
   child.kill("SIGTERM");
   const code = await exited;
   return { code, stderr, calls: readFileSync(log, "utf8").trim().split("\n"), configDir };
