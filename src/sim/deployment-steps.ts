@@ -52,7 +52,7 @@ export function killOrder(instances: Instance[], killSelection: string | undefin
 
 function readinessOf(instances: Iterable<Instance>): ReadinessCheckResult[] {
   const out: ReadinessCheckResult[] = [];
-  for (const i of instances) if (isActive(i) && i.readinessChecked !== undefined && (i.def.readinessChecks?.length ?? 0) > 0 && !i.ready) out.push(...readinessJson(i));
+  for (const i of instances) if (isActive(i) && (i.def.readinessChecks?.length ?? 0) > 0 && !i.ready) out.push(...readinessJson(i));
   return out;
 }
 
@@ -93,10 +93,9 @@ export class ScaleStep implements StepController {
   }
 
   check(): boolean {
+    // Failed instances are relaunched by the engine (with backoff), not here.
     const live = running(this.host, this.appId);
-    const missing = this.target - live.length - this.host.pendingOf(this.appId);
-    if (missing > 0) this.host.enqueue(this.appId, missing);
-    const stopping = [...this.host.instancesOf(this.appId)].some((i) => isActive(i) && i.goal === "stopped");
+    const stopping = [...this.host.instancesOf(this.appId)].some((i) => isActive(i) && i.goal === "stopped" && !i.replacing);
     return !stopping && live.length === this.target && live.every(healthyAndReady);
   }
 
@@ -188,7 +187,8 @@ export class RestartStep implements StepController {
     for (const i of this.host.instancesOf(this.appId)) {
       if (!isActive(i)) continue;
       if (!this.isNew(i)) oldActive++;
-      else if (i.goal === "running") newActive++;
+      // An instance killed for failing health is replaced by the engine: it still counts as started.
+      else if (i.goal === "running" || i.replacing) newActive++;
     }
     const started = newActive + this.host.pendingOf(this.appId);
     const count = restartLaunchCount(n, this.maxCapacity, oldActive, started);

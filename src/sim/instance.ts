@@ -36,6 +36,8 @@ export interface Instance {
   state: TaskState;
   /** "running" until Marathon decides to stop it; a terminal task with goal running is relaunched. */
   goal: "running" | "stopped";
+  /** Killed by Marathon for failing health (or via the API): a replacement follows once it is gone. */
+  replacing: boolean;
   stagedAt: number;
   startedAt: number | null;
   health: HealthState | undefined;

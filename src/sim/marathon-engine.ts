@@ -455,6 +455,7 @@ export class MarathonEngine implements StepHost {
       behaviour: resolveBehaviour(this.cluster, def.container?.docker?.image),
       state: "TASK_STAGING",
       goal: "running",
+      replacing: false,
       stagedAt: now,
       startedAt: null,
       health: undefined,
@@ -618,6 +619,7 @@ export class MarathonEngine implements StepHost {
   kill(instance: Instance, reason: string, replace = false): void {
     if (!isActive(instance) || instance.goal !== "running") return;
     instance.goal = "stopped";
+    instance.replacing = replace;
     for (const t of instance.timers) this.clock.cancel(t);
     instance.timers = [];
     this.timeline.record({ t: this.clock.now(), kind: "kill", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, detail: reason });
