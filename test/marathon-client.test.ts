@@ -2,7 +2,7 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { HttpError, UnreachableError } from "../src/errors.js";
+import { ConfigError, HttpError, UnreachableError } from "../src/errors.js";
 import { RequestTimedOutError, UnexpectedResponseError } from "../src/http/errors.js";
 import { createMarathonClient, MarathonApiError, type MarathonClient, type MarathonClientOptions, type RetryInfo } from "../src/marathon/client.js";
 import { startFakeServer, type FakeRoute, type FakeServer } from "./helpers/fake-server.js";
@@ -88,6 +88,11 @@ describe("Marathon client: reads and writes", () => {
     expect(error.message).toBe(`GET ${server.url}/v2/apps/web?embed=app.readiness: 404 Not Found: App '/web' does not exist`);
     expect(server.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from("ci:pa55word").toString("base64")}`);
     expect(marathon.urls).toEqual([server.url]);
+  });
+
+  it("refuses to start without a usable URL (exit 2, nothing sent)", () => {
+    expect(() => createMarathonClient({ urls: [] })).toThrow(ConfigError);
+    expect(() => createMarathonClient({ urls: ["marathon.example.com"] })).toThrow(/Marathon URL "marathon.example.com" is not a URL/);
   });
 
   it("findApp gives undefined for a missing app", async () => {

@@ -3,6 +3,7 @@
  * (`https://user:pass@marathon:8443`), so every URL that reaches a message goes
  * through {@link displayUrl} first.
  */
+import { ConfigError } from "../errors.js";
 
 /** Returns the URL without user info, e.g. `https://marathon:8443/v2/apps/web`. */
 export function displayUrl(url: string | URL): string {
@@ -10,12 +11,18 @@ export function displayUrl(url: string | URL): string {
   try {
     parsed = new URL(String(url));
   } catch {
-    // Not a URL: strip anything that looks like `user:pass@` anyway.
-    return String(url).replace(/\/\/[^/@\s]*@/, "//");
+    return hideUserInfo(String(url));
   }
+  // "user:pass@host:8080" (no scheme) parses with "user:" as the scheme; strip by shape.
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return hideUserInfo(String(url));
   parsed.username = "";
   parsed.password = "";
   return parsed.toString();
+}
+
+/** Removes a `user:pass@` part from URL-like text that does not parse as an http(s) URL. */
+function hideUserInfo(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/\s]*@/i, "$1");
 }
 
 /** User info carried in a URL (`https://user:pass@host`), decoded, if any. */
@@ -30,9 +37,21 @@ export function credentialsInUrl(url: string): { username: string; password: str
   return { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
 }
 
-/** The base URL with user info removed and no trailing slash, so paths can be appended. */
-export function normalizeBaseUrl(url: string): string {
-  const parsed = new URL(url);
+/**
+ * The base URL with user info removed and no trailing slash, so paths can be appended.
+ * Throws ConfigError (shown without credentials) for anything but an http(s) URL;
+ * `what` names the setting, e.g. "MARATHON_URL".
+ */
+export function normalizeBaseUrl(url: string, what = "URL"): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`${what} ${JSON.stringify(displayUrl(url))} is not a URL; expected http(s)://host:port`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new ConfigError(`${what} ${JSON.stringify(displayUrl(url))} is not an http(s) URL; expected http(s)://host:port`);
+  }
   parsed.username = "";
   parsed.password = "";
   parsed.search = "";

@@ -16,7 +16,7 @@
  */
 import type { Readable } from "node:stream";
 import { systemClock, type Clock } from "../core/clock.js";
-import { HttpError, UnreachableError } from "../errors.js";
+import { ConfigError, HttpError, UnreachableError } from "../errors.js";
 import { authorizationHeader, resolveAuth, type HttpAuth } from "../http/auth.js";
 import { UnexpectedResponseError } from "../http/errors.js";
 import { createFailoverRequester, noAnswerError, type RetryInfo } from "../http/failover.js";
@@ -165,8 +165,8 @@ const MAX_EVENT_REDIRECTS = 3;
 
 /** Builds a Marathon client. Throws ConfigError for a missing URL or unreadable CA file. */
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
-  if (options.urls.length === 0) throw new UnreachableError("No Marathon URL is configured (set MARATHON_URL or marathon.url in the config)");
-  const baseUrls = options.urls.map((u) => normalizeBaseUrl(u.trim()));
+  if (options.urls.length === 0) throw new ConfigError("No Marathon URL is configured: set MARATHON_URL (a comma list for several) or marathon.url in mdeploy.yml");
+  const baseUrls = options.urls.map((u) => normalizeBaseUrl(u.trim(), "Marathon URL"));
   const auth = resolveAuth(options.auth, options.urls);
   const authHeader = authorizationHeader(auth);
   const timeoutMs = options.timeoutMs ?? 10_000;

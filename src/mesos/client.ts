@@ -6,7 +6,7 @@
  * freeResources (src/mesos/free-resources.ts).
  */
 import { systemClock, type Clock } from "../core/clock.js";
-import { HttpError, UnreachableError } from "../errors.js";
+import { ConfigError, HttpError, UnreachableError } from "../errors.js";
 import { authorizationHeader, resolveAuth, type HttpAuth } from "../http/auth.js";
 import { UnexpectedResponseError } from "../http/errors.js";
 import { createFailoverRequester, noAnswerError, type RetryInfo } from "../http/failover.js";
@@ -72,11 +72,11 @@ const schemas = {
   },
 } as const;
 
-/** Builds a Mesos master client. Throws ConfigError for an unreadable CA file. */
+/** Builds a Mesos master client. Throws ConfigError for a missing URL or an unreadable CA file. */
 export function createMesosClient(options: MesosClientOptions): MesosClient {
   const rawUrls = (typeof options.url === "string" ? options.url.split(",") : [...options.url]).map((u) => u.trim()).filter((u) => u !== "");
-  if (rawUrls.length === 0) throw new UnreachableError("No Mesos master URL is configured (set MESOS_URL or mesos.url in the config)");
-  const baseUrls = rawUrls.map(normalizeBaseUrl);
+  if (rawUrls.length === 0) throw new ConfigError("No Mesos master URL is configured: set MESOS_URL or mesos.url in mdeploy.yml");
+  const baseUrls = rawUrls.map((u) => normalizeBaseUrl(u, "Mesos URL"));
   const auth = resolveAuth(options.auth, rawUrls);
   const authHeader = authorizationHeader(auth);
   const timeoutMs = options.timeoutMs ?? 10_000;

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { defaultRetryPolicy, isRetryable, retryDelay, type AttemptFailure } from "./retry-policy.js";
+
+describe("the default retry table", () => {
+  const cases: { method: string; failure: AttemptFailure; retries: boolean }[] = [
+    { method: "GET", failure: "connect", retries: true },
+    { method: "GET", failure: "reset", retries: true },
+    { method: "GET", failure: "timeout", retries: true },
+    { method: "GET", failure: 503, retries: true },
+    { method: "GET", failure: 502, retries: true },
+    { method: "GET", failure: 404, retries: false },
+    { method: "GET", failure: 409, retries: false },
+    { method: "PUT", failure: "timeout", retries: false },
+    { method: "PUT", failure: 503, retries: false },
+    { method: "POST", failure: "reset", retries: false },
+    { method: "DELETE", failure: 502, retries: false },
+    { method: "DELETE", failure: "timeout", retries: false },
+  ];
+  for (const c of cases) {
+    it(`${c.method} after ${c.failure}: ${c.retries ? "retries" : "never"}`, () => expect(isRetryable(defaultRetryPolicy, c.method, c.failure)).toBe(c.retries));
+  }
+
+  it("waits longer each time and stops after the last delay", () => {
+    expect([0, 1, 2, 3, 4].map((n) => retryDelay(defaultRetryPolicy, "get", 503, n))).toEqual([250, 500, 1000, 2000, undefined]);
+  });
+});
