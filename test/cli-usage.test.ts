@@ -25,3 +25,13 @@ describe("mdeploy command line", () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("mdeploy --help without commander", () => {
+  it("prints the same text commander would", async () => {
+    const fast = await runCli(["--help"]);
+    const full = await runCli(["help"]);
+    expect(fast.code).toBe(0);
+    expect(full.code).toBe(0);
+    expect(fast.stdout).toBe(full.stdout);
+  });
+});

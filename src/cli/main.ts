@@ -2,47 +2,29 @@
 /**
  * The mdeploy command line: parses flags, wires adapters, and holds the one
  * `catch` that turns typed errors into exit codes (DESIGN.md, "Exit codes").
- * Command modules are imported lazily so a health check loads only what it runs.
+ * Command modules are imported lazily, and commander itself only when a command
+ * runs, so `--version` and `--help` start as fast as plain node.
  */
-import { Command, CommanderError } from "commander";
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import type { CliContext, GlobalOptions } from "./context.js";
-import { createOutput, type Output } from "./output.js";
-import { registerCommands } from "./commands.js";
-
-const require = createRequire(import.meta.url);
-const { version } = require("../../package.json") as { version: string };
+import type { Output } from "./output.js";
 
 async function main(argv: string[]): Promise<number> {
   const globalOptions: GlobalOptions = {
     json: argv.includes("--json"),
     debug: argv.includes("--debug"),
   };
+  const shortcut = answerWithoutCommander(argv.slice(2));
+  if (shortcut !== undefined) {
+    process.stdout.write(shortcut);
+    return 0;
+  }
+  const { createOutput } = await import("./output.js");
   const output: Output = createOutput({ json: globalOptions.json });
-  let context: CliContext | undefined;
   try {
-    const program = new Command("mdeploy")
-      .description("Deploy from GitLab CI to Mesos/Marathon: rendered, capacity-aware, verified, rolled back on failure")
-      .version(version, "-V, --version")
-      .option("--config <file>", "configuration file", "mdeploy.yml")
-      .option("--json", "print one JSON document on stdout, human text on stderr", false)
-      .option("--debug", "print stack traces and HTTP details", false)
-      .exitOverride()
-      .configureOutput({
-        writeOut: (text) => process.stdout.write(text),
-        // Commander prints its own "error: ..." line; ours comes from the catch below.
-        writeErr: (text) => {
-          if (!text.startsWith("error:")) process.stderr.write(text);
-        },
-        outputError: () => undefined,
-      });
-    program.hook("preAction", (_root, action) => {
-      const opts = action.optsWithGlobals() as { config?: string; json?: boolean; debug?: boolean };
-      globalOptions.config = opts.config;
-    });
-    context = { output, env: process.env, cwd: process.cwd(), global: globalOptions };
-    const ctx = context;
-    registerCommands(program, () => ctx);
+    const { createProgram, rewriteEnvironmentShorthand } = await import("./program.js");
+    const context: CliContext = { output, env: process.env, cwd: process.cwd(), global: globalOptions };
+    const program = createProgram(readVersion(), globalOptions, () => context);
     await program.parseAsync(rewriteEnvironmentShorthand(argv, program), { from: "node" });
     return 0;
   } catch (error) {
@@ -51,19 +33,31 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /**
- * `mdeploy staging` is `mdeploy deploy staging`: any first word that is not a
- * command or a flag is taken as an environment name (DESIGN.md).
+ * `mdeploy --version` and `mdeploy --help` are answered from files: the version
+ * from package.json, the top-level help from dist/cli/help.txt, which the build
+ * writes from the same commander program (scripts/write-help.mjs).
  */
-function rewriteEnvironmentShorthand(argv: string[], program: Command): string[] {
-  const first = argv[2];
-  if (first === undefined || first.startsWith("-") || first === "help") return argv;
-  const known = program.commands.some((c) => c.name() === first || c.aliases().includes(first));
-  return known ? argv : [argv[0] ?? "node", argv[1] ?? "mdeploy", "deploy", ...argv.slice(2)];
+function answerWithoutCommander(args: string[]): string | undefined {
+  if (args.length !== 1) return undefined;
+  if (args[0] === "--version" || args[0] === "-V") return `${readVersion()}\n`;
+  if (args[0] === "--help" || args[0] === "-h") {
+    try {
+      return readFileSync(new URL("./help.txt", import.meta.url), "utf8");
+    } catch {
+      return undefined; // not built by `npm run build`: let commander answer
+    }
+  }
+  return undefined;
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }
 
 /** The one catch: map an error to its exit code and one clear message. */
 function report(error: unknown, output: Output, debug: boolean): number {
-  if (error instanceof CommanderError) {
+  if (isCommanderError(error)) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
     output.error(`mdeploy: ${error.message.replace(/^error:\s*/, "")} (see mdeploy --help)`);
     return 2;
@@ -80,6 +74,11 @@ function report(error: unknown, output: Output, debug: boolean): number {
   output.error(err.stack ?? "");
   output.error("This is a bug in mdeploy; please report it with the output above.");
   return 70;
+}
+
+// Checked by shape so the catch does not have to load commander to recognise its errors.
+function isCommanderError(error: unknown): error is Error & { code: string } {
+  return error instanceof Error && error.name === "CommanderError" && typeof (error as { code?: unknown }).code === "string";
 }
 
 function isMdeployError(error: unknown): error is Error & { exitCode: number; details: readonly string[] } {

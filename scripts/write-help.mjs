@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// Writes dist/cli/help.txt, the top-level `mdeploy --help`, from the built commander
+// program, so the CLI can print it without loading commander (cold start budget).
+import { writeFileSync } from "node:fs";
+import { createProgram } from "../dist/cli/program.js";
+
+const program = createProgram("0.0.0", { json: false, debug: false }, () => {
+  throw new Error("no command runs while writing help");
+});
+writeFileSync(new URL("../dist/cli/help.txt", import.meta.url), program.helpInformation());

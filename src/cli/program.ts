@@ -1,0 +1,43 @@
+import { Command } from "commander";
+import type { CliContext, GlobalOptions } from "./context.js";
+import { registerCommands } from "./commands.js";
+
+/**
+ * Builds the commander program with every command registered. Kept apart from
+ * the entry so the build can write the top-level help text once
+ * (scripts/write-help.mjs) and `mdeploy --help` need not load commander.
+ */
+export function createProgram(version: string, globalOptions: GlobalOptions, context: () => CliContext): Command {
+  const program = new Command("mdeploy")
+    .description("Deploy from GitLab CI to Mesos/Marathon: rendered, capacity-aware, verified, rolled back on failure")
+    .version(version, "-V, --version")
+    .option("--config <file>", "configuration file", "mdeploy.yml")
+    .option("--json", "print one JSON document on stdout, human text on stderr", false)
+    .option("--debug", "print stack traces and HTTP details", false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      // Commander prints its own "error: ..." line; ours comes from the entry's catch.
+      writeErr: (text) => {
+        if (!text.startsWith("error:")) process.stderr.write(text);
+      },
+      outputError: () => undefined,
+    });
+  program.hook("preAction", (_root, action) => {
+    const opts = action.optsWithGlobals() as { config?: string };
+    globalOptions.config = opts.config;
+  });
+  registerCommands(program, context);
+  return program;
+}
+
+/**
+ * `mdeploy staging` is `mdeploy deploy staging`: any first word that is not a
+ * command or a flag is taken as an environment name (DESIGN.md).
+ */
+export function rewriteEnvironmentShorthand(argv: string[], program: Command): string[] {
+  const first = argv[2];
+  if (first === undefined || first.startsWith("-") || first === "help") return argv;
+  const known = program.commands.some((c) => c.name() === first || c.aliases().includes(first));
+  return known ? argv : [argv[0] ?? "node", argv[1] ?? "mdeploy", "deploy", ...argv.slice(2)];
+}
