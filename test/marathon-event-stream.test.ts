@@ -93,6 +93,15 @@ describe("followMarathonEvents", () => {
     expect(clock.sleeps[0]).toBe(100);
   });
 
+  it("backs off further when streams keep closing before any data", async () => {
+    let calls = 0;
+    const server = await fake({ eventsReply: () => (++calls <= 3 ? { status: 200, headers: { "content-type": "text/event-stream" }, body: "" } : undefined) });
+    const { states, clock } = follow(client([server.url]));
+    await server.waitForStreams(1);
+    expect(states.filter((s) => s.state === "gap").map((s) => (s.state === "gap" ? s.reason : ""))).toEqual(Array(3).fill("the event stream ended"));
+    expect(clock.sleeps.slice(0, 3)).toEqual([100, 250, 500]);
+  });
+
   it("follows a standby's 302 to the leader and keeps the credentials", async () => {
     const leader = await fake();
     const standby = await fake({ eventsReply: (req) => ({ status: 302, headers: { location: `${leader.url}${req.url ?? ""}` } }) });

@@ -64,9 +64,11 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
     report({ state: "connecting", attempt: failures + 1 });
     let reason: string;
     try {
-      reason = await followOnce();
-      // The stream was open and then ended: start the backoff from the beginning.
-      failures = 0;
+      const ended = await followOnce();
+      reason = ended.reason;
+      // A stream that carried data and then ended starts the backoff afresh; one that
+      // closes before saying anything (a proxy cutting it) keeps backing off.
+      if (ended.received) failures = 0;
     } catch (error) {
       if (signal.aborted) break;
       if (isPermanent(error)) {
@@ -87,8 +89,8 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
   }
   report({ state: "closed" });
 
-  /** One connection: resolves with why it ended. */
-  async function followOnce(): Promise<string> {
+  /** One connection: resolves with why it ended and whether anything arrived. */
+  async function followOnce(): Promise<{ reason: string; received: boolean }> {
     const connection = await client.openEventStream({ eventTypes: requested, signal });
     report({ state: "open", url: connection.url });
     const parser = createSseParser((frame) => {
@@ -121,18 +123,21 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
       return controller;
     };
     let timer = armWatchdog();
+    let received = false;
+    const ended = (reason: string) => ({ reason, received });
     try {
       for await (const chunk of body) {
+        received = true;
         timer?.abort();
         timer = armWatchdog();
         parser.push(chunk as Uint8Array);
       }
       parser.end();
-      return idle ? `no event for ${options.idleTimeoutMs} ms` : "the event stream ended";
+      return ended(idle ? `no event for ${options.idleTimeoutMs} ms` : "the event stream ended");
     } catch (error) {
-      if (idle) return `no event for ${options.idleTimeoutMs} ms`;
-      if (signal.aborted) return "stopped";
-      return `the event stream broke (${(error as Error).message})`;
+      if (idle) return ended(`no event for ${options.idleTimeoutMs} ms`);
+      if (signal.aborted) return ended("stopped");
+      return ended(`the event stream broke (${(error as Error).message})`);
     } finally {
       timer?.abort();
       signal.removeEventListener("abort", stopOnAbort);
