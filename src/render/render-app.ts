@@ -70,11 +70,11 @@ export function renderApp(input: RenderAppInput): RenderedApp {
 
   const { errors, warnings } = validateApp(value, environment.agents === undefined ? {} : { agents: environment.agents });
   if (errors.length > 0) {
-    const where = `${input.templateName} rendered for ${environment.name}`;
-    const lines = errors.map((e) => `${e.path}: ${e.message}`);
+    // Each problem names the template line that produced it and the JSON path in the app.
+    const lines = errors.map((e) => `${rendered.locate(e.path)} (${environment.name}): ${e.path}: ${e.message}`);
     throw errors.length === 1
-      ? new ValidationError(`${where}: ${lines[0]}`)
-      : new ValidationError(`${where}: ${errors.length} problems Marathon would reject`, lines);
+      ? new ValidationError(lines[0] ?? "")
+      : new ValidationError(`${input.templateName} rendered for ${environment.name}: ${errors.length} problems Marathon would reject`, lines);
   }
   return { app: value as AppDefinition, warnings };
 }

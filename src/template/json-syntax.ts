@@ -1,11 +1,23 @@
 /**
- * Finds where JSON text first breaks and why, for error messages. JSON.parse
- * does not always say where (Node 20 omits the position for an unexpected
- * token), and the position is what lets a template error name its line.
+ * Positions in JSON text, for error messages: where the text first breaks and
+ * why (JSON.parse does not always say where: Node 20 omits the position for an
+ * unexpected token), and where each value starts (so a validation problem at
+ * a JSON pointer can name the template line that produced it).
  */
 
 /** The first syntax problem in `text`, or undefined when it is valid JSON. */
 export function findJsonSyntaxError(text: string): { offset: number; reason: string } | undefined {
+  return scan(text);
+}
+
+/** Offsets where each value of valid JSON text starts, by JSON pointer ("" is the whole document). */
+export function jsonValueOffsets(text: string): Map<string, number> {
+  const offsets = new Map<string, number>();
+  scan(text, (pointer, offset) => offsets.set(pointer, offset));
+  return offsets;
+}
+
+function scan(text: string, onValue?: (pointer: string, offset: number) => void): { offset: number; reason: string } | undefined {
   let i = 0;
   const fail = (reason: string): never => {
     // At the end of the text the only useful thing to say is what is missing.
@@ -20,13 +32,14 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
     if (text.startsWith(word, i)) i += word.length;
     else fail(`expected a value, ${describe()}`);
   };
-  const string = () => {
+  const string = (): string => {
+    const start = i;
     i++; // opening quote
     while (i < text.length) {
       const ch = text[i] ?? "";
       if (ch === '"') {
         i++;
-        return;
+        return onValue ? (JSON.parse(text.slice(start, i)) as string) : "";
       }
       if (ch === "\\") {
         const next = text[i + 1] ?? "";
@@ -40,15 +53,16 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
       if (ch < " ") fail(ch === "\n" ? "line break inside a string (an unclosed quote?)" : "control character inside a string");
       i++;
     }
-    fail("unexpected end of input inside a string (an unclosed quote?)");
+    return fail("unexpected end of input inside a string (an unclosed quote?)");
   };
   const number = () => {
     const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
     if (!match) fail(`expected a value, ${describe()}`);
     i += match?.[0].length ?? 0;
   };
-  const value = (): void => {
+  const value = (pointer: string): void => {
     space();
+    onValue?.(pointer, i);
     const ch = text[i];
     if (ch === "{") {
       i++;
@@ -60,11 +74,11 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
       for (;;) {
         space();
         if (text[i] !== '"') fail(text[i] === "}" ? "trailing comma before }" : `expected a property name in double quotes, ${describe()}`);
-        string();
+        const key = string();
         space();
         if (text[i] !== ":") fail(`expected ":" after the property name, ${describe()}`);
         i++;
-        value();
+        value(`${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
         space();
         if (text[i] === ",") {
           i++;
@@ -84,10 +98,10 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
         i++;
         return;
       }
-      for (;;) {
+      for (let index = 0; ; index++) {
         space();
         if (text[i] === "]") fail("trailing comma before ]");
-        value();
+        value(`${pointer}/${index}`);
         space();
         if (text[i] === ",") {
           i++;
@@ -100,7 +114,10 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
         fail(`expected "," or "]" after an array element, ${describe()}`);
       }
     }
-    if (ch === '"') return string();
+    if (ch === '"') {
+      string();
+      return;
+    }
     if (ch === "t") return literal("true");
     if (ch === "f") return literal("false");
     if (ch === "n") return literal("null");
@@ -108,7 +125,7 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
     fail(ch === undefined ? "unexpected end of input (nothing rendered?)" : `expected a value, ${describe()}`);
   };
   try {
-    value();
+    value("");
     space();
     if (i < text.length) fail(`unexpected ${JSON.stringify(text[i])} after the end of the JSON value`);
     return undefined;

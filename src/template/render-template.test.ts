@@ -44,3 +44,18 @@ describe("renderJsonTemplate", () => {
     expect(error.message).not.toContain("\n");
   });
 });
+
+describe("RenderedTemplate.locate", () => {
+  const source = '{\n  "id": {{json id}},\n  "upgradeStrategy": {\n    "minimumHealthCapacity": 1.5\n  },\n  "list": [{{#each items}}{{#unless @first}}, {{/unless}}{{json this}}{{/each}}]\n}\n';
+  const rendered = renderJsonTemplate({ source, fileName: "app.json.hbs", context: { id: "/a", items: [1, 2] } });
+
+  it.each([
+    ["/upgradeStrategy/minimumHealthCapacity", "app.json.hbs:4:30"],
+    ["/id", "app.json.hbs:2:9"],
+    ["/list/1", "app.json.hbs:6:58"],
+    ["/upgradeStrategy/maximumOverCapacity", "app.json.hbs:3:22"],
+    ["/", "app.json.hbs:1:1"],
+  ])("names the template position of %s", (pointer, expected) => {
+    expect(rendered.locate(pointer)).toBe(expected);
+  });
+});

@@ -7,7 +7,7 @@
  */
 import Handlebars from "handlebars";
 import { TemplateError } from "../errors.js";
-import { findJsonSyntaxError } from "./json-syntax.js";
+import { findJsonSyntaxError, jsonValueOffsets } from "./json-syntax.js";
 import { builtinHelpers, HelperUsageError, MissingHelperArgument, type TemplateHelper, type TemplateLocation } from "./helpers.js";
 
 export interface RenderTemplateInput {
@@ -25,6 +25,11 @@ export interface RenderTemplateInput {
 export interface RenderedTemplate {
   text: string;
   value: unknown;
+  /**
+   * `file:line:column` of the template text that produced the value at a JSON
+   * pointer (or its nearest existing ancestor), for validation messages.
+   */
+  locate(pointer: string): string;
 }
 
 // Loose AST shapes: the bundled typings mistype some fields (ContentStatement.original is a string).
@@ -90,7 +95,24 @@ export function renderJsonTemplate(input: RenderTemplateInput): RenderedTemplate
     const found = findJsonSyntaxError(text) ?? { offset: text.length, reason: (error as Error).message };
     throw jsonError(found, text, segments, statements, fileName);
   }
-  return { text, value };
+  let offsets: Map<string, number> | undefined;
+  const locate = (pointer: string): string => {
+    offsets ??= jsonValueOffsets(text);
+    let path = pointer === "/" ? "" : pointer;
+    while (!offsets.has(path) && path !== "") path = path.slice(0, path.lastIndexOf("/"));
+    return where(fileName, templatePosition(offsets.get(path) ?? 0, segments, statements));
+  };
+  return { text, value, locate };
+}
+
+/** The template position that produced output offset `offset`. */
+function templatePosition(offset: number, segments: Segment[], statements: StatementInfo[]): Pos | undefined {
+  let index = segments.length - 1;
+  while (index > 0 && (segments[index]?.start ?? 0) > offset) index--;
+  const segment = segments[index];
+  const node = segment ? statements[segment.statement]?.node : undefined;
+  if (!segment || !node) return undefined;
+  return node.type === "ContentStatement" ? positionInContent(node, offset - segment.start) : node.loc?.start;
 }
 
 /** Numbers every statement and puts a marker before it, so output offsets map back to statements. */
