@@ -64,4 +64,19 @@ describe("zk-id keeps local state (real ZooKeeper on loopback)", () => {
     });
     expect(read).toBe("committed on 1 and 2");
   });
+
+  it("a wiped member rejoining while a quorum serves keeps its ID and syncs the data back", async () => {
+    const cluster = await bootEnsemble(harness);
+    const n3 = cluster.nodes[2]!;
+    await withClient([cluster.nodes[0]!], (zk) => zk.create("/synced-back", "yes"));
+    await stopNode(cluster, n3);
+    rmSync(n3.dataDir, { recursive: true, force: true });
+    const run = await zkId(n3, cluster.nodes);
+    expect(run.code, describeRun(run)).toBe(0);
+    expect(run.json).toMatchObject({ id: 3, outcome: "keep" });
+    expect(existsSync(join(n3.dataDir, "initialize"))).toBe(false);
+    await startNode(harness, cluster, n3);
+    const read = await withClientEventually([n3], async (zk) => (await zk.getData("/synced-back")).data.toString());
+    expect(read).toBe("yes");
+  });
 });

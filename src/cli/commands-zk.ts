@@ -23,6 +23,7 @@ export interface ZkIdFlags {
   tickTime: string;
   waitTimeout: string;
   syncTimeout: string;
+  settleTimeout: string;
   pollInterval: string;
   claimGrace: string;
   claimTtl: string;
@@ -52,6 +53,7 @@ export function registerZkCommands(program: Command, context: () => CliContext):
     .option("--tick-time <ms>", "ZooKeeper tickTime written to zoo.cfg", "2000")
     .option("--wait-timeout <seconds>", "longest wait for bootstrap discovery or another joiner", "300")
     .option("--sync-timeout <seconds>", "longest wait for this server to sync before --promote gives up", "120")
+    .option("--settle-timeout <seconds>", "a server without an ID waits this long for running peers to elect a leader before it bootstraps", "30")
     .option("--poll-interval <ms>", "pause between checks while waiting", "1000")
     .option("--claim-grace <seconds>", "an ID claim whose owner is gone is stale after this", "120")
     .option("--claim-ttl <seconds>", "any unfinished ID claim is stale after this", "900")

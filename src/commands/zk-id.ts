@@ -24,6 +24,8 @@ export interface ZkIdOptions {
   tickTimeMs: number;
   /** Bound for waiting on bootstrap discovery and on another joiner. */
   waitTimeoutMs: number;
+  /** How long a server without an ID waits for peers that run without a quorum (an election) before it bootstraps. */
+  settleMs: number;
   /** Bound for waiting until this server has synced with the leader (`--promote`). */
   syncTimeoutMs: number;
   pollMs: number;
@@ -137,8 +139,21 @@ async function prepare(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdResult
   let s = await look(options, deps);
   const deadline = deps.clock.now() + options.waitTimeoutMs;
   const maxRounds = Math.ceil(options.waitTimeoutMs / Math.max(1, options.pollMs)) + 1;
+  const settleUntil = deps.clock.now() + options.settleMs;
+  let toldSettle = false;
   for (let round = 0; round < maxRounds; round++) {
     if (serving(s).length > 0) return prepareWithQuorum(options, deps, s);
+    const running = [...s.status.values()].some((v) => v.status !== null);
+    if (running && s.local.state.myid === null && deps.clock.now() < settleUntil) {
+      // Peers run but none serves: most often an election after a member left, over in
+      // a second. A server without an ID that bootstrapped now would write `initialize`
+      // and might vote with an empty database, so give a quorum time to appear first.
+      if (!toldSettle) deps.output.warn(`peers are running but none serves yet; waiting up to ${Math.round(options.settleMs / 1000)} s for a quorum before bootstrapping`);
+      toldSettle = true;
+      await deps.clock.sleep(options.pollMs);
+      s = await look(options, deps);
+      continue;
+    }
     const verdict = planBootstrap({ self: s.self.address, local: s.local.state, peers: s.discovery.peers, expectedSize: s.discovery.expectedSize });
     if (verdict.kind === "refuse") throw new PreflightRefusedError(verdict.reason);
     if (verdict.kind === "keep") {

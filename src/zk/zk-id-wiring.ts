@@ -63,6 +63,7 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
     tickTimeMs: positiveInt("--tick-time", flags.tickTime, problems),
     waitTimeoutMs: seconds("--wait-timeout", flags.waitTimeout),
     syncTimeoutMs: seconds("--sync-timeout", flags.syncTimeout),
+    settleMs: seconds("--settle-timeout", flags.settleTimeout),
     pollMs: positiveInt("--poll-interval", flags.pollInterval, problems),
     zkPath: flags.zkPath,
     superPassword: context.env.ZK_SUPER_PASSWORD || null,
