@@ -67,6 +67,14 @@ describe("bad API requests get Marathon's errors", () => {
     expect((await raw(sim, "POST", "/v2/queue")).status).toBe(405);
   });
 
+  it("403 once 100 deployments run", async () => {
+    sim = await startSimulator({ cluster: { agents: [{ hostname: "tiny", cpus: 1, mem: 64 }] } });
+    for (let i = 0; i < 100; i++) expect((await raw(sim, "POST", "/v2/apps", JSON.stringify({ id: `/big-${i}`, cmd: "x", mem: 1024 }))).status).toBe(201);
+    const over = await raw(sim, "POST", "/v2/apps", JSON.stringify({ id: "/one-more", cmd: "x", mem: 1024 }));
+    expect(over.status).toBe(403);
+    expect((over.body as { message: string }).message).toMatch(/^Max number \(100\) of running deployments is achieved/);
+  });
+
   it("survives garbage on every route and keeps answering", async () => {
     sim = await startSimulator();
     const bodies = ["", "null", "[]", "{}", "42", '"x"', '{"id":null}', '{"id":"/a","instances":-5,"cmd":"x"}', '[{"id":7}]', "\u0000\u0001"];

@@ -182,5 +182,25 @@ describe("scaling and stopping", () => {
     expect((await fetch(`${sim.marathonUrl}/v2/apps/s`)).status).toBe(404);
     expect(await sim.clock.runUntil(() => sim!.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
     expect(sim.state.agents().every((a) => a.used_resources.mem === 0)).toBe(true);
+    expect(events(sim, "app_terminated_event")).toMatchObject([{ appId: "/s" }]);
+  });
+
+  it("kills one task: relaunched by default, the app shrinks with scale=true", async () => {
+    sim = await startSimulator({ cluster });
+    const s = sim;
+    await post(s, { id: "/k", cmd: "x", cpus: 0.1, mem: 32, instances: 2 });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    const [first, second] = s.state.tasks("/k");
+    const killed = await fetch(`${s.marathonUrl}/v2/apps/k/tasks/${first?.id}`, { method: "DELETE" });
+    expect(killed.status).toBe(200);
+    expect(((await killed.json()) as { task: { id: string } }).task.id).toBe(first?.id);
+    await s.clock.advance(10_000);
+    expect(s.state.tasks("/k").map((t) => t.id)).not.toContain(first?.id);
+    expect(s.state.tasks("/k")).toHaveLength(2);
+    const scaled = await fetch(`${s.marathonUrl}/v2/apps/k/tasks/${second?.id}?scale=true`, { method: "DELETE" });
+    expect(scaled.status).toBe(200);
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    expect(s.state.tasks("/k")).toHaveLength(1);
+    expect((s.state.app("/k") as { instances: number }).instances).toBe(1);
   });
 });

@@ -104,7 +104,8 @@ export function taskJson(i: Instance, now: number): Task & Record<string, unknow
       lastFailureCause: h.lastFailureCause,
       instanceId: i.instanceId,
     };
-    task.healthCheckResults = (i.def.healthChecks ?? []).map(() => ({ ...result }));
+    // Before the first check Marathon has no result to show.
+    task.healthCheckResults = h.alive === undefined ? [] : (i.def.healthChecks ?? []).map(() => ({ ...result }));
   }
   return task;
 }

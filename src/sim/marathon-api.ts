@@ -162,7 +162,7 @@ export class MarathonApi {
       return json(200, { versions: [...app.versionOrder].reverse() });
     }
     m = /^(.*)\/tasks\/([^/]+)$/.exec(rest);
-    if (m && method === "DELETE") return this.killTask(absoluteAppId(m[1] as string), m[2] as string);
+    if (m && method === "DELETE") return this.killTask(absoluteAppId(m[1] as string), m[2] as string, q.get("scale") === "true", q.get("force") === "true");
     m = /^(.*)\/tasks$/.exec(rest);
     if (m) {
       const app = this.engine.app(absoluteAppId(m[1] as string));
@@ -204,19 +204,35 @@ export class MarathonApi {
     return message(405, "Method not allowed");
   }
 
-  private killTask(appId: string, taskId: string): ApiReply {
+  /** Kills one task: relaunched afterwards, or with `scale=true` the app shrinks by one (a deployment). */
+  private killTask(appId: string, taskId: string, scale: boolean, force: boolean): ApiReply {
     const app = this.engine.app(appId);
     if (!app) return message(404, `App '${appId}' does not exist`);
     const instance = [...app.instances.values()].find((i) => i.taskId === taskId || i.instanceId === taskId);
     if (!instance || !isActive(instance)) return message(404, `Task '${taskId}' does not exist`);
     const body = { task: taskJson(instance, this.engine.clock.now()) };
-    this.engine.kill(instance, "KillingTasksViaApi", true);
-    return json(200, body);
+    if (!scale) {
+      this.engine.kill(instance, "KillingTasksViaApi", true);
+      return json(200, body);
+    }
+    const locked = this.lockCheck([appId], force);
+    if (locked) return locked;
+    this.engine.kill(instance, "KillingTasksViaApi");
+    const def = stripVersion(app.def);
+    def.instances = Math.max(0, (def.instances ?? 1) - 1);
+    const d = this.engine.deploy([{ appId, def }], force);
+    return json(200, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id });
   }
 
-  /** 409 when a running deployment holds one of the apps and force is off. */
+  /** 409 when a running deployment holds one of the apps and force is off; 403 past the deployment limit. */
   private lockCheck(appIds: string[], force: boolean): ApiReply | undefined {
     if (force) return undefined;
+    if (this.engine.deployments.size >= this.engine.maxRunningDeployments) {
+      return message(
+        403,
+        `Max number (${this.engine.maxRunningDeployments}) of running deployments is achieved. Wait for existing deployments to complete or cancelusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance.`,
+      );
+    }
     const holding = [...new Set(appIds.map((id) => this.engine.runningDeploymentOf(id)).filter((d) => d !== undefined))];
     if (holding.length === 0) return undefined;
     this.engine.emitLockedPlanFailure();

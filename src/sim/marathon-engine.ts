@@ -191,7 +191,14 @@ export class MarathonEngine implements StepHost {
 
   removeApp(appId: string): void {
     const app = this.apps.get(appId);
-    if (app?.deleted) this.apps.delete(appId);
+    if (!app?.deleted) return;
+    this.apps.delete(appId);
+    this.emit("app_terminated_event", { appId });
+  }
+
+  /** Marathon's --max_running_deployments. */
+  get maxRunningDeployments(): number {
+    return 100;
   }
 
   // ---- apps ---------------------------------------------------------------------------

@@ -124,6 +124,7 @@ export class VirtualClock implements Clock {
     const target = this.current + Math.max(0, ms);
     await this.runTimers(target, () => false);
     if (this.current < target) this.current = target;
+    this.rebase();
   }
 
   /**
@@ -134,9 +135,17 @@ export class VirtualClock implements Clock {
     const deadline = this.current + options.maxMs;
     if (predicate()) return true;
     const met = await this.runTimers(deadline, predicate);
-    if (met) return true;
-    if (this.current < deadline) this.current = deadline;
-    return predicate();
+    if (!met && this.current < deadline) this.current = deadline;
+    this.rebase();
+    return met || predicate();
+  }
+
+  /** After stepping in speed mode, real time continues from the stepped-to instant. */
+  private rebase(): void {
+    if (this.speedFactor <= 0) return;
+    this.realBase = performance.now();
+    this.virtualBase = this.current;
+    this.armRealTimer();
   }
 
   /** Stops the real timer of speed mode; pending timers never fire afterwards. */
