@@ -47,6 +47,7 @@ export function appRuleProblems(app: AppDefinition): Problem[] {
   upgradeStrategyRules(app, add);
   constraintRules(app, add);
   containerRules(app, add);
+  portUniquenessRules(app, add);
   healthCheckRules(app, add);
   readinessRules(app, add);
 
@@ -167,6 +168,30 @@ function appPorts(app: AppDefinition): { count: number; names: string[] } {
   if (app.ports) return { count: app.ports.length, names: [] };
   // Marathon gives a host-networked app without ports one dynamic port by default.
   return { count: 1, names: [] };
+}
+
+/** Marathon rejects duplicate fixed host ports and duplicate port names (AppValidation: "must be unique"). */
+function portUniquenessRules(app: AppDefinition, add: Add): void {
+  const definitions = app.portDefinitions ?? [];
+  const seenPorts = new Map<number, number>();
+  definitions.forEach((definition, i) => {
+    if (definition.port === undefined || definition.port === 0) return;
+    const first = seenPorts.get(definition.port);
+    if (first !== undefined) add(`/portDefinitions/${i}/port`, `port ${definition.port} is already used by /portDefinitions/${first}; fixed ports must be unique`);
+    else seenPorts.set(definition.port, i);
+  });
+  const named: [string, { name?: string }[]][] = [["/portDefinitions", definitions]];
+  const mappings = portMappings(app);
+  if (mappings) named.push([mappings.path, mappings.list]);
+  for (const [path, list] of named) {
+    const seenNames = new Map<string, number>();
+    list.forEach((entry, i) => {
+      if (!entry.name) return;
+      const first = seenNames.get(entry.name);
+      if (first !== undefined) add(`${path}/${i}/name`, `port name "${entry.name}" is already used by ${path}/${first}; names must be unique`);
+      else seenNames.set(entry.name, i);
+    });
+  }
 }
 
 function containerRules(app: AppDefinition, add: Add): void {

@@ -69,6 +69,8 @@ describe("validateApp errors (what Marathon answers with 422)", () => {
     ["mem as a string", { mem: "300" }, "/mem", /must be number/],
     ["unknown health check protocol", { healthChecks: [{ protocol: "GRPC" }] }, "/healthChecks/0/protocol", /must be one of/],
     ["docker without image", { container: { type: "DOCKER", docker: {} } }, "/container/docker", /"image"/],
+    ["a fixed host port twice", { container: undefined, cmd: "run", portDefinitions: [{ port: 80 }, { port: 80 }], healthChecks: [] }, "/portDefinitions/1/port", /port 80 is already used by \/portDefinitions\/0/],
+    ["a port name twice", { container: { type: "DOCKER", docker: { image: "a:1" }, portMappings: [{ containerPort: 80, name: "http" }, { containerPort: 81, name: "http" }] }, networks: [{ mode: "container/bridge" }] }, "/container/portMappings/1/name", /port name "http" is already used/],
   ])("%s", (_name, changes, path, message) => {
     const { errors } = validateApp(withChanges(changes));
     expect(errors).toContainEqual({ path, message: expect.stringMatching(message) });
@@ -88,6 +90,7 @@ describe("validateApp errors (what Marathon answers with 422)", () => {
     ["COMMAND check", { healthChecks: [{ protocol: "COMMAND", command: { value: "mdeploy runner-health" } }] }],
     ["env secret with secrets", { env: { DB: { secret: "db" } }, secrets: { db: { source: "/db/pw" } } }],
     ["a secret placeholder in env", { env: { REDIS_PASSWORD: "[[mdeploy-secret:REDIS_PASSWORD]]" } }],
+    ["several dynamic host ports", { container: undefined, cmd: "run", portDefinitions: [{ port: 0 }, { port: 0 }], healthChecks: [] }],
   ])("accepts %s", (_name, changes) => {
     expect(validateApp(withChanges(changes)).errors).toEqual([]);
   });
