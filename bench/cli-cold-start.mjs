@@ -10,6 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const BUDGET = 1.5;
@@ -49,7 +50,10 @@ for (let round = 0; round < runs; round++) {
 
 const baseline = median(times["node -e 0"]);
 let over = false;
-console.log(`${runs} interleaved runs per side, node ${process.version}`);
+const load = loadavg()[0];
+console.log(`${runs} interleaved runs per side, node ${process.version}, load average ${load.toFixed(1)} on ${availableParallelism()} CPUs`);
+// Startup is mostly waiting for the CPU on a busy machine, which squeezes every ratio toward 1.
+if (load > availableParallelism()) console.log("warning: the machine is busy; ratios read low, rerun when it is quiet");
 for (const [name, values] of Object.entries(times)) {
   const m = median(values);
   const ratio = m / baseline;
