@@ -11,6 +11,9 @@ describe("Mesos range text", () => {
     { text: "not ranges", ranges: [] },
     { text: "[32001-32100,31000-31999]", ranges: [[31000, 31999], [32001, 32100]] },
     { text: "[5-10, 8-12, 13-14]", ranges: [[5, 14]] },
+    { text: "[ 31000 - 31999 ,32001-32100 ]", ranges: [[31000, 31999], [32001, 32100]] },
+    { text: "[31000-]", ranges: [] },
+    { text: "[9-3]", ranges: [] },
   ];
   for (const { text, ranges } of cases) {
     it(`parses ${JSON.stringify(text)}`, () => expect(parseRanges(text)).toEqual(ranges));

@@ -57,10 +57,25 @@ interface FullResource {
  */
 export function parseRanges(text: string | undefined): PortRange[] {
   if (!text) return [];
+  // A hand-rolled scan, not a regex: planning reads this text for every agent of a large cluster.
   const ranges: PortRange[] = [];
-  for (const m of text.matchAll(/(\d+)\s*-\s*(\d+)/g)) {
-    const begin = Number(m[1]);
-    const end = Number(m[2]);
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c < 48 || c > 57) {
+      i++;
+      continue;
+    }
+    let begin = 0;
+    for (; i < n && c >= 48 && c <= 57; c = text.charCodeAt(++i)) begin = begin * 10 + (c - 48);
+    while (c === 32) c = text.charCodeAt(++i);
+    if (c !== 45) continue; // "-"
+    c = text.charCodeAt(++i);
+    while (c === 32) c = text.charCodeAt(++i);
+    if (c < 48 || c > 57) continue;
+    let end = 0;
+    for (; i < n && c >= 48 && c <= 57; c = text.charCodeAt(++i)) end = end * 10 + (c - 48);
     if (begin <= end) ranges.push([begin, end]);
   }
   return mergeRanges(ranges);
@@ -78,21 +93,28 @@ export function countRangeValues(ranges: readonly PortRange[]): number {
 
 /** Sorts and merges overlapping or adjacent ranges. */
 export function mergeRanges(ranges: readonly PortRange[]): PortRange[] {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  let inOrder = true;
+  for (let k = 1; k < ranges.length && inOrder; k++) inOrder = (ranges[k - 1] as PortRange)[0] <= (ranges[k] as PortRange)[0];
+  const sorted = inOrder ? ranges : [...ranges].sort((a, b) => a[0] - b[0]);
   const merged: PortRange[] = [];
   for (const [b, e] of sorted) {
     const last = merged[merged.length - 1];
     if (last && b <= last[1] + 1) last[1] = Math.max(last[1], e);
-    else merged.push([b, e]);
+    else merged.push([b, e]); // a copy: callers' ranges are never modified
   }
   return merged;
 }
 
 /** The ports in `from` that are not in `remove`. */
 export function subtractRanges(from: readonly PortRange[], remove: readonly PortRange[]): PortRange[] {
-  const cuts = mergeRanges(remove);
+  return subtractMerged(mergeRanges(from), mergeRanges(remove));
+}
+
+/** subtractRanges for inputs already sorted and merged (what parseRanges returns). */
+function subtractMerged(from: readonly PortRange[], cuts: readonly PortRange[]): PortRange[] {
+  if (cuts.length === 0) return from.map(([b, e]): PortRange => [b, e]);
   const out: PortRange[] = [];
-  for (const [begin, end] of mergeRanges(from)) {
+  for (const [begin, end] of from) {
     let cursor = begin;
     for (const [cb, ce] of cuts) {
       if (ce < cursor || cb > end) continue;
@@ -171,7 +193,7 @@ function minus(a: ResourcePool, b: ResourcePool): ResourcePool {
     mem: Math.max(0, round(a.mem - b.mem)),
     disk: Math.max(0, round(a.disk - b.disk)),
     gpus: Math.max(0, round(a.gpus - b.gpus)),
-    ports: subtractRanges(a.ports, b.ports),
+    ports: subtractMerged(a.ports, b.ports),
   };
 }
 
