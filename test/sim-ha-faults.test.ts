@@ -39,18 +39,23 @@ describe("leader and standbys", () => {
     expect(events.headers.location).toBe(`${leader}/v2/events?event_type=deployment_success`);
   });
 
-  it("moves leadership on demand and answers 503 without a leader", async () => {
+  it("moves leadership on demand; without a leader requests wait about 2.5 s, then 502", async () => {
     sim = await startSimulator({ cluster });
-    const [first, second] = sim.marathonUrls as [string, string];
-    sim.faults.changeLeader(1);
-    expect(sim.marathonUrl).toBe(second);
+    const s = sim;
+    const [first, second] = s.marathonUrls as [string, string];
+    s.faults.changeLeader(1);
+    expect(s.marathonUrl).toBe(second);
     expect(await (await fetch(`${first}/v2/leader`)).json()).toEqual({ leader: second.replace("http://", "") });
-    sim.faults.changeLeader(-1);
-    const none = await fetch(`${first}/v2/apps`);
-    expect(none.status).toBe(503);
+    s.faults.changeLeader(-1);
     expect((await fetch(`${first}/ping`)).status).toBe(200);
-    sim.faults.changeLeader(0);
+    // A leader elected while the request waits serves it.
+    setTimeout(() => s.faults.changeLeader(0), 300);
     expect((await fetch(`${second}/v2/apps`)).status).toBe(200);
+    s.faults.changeLeader(-1);
+    const started = performance.now();
+    const none = await fetch(`${first}/v2/apps`);
+    expect(none.status).toBe(502);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2_400);
   });
 
   it("DELETE /v2/leader abdicates", async () => {

@@ -103,6 +103,8 @@ interface MarathonNode {
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
+/** Real time a request waits for a leader before 502. */
+const LEADER_WAIT_MS = 2_500;
 
 /** Starts the simulator: HTTP servers bound, initial apps deploying. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -113,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const engine = new MarathonEngine({ cluster, clock, random: createSeededRandom(options.seed ?? 1) });
   const nodes: MarathonNode[] = [];
   let leaderIndex = 0;
+  let closed = false;
   const streams = new Set<() => void>();
   const sockets = new Set<Socket>();
   const dropStreams = () => {
@@ -158,10 +161,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
     const self = nodes[index] as MarathonNode;
+    if (leaderIndex < 0 && url.pathname !== "/ping") {
+      // Marathon's LeaderProxyFilter retries for about 2.5 s, then answers 502 (1.7+).
+      for (let waited = 0; leaderIndex < 0 && waited < LEADER_WAIT_MS && !closed; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    }
     const leader = leaderIndex >= 0 ? nodes[leaderIndex] : undefined;
     if (index !== leaderIndex && url.pathname !== "/ping") {
       if (!leader) {
-        writeReply(res, { status: 503, body: { message: "Could not determine the current leader" } });
+        writeReply(res, { status: 502, body: { message: "Could not determine the current leader" } });
         return;
       }
       if (url.pathname === "/v2/events") {
@@ -245,7 +252,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     events: () => engine.events.history,
   };
 
-  let closed = false;
   return {
     get marathonUrl() {
       return (leaderIndex >= 0 ? nodes[leaderIndex] : nodes[0])?.url ?? "";
