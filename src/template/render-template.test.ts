@@ -29,6 +29,7 @@ describe("renderJsonTemplate", () => {
     ["a missing variable", '{\n  "id": {{id}}\n}', {}, /^app\.json\.hbs:2:11: variable "id" is not defined$/],
     ["a missing nested variable", '{\n  "tag": "{{env.CI_COMMIT_TAG}}"\n}', { env: {} }, /^app\.json\.hbs:2:13: variable "env\.CI_COMMIT_TAG" is not defined$/],
     ["a missing helper argument", '{\n\n  "id": {{json appId}}\n}', {}, /^app\.json\.hbs:3:16: variable "appId" is not defined \(used with json\)$/],
+    ["a missing fallback inside a subexpression", '{\n  "image": {{json (concat image ":" (default env.TAG tag))}}\n}', { image: "a", env: {} }, /^app\.json\.hbs:2:54: variable "tag" is not defined \(used with default\)$/],
     ["a missing variable under a missing parent", '{ "a": {{x.y.z}} }', {}, /^app\.json\.hbs:1:\d+: variable "x(\.y)?" is not defined$/],
     ["an unclosed mustache", '{\n  "a": 1,\n  "b": {{x}\n}', { x: 1 }, /^app\.json\.hbs:3: template syntax error: unexpected 'INVALID'$/],
     ["mismatched blocks", '{\n{{#if a}}\n"a": 1\n{{/each}}\n}', { a: true }, /^app\.json\.hbs:2:\d+: template syntax error: if doesn't match each$/],
