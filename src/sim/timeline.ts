@@ -45,8 +45,22 @@ const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_L
 export class Timeline {
   readonly entries: TimelineEntry[] = [];
 
+  /** `limit` bounds memory in a long-running `mdeploy sim`; the oldest tenth goes when it is reached. */
+  constructor(private readonly limit = 1_000_000) {}
+
   record(entry: TimelineEntry): void {
     this.entries.push(entry);
+    if (this.entries.length > this.limit) this.entries.splice(0, Math.ceil(this.limit / 10));
+  }
+
+  /**
+   * The fewest healthy and the most active instances of an app over a period, the
+   * two numbers a rolling-restart invariant is about.
+   */
+  extremes(appId: string, since = Number.NEGATIVE_INFINITY, until = Number.POSITIVE_INFINITY): { minHealthy: number; maxActive: number } | undefined {
+    const samples = this.samples(appId, since).filter((s) => s.t <= until);
+    if (samples.length === 0) return undefined;
+    return { minHealthy: Math.min(...samples.map((s) => s.healthy)), maxActive: Math.max(...samples.map((s) => s.active)) };
   }
 
   /** Entries of one app (optionally of one kind). */
