@@ -6,7 +6,7 @@
 import { Writable } from "node:stream";
 import { createOutput, type Output } from "../src/cli/output.js";
 import { createRedactor } from "../src/core/redact.js";
-import { deployApp, type DeployAppOptions, type DeployResult } from "../src/deploy/deploy-app.js";
+import { deployApp, type DeployAppOptions, type DeployDeps, type DeployResult } from "../src/deploy/deploy-app.js";
 import { createProgress } from "../src/deploy/progress.js";
 import { createMarathonClient, type MarathonClient } from "../src/marathon/client.js";
 import type { AppDefinition } from "../src/marathon/types.js";
@@ -21,6 +21,8 @@ export interface Harness {
   /** Everything printed so far (stdout and stderr). */
   printed(): string;
   deploy(app: AppDefinition, options?: Partial<DeployAppOptions>): Promise<DeployResult>;
+  /** Deploys with some dependencies replaced (a lossy Marathon, no Mesos). */
+  deployWith(deps: Partial<DeployDeps>, app: AppDefinition, options?: Partial<DeployAppOptions>): Promise<DeployResult>;
   close(): Promise<void>;
 }
 
@@ -44,17 +46,19 @@ export async function startHarness(options: { cluster?: ClusterSpec; speed?: num
   const err = collector();
   const output = createOutput({ stdout: out.stream, stderr: err.stream, redactor: createRedactor(options.secrets ?? []) });
   const progress = createProgress(output, "plain", sim.clock);
+  const deployWith = (deps: Partial<DeployDeps>, app: AppDefinition, extra: Partial<DeployAppOptions> = {}) => {
+    const all: DeployDeps = { marathon, mesos, clock: sim.clock, output, progress, ...deps };
+    if ("mesos" in deps && deps.mesos === undefined) delete all.mesos;
+    return deployApp({ environment: "staging", app, strategy: "auto", lockTimeoutMs: 600_000, force: false, env: {}, ...extra }, all);
+  };
   return {
     sim,
     marathon,
     mesos,
     output,
     printed: () => out.text() + err.text(),
-    deploy: (app, extra = {}) =>
-      deployApp(
-        { environment: "staging", app, strategy: "auto", lockTimeoutMs: 600_000, force: false, env: {}, ...extra },
-        { marathon, mesos, clock: sim.clock, output, progress },
-      ),
+    deploy: (app, extra = {}) => deployWith({}, app, extra),
+    deployWith,
     close: async () => {
       marathon.close();
       mesos.close();

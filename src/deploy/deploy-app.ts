@@ -14,6 +14,8 @@ import { RequestTimedOutError } from "../http/errors.js";
 import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, DeploymentResult } from "../marathon/types.js";
 import { changesNeedRestart, diffApps, formatDiff, type AppChange } from "../plan/diff-app.js";
+import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
+import { planUpgrade } from "../plan/plan-upgrade.js";
 import type { StrategyMode, UpgradePlan } from "../plan/types.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { formatDotenvReport, urlFromLabels } from "./dotenv-report.js";
@@ -26,7 +28,7 @@ import { countTasks } from "./verify-app.js";
 /** The Marathon calls a deploy makes. */
 export type DeployMarathon = Pick<
   MarathonClient,
-  "findApp" | "getApp" | "putApp" | "rollbackApp" | "getDeployments" | "deleteDeployment" | "deleteApp" | "getQueue" | "openEventStream"
+  "findApp" | "getApp" | "putApp" | "rollbackApp" | "getAppVersion" | "getDeployments" | "deleteDeployment" | "deleteApp" | "getQueue" | "openEventStream"
 >;
 
 /** A preflight check run after planning and before the PUT (the registry tag check plugs in here). Throws to refuse. */
@@ -83,6 +85,8 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   const app = resolveSecretPlaceholders(options.app, options.env, output.redactor);
 
   progress.start("plan", `${env}: plan ${app.id}`);
+  // A deployment in progress changes what runs; plan against the state it leaves behind.
+  if (!options.force) await waitForOtherDeployments(app.id, clock.now() + options.lockTimeoutMs, options, deps);
   const planned = await planDeploy(app, options.strategy, { marathon, mesos: deps.mesos, redact: output.redactor.redact });
   const { plan, running, target, changes } = planned;
   for (const line of formatDiff(changes)) progress.line(`  ${line}`);
@@ -99,9 +103,9 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   const previousVersion = running?.version;
   const watch = startEventWatch({ marathon, clock, appId: target.id });
   try {
-    await watch.whenOpen(2_000);
+    await watch.whenOpen(60_000);
     progress.start("deploy", `${env}: deploy ${target.id}${previousVersion ? ` (previous version ${previousVersion})` : " (new app)"}`);
-    const put = await putWithLock(target, running, options, deps);
+    const put = await putWithLock(target, running, options, deps, watch);
     progress.line(`deployment ${put.deploymentId || "(already finished)"} started: version ${put.version}`);
     const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(target, plan);
     const outcome = await follow(deps, watch, target.id, put, clock.now() + timeoutMs);
@@ -161,7 +165,7 @@ export function follow(deps: Pick<DeployDeps, "marathon" | "clock" | "progress">
  * lock (up to --lock-timeout), `--force` cancels them only when asked, and a PUT
  * that timed out is followed by a read of the app before anything else.
  */
-async function putWithLock(target: AppDefinition, running: AppStatus | undefined, options: DeployAppOptions, deps: DeployDeps): Promise<DeploymentResult> {
+async function putWithLock(target: AppDefinition, running: AppStatus | undefined, options: DeployAppOptions, deps: DeployDeps, watch: EventWatch): Promise<DeploymentResult> {
   const { marathon, clock, progress } = deps;
   const lockDeadline = clock.now() + options.lockTimeoutMs;
   let retriedAfterTimeout = false;
@@ -171,7 +175,7 @@ async function putWithLock(target: AppDefinition, running: AppStatus | undefined
     } catch (error) {
       if (error instanceof RequestTimedOutError) {
         progress.line(`  ${error.message}; reading the app to see whether it was applied`);
-        const applied = await readAfterTimedOutPut(target, running, marathon);
+        const applied = await readAfterTimedOutPut(target, running, marathon, watch);
         if (applied) {
           progress.line(`  the PUT was applied (version ${applied.version}); following it`);
           return applied;
@@ -199,7 +203,7 @@ async function putWithLock(target: AppDefinition, running: AppStatus | undefined
 }
 
 /** After a PUT without an answer: applied when the app now carries our definition at a new version. */
-async function readAfterTimedOutPut(target: AppDefinition, running: AppStatus | undefined, marathon: DeployMarathon): Promise<DeploymentResult | undefined> {
+async function readAfterTimedOutPut(target: AppDefinition, running: AppStatus | undefined, marathon: DeployMarathon, watch: EventWatch): Promise<DeploymentResult | undefined> {
   const now = await marathon.findApp(target.id, { embed: ["app.deployments"] });
   if (!now || now.version === running?.version) return undefined;
   const changes = diffApps(now, target);
@@ -209,7 +213,23 @@ async function readAfterTimedOutPut(target: AppDefinition, running: AppStatus | 
     const deployments = await marathon.getDeployments();
     deploymentId = deployments.find((d) => d.affectedApps.includes(target.id) && d.version === now.version)?.id;
   }
+  // A quick deployment may already be over: its events still name it.
+  deploymentId ??= watch.events.map((e) => e as { id?: unknown; plan?: { id?: unknown; version?: unknown } }).find((e) => e.plan?.version === now.version && typeof e.plan.id === "string")?.plan?.id as string | undefined;
   return { deploymentId: deploymentId ?? "", version: now.version };
+}
+
+/** Before planning: wait (up to --lock-timeout) for deployments of the app started by someone else. */
+async function waitForOtherDeployments(appId: string, deadline: number, options: DeployAppOptions, deps: DeployDeps): Promise<void> {
+  const id = appId.startsWith("/") ? appId : `/${appId}`;
+  const busy = (await deps.marathon.getDeployments()).filter((d) => d.affectedApps.includes(id));
+  if (busy.length === 0) return;
+  const ids = busy.map((d) => d.id);
+  deps.progress.line(`  ${id} is locked by deployment ${ids.join(", ")}; waiting up to ${Math.round(options.lockTimeoutMs / 1000)} s for it (--force would cancel it)`);
+  if (!(await waitForDeployments(ids, id, deadline, deps))) {
+    throw new DeploymentTimedOutError(`${options.environment}: ${id} stayed locked by deployment ${ids.join(", ")} for ${Math.round(options.lockTimeoutMs / 1000)} s; nothing was changed`, [
+      "wait for that deployment (mdeploy status shows it), or re-run with --force to cancel it",
+    ]);
+  }
 }
 
 /** Waits until none of `ids` (or, when unknown, no deployment of the app) is running. */
@@ -295,9 +315,10 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   }
 
   let put: DeploymentResult | undefined;
+  const previous = await replannedPrevious(ctx, deps);
   for (let attempt = 0; attempt < 20 && !put; attempt++) {
     try {
-      put = await marathon.rollbackApp(ctx.appId, ctx.previousVersion);
+      put = previous ? await marathon.putApp(previous) : await marathon.rollbackApp(ctx.appId, ctx.previousVersion);
     } catch (error) {
       // Our cancelled deployment may still hold the lock for a moment.
       if (error instanceof MarathonApiError && error.status === 409 && attempt < 19) {
@@ -323,6 +344,41 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   }
   const problem = outcome.kind === "timeout" ? `the rollback did not finish within ${Math.round(ctx.timeoutMs / 1000)} s` : outcome.kind === "failed" ? `the rollback failed: ${outcome.reason}` : "another deployment replaced the rollback";
   return { ok: false, problem, state: [...outcome.details, ...(await describeState(ctx, deps))] };
+}
+
+/**
+ * The previous definition with an upgradeStrategy the cluster can carry now.
+ * `PUT {"version": ...}` would bring back the old strategy too, and Marathon
+ * replaces every instance on a rollback, so the 497 MB trap would catch the
+ * rollback itself. Undefined when Mesos cannot be asked: then Marathon's own
+ * rollback is used.
+ */
+async function replannedPrevious(ctx: RecoverContext, deps: DeployDeps): Promise<AppDefinition | undefined> {
+  if (!deps.mesos || !ctx.previousVersion) return undefined;
+  try {
+    const [definition, current, agents] = await Promise.all([
+      deps.marathon.getAppVersion(ctx.appId, ctx.previousVersion),
+      deps.marathon.findApp(ctx.appId, { embed: ["app.tasks"] }),
+      deps.mesos.getAgents(),
+    ]);
+    const target = definitionOnly(definition);
+    delete target.upgradeStrategy;
+    const plan = planUpgrade({ cluster: snapshotFromAgents(agents), running: current, target, mode: "auto" });
+    if (!plan.feasible) return undefined;
+    for (const reason of plan.reasons) deps.progress.line(`  rollback: ${reason}`);
+    return { ...target, upgradeStrategy: plan.strategy };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fields of GET /v2/apps/{id}/versions/{v} that are state, not definition. */
+const STATE_FIELDS = ["version", "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy", "tasksUnhealthy", "deployments", "tasks", "lastTaskFailure", "readinessCheckResults", "taskStats", "tasksStats", "ports"];
+
+function definitionOnly(app: AppDefinition): AppDefinition {
+  const copy: AppDefinition = { ...app };
+  for (const field of STATE_FIELDS) delete copy[field];
+  return copy;
 }
 
 /** The app's state in words, for a person who has to take over. */

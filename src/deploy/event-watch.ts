@@ -31,7 +31,7 @@ export interface EventWatch {
   readonly open: boolean;
   /** Resolves at the next event, or after `ms` on the clock. */
   wait(ms: number): Promise<void>;
-  /** Waits (at most `ms`) until the stream is open; false when it did not open in time. */
+  /** Waits until the first connection attempt settles (open, or a gap), at most `ms` on the clock; true when open. */
   whenOpen(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -54,6 +54,7 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
   let interrupted = false;
   let open = false;
   let everOpened = false;
+  let settled = false;
   const wakeAll = () => {
     for (const wake of [...waiters]) wake();
   };
@@ -69,6 +70,7 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
       wakeAll();
     },
     onStateChange: (state) => {
+      if (state.state !== "connecting") settled = true;
       if (state.state === "open") {
         open = true;
         everOpened = true;
@@ -85,6 +87,7 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
     },
   }).catch(() => {
     // Permanent stream errors (401, 405): polling carries on alone.
+    settled = true;
     open = false;
     interrupted = true;
     wakeAll();
@@ -120,7 +123,9 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
     wait,
     async whenOpen(ms) {
       const deadline = clock.now() + ms;
-      while (!open && !controller.signal.aborted && clock.now() < deadline) await wait(deadline - clock.now());
+      // Wait for the attempt's outcome, not a fixed time: on a fast virtual clock a
+      // loopback connect can take many simulated seconds.
+      while (!settled && !controller.signal.aborted && clock.now() < deadline) await wait(deadline - clock.now());
       if (!open) interrupted = true;
       return open;
     },

@@ -25,7 +25,7 @@ export function explainQueue(queue: readonly QueueItem[], appId: string): string
   if (!item) return [];
   const lines: string[] = [];
   const waiting = `${item.count} instance${item.count === 1 ? "" : "s"} waiting to launch`;
-  if (item.delay?.overdue === false && item.delay.timeLeftSeconds > 0) {
+  if (item.delay?.overdue === false && item.delay.timeLeftSeconds >= 1) {
     lines.push(`${waiting}; relaunch delayed ${Math.round(item.delay.timeLeftSeconds)} s by Marathon's backoff (tasks of this version kept failing)`);
   } else {
     lines.push(`${waiting} for a matching offer`);

@@ -74,6 +74,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   let pollErrors = 0;
   let successChecks = 0;
   let waitingPolls = 0;
+  let finalLook = false;
 
   const noteFailure = (key: string, line: string) => {
     if (seenFailures.has(key)) return;
@@ -124,7 +125,8 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   };
 
   for (let iteration = 0; ; iteration++) {
-    while (cursor < watch.events.length) consume(watch.events[cursor++] as MarathonEvent);
+    // Stop reading at the threshold: a crash loop can deliver dozens of failures at once.
+    while (cursor < watch.events.length && failures.length - kills < maxFailures && kills < maxKills) consume(watch.events[cursor++] as MarathonEvent);
 
     if (failures.length - kills >= maxFailures || kills >= maxKills) {
       const reason = kills >= maxKills ? `the new version never became healthy (${kills} tasks killed by failing health checks)` : `the new version keeps failing (${failures.length} task failures)`;
@@ -183,7 +185,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
         }
       } else if (!ours) {
         goneSince ??= clock.now();
-        if (verified && (watch.interrupted || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, verifiedBy: "state" };
+        if (verified && (watch.interrupted || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, verifiedBy: "state" };
         if (!verified && clock.now() - goneSince >= VANISHED_GRACE_MS) {
           return { kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)", details: await explain(app) };
         }
@@ -191,7 +193,15 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     }
     if (failures.length - kills >= maxFailures || kills >= maxKills) continue;
     const remaining = input.deadline - clock.now();
-    if (remaining <= 0) return { kind: "timeout", details: await explain(lastApp) };
+    if (remaining <= 0) {
+      // Look once more before giving up: the end may have come while this loop waited for an answer.
+      if (!finalLook) {
+        finalLook = true;
+        lastPoll = -Infinity;
+        continue;
+      }
+      return { kind: "timeout", details: await explain(lastApp) };
+    }
     const pollIn = sawSuccess ? 50 : (watch.open ? POLL_WHILE_STREAMING_MS : POLL_WITHOUT_STREAM_MS) - (clock.now() - lastPoll);
     await watch.wait(Math.max(0, Math.min(remaining, pollIn)));
     if (iteration > 1_000_000) return { kind: "timeout", details: ["gave up after too many polls"] };

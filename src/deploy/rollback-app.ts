@@ -50,7 +50,7 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
   if (!restored) throw new UsageError(`${options.environment}: ${options.appId} has no version before ${app.version}; give one with --to`);
   const watch = startEventWatch({ marathon, clock, appId: options.appId });
   try {
-    await watch.whenOpen(2_000);
+    await watch.whenOpen(60_000);
     progress.start("rollback", `${options.environment}: roll back ${options.appId} from ${app.version} to ${restored}`);
     let put;
     try {

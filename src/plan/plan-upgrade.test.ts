@@ -132,6 +132,28 @@ describe("auto keeps minimumHealthCapacity as high as capacity allows", () => {
   });
 });
 
+describe("old instances that are not healthy (Marathon 1.10+ counts only healthy ones)", () => {
+  it("an unhealthy old instance holding the only slot blocks every strategy", () => {
+    const def = clickCount("img:1", { constraints: [], healthChecks: [{ protocol: "HTTP" }] });
+    const sick = { ...task("a"), healthCheckResults: [{ alive: false, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null }] };
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningApp(def, [sick]), target: { ...def, container: { docker: { image: "img:2" } } } });
+    expect(plan.feasible).toBe(false);
+    expect(plan.shortfall).toBe("needs 300 MB more on one agent; the largest free is 197 MB");
+  });
+  it("an unhealthy instance among healthy ones is stopped first", () => {
+    const def = clickCount("img:1", { instances: 2, constraints: [], healthChecks: [{ protocol: "HTTP" }] });
+    const ok = { ...task("a"), healthCheckResults: [{ alive: true, consecutiveFailures: 0, firstSuccess: "x", lastSuccess: "x", lastFailure: null }] };
+    const sick = { ...task("b", undefined, "2026-01-01T00:00:01.000Z"), healthCheckResults: [] };
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300), agent("b", "s", 497, 300)), running: runningApp(def, [ok, sick]), target: { ...def, container: { docker: { image: "img:2" } } } });
+    expect(plan.feasible).toBe(true);
+    // Only the healthy instance counts, so nothing is stopped unless minimumHealthCapacity is 0; then the sick one goes first.
+    expect(plan.strategy.minimumHealthCapacity).toBe(0);
+    expect(plan.steps[0]?.action).toContain("(on b)");
+    expect(plan.minHealthy).toBe(1);
+    expect(plan.zeroDowntime).toBe(true);
+  });
+});
+
 describe("explicit strategies are checked the same way", () => {
   const agents = [agent("a", "s", 1000, 900)];
   const def = clickCount("img:1", { instances: 3, constraints: [] });

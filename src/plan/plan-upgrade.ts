@@ -9,7 +9,7 @@
  * instances never fit a 497 MB agent, so the default 1/1 hangs forever).
  */
 import { UsageError } from "../errors.js";
-import type { AppDefinition, AppStatus, UpgradeStrategy } from "../marathon/types.js";
+import type { AppDefinition, AppStatus, Task, UpgradeStrategy } from "../marathon/types.js";
 import { instanceNeeds } from "./app-resources.js";
 import { parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
 import { changesNeedRestart, diffApps } from "./diff-app.js";
@@ -204,13 +204,22 @@ function planKind(running: AppStatus | undefined, target: AppDefinition): PlanKi
 }
 
 function oldInstances(running: AppStatus, agents: readonly AgentCapacity[]): OldInstance[] {
-  const active = (running.tasks ?? []).filter((t) => !t.state || t.state === "TASK_RUNNING" || t.state === "TASK_STAGING" || t.state === "TASK_STARTING");
+  // A task being killed still holds its resources until it is gone, so it counts as an old instance to stop.
+  const active = (running.tasks ?? []).filter((t) => !t.state || ["TASK_RUNNING", "TASK_STAGING", "TASK_STARTING", "TASK_KILLING"].includes(t.state));
   if (!running.tasks) return Array.from({ length: running.tasksRunning ?? 0 }, () => ({ agent: -1 }));
   return active.map((task) => {
     let agent = agents.findIndex((a) => task.slaveId !== undefined && a.id === task.slaveId);
     if (agent < 0) agent = agents.findIndex((a) => a.hostname === task.host);
-    return { agent, startedAt: task.startedAt };
+    return { agent, startedAt: task.startedAt, healthy: isTaskHealthy(task, running) };
   });
+}
+
+/** Healthy as Marathon counts it for a restart: every health check passes, or the app has none and the task runs. */
+function isTaskHealthy(task: Task, app: AppStatus): boolean {
+  if (task.state !== undefined && task.state !== "TASK_RUNNING") return false;
+  if (!app.healthChecks?.length) return true;
+  const results = task.healthCheckResults ?? [];
+  return results.length > 0 && results.every((r) => r.alive);
 }
 
 function simpleVerdict(kind: PlanKind, from: number, n: number): string {

@@ -15,6 +15,8 @@ export interface OldInstance {
   /** Index into the snapshot's agents; -1 when its agent is not in the snapshot. */
   agent: number;
   startedAt?: string | null;
+  /** False when its health checks do not pass (default true). Marathon 1.10+ counts only healthy old instances. */
+  healthy?: boolean;
 }
 
 export interface SimulationInput {
@@ -81,12 +83,13 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
   }
 
   let oldActive = old.length;
+  let oldHealthy = old.filter((o) => o.healthy !== false).length;
   let started = 0;
   let placed = 0;
   let healthyNew = 0;
   const steps: PlanStep[] = [];
   let omitted = 0;
-  let minHealthy = oldActive;
+  let minHealthy = oldHealthy;
   const peak: PeakUse = { instances: 0, cpus: 0, mem: 0, disk: 0 };
   const notePeak = () => {
     const total = oldActive + placed;
@@ -96,7 +99,7 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
     peak.disk = Math.max(peak.disk, round(oldActive * input.oldNeed.disk + placed * need.disk));
   };
   const record = (action: string) => {
-    const healthy = oldActive + healthyNew;
+    const healthy = oldHealthy + healthyNew;
     minHealthy = Math.min(minHealthy, healthy);
     if (steps.length < MAX_STEPS) steps.push({ action, oldRunning: oldActive, newRunning: placed, healthy });
     else omitted++;
@@ -108,6 +111,7 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
     for (let k = 0; k < count && old.length > 0; k++) {
       const o = old.shift() as OldInstance;
       oldActive--;
+      if (o.healthy !== false) oldHealthy--;
       const pool = pools[o.agent];
       if (pool) addInto(pool, input.oldNeed);
       adjustCounts(o.agent, -1);
@@ -150,8 +154,9 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
 
   if (input.kind === "restart") {
     // Marathon: with minHealthy == maxCapacity <= running, a non-resident app gets one extra slot.
-    if (minHealthyCount === maxCapacity && maxCapacity <= oldActive) maxCapacity += 1;
-    let killNow = Math.max(0, oldActive - minHealthyCount);
+    // Marathon 1.10+: only healthy old instances count (PR #7115); unhealthy ones go first when killing.
+    if (minHealthyCount === maxCapacity && maxCapacity <= oldHealthy) maxCapacity += 1;
+    let killNow = Math.max(0, oldHealthy - minHealthyCount);
     if (n < oldActive) killNow = Math.max(killNow, oldActive - n);
     if (killNow > 0) {
       const hosts = stopOld(killNow);
@@ -194,19 +199,22 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
   }
 
   const completed = placed >= target && (input.kind !== "restart" || oldActive === 0);
-  if (omitted > 0) steps.push({ action: `... ${omitted} more steps like these`, oldRunning: oldActive, newRunning: placed, healthy: oldActive + healthyNew });
-  const result: SimulationResult = { completed, steps, minHealthy: input.kind === "restart" ? minHealthy : oldActive + healthyNew, peak };
+  if (omitted > 0) steps.push({ action: `... ${omitted} more steps like these`, oldRunning: oldActive, newRunning: placed, healthy: oldHealthy + healthyNew });
+  const result: SimulationResult = { completed, steps, minHealthy: input.kind === "restart" ? minHealthy : oldHealthy + healthyNew, peak };
   if (!completed) {
     result.shortfall = explainShortfall(input, eligible, pools, usedFixed, dynamic, counts);
     if (input.kind === "restart") record(`waiting: ${started - placed} new instance(s) cannot be placed`);
     result.minHealthy = minHealthy;
   } else if (input.kind === "restart" && steps.length === 0) {
-    result.minHealthy = oldActive + healthyNew;
+    result.minHealthy = oldHealthy + healthyNew;
   }
   return result;
 }
 
 function killOrder(a: OldInstance, b: OldInstance, selection: "YOUNGEST_FIRST" | "OLDEST_FIRST"): number {
+  const ha = a.healthy !== false;
+  const hb = b.healthy !== false;
+  if (ha !== hb) return ha ? 1 : -1;
   const ta = a.startedAt ?? "";
   const tb = b.startedAt ?? "";
   if (ta === tb) return 0;
