@@ -35,12 +35,15 @@ COPY --from=build /src/dist ./dist
 COPY schemas ./schemas
 COPY marathon ./marathon
 
-# A runner image whose COMMAND health check can run `mdeploy runner-health`, and whose stop
-# hook can run `mdeploy runner-unregister`. The runner itself keeps the upstream user setup.
+# The runner image marathon/gitlab-runner runs: its COMMAND health check calls
+# `mdeploy runner-health`, its entrypoint (/opt/mdeploy/marathon/gitlab-runner/entrypoint.sh)
+# calls `mdeploy runner-unregister` on stop. The runner keeps the upstream user setup.
 FROM gitlab/gitlab-runner:alpine-v17.11.0 AS runner
 RUN apk add --no-cache 'nodejs>=20.19'
 COPY --from=toolkit /opt/mdeploy /opt/mdeploy
 COPY --from=toolkit /usr/local/bin/mdeploy /usr/local/bin/mdeploy
+# marathon/gitlab-runner runs this entrypoint: register, run, unregister on SIGTERM.
+RUN chmod 0755 /opt/mdeploy/marathon/gitlab-runner/entrypoint.sh
 
 # The default target: the toolkit for CI jobs. No ENTRYPOINT, so GitLab's job shell starts
 # normally; the jobs call `mdeploy ...`.
