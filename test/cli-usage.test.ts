@@ -35,3 +35,11 @@ describe("mdeploy --help without commander", () => {
     expect(fast.stdout).toBe(full.stdout);
   });
 });
+
+describe("mistyped commands", () => {
+  it("names the unknown command instead of treating it as an environment", async () => {
+    const run = await runCli(["rendr", "staging"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown command 'rendr'/);
+  });
+});

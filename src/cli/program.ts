@@ -39,5 +39,9 @@ export function rewriteEnvironmentShorthand(argv: string[], program: Command): s
   const first = argv[2];
   if (first === undefined || first.startsWith("-") || first === "help") return argv;
   const known = program.commands.some((c) => c.name() === first || c.aliases().includes(first));
-  return known ? argv : [argv[0] ?? "node", argv[1] ?? "mdeploy", "deploy", ...argv.slice(2)];
+  // A second bare word means a mistyped command ("mdeploy rendr staging"), not an environment:
+  // let commander say "unknown command" rather than "too many arguments for deploy".
+  const second = argv[3];
+  const looksLikeShorthand = second === undefined || second.startsWith("-");
+  return known || !looksLikeShorthand ? argv : [argv[0] ?? "node", argv[1] ?? "mdeploy", "deploy", ...argv.slice(2)];
 }
