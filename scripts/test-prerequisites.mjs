@@ -15,6 +15,8 @@ const required = [
   // gitlab-ci-local's --shell-isolation copies builds with rsync
   { pkg: "rsync", probe: "/usr/bin/rsync" },
   { pkg: "git", probe: "/usr/bin/git" },
+  // the Marathon adapter's TLS tests make a self-signed certificate at test time
+  { pkg: "openssl", probe: "/usr/bin/openssl" },
 ];
 
 const missing = required.filter(({ probe }) => spawnSync("sh", ["-c", `test -e ${probe}`]).status !== 0);
