@@ -62,6 +62,13 @@ describe("parseClusterFile", () => {
     expect(out.some((l) => l.startsWith("cluster.yml:3: /agents/1/ports"))).toBe(true);
   });
 
+  it("checks initial apps the way Marathon checks a POST", () => {
+    const out = problems("agents:\n  - { hostname: a, cpus: 1, mem: 1 }\napps:\n  - id: /x\n    cpus: 1\n  - { id: /y, cmd: run, mem: many }\ndefaultImage: { startSecs: 1 }\n");
+    expect(out).toContain("cluster.yml:4: /apps/0: AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.");
+    expect(out).toContain("cluster.yml:6: /apps/1/mem: error.expected.jsnumber");
+    expect(out).toContain('cluster.yml:7: /defaultImage/startSecs: unknown key "startSecs"');
+  });
+
   it("needs at least one agent", () => {
     expect(problems("agents: []\n").join("\n")).toContain("/agents: must NOT have fewer than 1 items");
     expect(problems("{}\n").join("\n")).toContain('missing required key "agents"');

@@ -2,9 +2,27 @@ import { readFile } from "node:fs/promises";
 import { Ajv, type ErrorObject } from "ajv";
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { ConfigError } from "../errors.js";
+import type { AppDefinition } from "../marathon/types.js";
+import { readErrors, validationErrors } from "./app-definition.js";
 import { parsePortRanges, type ClusterSpec } from "./cluster-spec.js";
 
 const resourceNumber = { type: "number", minimum: 0 };
+
+/** Keys of an image behaviour (see ImageBehaviour). */
+const behaviourProperties = {
+  startSeconds: resourceNumber,
+  healthyAfterSeconds: resourceNumber,
+  healthy: { type: "boolean" },
+  unhealthyAfterSeconds: resourceNumber,
+  readyAfterSeconds: resourceNumber,
+  ready: { type: "boolean" },
+  crashOnStart: { type: "boolean" },
+  crashAfterSeconds: resourceNumber,
+  memNeededMb: resourceNumber,
+  oomAfterSeconds: resourceNumber,
+  killSeconds: resourceNumber,
+  healthFailure: { type: "string" },
+} as const;
 
 /** JSON schema of a cluster file (`mdeploy sim --cluster FILE`). Unknown keys are errors. */
 export const CLUSTER_FILE_SCHEMA = {
@@ -32,30 +50,8 @@ export const CLUSTER_FILE_SCHEMA = {
         },
       },
     },
-    images: {
-      type: "array",
-      items: {
-        type: "object",
-        additionalProperties: false,
-        required: ["image"],
-        properties: {
-          image: { type: "string", minLength: 1 },
-          startSeconds: resourceNumber,
-          healthyAfterSeconds: resourceNumber,
-          healthy: { type: "boolean" },
-          unhealthyAfterSeconds: resourceNumber,
-          readyAfterSeconds: resourceNumber,
-          ready: { type: "boolean" },
-          crashOnStart: { type: "boolean" },
-          crashAfterSeconds: resourceNumber,
-          memNeededMb: resourceNumber,
-          oomAfterSeconds: resourceNumber,
-          killSeconds: resourceNumber,
-          healthFailure: { type: "string" },
-        },
-      },
-    },
-    defaultImage: { type: "object" },
+    images: { type: "array", items: { type: "object", additionalProperties: false, required: ["image"], properties: { image: { type: "string", minLength: 1 }, ...behaviourProperties } } },
+    defaultImage: { type: "object", additionalProperties: false, properties: behaviourProperties },
     apps: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: "string" } } } },
     credentials: {
       type: "object",
@@ -116,7 +112,18 @@ export function parseClusterFile(text: string, fileName: string): ClusterSpec {
   const problems: string[] = [];
   if (!validateSchema(value)) {
     for (const e of validateSchema.errors ?? []) problems.push(describe(e, locate));
-  } else {
+  }
+  const apps = (value as { apps?: unknown } | null)?.apps;
+  if (Array.isArray(apps)) {
+    apps.forEach((app: unknown, i) => {
+      if (typeof (app as { id?: unknown } | null)?.id !== "string") return;
+      // Initial apps pass Marathon's own checks, as if POSTed.
+      const typeErrors = readErrors(app);
+      const details = typeErrors.length > 0 ? typeErrors : validationErrors(app as AppDefinition);
+      for (const d of details) problems.push(`${locate(["apps", i])}: /apps/${i}${d.path === "/" ? "" : d.path}: ${d.errors.join("; ")}`);
+    });
+  }
+  if (problems.length === 0) {
     const spec = value as ClusterSpec;
     const seen = new Set<string>();
     spec.agents.forEach((agent, i) => {
