@@ -35,7 +35,7 @@ describe("the Ansible collection and playbooks", () => {
   });
 
   it("finds a playbook for every part of the cluster", () => {
-    expect(PLAYBOOKS).toEqual(expect.arrayContaining(["site.yml", "known-hosts.yml", "security-groups.yml", "traefik.yml", "gitlab-runner.yml", "click-count.yml"]));
+    expect(PLAYBOOKS).toEqual(expect.arrayContaining(["site.yml", "known-hosts.yml", "security-groups.yml", "zookeeper.yml", "traefik.yml", "gitlab-runner.yml", "click-count.yml"]));
   });
 
   it.each(PLAYBOOKS)("ansible-playbook --syntax-check passes on %s", async (playbook) => {
