@@ -91,6 +91,22 @@ describe("bad API requests get Marathon's errors", () => {
   });
 });
 
+describe("bad cluster specs", () => {
+  it("refuses invalid initial apps with a ConfigError before listening", async () => {
+    await expect(startSimulator({ cluster: { agents: [{ hostname: "a", cpus: 1, mem: 128 }], apps: [{ id: "/x", cpus: -1, cmd: "y" }] } })).rejects.toMatchObject({
+      name: "ConfigError",
+      details: ["/apps/0/cpus: got -1.0, expected 0.0 or more"],
+    });
+  });
+
+  it("deploys valid initial apps at start", async () => {
+    sim = await startSimulator({ cluster: { agents: [{ hostname: "a", cpus: 1, mem: 128 }], apps: [{ id: "/x", cpus: 0.1, mem: 16, cmd: "y" }] } });
+    const s = sim;
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    expect(s.state.tasks("/x")).toHaveLength(1);
+  });
+});
+
 describe("basic auth", () => {
   it("answers 401 with Marathon's realm without credentials and serves with them", async () => {
     sim = await startSimulator({ cluster: { agents: [{ hostname: "a", cpus: 1, mem: 512 }], credentials: { username: "ops", password: "s3cret-pass" } } });

@@ -113,6 +113,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   if (options.clock && options.speed !== undefined) clock.setSpeed(options.speed);
   const host = options.host ?? "127.0.0.1";
   const engine = new MarathonEngine({ cluster, clock, random: createSeededRandom(options.seed ?? 1) });
+  // Before any port is bound, so bad initial apps leave nothing running.
+  engine.deployInitialApps(cluster.apps ?? []);
   const nodes: MarathonNode[] = [];
   let leaderIndex = 0;
   let closed = false;
@@ -230,8 +232,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const mesosPort = await listen(mesosServer, options.mesosPort ?? 0, host);
   const mesosHostPort = `${host}:${mesosPort}`;
   mesosUrl = `http://${mesosHostPort}`;
-
-  engine.deployInitialApps(cluster.apps ?? []);
 
   const now = () => engine.clock.now();
   const state: SimulatorState = {

@@ -8,7 +8,8 @@ import type {
   TaskFailure,
   TaskState,
 } from "../marathon/types.js";
-import { isUpgrade, normalizeApp, requestedHostPorts } from "./app-definition.js";
+import { ConfigError } from "../errors.js";
+import { isUpgrade, normalizeApp, readErrors, requestedHostPorts, validationErrors } from "./app-definition.js";
 import { resolveBehaviour, type ClusterSpec } from "./cluster-spec.js";
 import { AgentState } from "./cluster-state.js";
 import { RestartStep, ScaleStep, StartStep, StopStep, type StepController, type StepHost } from "./deployment-steps.js";
@@ -804,6 +805,11 @@ export class MarathonEngine implements StepHost {
 
   /** Deploys the cluster file's initial apps. */
   deployInitialApps(apps: AppDefinition[]): void {
+    const problems = apps.flatMap((def, i) => {
+      const typeErrors = readErrors(def);
+      return (typeErrors.length > 0 ? typeErrors : validationErrors(def)).map((d) => `/apps/${i}${d.path === "/" ? "" : d.path}: ${d.errors.join("; ")}`);
+    });
+    if (problems.length > 0) throw new ConfigError("the cluster's initial apps are not valid Marathon apps", problems);
     for (const def of apps) this.deploy([{ appId: normalizeApp(def).id, def }], true);
   }
 
