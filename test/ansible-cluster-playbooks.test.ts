@@ -7,48 +7,62 @@ import { startSimulator, type Simulator } from "../src/sim/index.js";
 import { ANSIBLE_DIR, runAnsible } from "./fixtures/ansible/run-ansible.js";
 import { CLI_PATH } from "./helpers/run-cli.js";
 
-// ansible/playbooks/click-count.yml on the simulator: the example app through mdeploy.
+// The playbooks that deploy through mdeploy, run with ansible-playbook against the simulator:
+// gitlab-runner.yml (the runner app and its health check) and click-count.yml (the example).
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const RUNNER = "/ci/gitlab-runner";
 
-describe("click-count.yml", () => {
+describe("playbooks that deploy with mdeploy", () => {
   let sim: Simulator;
   let project: string;
   beforeAll(async () => {
     sim = await startSimulator({ speed: 400 });
-    project = mkdtempSync(join(tmpdir(), "mdeploy-click-count-"));
+    project = mkdtempSync(join(tmpdir(), "mdeploy-playbooks-"));
     cpSync(join(ROOT, "mdeploy.yml"), join(project, "mdeploy.yml"));
-    cpSync(join(ROOT, "marathon", "click-count"), join(project, "marathon", "click-count"), { recursive: true });
+    cpSync(join(ROOT, "marathon"), join(project, "marathon"), { recursive: true });
   });
   afterAll(async () => {
     await sim?.close();
     if (project) rmSync(project, { recursive: true, force: true });
   });
 
-  const play = (environment: string) =>
+  const play = (playbook: string, vars: Record<string, unknown>) =>
     runAnsible(
       "ansible-playbook",
       [
         "-i",
         "localhost,",
-        join(ANSIBLE_DIR, "playbooks", "click-count.yml"),
+        join(ANSIBLE_DIR, "playbooks", playbook),
         "-e",
         JSON.stringify({
           ansible_connection: "local",
           ansible_python_interpreter: "{{ ansible_playbook_python }}",
-          click_count_environment: environment,
           marathon_url: sim.marathonUrl,
           mesos_url: sim.mesosUrl,
           mdeploy_command: `${process.execPath} ${CLI_PATH}`,
           mdeploy_project_dir: project,
+          // No registry to ask in this test.
           mdeploy_deploy_options: ["--skip-image-check"],
+          ...vars,
         }),
       ],
       { timeoutMs: 150_000 },
     );
 
-  it("renders both environments and deploys the one asked for", { timeout: 180_000 }, async () => {
-    const run = await play("staging");
+  it("gitlab-runner.yml deploys the runner app with its health check and verifies every runner is healthy", { timeout: 180_000 }, async () => {
+    const token = "glrt-test-token-not-printed";
+    const run = await play("gitlab-runner.yml", { gitlab_runner_token: token });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain("Every runner passes its health check");
+    expect(`${run.stdout}${run.stderr}`).not.toContain(token);
+    const app = sim.state.app(RUNNER) as { instances: number; healthChecks: { protocol: string; command: { value: string } }[] };
+    expect(app.healthChecks[0]).toMatchObject({ protocol: "COMMAND", command: { value: expect.stringContaining("mdeploy runner-health") } });
+    expect(sim.state.healthyCount(RUNNER)).toBe(app.instances);
+  });
+
+  it("click-count.yml renders both environments and deploys the one asked for", { timeout: 180_000 }, async () => {
+    const run = await play("click-count.yml", { click_count_environment: "staging" });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(existsSync(join(project, "marathon_app_staging.json"))).toBe(true);
     expect(existsSync(join(project, "marathon_app_production.json"))).toBe(true);
