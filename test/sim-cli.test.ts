@@ -45,6 +45,20 @@ describe("mdeploy sim", () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("says which port is taken instead of crashing", async () => {
+    const { createServer } = await import("node:net");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const run = await runCli(["sim", "--port", String(port), "--mesos-port", "0"], { timeoutMs: 10_000 });
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(`mdeploy: cannot listen on 127.0.0.1:${port}: address already in use (choose others with --port and --mesos-port)`);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("refuses a bad --speed with exit 2", async () => {
     const run = await runCli(["sim", "--speed", "0", "--port", "0", "--mesos-port", "0"], { timeoutMs: 10_000 });
     expect(run.code).toBe(2);

@@ -40,11 +40,14 @@ export async function runSim(options: SimOptions, context: CliContext, deps: Sim
   const mesosPort = parseNumber("--mesos-port", options.mesosPort, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "must be a port number (0-65535)");
   const speed = parseNumber("--speed", options.speed, (n) => n > 0 && n <= 1_000_000, "must be a positive number of simulated seconds per real second");
   const seed = parseNumber("--seed", options.seed, (n) => Number.isInteger(n), "must be an integer");
-  const { startSimulator, defaultCluster, loadClusterFile } = await import("../sim/index.js");
+  const { startSimulator, defaultCluster, loadClusterFile, SimulatorListenError } = await import("../sim/index.js");
   const { resolve } = await import("node:path");
   const cluster = options.cluster ? await loadClusterFile(resolve(context.cwd, options.cluster)) : defaultCluster();
   if (cluster.credentials) context.output.redactor.add(cluster.credentials.password);
-  const sim = await startSimulator({ cluster, speed, seed, port, mesosPort, host: options.host ?? "127.0.0.1" });
+  const sim = await startSimulator({ cluster, speed, seed, port, mesosPort, host: options.host ?? "127.0.0.1" }).catch((error: unknown) => {
+    if (error instanceof SimulatorListenError) throw new UsageError(`${error.message} (choose others with --port and --mesos-port)`);
+    throw error;
+  });
   const result: SimResult = { marathonUrl: sim.marathonUrl, marathonUrls: sim.marathonUrls, mesosUrl: sim.mesosUrl };
   context.output.info(`Marathon: ${sim.marathonUrls.join(", ")}`);
   context.output.info(`Mesos:    ${sim.mesosUrl}`);

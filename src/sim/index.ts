@@ -13,7 +13,7 @@
  * Public API used by other areas:
  * - {@link startSimulator}(options) -> {@link Simulator}: `marathonUrl` (leader), `marathonUrls`
  *   (leader + standbys), `mesosUrl`, `clock`, `faults`, `timeline`, `state`, `events`, `close()`.
- * - {@link VirtualClock}: `now()`, `sleep(ms, signal)` (the {@link Clock} interface), step mode
+ * - {@link VirtualClock}: `now()`, `sleep(ms, signal)` (the Clock interface of src/core/clock.ts), step mode
  *   `advance(ms)` / `runUntil(predicate, { maxMs })`, speed mode `setSpeed(n)`.
  * - {@link defaultCluster}(): agents svc (2 cpus, 8 GB), staging and production (t2.micro:
  *   1 cpu, 497 MB), attribute `type`; images `*click-count*` (needs 280 MB), `*:broken` (never
@@ -22,7 +22,6 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { Clock } from "../core/clock.js";
 import type { Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
 import { defaultCluster, type ClusterSpec } from "./cluster-spec.js";
 import { FaultState, type FaultInjector } from "./faults.js";
@@ -213,7 +212,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       });
     });
     trackSockets(server, sockets);
-    const port = await listen(server, i === 0 ? (options.port ?? 0) : 0, host);
+    const port = await listen(server, i === 0 ? (options.port ?? 0) : 0, host).catch(async (error: unknown) => {
+      await Promise.all(nodes.map((n) => closeServer(n.server)));
+      throw error;
+    });
     nodes.push({ server, url: `http://${host}:${port}`, hostPort: `${host}:${port}` });
   }
 
@@ -229,7 +231,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     else answer();
   });
   trackSockets(mesosServer, sockets);
-  const mesosPort = await listen(mesosServer, options.mesosPort ?? 0, host);
+  const mesosPort = await listen(mesosServer, options.mesosPort ?? 0, host).catch(async (error: unknown) => {
+    await Promise.all(nodes.map((n) => closeServer(n.server)));
+    throw error;
+  });
   const mesosHostPort = `${host}:${mesosPort}`;
   mesosUrl = `http://${mesosHostPort}`;
 
@@ -272,11 +277,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       await Promise.all([...nodes.map((n) => closeServer(n.server)), closeServer(mesosServer)]);
     },
   };
-}
-
-/** A {@link Clock} view of the simulator's clock, for code that wants only the interface. */
-export function clockOf(sim: Simulator): Clock {
-  return sim.clock;
 }
 
 function writeReply(res: ServerResponse, reply: ApiReply, headOnly = false): void {
@@ -332,9 +332,22 @@ function trackSockets(server: Server, sockets: Set<Socket>): void {
   });
 }
 
+/** A port of the simulator could not be bound (in use, no permission, bad host). */
+export class SimulatorListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = "SimulatorListenError";
+  }
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(new SimulatorListenError(`cannot listen on ${host}:${port}: ${error.code === "EADDRINUSE" ? "address already in use" : (error.code ?? error.message)}`, error.code));
+    });
     server.listen(port, host, () => {
       server.off("error", reject);
       resolve((server.address() as AddressInfo).port);
