@@ -238,6 +238,24 @@ describe("Marathon REST contract", () => {
     expect((await call(sim, "PUT", "/v2/apps/web", { version: "2001-01-01T00:00:00.000Z" })).status).toBe(404);
   });
 
+  it("PUT /v2/apps with an array plans Marathon's steps in dependency order", async () => {
+    const put = await call(sim, "PUT", "/v2/apps", [
+      { id: "/api", cmd: "x", cpus: 0.1, mem: 16, dependencies: ["/db"] },
+      { id: "/db", cmd: "x", cpus: 0.1, mem: 16 },
+    ]);
+    expect(put.status).toBe(200);
+    const d = (await call(sim, "GET", "/v2/deployments")).body[0] as Json;
+    expect(d.steps).toEqual([
+      { actions: [{ action: "StartApplication", app: "/api" }, { action: "StartApplication", app: "/db" }] },
+      { actions: [{ action: "ScaleApplication", app: "/db" }] },
+      { actions: [{ action: "ScaleApplication", app: "/api" }] },
+    ]);
+    expect(await settle()).toBe(true);
+    const dbRunning = sim.timeline.forApp("/db", "state").find((e) => e.state === "TASK_RUNNING")?.t as number;
+    const apiLaunch = sim.timeline.forApp("/api", "launch")[0]?.t as number;
+    expect(apiLaunch).toBeGreaterThanOrEqual(dbRunning);
+  });
+
   it("keeps 50 versions", async () => {
     await call(sim, "POST", "/v2/apps", { id: "/v", cmd: "x", cpus: 0.01, mem: 1, instances: 0 });
     for (let i = 0; i < 60; i++) await call(sim, "PUT", `/v2/apps/v?force=true`, { env: { I: String(i) } });

@@ -276,9 +276,9 @@ export class MarathonEngine implements StepHost {
       }
     }
     const version = this.newVersion();
-    const steps: DeploymentStep[] = [];
-    const first: DeploymentStep = { actions: [] };
-    const second: DeploymentStep = { actions: [] };
+    const stops: DeploymentStep = { actions: [] };
+    const starts: DeploymentStep = { actions: [] };
+    const updates: { appId: string; action: DeploymentActionName; dependencies: string[] }[] = [];
     const original = new Map<string, AppDefinition | undefined>();
     const plannedApps: string[] = [];
     for (const change of changes) {
@@ -288,7 +288,7 @@ export class MarathonEngine implements StepHost {
       if (change.def === undefined) {
         if (!current) continue;
         current.deleted = true;
-        first.actions.push({ action: "StopApplication", app: change.appId });
+        stops.actions.push({ action: "StopApplication", app: change.appId });
         plannedApps.push(change.appId);
         continue;
       }
@@ -298,8 +298,8 @@ export class MarathonEngine implements StepHost {
         const record = this.newAppRecord(change.appId, def);
         this.apps.set(change.appId, record);
         this.recordVersion(record, def);
-        first.actions.push({ action: "StartApplication", app: change.appId });
-        if ((def.instances ?? 1) > 0) second.actions.push({ action: "ScaleApplication", app: change.appId });
+        starts.actions.push({ action: "StartApplication", app: change.appId });
+        if ((def.instances ?? 1) > 0) updates.push({ appId: change.appId, action: "ScaleApplication", dependencies: def.dependencies ?? [] });
         plannedApps.push(change.appId);
         continue;
       }
@@ -311,17 +311,17 @@ export class MarathonEngine implements StepHost {
       const def = candidate;
       if (configChange && !change.keepVersion) def.versionInfo = { lastScalingAt: version, lastConfigChangeAt: version };
       this.recordVersion(current, def);
-      if (configChange) first.actions.push({ action: "RestartApplication", app: change.appId });
-      else if (scaleChange || change.keepVersion) first.actions.push({ action: "ScaleApplication", app: change.appId });
+      updates.push({ appId: change.appId, action: configChange ? "RestartApplication" : "ScaleApplication", dependencies: def.dependencies ?? [] });
       plannedApps.push(change.appId);
     }
-    if (first.actions.length > 0) steps.push(first);
-    if (second.actions.length > 0) steps.push(second);
+    // Marathon's plan: stop removed apps, start new ones (0 instances), then scale or
+    // restart in dependency order (an app's step comes after the steps of what it needs).
+    const steps = [stops, starts, ...dependencyOrder(updates)].filter((step) => step.actions.length > 0);
     const deployment: DeploymentRecord = {
       id: this.uuid(),
       version,
       steps,
-      affectedApps: changes.map((c) => c.appId),
+      affectedApps: plannedApps.length > 0 ? plannedApps : changes.map((c) => c.appId),
       stepIndex: -1,
       controllers: [],
       original,
@@ -843,6 +843,30 @@ export class MarathonEngine implements StepHost {
   static reasonAt(index: number): OfferRejectReason {
     return REJECT_REASON_ORDER[index] as OfferRejectReason;
   }
+}
+
+/** Groups scale/restart actions into steps so that every app comes after the apps it depends on. */
+function dependencyOrder(updates: { appId: string; action: DeploymentActionName; dependencies: string[] }[]): DeploymentStep[] {
+  const byId = new Map(updates.map((u) => [u.appId, u]));
+  const level = new Map<string, number>();
+  const levelOf = (appId: string, seen: Set<string>): number => {
+    const known = level.get(appId);
+    if (known !== undefined) return known;
+    const u = byId.get(appId);
+    if (!u || seen.has(appId)) return -1;
+    seen.add(appId);
+    let l = 0;
+    for (const dep of u.dependencies) l = Math.max(l, levelOf(dep.startsWith("/") ? dep : `/${dep}`, seen) + 1);
+    level.set(appId, l);
+    return l;
+  };
+  const steps: DeploymentStep[] = [];
+  for (const u of updates) {
+    const l = levelOf(u.appId, new Set());
+    while (steps.length <= l) steps.push({ actions: [] });
+    (steps[l] as DeploymentStep).actions.push({ action: u.action, app: u.appId });
+  }
+  return steps;
 }
 
 function conditionOf(state: TaskState): string {
