@@ -1,7 +1,7 @@
 /** `mdeploy rollback <env> [--to VERSION]`: wiring for the rollback engine. */
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { marathonClientFor, settingsFor } from "../deploy/cluster-clients.js";
+import { marathonClientFor, mesosClientFor, settingsFor } from "../deploy/cluster-clients.js";
 import { loadTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
@@ -25,15 +25,18 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
     environment: options.environment,
     ...(options.artifact ? { artifact: options.artifact } : {}),
   });
-  const marathon = marathonClientFor(settingsFor(loaded.config, options.environment).marathon, clock);
+  const settings = settingsFor(loaded.config, options.environment);
+  const marathon = marathonClientFor(settings.marathon, clock);
+  const mesos = mesosClientFor(settings.mesos, clock);
   try {
     const result = await rollbackApp(
       { environment: options.environment, appId: loaded.app.id, ...(options.to ? { to: options.to } : {}), ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}), force: options.force ?? false },
-      { marathon, clock, progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock) },
+      { marathon, ...(mesos ? { mesos } : {}), clock, progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock) },
     );
     output.result(result);
     return result;
   } finally {
     marathon.close();
+    mesos?.close();
   }
 }

@@ -14,8 +14,6 @@ import { RequestTimedOutError } from "../http/errors.js";
 import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, DeploymentResult } from "../marathon/types.js";
 import { changesNeedRestart, diffApps, formatDiff, type AppChange } from "../plan/diff-app.js";
-import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
-import { planUpgrade } from "../plan/plan-upgrade.js";
 import type { StrategyMode, UpgradePlan } from "../plan/types.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { formatDotenvReport, urlFromLabels } from "./dotenv-report.js";
@@ -23,6 +21,7 @@ import { startEventWatch, type EventWatch } from "./event-watch.js";
 import { followDeployment, type FollowOutcome } from "./follow-deployment.js";
 import { formatPlan, planDeploy, type MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
+import { replanVersion } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
 
 /** The Marathon calls a deploy makes. */
@@ -315,7 +314,7 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   }
 
   let put: DeploymentResult | undefined;
-  const previous = await replannedPrevious(ctx, deps);
+  const previous = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, ctx.appId, ctx.previousVersion) : undefined;
   for (let attempt = 0; attempt < 20 && !put; attempt++) {
     try {
       put = previous ? await marathon.putApp(previous) : await marathon.rollbackApp(ctx.appId, ctx.previousVersion);
@@ -344,41 +343,6 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   }
   const problem = outcome.kind === "timeout" ? `the rollback did not finish within ${Math.round(ctx.timeoutMs / 1000)} s` : outcome.kind === "failed" ? `the rollback failed: ${outcome.reason}` : "another deployment replaced the rollback";
   return { ok: false, problem, state: [...outcome.details, ...(await describeState(ctx, deps))] };
-}
-
-/**
- * The previous definition with an upgradeStrategy the cluster can carry now.
- * `PUT {"version": ...}` would bring back the old strategy too, and Marathon
- * replaces every instance on a rollback, so the 497 MB trap would catch the
- * rollback itself. Undefined when Mesos cannot be asked: then Marathon's own
- * rollback is used.
- */
-async function replannedPrevious(ctx: RecoverContext, deps: DeployDeps): Promise<AppDefinition | undefined> {
-  if (!deps.mesos || !ctx.previousVersion) return undefined;
-  try {
-    const [definition, current, agents] = await Promise.all([
-      deps.marathon.getAppVersion(ctx.appId, ctx.previousVersion),
-      deps.marathon.findApp(ctx.appId, { embed: ["app.tasks"] }),
-      deps.mesos.getAgents(),
-    ]);
-    const target = definitionOnly(definition);
-    delete target.upgradeStrategy;
-    const plan = planUpgrade({ cluster: snapshotFromAgents(agents), running: current, target, mode: "auto" });
-    if (!plan.feasible) return undefined;
-    for (const reason of plan.reasons) deps.progress.line(`  rollback: ${reason}`);
-    return { ...target, upgradeStrategy: plan.strategy };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Fields of GET /v2/apps/{id}/versions/{v} that are state, not definition. */
-const STATE_FIELDS = ["version", "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy", "tasksUnhealthy", "deployments", "tasks", "lastTaskFailure", "readinessCheckResults", "taskStats", "tasksStats", "ports"];
-
-function definitionOnly(app: AppDefinition): AppDefinition {
-  const copy: AppDefinition = { ...app };
-  for (const field of STATE_FIELDS) delete copy[field];
-  return copy;
 }
 
 /** The app's state in words, for a person who has to take over. */

@@ -7,20 +7,9 @@
  */
 import type { Clock } from "../core/clock.js";
 import type { MarathonClient } from "../marathon/client.js";
+import { DEPLOYMENT_EVENT_TYPES } from "../marathon/deployment-watcher.js";
 import { followMarathonEvents, type EventStreamState } from "../marathon/event-stream.js";
 import type { MarathonEvent } from "../marathon/types.js";
-
-/** The event types a deploy reads. */
-export const DEPLOY_EVENT_TYPES = [
-  "deployment_success",
-  "deployment_failed",
-  "deployment_info",
-  "deployment_step_success",
-  "deployment_step_failure",
-  "status_update_event",
-  "instance_health_changed_event",
-  "unhealthy_instance_kill_event",
-] as const;
 
 export interface EventWatch {
   /** Events about the app, in arrival order. */
@@ -61,7 +50,8 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
 
   const done = followMarathonEvents({
     client: options.marathon,
-    eventTypes: DEPLOY_EVENT_TYPES,
+    // Includes event_stream_attached, which Marathon sends at once, so the stream opens without waiting for news.
+    eventTypes: DEPLOYMENT_EVENT_TYPES,
     signal: controller.signal,
     clock,
     onEvent: (event) => {

@@ -11,7 +11,9 @@ import type { AppStatus } from "../marathon/types.js";
 import { follow, type DeployMarathon } from "./deploy-app.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { startEventWatch } from "./event-watch.js";
+import type { MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
+import { replanVersion } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
 
 export interface RollbackAppOptions {
@@ -26,6 +28,8 @@ export interface RollbackAppOptions {
 
 export interface RollbackAppDeps {
   marathon: DeployMarathon & { getAppVersions(id: string): Promise<string[]> };
+  /** When given, the old definition goes back with a strategy today's capacity can carry. */
+  mesos?: MesosAgentsSource;
   clock: Clock;
   progress: Progress;
 }
@@ -54,7 +58,9 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
     progress.start("rollback", `${options.environment}: roll back ${options.appId} from ${app.version} to ${restored}`);
     let put;
     try {
-      put = await marathon.rollbackApp(options.appId, restored, options.force ? { force: true } : {});
+      const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, options.appId, restored) : undefined;
+      const force = options.force ? { force: true } : {};
+      put = replanned ? await marathon.putApp(replanned, force) : await marathon.rollbackApp(options.appId, restored, force);
     } catch (error) {
       if (error instanceof MarathonApiError && error.status === 409) {
         throw new NeedsPersonError(`${options.environment}: ${options.appId} is locked by deployment ${error.lockingDeploymentIds.join(", ")}; nothing was changed`, ["re-run with --force to cancel that deployment and roll back"]);

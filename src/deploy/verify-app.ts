@@ -3,6 +3,7 @@
  * as many healthy (and ready) tasks of that configuration as it has instances,
  * with no task of another configuration left. Pure.
  */
+import { isTaskHealthy } from "../marathon/deployment-verdict.js";
 import type { AppStatus, Task } from "../marathon/types.js";
 
 export interface AppCounts {
@@ -29,12 +30,7 @@ export function isTargetTask(task: Task, app: AppStatus, version: string): boole
 
 /** Healthy: every health check alive (or none defined and RUNNING). Ready: no readiness result says otherwise. */
 export function isHealthyAndReady(task: Task, app: AppStatus): boolean {
-  if (task.state !== undefined && task.state !== "TASK_RUNNING") return false;
-  const checks = app.healthChecks?.length ?? 0;
-  if (checks > 0) {
-    const results = task.healthCheckResults ?? [];
-    if (results.length === 0 || !results.every((r) => r.alive)) return false;
-  }
+  if (!isTaskHealthy(app, task)) return false;
   const readiness = (app.readinessCheckResults ?? []).filter((r) => r.taskId === task.id);
   return readiness.every((r) => r.ready);
 }

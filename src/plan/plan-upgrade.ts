@@ -9,7 +9,8 @@
  * instances never fit a 497 MB agent, so the default 1/1 hangs forever).
  */
 import { UsageError } from "../errors.js";
-import type { AppDefinition, AppStatus, Task, UpgradeStrategy } from "../marathon/types.js";
+import { isTaskHealthy } from "../marathon/deployment-verdict.js";
+import type { AppDefinition, AppStatus, UpgradeStrategy } from "../marathon/types.js";
 import { instanceNeeds } from "./app-resources.js";
 import { parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
 import { changesNeedRestart, diffApps } from "./diff-app.js";
@@ -210,16 +211,8 @@ function oldInstances(running: AppStatus, agents: readonly AgentCapacity[]): Old
   return active.map((task) => {
     let agent = agents.findIndex((a) => task.slaveId !== undefined && a.id === task.slaveId);
     if (agent < 0) agent = agents.findIndex((a) => a.hostname === task.host);
-    return { agent, startedAt: task.startedAt, healthy: isTaskHealthy(task, running) };
+    return { agent, startedAt: task.startedAt, healthy: isTaskHealthy(running, task) };
   });
-}
-
-/** Healthy as Marathon counts it for a restart: every health check passes, or the app has none and the task runs. */
-function isTaskHealthy(task: Task, app: AppStatus): boolean {
-  if (task.state !== undefined && task.state !== "TASK_RUNNING") return false;
-  if (!app.healthChecks?.length) return true;
-  const results = task.healthCheckResults ?? [];
-  return results.length > 0 && results.every((r) => r.alive);
 }
 
 function simpleVerdict(kind: PlanKind, from: number, n: number): string {

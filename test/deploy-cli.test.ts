@@ -1,0 +1,166 @@
+/**
+ * `mdeploy plan`, `mdeploy <env>`, `deploy`, `status`, `rollback` end to end:
+ * the built CLI against an in-process simulator at high speed, from a project
+ * directory with its own mdeploy.yml and template.
+ */
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
+import { runCli, type CliRun } from "./helpers/run-cli.js";
+
+const CONFIG = `environments:
+  staging:
+    template: app.json.hbs
+    secrets: [DB_PASSWORD]
+`;
+
+/** click-count, with a secret env value and the tag from CI_COMMIT_TAG. */
+const TEMPLATE = `{
+  "id": "/staging/click-count",
+  "instances": 1,
+  "cpus": 0.25,
+  "mem": 300,
+  "container": {
+    "type": "DOCKER",
+    "docker": { "image": "registry.example.com/demo/click-count:{{str env.CI_COMMIT_TAG}}" },
+    "portMappings": [{ "containerPort": 8080, "hostPort": 0, "name": "http" }]
+  },
+  "networks": [{ "mode": "container/bridge" }],
+  "env": { "DB_PASSWORD": {{json env.DB_PASSWORD}}, "DB_HOST": "db.staging" },
+  "constraints": [["type", "CLUSTER", "staging"]],
+  "labels": { "traefik.http.routers.cc.rule": "Host(\`click.staging.example.com\`)" },
+  "healthChecks": [{ "protocol": "HTTP", "portIndex": 0, "gracePeriodSeconds": 120, "intervalSeconds": 15, "timeoutSeconds": 5 }]
+}
+`;
+
+const MARATHON_PASSWORD = "marathon-pw-4b7e1d";
+const DB_PASSWORD = "db-secret-93ac27";
+
+let sim: Simulator | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function project(template = TEMPLATE): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "mdeploy-deploy-"));
+  dirs.push(dir);
+  await writeFile(path.join(dir, "mdeploy.yml"), CONFIG);
+  await writeFile(path.join(dir, "app.json.hbs"), template);
+  return dir;
+}
+
+async function startSim(withCredentials = true): Promise<Simulator> {
+  const cluster = defaultCluster();
+  if (withCredentials) cluster.credentials = { username: "ci", password: MARATHON_PASSWORD };
+  sim = await startSimulator({ cluster, speed: 500 });
+  return sim;
+}
+
+function cli(dir: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  if (!sim) throw new Error("simulator not started");
+  return runCli(args, {
+    cwd: dir,
+    timeoutMs: 60_000,
+    env: { MARATHON_URL: sim.marathonUrls.join(","), MESOS_URL: sim.mesosUrl, MARATHON_USERNAME: "ci", MARATHON_PASSWORD, DB_PASSWORD, CI_COMMIT_TAG: "1.0.0", ...env },
+  });
+}
+
+describe("mdeploy deploy family, end to end", () => {
+  it("the original trap: `mdeploy staging` upgrades, saying why zero-downtime was not possible; secrets appear nowhere", { timeout: 60_000 }, async () => {
+    await startSim();
+    const dir = await project();
+    const runs: CliRun[] = [];
+    const first = await cli(dir, ["staging", "--skip-image-check"]);
+    runs.push(first);
+    expect(first.code, first.stderr).toBe(0);
+    const report1 = await readFile(path.join(dir, "deploy.env"), "utf8");
+    expect(report1).toMatch(/^MDEPLOY_VERSION=2026-/m);
+    expect(report1).toMatch(/^MDEPLOY_PREVIOUS_VERSION=$/m);
+    expect(report1).toMatch(/^MDEPLOY_URL=http:\/\/click.staging.example.com$/m);
+
+    const plan = await cli(dir, ["plan", "staging"], { CI_COMMIT_TAG: "1.1.0", DB_PASSWORD: "db-secret-rotated-55" });
+    runs.push(plan);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('~ container.docker.image: "registry.example.com/demo/click-count:1.0.0" -> "registry.example.com/demo/click-count:1.1.0"');
+    expect(plan.stdout).toContain("~ env.DB_PASSWORD: changed (secret value hidden)");
+    expect(plan.stdout).toContain("needs 300 MB more on one agent with type:staging; the largest free is 197 MB");
+
+    const second = await cli(dir, ["staging", "--skip-image-check", "--json"], { CI_COMMIT_TAG: "1.1.0" });
+    runs.push(second);
+    expect(second.code, second.stderr).toBe(0);
+    const result = JSON.parse(second.stdout) as { version: string; previousVersion: string; plan: { strategy: { minimumHealthCapacity: number }; reasons: string[] } };
+    expect(result.plan.strategy.minimumHealthCapacity).toBe(0);
+    expect(result.plan.reasons.join(" ")).toContain("zero-downtime was not possible");
+    expect(second.stderr).toContain("zero-downtime was not possible");
+    const report2 = await readFile(path.join(dir, "deploy.env"), "utf8");
+    expect(report2).toContain(`MDEPLOY_VERSION=${result.version}`);
+    expect(report2).toContain(`MDEPLOY_PREVIOUS_VERSION=${result.previousVersion}`);
+
+    const status = await cli(dir, ["status", "staging"]);
+    runs.push(status);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`version ${result.version}`);
+    expect(status.stdout).toContain("instances: 1/1 healthy");
+
+    const rollback = await cli(dir, ["rollback", "staging"]);
+    runs.push(rollback);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toContain(`is back at ${result.previousVersion}`);
+    expect((sim?.state.app("/staging/click-count") as { container: { docker: { image: string } } }).container.docker.image).toContain(":1.0.0");
+
+    const broken = await cli(dir, ["deploy", "staging", "--skip-image-check"], { CI_COMMIT_TAG: "broken" });
+    runs.push(broken);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/never became healthy.*rolled back/);
+    expect(broken.stderr).toMatch(/previous version .* is back .*1\/1 healthy/);
+    expect((sim?.state.app("/staging/click-count") as { container: { docker: { image: string } } }).container.docker.image).toContain(":1.0.0");
+
+    const app = sim?.state.app("/staging/click-count") as { env: Record<string, string> };
+    expect(app.env.DB_PASSWORD).toBe(DB_PASSWORD);
+    const files = await Promise.all((await readdir(dir)).map((f) => readFile(path.join(dir, f), "utf8")));
+    const everything = [...runs.flatMap((r) => [r.stdout, r.stderr]), ...files].join("\n");
+    for (const secret of [MARATHON_PASSWORD, DB_PASSWORD, "db-secret-rotated-55", Buffer.from(`ci:${MARATHON_PASSWORD}`).toString("base64")]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+
+  it("a template with an explicit (1,1): plan and deploy exit 3 naming the shortfall, and nothing is sent", async () => {
+    await startSim(false);
+    const dir = await project();
+    expect((await cli(dir, ["staging", "--skip-image-check", "--dotenv", ""])).code).toBe(0);
+    await writeFile(path.join(dir, "app.json.hbs"), TEMPLATE.replace('"instances": 1,', '"instances": 1, "upgradeStrategy": { "minimumHealthCapacity": 1, "maximumOverCapacity": 1 },'));
+    const before = (sim?.state.app("/staging/click-count") as { version: string }).version;
+    const plan = await cli(dir, ["plan", "staging"], { CI_COMMIT_TAG: "1.1.0" });
+    expect(plan.code).toBe(3);
+    expect(plan.stderr).toContain("needs 300 MB more on one agent with type:staging; the largest free is 197 MB");
+    const deploy = await cli(dir, ["staging", "--skip-image-check", "--dotenv", ""], { CI_COMMIT_TAG: "1.1.0" });
+    expect(deploy.code).toBe(3);
+    expect(deploy.stderr).toMatch(/refused before any change: upgradeStrategy minimumHealthCapacity 1, maximumOverCapacity 1 cannot finish: needs 300 MB more/);
+    expect(deploy.stderr).toContain("nothing was sent to Marathon");
+    expect(deploy.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect((sim?.state.app("/staging/click-count") as { version: string }).version).toBe(before);
+  });
+
+  it("wrong Marathon credentials: exit 6 with one clear line, no password", async () => {
+    await startSim();
+    const dir = await project();
+    const run = await cli(dir, ["deploy", "staging", "--skip-image-check"], { MARATHON_PASSWORD: "not-the-password-1" });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toMatch(/401/);
+    expect(run.stderr).not.toContain("not-the-password-1");
+    expect(run.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it("an unknown environment is bad input (exit 2)", async () => {
+    await startSim(false);
+    const dir = await project();
+    const run = await cli(dir, ["qa"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown environment "qa"/);
+  });
+});
