@@ -45,6 +45,10 @@ describe("bad API requests get Marathon's errors", () => {
     [{ ...good, healthChecks: [{ protocol: "HTTP", portIndex: 3 }] }, "/healthChecks(0)", "must address an element"],
     [{ ...good, readinessChecks: [{ portName: "nope" }] }, "/readinessChecks(0)", "portName"],
     [{ ...good, container: { type: "DOCKER", docker: {} }, cmd: undefined }, "/container/docker/image", "must not be empty"],
+    [{ ...good, container: { type: "DOCKER", docker: { image: "a/b:1", pullConfig: { secret: "pull" } } } }, "/container/docker/pullConfig", "Mesos containerizer"],
+    [{ ...good, container: { type: "MESOS", docker: { image: "a/b:1", pullConfig: { secret: "pull" } } } }, "/container/docker/pullConfig/secret", "existing secret"],
+    [{ ...good, unreachableStrategy: { inactiveAfterSeconds: 600, expungeAfterSeconds: 300 } }, "/unreachableStrategy/inactiveAfterSeconds", "less or equal"],
+    [{ ...good, labels: { MARATHON_SINGLE_INSTANCE_APP: "true" }, instances: 2 }, "/instances", "expected 1 or less"],
   ])("semantic errors are 422 Object is not valid: %j", async (body, path, error) => {
     sim = await startSimulator();
     const r = await raw(sim, "POST", "/v2/apps", JSON.stringify(body));

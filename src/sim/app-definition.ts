@@ -197,6 +197,12 @@ export function validationErrors(app: AppDefinition): ErrorDetail[] {
     const type = container.type ?? "DOCKER";
     if (type !== "DOCKER" && type !== "MESOS") add("/container/type", "error.unknown.enum.literal");
     if (type === "DOCKER" && (!container.docker || !container.docker.image)) add("/container/docker/image", "must not be empty");
+    const pull = container.docker?.pullConfig;
+    if (pull) {
+      // 1.5+: pull secrets are a Mesos-containerizer feature and must name a declared secret.
+      if (type !== "MESOS") add("/container/docker/pullConfig", "pullConfig is supported only with Mesos containerizer");
+      if (!(app.secrets && Object.hasOwn(app.secrets, pull.secret))) add("/container/docker/pullConfig/secret", "pullConfig.secret must refer to an existing secret");
+    }
     const hostNetworking = (app.networks ?? []).every((n) => (n.mode ?? "host") === "host");
     if (hostNetworking && (container.portMappings?.length ?? 0) > 0) add("/container/portMappings", "Port mappings are only allowed with container or bridge networking");
   }
@@ -246,6 +252,10 @@ export function validationErrors(app: AppDefinition): ErrorDetail[] {
     if (timeout >= interval) add(path, "timeoutSeconds must be less than intervalSeconds");
   });
   if ((app.readinessChecks?.length ?? 0) > 1) add("/readinessChecks", "only 1 readinessCheck is currently supported");
+  const unreachable = app.unreachableStrategy;
+  if (unreachable && typeof unreachable === "object" && unreachable.inactiveAfterSeconds > unreachable.expungeAfterSeconds) {
+    add("/unreachableStrategy/inactiveAfterSeconds", "inactiveAfterSeconds must be less or equal to expungeAfterSeconds");
+  }
   if (app.killSelection !== undefined && app.killSelection !== "YOUNGEST_FIRST" && app.killSelection !== "OLDEST_FIRST") add("/killSelection", "error.unknown.enum.literal");
   for (const [name, value] of Object.entries(app.env ?? {})) {
     if (typeof value === "object" && !(app.secrets && value.secret in app.secrets)) add(`/env/${name}`, "references an undefined secret");
