@@ -645,7 +645,9 @@ export class MarathonEngine implements StepHost {
     instance.timers = [];
     instance.agent.release(instance.resources, instance.ports);
     this.resourceEpoch++;
-    const app = this.apps.get(instance.appId);
+    // A record re-created under the same id (delete, then create) does not own older tasks.
+    const found = this.apps.get(instance.appId);
+    const app = found?.instances.has(instance.instanceId) ? found : undefined;
     if (app) {
       app.instances.delete(instance.instanceId);
       const left = (app.agentCounts.get(instance.agent) ?? 1) - 1;

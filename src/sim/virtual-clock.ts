@@ -129,7 +129,9 @@ export class VirtualClock implements Clock {
 
   /**
    * Step mode: fires timers in order until `predicate()` holds or `maxMs` of simulated
-   * time has passed. Resolves true when the predicate held.
+   * time has passed. Resolves true when the predicate held. Time jumps from timer to
+   * timer, so a client doing real HTTP meanwhile sees minutes pass per request: drive
+   * such clients in speed mode instead.
    */
   async runUntil(predicate: () => boolean, options: { maxMs: number }): Promise<boolean> {
     const deadline = this.current + options.maxMs;
