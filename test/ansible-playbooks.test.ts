@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,22 @@ describe("the Ansible collection and playbooks", () => {
     expect(Object.keys(doc?.return ?? {})).toEqual(expect.arrayContaining(["app", "deployment_id", "version", "changed_fields"]));
     const text = await runAnsible("ansible-doc", ["mdeploy.marathon.marathon_app"]);
     expect(text.stdout).toContain("MDEPLOY.MARATHON.MARATHON_APP");
+  });
+
+  it("passes ansible-test's sanity checks that run offline, as an upstream contribution would", { timeout: 60_000 }, async () => {
+    // ansible-test wants the collection at .../ansible_collections/<namespace>/<name> and writes
+    // tests/output there, so it runs on a copy. The skipped tests need pip and PyPI.
+    const root = mkdtempSync(join(tmpdir(), "mdeploy-ansible-test-"));
+    try {
+      const collection = join(root, "ansible_collections", "mdeploy", "marathon");
+      cpSync(join(ANSIBLE_DIR, "ansible_collections", "mdeploy", "marathon"), collection, { recursive: true });
+      const needPip = ["ansible-doc", "import", "pep8", "pylint", "runtime-metadata", "validate-modules", "yamllint"];
+      const run = await runAnsible("ansible-test", ["sanity", "--python", "3.11", ...needPip.flatMap((t) => ["--skip-test", t])], { cwd: collection });
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain('Running sanity test "metaclass-boilerplate"');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("finds a playbook for every part of the cluster", () => {
