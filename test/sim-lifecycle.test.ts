@@ -185,6 +185,21 @@ describe("scaling and stopping", () => {
     expect(events(sim, "app_terminated_event")).toMatchObject([{ appId: "/s" }]);
   });
 
+  it("re-creating a just-deleted app with force leaves no task of the old one behind", async () => {
+    sim = await startSimulator({ cluster });
+    const s = sim;
+    await post(s, { id: "/r", cmd: "x", cpus: 0.1, mem: 32, instances: 2 });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    expect((await fetch(`${s.marathonUrl}/v2/apps/r`, { method: "DELETE" })).status).toBe(200);
+    expect((await post(s, { id: "/r", cmd: "y", cpus: 0.1, mem: 32, instances: 1 })).status).toBe(409);
+    expect((await post(s, { id: "/r", cmd: "y", cpus: 0.1, mem: 32, instances: 1 }, "/v2/apps?force=true")).status).toBe(201);
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    await s.clock.advance(10_000);
+    expect(s.state.tasks("/r")).toHaveLength(1);
+    const used = s.state.agents().reduce((sum, a) => sum + a.used_resources.mem, 0);
+    expect(used).toBe(32);
+  });
+
   it("kills one task: relaunched by default, the app shrinks with scale=true", async () => {
     sim = await startSimulator({ cluster });
     const s = sim;
