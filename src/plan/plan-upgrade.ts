@@ -154,11 +154,16 @@ function chooseAuto(n: number, maximumOverCapacity: number, simulate: (s: Upgrad
     const strategy = { minimumHealthCapacity: capacityFor(k, n), maximumOverCapacity };
     return { strategy, result: simulate(strategy) };
   };
+  // One at a time is the usual answer when a surge does not fit: try it first.
+  if (n > 1) {
+    const oneDown = at(n - 1);
+    if (oneDown.result.completed) return oneDown;
+  }
   const bottom = at(0);
   if (!bottom.result.completed) return undefined;
   let best = bottom;
   let lo = 0;
-  let hi = n;
+  let hi = Math.max(1, n - 1);
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     const attempt = at(mid);

@@ -98,14 +98,16 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
     peak.mem = Math.max(peak.mem, round(oldActive * input.oldNeed.mem + placed * need.mem));
     peak.disk = Math.max(peak.disk, round(oldActive * input.oldNeed.disk + placed * need.disk));
   };
-  const record = (action: string) => {
+  // Words are built only for steps that are kept: a 2,000-round plan keeps 40.
+  const record = (action: () => string) => {
     const healthy = oldHealthy + healthyNew;
     minHealthy = Math.min(minHealthy, healthy);
-    if (steps.length < MAX_STEPS) steps.push({ action, oldRunning: oldActive, newRunning: placed, healthy });
+    if (steps.length < MAX_STEPS) steps.push({ action: action(), oldRunning: oldActive, newRunning: placed, healthy });
     else omitted++;
   };
   notePeak();
 
+  let onFreed: (agent: number) => void = () => undefined;
   const stopOld = (count: number): string[] => {
     const hosts: string[] = [];
     for (let k = 0; k < count && old.length > 0; k++) {
@@ -116,12 +118,21 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
       if (pool) addInto(pool, input.oldNeed);
       adjustCounts(o.agent, -1);
       for (const p of input.oldFixedPorts) usedFixed[o.agent]?.delete(p);
+      if (o.agent >= 0) onFreed(o.agent);
       hosts.push(agents[o.agent]?.hostname ?? "an unknown agent");
     }
     return hosts;
   };
 
   // Round-robin over eligible agents, as offers from many agents would spread tasks.
+  // After a full scan finds nothing, only agents where an old instance stopped can
+  // have become usable, so later attempts look at those alone (10,000-agent plans
+  // would otherwise rescan every agent once per replaced instance).
+  const isEligible = new Uint8Array(agents.length);
+  for (const i of eligible) isEligible[i] = 1;
+  const rescanOnEveryStop = dynamic.some((c) => c.operator === "CLUSTER");
+  let fullScan = true;
+  const freed: number[] = [];
   let cursor = 0;
   const fits = (i: number): boolean => {
     const pool = pools[i];
@@ -131,18 +142,35 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
     for (const p of input.fixedPorts) if (usedFixed[i]?.has(p) || !portInRanges(agent, p)) return false;
     return dynamic.every((c, k) => dynamicallyAllows(c, agent, counts[k] as Map<string, number>));
   };
+  const take = (i: number): number => {
+    takeFrom(pools[i] as ResourceAmounts, need);
+    for (const p of input.fixedPorts) usedFixed[i]?.add(p);
+    adjustCounts(i, 1);
+    return i;
+  };
   const placeOne = (): number => {
+    if (!fullScan) {
+      while (freed.length > 0) {
+        const i = freed[freed.length - 1] as number;
+        if (fits(i)) return take(i);
+        freed.pop();
+      }
+      return -1;
+    }
     for (let tried = 0; tried < eligible.length; tried++) {
       const i = eligible[(cursor + tried) % eligible.length] as number;
       if (fits(i)) {
         cursor = (cursor + tried + 1) % eligible.length;
-        takeFrom(pools[i] as ResourceAmounts, need);
-        for (const p of input.fixedPorts) usedFixed[i]?.add(p);
-        adjustCounts(i, 1);
-        return i;
+        return take(i);
       }
     }
+    fullScan = false;
+    freed.length = 0;
     return -1;
+  };
+  onFreed = (i: number) => {
+    if (rescanOnEveryStop) fullScan = true;
+    else if (!fullScan && isEligible[i]) freed.push(i);
   };
 
   const minHealthyCount = Math.ceil(n * input.strategy.minimumHealthCapacity);
@@ -160,12 +188,12 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
     if (n < oldActive) killNow = Math.max(killNow, oldActive - n);
     if (killNow > 0) {
       const hosts = stopOld(killNow);
-      record(`stop ${plural(hosts.length, "old instance")} first (${hostList(hosts)}): minimumHealthCapacity ${input.strategy.minimumHealthCapacity} keeps ${minHealthyCount} of ${n}`);
+      record(() => `stop ${plural(hosts.length, "old instance")} first (${hostList(hosts)}): minimumHealthCapacity ${input.strategy.minimumHealthCapacity} keeps ${minHealthyCount} of ${n}`);
     }
     queueMore();
   } else if (input.kind === "scale" && n < oldActive) {
     const hosts = stopOld(oldActive - n);
-    record(`stop ${plural(hosts.length, "instance")} (${hostList(hosts)})`);
+    record(() => `stop ${plural(hosts.length, "instance")} (${hostList(hosts)})`);
     // Scaled-down instances are the same version: they stay healthy.
     healthyNew = 0;
   } else {
@@ -185,7 +213,7 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
     }
     if (hosts.length === 0) break;
     notePeak();
-    record(`start ${plural(hosts.length, "new instance")} (${hostList(hosts)})`);
+    record(() => `start ${plural(hosts.length, "new instance")} (${hostList(hosts)})`);
     healthyNew += hosts.length;
     if (input.kind !== "restart") continue;
     const stopped: string[] = [];
@@ -194,8 +222,8 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
       queueMore();
     }
     const waiting = started - placed;
-    if (stopped.length > 0) record(`${plural(hosts.length, "new instance")} healthy; stop ${plural(stopped.length, "old instance")} (${hostList(stopped)})${waiting > 0 ? `; ${waiting} more queued` : ""}`);
-    else if (waiting > 0 || placed < n) record(`${plural(hosts.length, "new instance")} healthy`);
+    if (stopped.length > 0) record(() => `${plural(hosts.length, "new instance")} healthy; stop ${plural(stopped.length, "old instance")} (${hostList(stopped)})${waiting > 0 ? `; ${waiting} more queued` : ""}`);
+    else if (waiting > 0 || placed < n) record(() => `${plural(hosts.length, "new instance")} healthy`);
   }
 
   const completed = placed >= target && (input.kind !== "restart" || oldActive === 0);
@@ -203,7 +231,7 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
   const result: SimulationResult = { completed, steps, minHealthy: input.kind === "restart" ? minHealthy : oldHealthy + healthyNew, peak };
   if (!completed) {
     result.shortfall = explainShortfall(input, eligible, pools, usedFixed, dynamic, counts);
-    if (input.kind === "restart") record(`waiting: ${started - placed} new instance(s) cannot be placed`);
+    if (input.kind === "restart") record(() => `waiting: ${started - placed} new instance(s) cannot be placed`);
     result.minHealthy = minHealthy;
   } else if (input.kind === "restart" && steps.length === 0) {
     result.minHealthy = oldHealthy + healthyNew;
