@@ -1,7 +1,7 @@
 import { cpSync, existsSync } from "node:fs";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createZkHarness } from "./helpers/zk-ensemble.js";
-import { bootEnsemble, membershipVia, startNode, stopNode, withClient } from "./helpers/zk-cluster.js";
+import { bootEnsemble, membershipVia, startNode, stopNode, withClient, withClientEventually } from "./helpers/zk-cluster.js";
 import { describeRun, zkId } from "./helpers/zk-id-cli.js";
 import { makeNode, type TestNode } from "./helpers/zk-nodes.js";
 import type { ZkIdRun } from "./helpers/zk-id-cli.js";
@@ -50,7 +50,7 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", () => {
       [2, n2.clientPort, "participant"],
       [3, n3.clientPort, "participant"],
     ]);
-    const read = await withClient([replacement], async (zk) => (await zk.getData("/before")).data.toString());
+    const read = await withClientEventually([replacement], async (zk) => (await zk.getData("/before")).data.toString());
     expect(read).toBe("kept");
     const again = await zkId(replacement, [n2, n3, replacement], ["--promote"]);
     expect(again.json).toMatchObject({ id: 1, outcome: "participant", reason: "already a participant" });

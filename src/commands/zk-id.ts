@@ -112,6 +112,8 @@ async function withEnsemble<T>(deps: ZkIdDeps, servers: readonly ServerAddress[]
     if (isZkError(error, ZkErrorCode.connectionLoss, ZkErrorCode.operationTimeout, ZkErrorCode.sessionExpired)) {
       throw new UnreachableError(`lost the ZooKeeper session to ${zk.server}: ${error.message}; rerun zk-id`);
     }
+    // Any other ZooKeeper reply (NoAuth, ...) means this ensemble will not let us work.
+    if (isZkError(error)) throw new UnreachableError(`${error.message} (via ${zk.server})`);
     throw error;
   } finally {
     await zk.close();
@@ -321,12 +323,28 @@ async function promote(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdResult
       const added = memberById(membership, id);
       if (!added || added.role !== "participant" || addressKey(added) !== selfKey) throw new PreflightRefusedError(`server ${id} is still not a participant after ${MAX_RECONFIG_ATTEMPTS} reconfig attempts`);
       await cleanup(zk, selfKey, id);
-      return done(`synced and added as participant (config version ${membership.version?.toString(16) ?? "?"})`);
+      const mode = await waitForParticipantMode(options, deps, s.self.address);
+      return done(`synced and added as participant (config version ${membership.version?.toString(16) ?? "?"}; now ${mode})`);
     } catch (error) {
       await releaseJoinLock(zk, selfKey).catch(() => undefined);
       throw error;
     }
   });
+}
+
+/**
+ * An observer promoted to participant restarts its client service while it
+ * becomes a follower; wait (bounded) until it serves again so "done" means usable.
+ */
+async function waitForParticipantMode(options: ZkIdOptions, deps: ZkIdDeps, self: ServerAddress): Promise<string> {
+  const rounds = Math.ceil(options.syncTimeoutMs / Math.max(1, options.pollMs)) + 1;
+  for (let round = 0; round < rounds; round++) {
+    const mode = (await deps.probe(self))?.mode;
+    if (mode === "follower" || mode === "leader") return mode;
+    await deps.clock.sleep(Math.min(options.pollMs, 200));
+  }
+  deps.output.warn(`server ${addressKey(self)} is a participant in the committed config but does not serve as one yet`);
+  return "not serving yet";
 }
 
 async function cleanup(zk: ZkClient, selfKey: string, id: number): Promise<void> {

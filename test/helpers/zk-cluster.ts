@@ -34,9 +34,9 @@ export async function stopNode(cluster: Cluster, node: TestNode): Promise<void> 
 }
 
 /** Three (or n) fresh nodes, zk-id run on all at once, then every server started. */
-export async function bootEnsemble(harness: ZkHarness, size = 3): Promise<Cluster> {
+export async function bootEnsemble(harness: ZkHarness, size = 3, env: Record<string, string> = {}): Promise<Cluster> {
   const nodes = await Promise.all(Array.from({ length: size }, (_, i) => makeNode(harness, `n${i + 1}`)));
-  const runs = await Promise.all(nodes.map((n) => zkId(n, nodes)));
+  const runs = await Promise.all(nodes.map((n) => zkId(n, nodes, [], 60_000, env)));
   for (const run of runs) expect(run.code, describeRun(run)).toBe(0);
   const cluster: Cluster = { nodes, servers: new Map() };
   for (const n of nodes) await startNode(harness, cluster, n, false);
@@ -63,8 +63,9 @@ export async function withClient<T>(nodes: readonly TestNode[], use: (zk: ZkClie
   }
 }
 
+/** The committed membership read through these nodes (retried: a server that just changed role restarts its client service). */
 export async function membershipVia(nodes: readonly TestNode[]): Promise<Membership> {
-  return withClient(nodes, async (zk) => {
+  return withClientEventually(nodes, async (zk) => {
     await zk.sync("/zookeeper/config");
     return parseMembership((await zk.getData("/zookeeper/config")).data.toString());
   });

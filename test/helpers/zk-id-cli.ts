@@ -13,7 +13,7 @@ export interface ZkIdRun extends CliRun {
 /** Fast timings for tests; production defaults are minutes. */
 export const TEST_TIMINGS = ["--tick-time", "500", "--poll-interval", "200", "--wait-timeout", "30", "--sync-timeout", "20", "--settle-timeout", "10"];
 
-export async function zkId(node: TestNode, peers: readonly TestNode[], extra: string[] = [], timeoutMs = 60_000): Promise<ZkIdRun> {
+export async function zkId(node: TestNode, peers: readonly TestNode[], extra: string[] = [], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<ZkIdRun> {
   const args = [
     "--json",
     "zk-id",
@@ -28,7 +28,7 @@ export async function zkId(node: TestNode, peers: readonly TestNode[], extra: st
     ...TEST_TIMINGS,
     ...extra,
   ];
-  const run = await runCli(args, { timeoutMs });
+  const run = await runCli(args, { timeoutMs, env });
   let json: ZkIdRun["json"] = null;
   try {
     json = run.stdout.trim() ? (JSON.parse(run.stdout) as ZkIdRun["json"]) : null;
