@@ -9,49 +9,28 @@ import type {
   TaskState,
 } from "../marathon/types.js";
 import { ConfigError } from "../errors.js";
-import { isUpgrade, normalizeApp, readErrors, requestedHostPorts, validationErrors } from "./app-definition.js";
+import { isUpgrade, normalizeApp, readErrors, validationErrors } from "./app-definition.js";
 import { resolveBehaviour, type ClusterSpec } from "./cluster-spec.js";
 import { AgentState } from "./cluster-state.js";
 import { RestartStep, ScaleStep, StartStep, StopStep, type StepController, type StepHost } from "./deployment-steps.js";
 import { EventBus } from "./event-bus.js";
 import { countsHealthy, hasHealthChecks, isActive, iso, type Instance } from "./instance.js";
-import { fieldValue, matchOffer, REJECT_REASON_ORDER, type LaunchRequirements } from "./offer-matching.js";
+import { REJECT_REASON_ORDER } from "./offer-matching.js";
+import { emptyOfferStats, runOfferRound, type QueuedApp } from "./offer-round.js";
 import type { SeededRandom } from "./seeded-random.js";
 import { Timeline } from "./timeline.js";
 import type { TimerHandle, VirtualClock } from "./virtual-clock.js";
 
-/** Offer statistics of one launch-queue entry. */
-export interface OfferStats {
-  processed: number;
-  unused: number;
-  lastUnusedAt: number | null;
-  lastUsedAt: number | null;
-  /** Offers and first-failing reasons of the latest offer round. */
-  lastRound: { offers: number; declined: number[] };
-  /** The same, summed since the entry was queued. */
-  total: { offers: number; declined: number[] };
-}
-
 /** Everything the simulator knows about one app. */
-export interface AppRecord {
+export interface AppRecord extends QueuedApp {
   id: string;
-  def: AppDefinition;
   versions: Map<string, AppDefinition>;
   versionOrder: string[];
   instances: Map<string, Instance>;
-  /** Instances in the launch queue. */
-  pending: number;
-  queueSince: number | null;
-  delayUntil: number;
   failures: number;
-  stats: OfferStats;
   lastTaskFailure: TaskFailure | null;
   /** Removed from the API (DELETE) but still stopping its instances. */
   deleted: boolean;
-  /** Active instances per agent, for constraints. */
-  agentCounts: Map<AgentState, number>;
-  /** Resource epoch at which the last offer round placed nothing (unchanged epoch = same answer). */
-  stuckAt: number;
 }
 
 export interface DeploymentRecord {
@@ -70,14 +49,6 @@ export interface DeploymentRecord {
 /** Kept per app (Marathon's --zk_max_versions). */
 export const MAX_VERSIONS = 50;
 
-const emptyStats = (): OfferStats => ({
-  processed: 0,
-  unused: 0,
-  lastUnusedAt: null,
-  lastUsedAt: null,
-  lastRound: { offers: 0, declined: REJECT_REASON_ORDER.map(() => 0) },
-  total: { offers: 0, declined: REJECT_REASON_ORDER.map(() => 0) },
-});
 
 export interface EngineOptions {
   cluster: ClusterSpec;
@@ -176,7 +147,7 @@ export class MarathonEngine implements StepHost {
     if (!app || count <= 0) return;
     if (app.pending === 0) {
       app.queueSince = this.clock.now();
-      app.stats = emptyStats();
+      app.stats = emptyOfferStats();
     }
     app.pending += count;
     app.stuckAt = -1;
@@ -256,7 +227,7 @@ export class MarathonEngine implements StepHost {
       queueSince: null,
       delayUntil: 0,
       failures: 0,
-      stats: emptyStats(),
+      stats: emptyOfferStats(),
       lastTaskFailure: null,
       deleted: false,
       agentCounts: new Map(),
@@ -701,106 +672,24 @@ export class MarathonEngine implements StepHost {
     this.offerTimer = this.clock.scheduleAt(at, () => this.offerCycle());
   }
 
-  private requirements(def: AppDefinition): LaunchRequirements {
-    return {
-      cpus: def.cpus ?? 1,
-      mem: def.mem ?? 128,
-      disk: def.disk ?? 0,
-      gpus: def.gpus ?? 0,
-      hostPorts: requestedHostPorts(def),
-      acceptedRoles: def.acceptedResourceRoles && def.acceptedResourceRoles.length > 0 ? def.acceptedResourceRoles : ["*", ...(def.role && def.role !== "*" ? [def.role] : [])],
-      constraints: def.constraints ?? [],
-    };
-  }
-
-  /** One round of offers: every agent offers its free resources to every queued app. */
+  /** One round of offers over every queued app. */
   private offerCycle(): void {
     this.offerTimer = undefined;
     const now = this.clock.now();
-    this.offerRound++;
-    let wake = Number.POSITIVE_INFINITY;
-    const queued = [...this.apps.values()]
+    const apps = [...this.apps.values()]
       .filter((a) => a.pending > 0 && !a.deleted)
       .sort((a, b) => (a.queueSince ?? 0) - (b.queueSince ?? 0) || a.id.localeCompare(b.id));
-    const agentCount = this.agents.length;
-    for (const app of queued) {
-      if (app.delayUntil > now) {
-        wake = Math.min(wake, app.delayUntil);
-        continue;
-      }
-      const stats = app.stats;
-      if (app.stuckAt === this.resourceEpoch) {
-        // Nothing changed since the last round placed nothing: it would decide the same.
-        this.countRound(stats, stats.lastRound.offers, 0, stats.lastRound.declined, now);
-        wake = Math.min(wake, now + this.offerIntervalMs);
-        continue;
-      }
-      const req = this.requirements(app.def);
-      const counts = this.fieldCounter(app);
-      const declined = REJECT_REASON_ORDER.map(() => 0);
-      let offers = 0;
-      let used = 0;
-      const start = agentCount > 0 ? this.offerRound % agentCount : 0;
-      for (let k = 0; k < agentCount && app.pending > 0; k++) {
-        const agent = this.agents[(start + k) % agentCount] as AgentState;
-        offers++;
-        let launched = 0;
-        while (app.pending > 0 && launched < this.maxInstancesPerOffer) {
-          const match = matchOffer(req, agent, counts.get);
-          if (!match.ok) {
-            const index = REJECT_REASON_ORDER.indexOf(match.reason);
-            if (launched === 0) declined[index] = (declined[index] ?? 0) + 1;
-            break;
-          }
-          app.pending--;
-          launched++;
-          this.launch(app, agent, match.ports);
-          counts.add(agent);
-        }
-        if (launched > 0) used++;
-      }
-      if (app.pending === 0) app.queueSince = null;
-      this.countRound(stats, offers, used, declined, now);
-      if (app.pending > 0) {
-        if (used === 0) app.stuckAt = this.resourceEpoch;
-        wake = Math.min(wake, now + this.offerIntervalMs);
-      }
-    }
+    const wake = runOfferRound({
+      apps,
+      agents: this.agents,
+      now,
+      round: ++this.offerRound,
+      resourceEpoch: this.resourceEpoch,
+      maxInstancesPerOffer: this.maxInstancesPerOffer,
+      intervalMs: this.offerIntervalMs,
+      launch: (app, agent, ports) => this.launch(app, agent, ports),
+    });
     if (wake < Number.POSITIVE_INFINITY) this.scheduleOffers(wake - now);
-  }
-
-  private countRound(stats: OfferStats, offers: number, used: number, declined: number[], now: number): void {
-    stats.processed += offers;
-    stats.unused += offers - used;
-    if (offers - used > 0) stats.lastUnusedAt = now;
-    if (used > 0) stats.lastUsedAt = now;
-    stats.lastRound = { offers, declined: [...declined] };
-    stats.total.offers += offers;
-    declined.forEach((n, i) => (stats.total.declined[i] = (stats.total.declined[i] ?? 0) + n));
-  }
-
-  /** Instance counts per constraint-field value, updated as the round launches. */
-  private fieldCounter(app: AppRecord): { get: (field: string) => ReadonlyMap<string, number>; add: (agent: AgentState) => void } {
-    const byField = new Map<string, Map<string, number>>();
-    const fields = (app.def.constraints ?? []).map((c) => c[0] as string);
-    const build = (field: string): Map<string, number> => {
-      const m = new Map<string, number>();
-      for (const [agent, n] of app.agentCounts) {
-        const v = fieldValue(agent, field);
-        if (v !== undefined) m.set(v, (m.get(v) ?? 0) + n);
-      }
-      return m;
-    };
-    for (const f of fields) if (!byField.has(f)) byField.set(f, build(f));
-    return {
-      get: (field) => byField.get(field) ?? build(field),
-      add: (agent) => {
-        for (const [field, m] of byField) {
-          const v = fieldValue(agent, field);
-          if (v !== undefined) m.set(v, (m.get(v) ?? 0) + 1);
-        }
-      },
-    };
   }
 
   // ---- initial apps -------------------------------------------------------------------
