@@ -172,6 +172,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         writeReply(res, { status: 502, body: { message: "Could not determine the current leader" } });
         return;
       }
+      if (String(req.headers.via ?? "").includes(self.hostPort)) {
+        writeReply(res, { status: 502, body: { message: "Detected proxying loop." } });
+        return;
+      }
       if (url.pathname === "/v2/events") {
         res.writeHead(302, { Location: `${leader.url}${url.pathname}${url.search}` }).end();
         return;
