@@ -99,3 +99,44 @@ describe("rolling restart table", () => {
     }
   });
 });
+
+describe("restarts users trip over (notes: what users struggle with)", () => {
+  const three = (extra = 0): ClusterSpec => ({
+    agents: Array.from({ length: 3 + extra }, (_, i) => ({ hostname: `n${i}`, cpus: 4, mem: 4096, ports: "[8080-8080, 31000-31100]" })),
+    defaultImage: { startSeconds: 1, healthyAfterSeconds: 1 },
+  });
+
+  it("#689: the default (1,1) with hostname UNIQUE on 3 agents for 3 instances hangs on UnfulfilledConstraint", async () => {
+    sim = await startSimulator({ cluster: three() });
+    const s = sim;
+    await send(s, "POST", "/v2/apps", { id: "/u", cmd: "x", cpus: 0.1, mem: 32, instances: 3, constraints: [["hostname", "UNIQUE"]] });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    await send(s, "PUT", "/v2/apps/u", { env: { V: "2" } });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 600_000 })).toBe(false);
+    expect(s.state.queueReason("/u")).toBe("UnfulfilledConstraint");
+    // Lowering minimumHealthCapacity frees one slot at a time and finishes.
+    await send(s, "PUT", "/v2/apps/u?force=true", { env: { V: "3" }, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 600_000 })).toBe(true);
+  });
+
+  it("#3546: static host ports with (1,0) need one spare agent (the +1 rule)", async () => {
+    const app = { id: "/p", cmd: "x", cpus: 0.1, mem: 32, instances: 3, requirePorts: true, portDefinitions: [{ port: 8080 }] };
+    sim = await startSimulator({ cluster: three() });
+    let s = sim;
+    await send(s, "POST", "/v2/apps", app);
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    await send(s, "PUT", "/v2/apps/p", { env: { V: "2" }, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 600_000 })).toBe(false);
+    expect(s.state.queueReason("/p")).toBe("InsufficientPorts");
+    await s.close();
+
+    sim = await startSimulator({ cluster: three(1) });
+    s = sim;
+    await send(s, "POST", "/v2/apps", app);
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    const t0 = s.clock.now();
+    await send(s, "PUT", "/v2/apps/p", { env: { V: "2" }, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 600_000 })).toBe(true);
+    expect(s.timeline.extremes("/p", t0)).toEqual({ minHealthy: 3, maxActive: 4 });
+  });
+});
