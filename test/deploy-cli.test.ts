@@ -107,17 +107,18 @@ describe("mdeploy deploy family, end to end", () => {
     expect(status.stdout).toContain(`version ${result.version}`);
     expect(status.stdout).toContain("instances: 1/1 healthy");
 
-    const rollback = await cli(dir, ["rollback", "staging"]);
-    runs.push(rollback);
-    expect(rollback.code, rollback.stderr).toBe(0);
-    expect(rollback.stdout).toContain(`is back at ${result.previousVersion}`);
-    expect((sim?.state.app("/staging/click-count") as { container: { docker: { image: string } } }).container.docker.image).toContain(":1.0.0");
-
     const broken = await cli(dir, ["deploy", "staging", "--skip-image-check"], { CI_COMMIT_TAG: "broken" });
     runs.push(broken);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/never became healthy.*rolled back/);
     expect(broken.stderr).toMatch(/previous version .* is back .*1\/1 healthy/);
+    expect((sim?.state.app("/staging/click-count") as { container: { docker: { image: string } } }).container.docker.image).toContain(":1.1.0");
+
+    // "The previous version" now means the one before 1.1.0, not the broken build nor the older copy of 1.1.0.
+    const rollback = await cli(dir, ["rollback", "staging"]);
+    runs.push(rollback);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.stdout).toContain(`is back at ${result.previousVersion}`);
     expect((sim?.state.app("/staging/click-count") as { container: { docker: { image: string } } }).container.docker.image).toContain(":1.0.0");
 
     const app = sim?.state.app("/staging/click-count") as { env: Record<string, string> };

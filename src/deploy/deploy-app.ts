@@ -21,7 +21,7 @@ import { startEventWatch, type EventWatch } from "./event-watch.js";
 import { followDeployment, type FollowOutcome } from "./follow-deployment.js";
 import { formatPlan, planDeploy, type MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
-import { replanVersion } from "./replan-version.js";
+import { replanVersion, ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
 
 /** The Marathon calls a deploy makes. */
@@ -314,7 +314,7 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   }
 
   let put: DeploymentResult | undefined;
-  const previous = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, ctx.appId, ctx.previousVersion) : undefined;
+  const previous = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, ctx.appId, ctx.previousVersion, { [ROLLBACK_OF_LABEL]: ctx.put.version }) : undefined;
   for (let attempt = 0; attempt < 20 && !put; attempt++) {
     try {
       put = previous ? await marathon.putApp(previous) : await marathon.rollbackApp(ctx.appId, ctx.previousVersion);

@@ -6,14 +6,15 @@
  */
 import type { Clock } from "../core/clock.js";
 import { NeedsPersonError, UsageError } from "../errors.js";
-import { MarathonApiError } from "../marathon/client.js";
+import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
+import { changesNeedRestart, diffApps } from "../plan/diff-app.js";
 import type { AppStatus } from "../marathon/types.js";
 import { follow, type DeployMarathon } from "./deploy-app.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { startEventWatch } from "./event-watch.js";
 import type { MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
-import { replanVersion } from "./replan-version.js";
+import { replanVersion, ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
 
 export interface RollbackAppOptions {
@@ -27,7 +28,7 @@ export interface RollbackAppOptions {
 }
 
 export interface RollbackAppDeps {
-  marathon: DeployMarathon & { getAppVersions(id: string): Promise<string[]> };
+  marathon: DeployMarathon & Pick<MarathonClient, "getAppVersions">;
   /** When given, the old definition goes back with a strategy today's capacity can carry. */
   mesos?: MesosAgentsSource;
   clock: Clock;
@@ -50,7 +51,7 @@ export interface RollbackResult {
 export async function rollbackApp(options: RollbackAppOptions, deps: RollbackAppDeps): Promise<RollbackResult> {
   const { marathon, clock, progress } = deps;
   const app = await marathon.getApp(options.appId, { embed: ["app.tasks", "app.deployments"] });
-  const restored = options.to ?? (await previousVersion(app, await marathon.getAppVersions(options.appId)));
+  const restored = options.to ?? (await chooseRollbackTarget(app, await marathon.getAppVersions(options.appId), marathon));
   if (!restored) throw new UsageError(`${options.environment}: ${options.appId} has no version before ${app.version}; give one with --to`);
   const watch = startEventWatch({ marathon, clock, appId: options.appId });
   try {
@@ -90,8 +91,24 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
   }
 }
 
-/** The newest version older than the current configuration (versions are ISO timestamps). */
-export function previousVersion(app: Pick<AppStatus, "version" | "versionInfo">, versions: readonly string[]): string | undefined {
+/** How many earlier definitions are read when looking for the one to go back to. */
+const MAX_CANDIDATES = 10;
+
+/**
+ * The version a person means by "the previous one": the newest earlier version
+ * with a different configuration that is not a version mdeploy already rolled
+ * back from. After an automatic rollback (which restores the last good
+ * configuration as a new version), that skips both the failed version and the
+ * older copy of the restored one.
+ */
+export async function chooseRollbackTarget(app: AppStatus, versions: readonly string[], marathon: Pick<MarathonClient, "getAppVersion">): Promise<string | undefined> {
   const current = app.versionInfo?.lastConfigChangeAt ?? app.version;
-  return [...versions].sort().reverse().find((v) => v < current);
+  const failed = app.labels?.[ROLLBACK_OF_LABEL];
+  const candidates = [...versions].sort().reverse().filter((v) => v < current && v !== failed);
+  for (const version of candidates.slice(0, MAX_CANDIDATES)) {
+    const definition = await marathon.getAppVersion(app.id, version);
+    const { [ROLLBACK_OF_LABEL]: _ignored, ...labels } = app.labels ?? {};
+    if (changesNeedRestart(diffApps(definition, { ...app, labels }))) return version;
+  }
+  return candidates[0];
 }

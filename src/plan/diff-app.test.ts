@@ -75,7 +75,8 @@ describe("diffApps", () => {
 
   it("a new app shows every field it sets, secrets hidden", () => {
     const text = formatDiff(diffApps(undefined, rendered)).join("\n");
-    expect(text).toContain('+ container: {"docker":{"image":"click-count:1"},"type":"DOCKER"}');
+    expect(text).toContain('+ container: {"docker":{"image":"click-count:1"}}');
+    expect(text).toContain('+ healthChecks: [{"protocol":"HTTP"}]');
     expect(text).toContain('"DB_PASSWORD":"[REDACTED]"');
     expect(text).not.toContain("hunter2");
   });

@@ -22,9 +22,15 @@ export interface DiffOptions {
 
 /** Changes from `before` (the running app; undefined for a new app) to `after`. Secret env values are replaced by [REDACTED]. */
 export function diffApps(before: AppDefinition | undefined, after: AppDefinition, options: DiffOptions = {}): AppChange[] {
-  const pair = normalizePair(before, after);
   const changes: AppChange[] = [];
-  walk(pair.before ?? {}, pair.after, "", changes);
+  if (!before) {
+    // A new app: show what is sent, as written (defaults a template spells out included).
+    const raw = JSON.parse(JSON.stringify(after)) as { [key: string]: Json };
+    walk({}, raw, "", changes);
+  } else {
+    const pair = normalizePair(before, after);
+    walk(pair.before ?? {}, pair.after, "", changes);
+  }
   return changes.map((change) => hideSecrets(change, options.redact));
 }
 
