@@ -110,3 +110,24 @@ describe("fault injection", () => {
     expect(await ended).toContain("event: event_stream_attached");
   });
 });
+
+describe("agent loss", () => {
+  it("loses the agent's tasks, replaces them elsewhere and makes no offers until the agent is back", async () => {
+    sim = await startSimulator({ cluster: { agents: [{ hostname: "a", cpus: 2, mem: 1024 }, { hostname: "b", cpus: 2, mem: 1024 }], defaultImage: { startSeconds: 1, healthyAfterSeconds: 1 } } });
+    const s = sim;
+    await fetch(`${s.marathonUrl}/v2/apps`, { method: "POST", body: JSON.stringify({ id: "/w", cmd: "x", cpus: 0.1, mem: 64, instances: 2, constraints: [["hostname", "UNIQUE"]] }) });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 60_000 })).toBe(true);
+    s.faults.agentDown("a");
+    const lost = s.state.events().filter((e) => e.eventType === "status_update_event" && (e as unknown as { taskStatus: string }).taskStatus === "TASK_LOST");
+    expect(lost).toHaveLength(1);
+    expect(s.state.agents().find((a) => a.hostname === "a")?.active).toBe(false);
+    await s.clock.advance(30_000);
+    // UNIQUE hostname: the replacement waits for agent a.
+    expect(s.state.tasks("/w").map((t) => t.host)).toEqual(["b"]);
+    expect(s.state.queue()[0]?.count).toBe(1);
+    expect((s.state.app("/w") as { lastTaskFailure: { state: string } }).lastTaskFailure.state).toBe("TASK_LOST");
+    s.faults.agentUp("a");
+    await s.clock.advance(30_000);
+    expect(s.state.tasks("/w").map((t) => t.host).sort()).toEqual(["a", "b"]);
+  });
+});

@@ -22,6 +22,8 @@ export class AgentState implements OfferedAgent {
   readonly portRanges: [number, number][];
   private readonly usedPorts = new Set<number>();
   readonly registeredAt: number;
+  /** false while the agent is disconnected (a fault): it makes no offers. */
+  active = true;
 
   constructor(spec: AgentSpec, id: string, ip: string, registeredAt: number) {
     this.id = id;
@@ -102,7 +104,7 @@ export class AgentState implements OfferedAgent {
       reserved_resources: reserved,
       unreserved_resources: this.role === "*" ? total : zero,
       attributes: { ...this.attributes },
-      active: true,
+      active: this.active,
       version: "1.11.0",
       capabilities: ["MULTI_ROLE", "HIERARCHICAL_ROLE", "RESERVATION_REFINEMENT"],
     };

@@ -23,7 +23,13 @@ export interface FaultInjector {
   dropEventStreams(): void;
   /** Moves leadership to the Marathon instance at `index` (default: the next one); -1 = no leader. */
   changeLeader(index?: number): void;
-  /** Removes every pending fault. */
+  /**
+   * Disconnects an agent: its tasks become TASK_LOST and are replaced elsewhere (the
+   * default unreachableStrategy of 0/0), and it makes no offers until `agentUp`.
+   */
+  agentDown(hostname: string): void;
+  agentUp(hostname: string): void;
+  /** Removes every pending request fault (agents stay as they are). */
   clear(): void;
 }
 
@@ -53,6 +59,7 @@ export class FaultState {
   constructor(
     private readonly onDropStreams: () => void,
     private readonly onChangeLeader: (index?: number) => void,
+    private readonly onAgent: (hostname: string, up: boolean) => void,
   ) {}
 
   readonly injector: FaultInjector = {
@@ -68,6 +75,8 @@ export class FaultState {
     },
     dropEventStreams: () => this.onDropStreams(),
     changeLeader: (index) => this.onChangeLeader(index),
+    agentDown: (hostname) => this.onAgent(hostname, false),
+    agentUp: (hostname) => this.onAgent(hostname, true),
     clear: () => {
       this.latencyRules = [];
       this.failures = [];

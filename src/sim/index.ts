@@ -128,7 +128,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (leaderIndex >= nodes.length) leaderIndex = -1;
     // Marathon closes event streams when leadership moves.
     dropStreams();
-  });
+  }, (hostname, up) => engine.setAgentActive(hostname, up));
   let mesosUrl = "";
   const leaderInfo = {
     leaderHostPort: () => (leaderIndex >= 0 ? nodes[leaderIndex]?.hostPort : undefined),

@@ -672,6 +672,20 @@ export class MarathonEngine implements StepHost {
     this.offerTimer = this.clock.scheduleAt(at, () => this.offerCycle());
   }
 
+  /** Connects or disconnects an agent; the tasks of a lost agent are gone and get replaced. */
+  setAgentActive(hostname: string, active: boolean): void {
+    const agent = this.agents.find((a) => a.hostname === hostname);
+    if (!agent) throw new Error(`no agent with hostname ${hostname}`);
+    if (agent.active === active) return;
+    agent.active = active;
+    this.resourceEpoch++;
+    if (!active) {
+      const lost = [...this.apps.values()].flatMap((app) => [...app.instances.values()].filter((i) => i.agent === agent && isActive(i)));
+      for (const i of lost) this.terminate(i, "TASK_LOST", `Agent ${hostname} removed`, i.goal === "running" || i.replacing);
+    }
+    this.scheduleOffers(0);
+  }
+
   /** One round of offers over every queued app. */
   private offerCycle(): void {
     this.offerTimer = undefined;

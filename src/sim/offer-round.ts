@@ -82,6 +82,7 @@ export function runOfferRound<A extends QueuedApp>(round: OfferRound<A>): number
     const start = agents.length > 0 ? round.round % agents.length : 0;
     for (let k = 0; k < agents.length && app.pending > 0; k++) {
       const agent = agents[(start + k) % agents.length] as AgentState;
+      if (!agent.active) continue;
       offers++;
       let launched = 0;
       while (app.pending > 0 && launched < round.maxInstancesPerOffer) {
