@@ -51,7 +51,7 @@ export interface ImageBehaviour {
 
 /** Marathon-side settings of the simulator. */
 export interface MarathonSimSettings {
-  /** Simulated seconds between offer rounds while instances wait for resources. */
+  /** Simulated seconds between offer rounds while instances wait and nothing changes (default 5, Marathon's min_revive_offers_interval). */
   offerIntervalSeconds?: number;
   /** Marathon's --max_instances_per_offer. */
   maxInstancesPerOffer?: number;
@@ -116,7 +116,7 @@ export function defaultCluster(): ClusterSpec {
       { image: "*traefik*", startSeconds: 2, healthyAfterSeconds: 1 },
     ],
     defaultImage: { startSeconds: 2, healthyAfterSeconds: 3 },
-    marathon: { offerIntervalSeconds: 1, maxInstancesPerOffer: 5, version: "1.11.24" },
+    marathon: { offerIntervalSeconds: 5, maxInstancesPerOffer: 5, version: "1.11.24" },
   };
 }
 

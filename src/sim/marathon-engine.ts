@@ -97,7 +97,7 @@ export class MarathonEngine implements StepHost {
   }
 
   get offerIntervalMs(): number {
-    return (this.cluster.marathon?.offerIntervalSeconds ?? 1) * 1000;
+    return (this.cluster.marathon?.offerIntervalSeconds ?? 5) * 1000;
   }
 
   get maxInstancesPerOffer(): number {
