@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const times = { graceMs: 120_000, ttlMs: 900_000 };
 
-describe("ID claims through ZooKeeper itself", () => {
+describe("ID claims through ZooKeeper itself", { timeout: 90_000 }, () => {
   it("100 concurrent claims against one real ensemble never produce a duplicate", async () => {
     const membership: Membership = await readMembership(sessions[0]!);
     const owners = Array.from({ length: 100 }, (_, i) => `10.1.${Math.floor(i / 250)}.${i}:2888`);

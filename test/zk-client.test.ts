@@ -26,7 +26,7 @@ async function connect(): Promise<ZkClient> {
   return c;
 }
 
-describe("wire-protocol ZooKeeper client against a real ensemble", () => {
+describe("wire-protocol ZooKeeper client against a real ensemble", { timeout: 90_000 }, () => {
   it("creates, reads, updates with a version check and deletes znodes", async () => {
     const c = await connect();
     await c.create("/t", "one");

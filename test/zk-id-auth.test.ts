@@ -15,7 +15,7 @@ afterAll(async () => {
 
 const PASSWORD = "zk-super-Secret-42";
 
-describe("zk-id with a super-user password instead of skipACL (real ZooKeeper)", () => {
+describe("zk-id with a super-user password instead of skipACL (real ZooKeeper)", { timeout: 90_000 }, () => {
   it("reconfigures as super user, refuses without the password, and never prints it", async () => {
     const env = { ZK_SUPER_PASSWORD: PASSWORD };
     const cluster = await bootEnsemble(harness, 3, env);

@@ -14,7 +14,7 @@ afterAll(async () => {
   await harness.cleanup();
 });
 
-describe("zk-id with a serving quorum (real ZooKeeper on loopback)", () => {
+describe("zk-id with a serving quorum (real ZooKeeper on loopback)", { timeout: 90_000 }, () => {
   it("three nodes started together get IDs 1, 2, 3 and a write succeeds", async () => {
     const cluster = await bootEnsemble(harness);
     const m = await membershipVia(cluster.nodes);

@@ -14,7 +14,7 @@ afterAll(async () => {
   await harness.cleanup();
 });
 
-describe("zk-id keeps local state (real ZooKeeper on loopback)", () => {
+describe("zk-id keeps local state (real ZooKeeper on loopback)", { timeout: 90_000 }, () => {
   it("a restarted node keeps its ID and its data", async () => {
     const cluster = await bootEnsemble(harness);
     const n2 = cluster.nodes[1]!;
