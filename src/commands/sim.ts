@@ -52,6 +52,8 @@ export async function runSim(options: SimOptions, context: CliContext, deps: Sim
   context.output.info(`Marathon: ${sim.marathonUrls.join(", ")}`);
   context.output.info(`Mesos:    ${sim.mesosUrl}`);
   context.output.info(`${cluster.agents.length} agents, ${speed} simulated second${speed === 1 ? "" : "s"} per second, seed ${seed}; Ctrl-C stops.`);
+  // Under --json the URLs are the document, printed as soon as they are known so a script can read them.
+  context.output.result(result);
   deps.onReady?.(result);
   await new Promise<void>((done) => {
     if (deps.stop) {
@@ -68,6 +70,5 @@ export async function runSim(options: SimOptions, context: CliContext, deps: Sim
     process.on("SIGTERM", onSignal);
   });
   await sim.close();
-  context.output.result(result);
   return result;
 }
