@@ -20,7 +20,8 @@ interface ModuleResult {
   app: Record<string, unknown>;
 }
 
-describe("mdeploy.marathon.marathon_app driven by ansible-playbook", () => {
+// Each ansible-playbook run takes seconds, more on a busy machine.
+describe("mdeploy.marathon.marathon_app driven by ansible-playbook", { timeout: 120_000 }, () => {
   let sim: Simulator;
   let work: string;
   let runs = 0;

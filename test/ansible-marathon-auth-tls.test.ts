@@ -16,7 +16,8 @@ import { runAnsible } from "./fixtures/ansible/run-ansible.js";
 const PLAYBOOK = fileURLToPath(new URL("./fixtures/ansible/marathon-app.yml", import.meta.url));
 const PASSWORD = "correct-horse-battery";
 
-describe("marathon_app with Marathon auth and TLS", () => {
+// Each ansible-playbook run takes seconds, more on a busy machine.
+describe("marathon_app with Marathon auth and TLS", { timeout: 120_000 }, () => {
   let sim: Simulator;
   let tls: Server;
   let url: string;

@@ -15,7 +15,8 @@ const STUBS = fileURLToPath(new URL("./fixtures/ansible/stub-collections", impor
 const ROLE_PLAYBOOK = fileURLToPath(new URL("./fixtures/ansible/traefik-node.yml", import.meta.url));
 const PLAYBOOKS = readdirSync(join(ANSIBLE_DIR, "playbooks")).filter((f) => f.endsWith(".yml"));
 
-describe("the Ansible collection and playbooks", () => {
+// Each ansible-playbook run takes seconds, more on a busy machine.
+describe("the Ansible collection and playbooks", { timeout: 120_000 }, () => {
   it("ansible-doc renders marathon_app's options, examples and return values", async () => {
     // ansible-doc exits 0 even for an unknown module: the JSON must hold the module's key.
     const run = await runAnsible("ansible-doc", ["-j", "mdeploy.marathon.marathon_app"]);
@@ -67,7 +68,8 @@ describe("the Ansible collection and playbooks", () => {
   });
 });
 
-describe("roles/traefik_node", () => {
+// Each ansible-playbook run takes seconds, more on a busy machine.
+describe("roles/traefik_node", { timeout: 120_000 }, () => {
   let work: string;
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), "mdeploy-traefik-node-"));
@@ -78,7 +80,7 @@ describe("roles/traefik_node", () => {
   let applied: Awaited<ReturnType<typeof runAnsible>>;
   beforeAll(async () => {
     applied = await runAnsible("ansible-playbook", ["-i", "localhost,", ROLE_PLAYBOOK, "-e", JSON.stringify({ ...site, traefik_config_root: work })]);
-  });
+  }, 120_000);
 
   it("writes a v2.11 static configuration that still validates, with this site's Marathon and domain", () => {
     expect(applied.code, applied.stdout).toBe(0);

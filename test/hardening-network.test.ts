@@ -40,7 +40,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe("security groups from the ports table", () => {
+// Each ansible-playbook run takes seconds, more on a busy machine.
+describe("security groups from the ports table", { timeout: 120_000 }, () => {
   async function securityGroupArgs(adminCidr: string) {
     const capture = join(work, `sg-${adminCidr.replace(/\W/g, "-")}.json`);
     writeFileSync(capture, "");
@@ -106,7 +107,8 @@ describe("security groups from the ports table", () => {
   });
 });
 
-describe("SSH host keys are scanned and pinned", () => {
+// Each ansible-playbook run takes seconds, more on a busy machine.
+describe("SSH host keys are scanned and pinned", { timeout: 120_000 }, () => {
   let bin: string;
   let inventory: string;
   const keys: Record<string, { line: string; fingerprint: string }> = {};
