@@ -9,9 +9,9 @@ import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { PreflightRefusedError } from "../errors.js";
-import { marathonClientFor, mesosClientFor, settingsFor } from "../deploy/cluster-clients.js";
+import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
-import { loadTarget } from "../deploy/load-target.js";
+import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import type { StrategyMode } from "../plan/types.js";
 
@@ -34,20 +34,13 @@ export interface DeployOptions {
 /** Deploys and returns the verified result (printed under --json). */
 export async function runDeploy(options: DeployOptions, context: CliContext, clock: Clock = systemClock): Promise<DeployResult> {
   const { output } = context;
-  const loaded = await loadTarget({
-    cwd: context.cwd,
-    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
-    env: context.env,
-    redactor: output.redactor,
-    environment: options.environment,
-    ...(options.artifact ? { artifact: options.artifact } : {}),
-    overrides: { ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}) },
+  const loaded = await loadCommandTarget(context, options, {
+    ...(options.strategy ? { strategy: options.strategy } : {}),
+    ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
   });
-  for (const warning of loaded.warnings) output.warn(warning);
   const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
-  const settings = settingsFor(loaded.config, options.environment);
-  const marathon = marathonClientFor(settings.marathon, clock);
-  const mesos = mesosClientFor(settings.mesos, clock);
+  const marathon = marathonClientFor(loaded.settings.marathon, clock);
+  const mesos = mesosClientFor(loaded.settings.mesos, clock);
   const preflight: PreflightHook[] = options.skipImageCheck ? [] : [(app) => checkImage(app, context.env)];
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;

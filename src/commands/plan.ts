@@ -7,8 +7,8 @@ import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { resolveSecretPlaceholders } from "../core/secret-placeholders.js";
 import { PreflightRefusedError } from "../errors.js";
-import { marathonClientFor, mesosClientFor, settingsFor } from "../deploy/cluster-clients.js";
-import { loadTarget } from "../deploy/load-target.js";
+import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
+import { loadCommandTarget } from "../deploy/load-target.js";
 import { formatPlan, planDeploy } from "../deploy/plan-deploy.js";
 import { formatDiff, type AppChange } from "../plan/diff-app.js";
 import type { StrategyMode, UpgradePlan } from "../plan/types.js";
@@ -29,19 +29,10 @@ export interface PlanResult {
 /** Prints the diff and the plan; throws PreflightRefusedError (exit 3) when it cannot finish. */
 export async function runPlan(options: PlanOptions, context: CliContext, clock: Clock = systemClock): Promise<PlanResult> {
   const { output } = context;
-  const loaded = await loadTarget({
-    cwd: context.cwd,
-    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
-    env: context.env,
-    redactor: output.redactor,
-    environment: options.environment,
-    ...(options.artifact ? { artifact: options.artifact } : {}),
-  });
-  for (const warning of loaded.warnings) output.warn(warning);
+  const loaded = await loadCommandTarget(context, options);
   const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
-  const settings = settingsFor(loaded.config, options.environment);
-  const marathon = marathonClientFor(settings.marathon, clock);
-  const mesos = mesosClientFor(settings.mesos, clock);
+  const marathon = marathonClientFor(loaded.settings.marathon, clock);
+  const mesos = mesosClientFor(loaded.settings.mesos, clock);
   try {
     const app = resolveSecretPlaceholders(loaded.app, context.env, output.redactor);
     const planned = await planDeploy(app, options.strategy ?? envConfig?.strategy ?? "auto", { marathon, ...(mesos ? { mesos } : {}), redact: output.redactor.redact });

@@ -1,8 +1,8 @@
 /** `mdeploy rollback <env> [--to VERSION]`: wiring for the rollback engine. */
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { marathonClientFor, mesosClientFor, settingsFor } from "../deploy/cluster-clients.js";
-import { loadTarget } from "../deploy/load-target.js";
+import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
+import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
 
@@ -17,17 +17,9 @@ export interface RollbackOptions {
 /** Rolls the environment's app back and waits for it. */
 export async function runRollback(options: RollbackOptions, context: CliContext, clock: Clock = systemClock): Promise<RollbackResult> {
   const { output } = context;
-  const loaded = await loadTarget({
-    cwd: context.cwd,
-    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
-    env: context.env,
-    redactor: output.redactor,
-    environment: options.environment,
-    ...(options.artifact ? { artifact: options.artifact } : {}),
-  });
-  const settings = settingsFor(loaded.config, options.environment);
-  const marathon = marathonClientFor(settings.marathon, clock);
-  const mesos = mesosClientFor(settings.mesos, clock);
+  const loaded = await loadCommandTarget(context, options);
+  const marathon = marathonClientFor(loaded.settings.marathon, clock);
+  const mesos = mesosClientFor(loaded.settings.mesos, clock);
   try {
     const result = await rollbackApp(
       { environment: options.environment, appId: loaded.app.id, ...(options.to ? { to: options.to } : {}), ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}), force: options.force ?? false },

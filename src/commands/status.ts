@@ -1,9 +1,9 @@
 /** `mdeploy status <env>`: what Marathon says about the environment's app. Reads only. */
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { marathonClientFor, settingsFor } from "../deploy/cluster-clients.js";
+import { marathonClientFor } from "../deploy/cluster-clients.js";
 import { formatStatus, summarizeStatus, type AppStatusSummary } from "../deploy/describe-status.js";
-import { loadTarget } from "../deploy/load-target.js";
+import { loadCommandTarget } from "../deploy/load-target.js";
 import { UsageError } from "../errors.js";
 
 export interface StatusOptions {
@@ -14,15 +14,8 @@ export interface StatusOptions {
 /** Prints the status; exit 0 whatever the app's health (status reports, it does not judge). */
 export async function runStatus(options: StatusOptions, context: CliContext, clock: Clock = systemClock): Promise<AppStatusSummary> {
   const { output } = context;
-  const loaded = await loadTarget({
-    cwd: context.cwd,
-    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
-    env: context.env,
-    redactor: output.redactor,
-    environment: options.environment,
-    ...(options.artifact ? { artifact: options.artifact } : {}),
-  });
-  const marathon = marathonClientFor(settingsFor(loaded.config, options.environment).marathon, clock);
+  const loaded = await loadCommandTarget(context, options);
+  const marathon = marathonClientFor(loaded.settings.marathon, clock);
   try {
     const [app, deployments, queue] = await Promise.all([
       marathon.findApp(loaded.app.id, { embed: ["app.tasks", "app.lastTaskFailure", "app.deployments", "app.readiness"] }),

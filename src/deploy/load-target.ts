@@ -6,12 +6,14 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig } from "../config/load-config.js";
-import type { ConfigOverrides, MdeployConfig } from "../config/types.js";
+import type { CliContext } from "../cli/context.js";
+import type { ConfigOverrides, MarathonSettings, MdeployConfig, MesosSettings } from "../config/types.js";
 import type { Redactor } from "../core/redact.js";
 import { ValidationError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { renderEnvironment } from "../render/render-environment.js";
 import { validateApp } from "../validate/validate-app.js";
+import { settingsFor } from "./cluster-clients.js";
 
 export interface LoadTargetOptions {
   cwd: string;
@@ -62,4 +64,24 @@ export async function loadTarget(options: LoadTargetOptions): Promise<LoadedTarg
     throw new ValidationError(`${shown}: ${errors.length} problem${errors.length === 1 ? "" : "s"} in the app definition; nothing was sent`, errors.map((e) => `${shown}: ${e.path}: ${e.message}`));
   }
   return { config, app: value as AppDefinition, warnings: warnings.map((w) => `${w.path}: ${w.message}`) };
+}
+
+/** What a deploy-family command starts from: the app, and the Marathon and Mesos settings of its environment. */
+export interface CommandTarget extends LoadedTarget {
+  settings: { marathon: MarathonSettings; mesos: MesosSettings };
+}
+
+/** loadTarget with the CLI's cwd, --config, environment and redactor; warnings go to the output. */
+export async function loadCommandTarget(context: CliContext, target: { environment: string; artifact?: string }, overrides?: ConfigOverrides): Promise<CommandTarget> {
+  const loaded = await loadTarget({
+    cwd: context.cwd,
+    ...(context.global.config !== undefined ? { configFile: context.global.config } : {}),
+    env: context.env,
+    redactor: context.output.redactor,
+    environment: target.environment,
+    ...(target.artifact ? { artifact: target.artifact } : {}),
+    ...(overrides ? { overrides } : {}),
+  });
+  for (const warning of loaded.warnings) context.output.warn(warning);
+  return { ...loaded, settings: settingsFor(loaded.config, target.environment) };
 }
