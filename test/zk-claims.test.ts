@@ -12,7 +12,7 @@ const sessions: ZkClient[] = [];
 beforeAll(async () => {
   nodes = await startHandWrittenEnsemble(harness);
   // Ten sessions spread over the three servers, as ten hosts would be.
-  for (let i = 0; i < 10; i++) sessions.push(await createZkClient({ servers: [nodes[i % 3]!.client] }));
+  for (let i = 0; i < 10; i++) sessions.push(await createZkClient({ servers: [nodes[i % 3]!.client], requestTimeoutMs: 30_000 }));
 }, 60_000);
 
 afterAll(async () => {
@@ -28,9 +28,12 @@ describe("ID claims through ZooKeeper itself", { timeout: 90_000 }, () => {
     const owners = Array.from({ length: 100 }, (_, i) => `10.1.${Math.floor(i / 250)}.${i}:2888`);
     const liveKeys = new Set(owners);
     // All prefer the same ID, as racing replacements of one gone member would.
-    const ids = await Promise.all(
+    const settled = await Promise.allSettled(
       owners.map((owner, i) => claimFreeId(sessions[i % sessions.length]!, { selfKey: owner, membership, liveKeys, times }, { preferredId: 4, removed: [] })),
     );
+    const failures = settled.flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+    expect(failures).toEqual([]);
+    const ids = settled.map((r) => (r.status === "fulfilled" ? r.value : -1));
     expect(new Set(ids).size).toBe(100);
     expect(ids.every((id) => id >= 4 && id <= 254)).toBe(true);
     const children = await sessions[1]!.getChildren(CLAIMS_PATH);
