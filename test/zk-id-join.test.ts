@@ -103,6 +103,24 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", { timeout: 
     expect(next.json?.id).toBe(5);
   });
 
+  it("a joiner that vanished after claiming leaves a stale lock and claim that the next joiner cleans up", async () => {
+    const cluster = await bootEnsemble(harness);
+    const ghost = await makeNode(harness, "ghost");
+    const claimed = await zkId(ghost, [...cluster.nodes, ghost]);
+    expect(claimed.json).toMatchObject({ id: 4, outcome: "join" });
+    // The ghost never starts and discovery no longer lists it (its instance is gone).
+    const e = await makeNode(harness, "e");
+    await new Promise((r) => setTimeout(r, 1_200));
+    const next = await zkId(e, [...cluster.nodes, e], ["--claim-grace", "1", "--wait-timeout", "10"]);
+    expect(next.code, describeRun(next)).toBe(0);
+    expect(next.json).toMatchObject({ id: 4, outcome: "join" });
+    await startNode(harness, cluster, e);
+    const promoted = await zkId(e, [...cluster.nodes, e], ["--promote"]);
+    expect(promoted.code, describeRun(promoted)).toBe(0);
+    const leftovers = await withClient([cluster.nodes[0]!], async (zk) => [await zk.exists("/mdeploy/zk-join"), await zk.getChildren("/mdeploy/zk-ids")]);
+    expect(leftovers).toEqual([null, []]);
+  });
+
   it("a node whose myid and data duplicate a live member's ID refuses to start", async () => {
     const cluster = await bootEnsemble(harness);
     const n2 = cluster.nodes[1]!;
