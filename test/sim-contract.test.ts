@@ -236,6 +236,9 @@ describe("Marathon REST contract", () => {
     expect(app.env).toEqual({});
     expect(app.version).toBe(back.body.version);
     expect((await call(sim, "PUT", "/v2/apps/web", { version: "2001-01-01T00:00:00.000Z" })).status).toBe(404);
+    const mixed = await call(sim, "PUT", "/v2/apps/web", { version: v1, cmd: "other" });
+    expect(mixed.status).toBe(422);
+    expect(mixed.body).toEqual({ message: "Object is not valid", details: [{ path: "/", errors: ["The 'version' field may only be combined with the 'id' field."] }] });
   });
 
   it("PUT /v2/apps with an array plans Marathon's steps in dependency order", async () => {

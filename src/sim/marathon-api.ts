@@ -303,7 +303,7 @@ export class MarathonApi {
     const force = req.url.searchParams.get("force") === "true";
     const existing = this.engine.app(appId);
     if (patch && !existing) return message(404, `App '${appId}' does not exist`);
-    if (body && typeof body === "object" && !Array.isArray(body) && "version" in body && !("cmd" in body) && !("container" in body)) {
+    if (body && typeof body === "object" && !Array.isArray(body) && "version" in body) {
       return this.rollback(req, appId, body as Record<string, unknown>, force);
     }
     const prepared = this.prepare(body, appId, partial);
@@ -319,7 +319,7 @@ export class MarathonApi {
   private rollback(req: ApiRequest, appId: string, body: Record<string, unknown>, force: boolean): ApiReply {
     const extra = Object.keys(body).filter((k) => k !== "id" && k !== "version");
     if (extra.length > 0 || typeof body.version !== "string") {
-      return json(422, notValidBody([{ path: "/version", errors: ["the version field may only be combined with the id field"] }]));
+      return json(422, notValidBody([{ path: "/", errors: ["The 'version' field may only be combined with the 'id' field."] }]));
     }
     const app = this.engine.app(appId);
     if (!app) return message(404, `App '${appId}' does not exist`);
