@@ -12,7 +12,10 @@
  *
  * Public API used by other areas:
  * - {@link startSimulator}(options) -> {@link Simulator}: `marathonUrl` (leader), `marathonUrls`
- *   (leader + standbys), `mesosUrl`, `clock`, `faults`, `timeline`, `state`, `events`, `close()`.
+ *   (leader + standbys), `mesosUrl`, `clock`, `faults` (latency, failNext, resetNext,
+ *   dropEventStreams, changeLeader, agentDown/agentUp, clear), `timeline` (samples, extremes,
+ *   forApp), `state` (app, apps, tasks, deployments, queue, agents, healthyCount, queueReason,
+ *   events), `onEvent(listener)`, `close()`.
  * - {@link VirtualClock}: `now()`, `sleep(ms, signal)` (the Clock interface of src/core/clock.ts), step mode
  *   `advance(ms)` / `runUntil(predicate, { maxMs })`, speed mode `setSpeed(n)`.
  * - {@link defaultCluster}(): agents svc (2 cpus, 8 GB), staging and production (t2.micro:
