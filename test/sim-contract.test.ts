@@ -160,7 +160,7 @@ describe("Marathon REST contract", () => {
     const withTasks = await call(sim, "GET", "/v2/apps?embed=apps.tasks&embed=apps.taskStats");
     const full = (withTasks.body.apps as Json[])[0] as Json;
     expect(full.tasks).toHaveLength(2);
-    expectFields((full.taskStats as Json).totalSummary, ["stats"], "taskStats.totalSummary");
+    expectFields((full.tasksStats as Json).totalSummary, ["stats"], "tasksStats.totalSummary");
 
     const one = await call(sim, "GET", "/v2/apps/web");
     const app = one.body.app as Json;

@@ -42,7 +42,8 @@ export function appJson(engine: MarathonEngine, app: AppRecord, embeds: AppEmbed
   if (embeds.tasks) out.tasks = liveInstances(app).map((i) => taskJson(i, now));
   if (embeds.lastTaskFailure && app.lastTaskFailure) out.lastTaskFailure = { ...app.lastTaskFailure };
   if (embeds.readiness) out.readinessCheckResults = liveInstances(app).filter((i) => (i.def.readinessChecks?.length ?? 0) > 0).flatMap(readinessJson);
-  if (embeds.taskStats) out.taskStats = taskStats(app, now);
+  // The embed is called taskStats, the field tasksStats (app.raml, AppInfo).
+  if (embeds.taskStats) out.tasksStats = taskStats(app, now);
   return out;
 }
 
