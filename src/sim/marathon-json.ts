@@ -103,13 +103,14 @@ export function queueJson(engine: MarathonEngine): { queue: QueueItem[] } {
   for (const app of engine.visibleApps()) {
     if (app.pending <= 0) continue;
     const stats = app.stats;
-    const timeLeft = Math.max(0, app.delayUntil - now) / 1000;
+    const leftMs = Math.max(0, app.delayUntil - now);
     const { tasksStaged: _s, ...def } = structuredClone(app.def) as Record<string, unknown> & { tasksStaged?: number };
     queue.push({
       app: def as QueueItem["app"],
       count: app.pending,
       role: app.def.role ?? "*",
-      delay: { timeLeftSeconds: Math.round(timeLeft * 1000) / 1000, overdue: timeLeft === 0 },
+      // Whole seconds (int64 in queue.raml); overdue = backoff over, waiting for offers.
+      delay: { timeLeftSeconds: Math.floor(leftMs / 1000), overdue: leftMs === 0 },
       since: iso(app.queueSince ?? now) as string,
       processedOffersSummary: {
         processedOffersCount: stats.processed,
