@@ -121,6 +121,19 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", { timeout: 
     expect(leftovers).toEqual([null, []]);
   });
 
+  it("a server leaving for good removes itself with a reconfig; the rest keep serving", async () => {
+    const cluster = await bootEnsemble(harness);
+    const n3 = cluster.nodes[2]!;
+    const left = await zkId(n3, cluster.nodes, ["--leave"]);
+    expect(left.code, describeRun(left)).toBe(0);
+    expect(left.json).toMatchObject({ id: 3, outcome: "left" });
+    await stopNode(cluster, n3);
+    expect((await membershipVia(cluster.nodes.slice(0, 2))).servers.map((s) => s.id)).toEqual([1, 2]);
+    await withClientEventually(cluster.nodes.slice(0, 2), (zk) => zk.create("/after-leave", ""));
+    const again = await zkId(n3, cluster.nodes, ["--leave"]);
+    expect(again.json).toMatchObject({ outcome: "left", reason: "not a member of the ensemble" });
+  });
+
   it("a node whose myid and data duplicate a live member's ID refuses to start", async () => {
     const cluster = await bootEnsemble(harness);
     const n2 = cluster.nodes[1]!;

@@ -18,6 +18,7 @@ export interface ZkIdFlags {
   awsEndpoint?: string;
   imdsEndpoint?: string;
   promote: boolean;
+  leave: boolean;
   printZkUrl: boolean;
   zkPath: string;
   tickTime: string;
@@ -48,6 +49,7 @@ export function registerZkCommands(program: Command, context: () => CliContext):
     .option("--aws-endpoint <url>", "EC2 and Auto Scaling endpoint override (a local fake in tests)")
     .option("--imds-endpoint <url>", "instance metadata endpoint override", "http://169.254.169.254")
     .option("--promote", "after ZooKeeper started as an observer: wait until it synced, then add it as a participant", false)
+    .option("--leave", "before this server goes away for good (scale-in): remove it from the ensemble", false)
     .option("--print-zk-url", "print the zk:// connection string for the current members (Mesos, Marathon)", false)
     .option("--zk-path <path>", "path part of the zk:// string", "/mesos")
     .option("--tick-time <ms>", "ZooKeeper tickTime written to zoo.cfg", "2000")

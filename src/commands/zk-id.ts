@@ -16,7 +16,7 @@ import type { Discovery } from "../zk/peers.js";
 import { planBootstrap, planWithQuorum, zkUrl } from "../zk/plan.js";
 import { renderStaticConfig, superDigestFor } from "../zk/static-config.js";
 
-export type ZkIdAction = "prepare" | "promote" | "print-zk-url";
+export type ZkIdAction = "prepare" | "promote" | "leave" | "print-zk-url";
 
 export interface ZkIdOptions {
   action: ZkIdAction;
@@ -56,7 +56,7 @@ export interface ZkIdDeps {
 export interface ZkIdResult {
   action: ZkIdAction;
   id: number | null;
-  /** keep | bootstrap | join | promoted | participant | url */
+  /** keep | bootstrap | join | participant | left | url */
   outcome: string;
   reason: string;
   files: string[];
@@ -70,8 +70,13 @@ const MAX_RECONFIG_ATTEMPTS = 10;
 /** Runs one `zk-id` action. Throws PreflightRefusedError when this server must not start. */
 export async function runZkId(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdResult> {
   if (options.superPassword) deps.output.redactor.add(options.superPassword);
-  const result =
-    options.action === "promote" ? await promote(options, deps) : options.action === "print-zk-url" ? await printZkUrl(options, deps) : await prepare(options, deps);
+  const actions: Record<ZkIdAction, () => Promise<ZkIdResult>> = {
+    prepare: () => prepare(options, deps),
+    promote: () => promote(options, deps),
+    leave: () => leave(options, deps),
+    "print-zk-url": () => printZkUrl(options, deps),
+  };
+  const result = await actions[options.action]();
   if (result.zkUrl) deps.output.info(result.zkUrl);
   else deps.output.info(`ZooKeeper server ID ${result.id ?? "-"} (${result.outcome}): ${result.reason}`);
   deps.output.result(result);
@@ -98,25 +103,39 @@ async function look(options: ZkIdOptions, deps: ZkIdDeps, extra: readonly Server
 
 const serving = (s: Surroundings) => [...s.status.values()].filter((v) => v.status?.mode).map((v) => v.address);
 
+/**
+ * Runs `use` with a session to one of `servers`. A lost session is retried with a
+ * fresh one (bounded): a reconfig that removes the leader, or a new participant,
+ * makes ZooKeeper re-elect and drop client connections. Every `use` here re-reads
+ * what it acts on, so running it again is safe.
+ */
 async function withEnsemble<T>(deps: ZkIdDeps, servers: readonly ServerAddress[], use: (zk: ZkClient) => Promise<T>): Promise<T> {
-  let zk: ZkClient;
-  try {
-    zk = await deps.connect(servers);
-  } catch (error) {
-    if (error instanceof ZkConnectError) throw new UnreachableError(`cannot get a ZooKeeper session: ${error.message}`);
-    throw error;
-  }
-  try {
-    return await use(zk);
-  } catch (error) {
-    if (isZkError(error, ZkErrorCode.connectionLoss, ZkErrorCode.operationTimeout, ZkErrorCode.sessionExpired)) {
-      throw new UnreachableError(`lost the ZooKeeper session to ${zk.server}: ${error.message}; rerun zk-id`);
+  const attempts = 4;
+  for (let attempt = 1; ; attempt++) {
+    let zk: ZkClient;
+    try {
+      zk = await deps.connect(servers);
+    } catch (error) {
+      if (!(error instanceof ZkConnectError)) throw error;
+      if (attempt >= attempts) throw new UnreachableError(`cannot get a ZooKeeper session: ${error.message}`);
+      await deps.clock.sleep(500 * attempt);
+      continue;
     }
-    // Any other ZooKeeper reply (NoAuth, ...) means this ensemble will not let us work.
-    if (isZkError(error)) throw new UnreachableError(`${error.message} (via ${zk.server})`);
-    throw error;
-  } finally {
-    await zk.close();
+    try {
+      return await use(zk);
+    } catch (error) {
+      if (isZkError(error, ZkErrorCode.connectionLoss, ZkErrorCode.operationTimeout, ZkErrorCode.sessionExpired)) {
+        if (attempt >= attempts) throw new UnreachableError(`lost the ZooKeeper session to ${zk.server}: ${error.message}; rerun zk-id`);
+        deps.output.warn(`lost the ZooKeeper session to ${zk.server} (${error.message}); retrying with a new one`);
+        await deps.clock.sleep(500 * attempt);
+        continue;
+      }
+      // Any other ZooKeeper reply (NoAuth, ...) means this ensemble will not let us work.
+      if (isZkError(error)) throw new UnreachableError(`${error.message} (via ${zk.server})`);
+      throw error;
+    } finally {
+      await zk.close();
+    }
   }
 }
 
@@ -386,6 +405,42 @@ async function waitUntilSynced(options: ZkIdOptions, deps: ZkIdDeps, zk: ZkClien
     await deps.clock.sleep(options.pollMs);
   }
   throw new PreflightRefusedError(`server ${id} (${self.host}:${self.clientPort}) did not sync with the leader within ${Math.round(options.syncTimeoutMs / 1000)} s (${last}); not adding it as a participant`);
+}
+
+/**
+ * Before this server goes away for good (scale-in, an ASG Terminating:Wait hook):
+ * remove it from the membership with a version-checked reconfig, so the
+ * ensemble does not count a dead voter until the next joiner cleans up.
+ */
+async function leave(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdResult> {
+  const s = await look(options, deps);
+  const selfKey = addressKey(s.self.address);
+  const others = serving(s);
+  if (others.length === 0) throw new UnreachableError("no other ZooKeeper server is serving; cannot remove this one");
+  return withEnsemble(deps, others, async (zk) => {
+    let removed: number | null = null;
+    for (let attempt = 0; attempt <= MAX_RECONFIG_ATTEMPTS; attempt++) {
+      const membership = await readMembership(zk);
+      const mine = membership.servers.find((m) => addressKey(m) === selfKey);
+      if (!mine) {
+        if (s.local.state.myid !== null) await cleanup(zk, selfKey, s.local.state.myid);
+        const reason = removed === null ? "not a member of the ensemble" : `removed server ${removed} from the ensemble; stop ZooKeeper here and wipe its data before any reuse`;
+        return { action: "leave" as const, id: s.local.state.myid, outcome: "left", reason, files: [], promoteAfterStart: false };
+      }
+      try {
+        await zk.reconfig({ leaving: String(mine.id), fromConfigVersion: membership.version ?? -1n });
+        removed = mine.id;
+      } catch (error) {
+        if (isZkError(error, ZkErrorCode.badVersion, ZkErrorCode.reconfigInProgress)) {
+          await deps.clock.sleep(200);
+          continue;
+        }
+        if (isZkError(error, ZkErrorCode.newConfigNoQuorum)) throw new PreflightRefusedError(`removing server ${mine.id} would leave no synced quorum; not removed`);
+        throw reconfigFailure(error);
+      }
+    }
+    throw new PreflightRefusedError(`the membership kept changing; gave up leaving after ${MAX_RECONFIG_ATTEMPTS} attempts`);
+  });
 }
 
 /** The zk:// string for the current members (live config; the local dynamic file when no quorum serves). */

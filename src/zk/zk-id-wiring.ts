@@ -31,7 +31,8 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
   const expectedSize = flags.ensembleSize === undefined ? null : positiveInt("--ensemble-size", flags.ensembleSize, problems, 254);
   const sources = [flags.peers && "--peers", flags.dns && "--dns", flags.ec2Asg && "--ec2-asg", flags.ec2Tag && "--ec2-tag"].filter(Boolean);
   if (sources.length !== 1) problems.push(`give exactly one discovery source (--peers, --dns, --ec2-asg or --ec2-tag)${sources.length ? `, not ${sources.join(" and ")}` : ""}`);
-  if (flags.promote && flags.printZkUrl) problems.push("--promote and --print-zk-url do not go together");
+  const actionFlags = [flags.promote && "--promote", flags.leave && "--leave", flags.printZkUrl && "--print-zk-url"].filter(Boolean);
+  if (actionFlags.length > 1) problems.push(`${actionFlags.join(", ")} do not go together`);
   let address: ServerAddress | null = null;
   if (flags.address !== undefined) {
     try {
@@ -58,7 +59,7 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
   }
   const seconds = (name: string, v: string) => positiveInt(name, v, problems) * 1000;
   const options: ZkIdOptions = {
-    action: (flags.promote ? "promote" : flags.printZkUrl ? "print-zk-url" : "prepare") as ZkIdAction,
+    action: (flags.promote ? "promote" : flags.leave ? "leave" : flags.printZkUrl ? "print-zk-url" : "prepare") as ZkIdAction,
     paths: { dataDir: flags.dataDir, confDir: flags.confDir },
     tickTimeMs: positiveInt("--tick-time", flags.tickTime, problems),
     waitTimeoutMs: seconds("--wait-timeout", flags.waitTimeout),
