@@ -110,16 +110,17 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
     const outcome = await follow(deps, watch, target.id, put, clock.now() + timeoutMs);
     progress.end("deploy");
     if (outcome.kind === "success") {
-      const counts = countTasks(outcome.app, put.version);
+      const version = outcome.version;
+      const counts = countTasks(outcome.app, version);
       const url = options.url ?? urlFromLabels(target.labels);
-      progress.line(`${env}: ${target.id} version ${put.version} verified: ${counts.healthyNew}/${counts.instances} healthy${outcome.verifiedBy === "state" ? " (deployment_success not seen while the event stream was down; verified from the app's state)" : ""}`);
+      progress.line(`${env}: ${target.id} version ${version} verified: ${counts.healthyNew}/${counts.instances} healthy${outcome.verifiedBy === "state" ? " (deployment_success not seen while the event stream was down; verified from the app's state)" : ""}`);
       if (options.dotenvPath && deps.writeFile) {
-        await deps.writeFile(options.dotenvPath, output.redactor.redact(formatDotenvReport({ version: put.version, previousVersion, deploymentId: put.deploymentId, url })));
+        await deps.writeFile(options.dotenvPath, output.redactor.redact(formatDotenvReport({ version, previousVersion, deploymentId: put.deploymentId, url })));
       }
       return {
         environment: env,
         appId: target.id,
-        version: put.version,
+        version,
         ...(previousVersion ? { previousVersion } : {}),
         deploymentId: put.deploymentId,
         verifiedBy: outcome.verifiedBy,
@@ -170,7 +171,9 @@ async function putWithLock(target: AppDefinition, running: AppStatus | undefined
   let retriedAfterTimeout = false;
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
-      return await marathon.putApp(target, options.force ? { force: true } : {});
+      // partialUpdate=false: the artifact is the whole definition, so a field removed from the
+      // template goes away in Marathon too (a partial PUT would keep the old value).
+      return await marathon.putApp(target, { partialUpdate: false, ...(options.force ? { force: true } : {}) });
     } catch (error) {
       if (error instanceof RequestTimedOutError) {
         progress.line(`  ${error.message}; reading the app to see whether it was applied`);
@@ -317,7 +320,7 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   const previous = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, ctx.appId, ctx.previousVersion, { [ROLLBACK_OF_LABEL]: ctx.put.version }) : undefined;
   for (let attempt = 0; attempt < 20 && !put; attempt++) {
     try {
-      put = previous ? await marathon.putApp(previous) : await marathon.rollbackApp(ctx.appId, ctx.previousVersion);
+      put = previous ? await marathon.putApp(previous, { partialUpdate: false }) : await marathon.rollbackApp(ctx.appId, ctx.previousVersion);
     } catch (error) {
       // Our cancelled deployment may still hold the lock for a moment.
       if (error instanceof MarathonApiError && error.status === 409 && attempt < 19) {
@@ -338,7 +341,7 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   progress.line(`  redeploying version ${ctx.previousVersion} as ${put.version} (deployment ${put.deploymentId})`);
   const outcome = await follow(deps, watch, ctx.appId, put, clock.now() + ctx.timeoutMs);
   if (outcome.kind === "success") {
-    const c = countTasks(outcome.app, put.version);
+    const c = countTasks(outcome.app, outcome.version);
     return { ok: true, summary: `previous version ${ctx.previousVersion} is back (as ${put.version}): ${c.healthyNew}/${c.instances} healthy` };
   }
   const problem = outcome.kind === "timeout" ? `the rollback did not finish within ${Math.round(ctx.timeoutMs / 1000)} s` : outcome.kind === "failed" ? `the rollback failed: ${outcome.reason}` : "another deployment replaced the rollback";

@@ -137,7 +137,8 @@ function concernsApp(event: MarathonEvent, appId: string): boolean {
   if (typeof e.appId === "string") return absoluteId(e.appId) === appId;
   if (typeof e.runSpecId === "string") return absoluteId(e.runSpecId) === appId;
   const plan = e.plan as { steps?: { actions?: { app?: string; pod?: string }[] }[] } | undefined;
-  if (plan?.steps) return plan.steps.some((s) => (s.actions ?? []).some((a) => typeof a.app === "string" && absoluteId(a.app) === appId));
+  // A plan without steps (an identical PUT) names no app: keep it, the deployment id decides.
+  if (plan?.steps && plan.steps.length > 0) return plan.steps.some((s) => (s.actions ?? []).some((a) => typeof a.app === "string" && absoluteId(a.app) === appId));
   // A deployment event without steps (a 0-step plan) is kept: the id decides.
   return event.eventType === "deployment_success" || event.eventType === "deployment_failed";
 }

@@ -46,7 +46,8 @@ export interface FollowProgress {
 }
 
 export type FollowOutcome =
-  | { kind: "success"; app: AppStatus; verifiedBy: "event" | "state" }
+  /** `version`: what the app is at now (an identical PUT leaves it at the earlier version). */
+  | { kind: "success"; app: AppStatus; version: string; verifiedBy: "event" | "state" }
   | { kind: "failed"; reason: string; details: string[] }
   | { kind: "timeout"; details: string[] }
   | { kind: "superseded"; byVersion: string; details: string[] };
@@ -65,6 +66,8 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   let kills = 0;
   let cursor = 0;
   let sawSuccess = false;
+  /** Marathon planned nothing (the PUT was identical): the app keeps its version. */
+  let emptyPlan = false;
   let failedReason: string | undefined;
   const failures: string[] = [];
   const seenFailures = new Set<string>();
@@ -87,7 +90,10 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     const e = event as Record<string, unknown>;
     switch (event.eventType) {
       case "deployment_success":
-        if (e.id === deploymentId) sawSuccess = true;
+        if (e.id === deploymentId) {
+          sawSuccess = true;
+          emptyPlan = (e.plan as { steps?: unknown[] } | undefined)?.steps?.length === 0;
+        }
         break;
       case "deployment_failed":
         if (e.id === deploymentId) failedReason = typeof e.reason === "string" && e.reason ? e.reason : "Marathon reported the deployment failed";
@@ -170,7 +176,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
         noteFailure(failure.taskId, `task ${failure.taskId} on ${failure.host}: ${failure.state}${failure.message ? ` (${failure.message})` : ""}`);
       }
 
-      if (app.version !== version && app.version > version) {
+      if (app.version > version) {
         return { kind: "superseded", byVersion: app.version, details: [`another deployment changed the app to version ${app.version}`] };
       }
       if (failedReason !== undefined) {
@@ -178,14 +184,15 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       }
       const verified = isVerified(app, version);
       if (sawSuccess) {
-        if (verified) return { kind: "success", app, verifiedBy: "event" };
+        if (verified) return { kind: "success", app, version, verifiedBy: "event" };
+        if (emptyPlan && app.version <= version && isVerified(app, app.version)) return { kind: "success", app, version: app.version, verifiedBy: "event" };
         // The event can overtake the task states by a moment; look a few more times.
         if (++successChecks >= 5) {
           return { kind: "failed", reason: "Marathon reported success but the app does not verify", details: await explain(app) };
         }
       } else if (!ours) {
         goneSince ??= clock.now();
-        if (verified && (watch.interrupted || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, verifiedBy: "state" };
+        if (verified && (watch.interrupted || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, version, verifiedBy: "state" };
         if (!verified && clock.now() - goneSince >= VANISHED_GRACE_MS) {
           return { kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)", details: await explain(app) };
         }

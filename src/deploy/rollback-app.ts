@@ -61,7 +61,7 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
     try {
       const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, options.appId, restored) : undefined;
       const force = options.force ? { force: true } : {};
-      put = replanned ? await marathon.putApp(replanned, force) : await marathon.rollbackApp(options.appId, restored, force);
+      put = replanned ? await marathon.putApp(replanned, { partialUpdate: false, ...force }) : await marathon.rollbackApp(options.appId, restored, force);
     } catch (error) {
       if (error instanceof MarathonApiError && error.status === 409) {
         throw new NeedsPersonError(`${options.environment}: ${options.appId} is locked by deployment ${error.lockingDeploymentIds.join(", ")}; nothing was changed`, ["re-run with --force to cancel that deployment and roll back"]);
@@ -75,7 +75,7 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
       const why = outcome.kind === "timeout" ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : outcome.kind === "failed" ? `failed: ${outcome.reason}` : "was replaced by another deployment";
       throw new NeedsPersonError(`${options.environment}: the rollback of ${options.appId} to ${restored} ${why}`, [...outcome.details, `look at mdeploy status ${options.environment}; try an older version with --to`]);
     }
-    const counts = countTasks(outcome.app, put.version);
+    const counts = countTasks(outcome.app, outcome.version);
     progress.line(`${options.environment}: ${options.appId} is back at ${restored} (as version ${put.version}): ${counts.healthyNew}/${counts.instances} healthy`);
     return {
       environment: options.environment,
