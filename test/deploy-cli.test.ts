@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
+import { startFakeServer } from "./helpers/fake-server.js";
 import { runCli, type CliRun } from "./helpers/run-cli.js";
 
 const CONFIG = `environments:
@@ -163,5 +164,28 @@ describe("mdeploy deploy family, end to end", () => {
     const run = await cli(dir, ["qa"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/unknown environment "qa"/);
+  });
+
+  it("the registry preflight: a missing tag is refused (exit 3) before any PUT; an existing one deploys", async () => {
+    await startSim(false);
+    const registry = await startFakeServer([
+      { method: "HEAD", path: "/v2/demo/click-count/manifests/1.0.0", reply: () => ({ status: 200, headers: { "docker-content-digest": "sha256:abc", "content-type": "application/vnd.oci.image.index.v1+json" } }) },
+      { method: "HEAD", path: "/v2/demo/click-count/manifests/9.9.9", reply: () => ({ status: 404 }) },
+    ]);
+    try {
+      const host = new URL(registry.url).host;
+      const dir = await project(TEMPLATE.replace("registry.example.com", host));
+      const missing = await cli(dir, ["staging", "--json", "--dotenv", ""], { CI_COMMIT_TAG: "9.9.9" });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain(`image ${host}/demo/click-count:9.9.9 not found`);
+      expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, exitCode: 3 });
+      expect(sim?.state.app("/staging/click-count")).toBeUndefined();
+      const present = await cli(dir, ["staging", "--dotenv", ""], { CI_COMMIT_TAG: "1.0.0" });
+      expect(present.code, present.stderr).toBe(0);
+      expect(present.stdout).toContain(`image ${host}/demo/click-count:1.0.0 exists`);
+      expect(registry.unexpected).toEqual([]);
+    } finally {
+      await registry.close();
+    }
   });
 });
