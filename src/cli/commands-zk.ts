@@ -30,6 +30,7 @@ export interface ZkIdFlags {
   claimTtl: string;
 }
 
+/** Registers `mdeploy zk-id`; its implementation (and the AWS SDK) loads only when it runs. */
 export function registerZkCommands(program: Command, context: () => CliContext): void {
   program
     .command("zk-id")

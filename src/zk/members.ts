@@ -70,7 +70,9 @@ export function parseMembership(text: string): Membership {
     }
     const m = serverLine.exec(line);
     if (!m) throw new Error(`line ${index + 1}: not a server line: ${line}`);
-    const [, id, host, quorum, election, role, clientHost, clientPort] = m;
+    // The client address part (`;0.0.0.0:2181` or `;10.0.0.7:2181`) is where the server
+    // binds; clients reach it at the server's own host, so only the port is kept.
+    const [, id, host, quorum, election, role, , clientPort] = m;
     const address = host ?? "";
     servers.push({
       id: Number(id),
@@ -80,7 +82,6 @@ export function parseMembership(text: string): Membership {
       role: role === "observer" ? "observer" : "participant",
       clientPort: clientPort === undefined ? 2181 : Number(clientPort),
     });
-    void clientHost;
   });
   servers.sort((a, b) => a.id - b.id);
   return { servers, version };
@@ -91,7 +92,7 @@ export function renderServerLine(spec: ServerSpec): string {
   return `server.${spec.id}=${spec.host}:${spec.quorumPort}:${spec.electionPort}:${spec.role};${spec.host}:${spec.clientPort}`;
 }
 
-/** The value reconfig `-add` takes: the line without the `server.N=` key is not what ZooKeeper wants, so this is the whole line. */
+/** A dynamic config file's text: one server line per member, by ID. */
 export function renderDynamicConfig(servers: readonly ServerSpec[]): string {
   return [...servers]
     .sort((a, b) => a.id - b.id)

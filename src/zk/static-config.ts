@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
-
 /**
  * The static zoo.cfg that `zk-id` writes. Membership lives in the dynamic file
  * (`dynamicConfigFile`), which ZooKeeper renames and rewrites on each reconfig;
  * ZooKeeper also rewrites this file then (keys reordered), which is expected.
  */
+import { createHash } from "node:crypto";
 
 export interface StaticConfigInput {
   dataDir: string;
