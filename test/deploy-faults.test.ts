@@ -87,10 +87,10 @@ describe("deploy fault matrix", () => {
     await h.deploy(clickCount("1.0.0"));
     await h.deploy(clickCount("1.0.1"));
     const code = await exitCodeOf(
-      h.deployWith({ mesos: undefined }, clickCount("1.1.0", "staging", { upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 } }), { timeoutMs: 60_000 }),
+      h.deployWith({ mesos: undefined }, clickCount("1.1.0", "staging", { upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 } }), { timeoutMs: 600_000 }),
     );
     expect(code).toBe(ExitCode.timedOut);
-    expect(shown).toMatch(/did not finish within 60 s/);
+    expect(shown).toMatch(/did not finish within 600 s/);
     expect(shown).toMatch(/InsufficientMemory/);
     expect(shown).toMatch(/capacity not checked/);
     expectRunning(h, "1.0.1");
