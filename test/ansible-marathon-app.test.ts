@@ -76,6 +76,12 @@ describe("mdeploy.marathon.marathon_app driven by ansible-playbook", { timeout: 
     expect(sim.state.events().filter((e) => e.eventType === "deployment_info").length).toBe(deploymentsBefore);
   });
 
+  it("moves on to the next Marathon of a comma-separated list when one refuses connections", async () => {
+    // Nothing listens on port 1 of the loopback interface.
+    const result = await apply({ marathon_url: `http://127.0.0.1:1,${sim.marathonUrl}`, app_definition: definition });
+    expect(result).toMatchObject({ changed: false, changed_fields: [] });
+  });
+
   it("in check mode reports the change and changes nothing", async () => {
     const before = sim.state.app(appId)?.version;
     const result = await apply({ app_definition: { ...definition, instances: 3 } }, ["--check", "--diff"]);

@@ -37,6 +37,8 @@ options:
     description:
       - Base URL of Marathon, including any path prefix (for example
         C(https://dcos.example.com/service/marathon)).
+      - Several URLs may be given, comma separated; when one refuses the connection the next
+        is tried, and the first that answers is used for the rest of the task.
       - If not given, the environment variable C(MARATHON_URL) is used.
     type: str
     required: true
@@ -436,24 +438,36 @@ class MarathonClient(object):
 
     def __init__(self, module):
         self.module = module
-        self.base = module.params['url'].rstrip('/')
+        # Several Marathons may be given, comma separated, as MARATHON_URL allows; any of them
+        # proxies to the leader, so the first that answers is used from then on.
+        self.bases = [u.strip().rstrip('/') for u in module.params['url'].split(',') if u.strip()]
+        if not self.bases:
+            module.fail_json(msg='url is empty')
+        self.base = self.bases[0]
         self.headers = {'Accept': 'application/json'}
         if module.params['token']:
             self.headers['Authorization'] = 'token=%s' % module.params['token']
         self.timeout = module.params['request_timeout']
 
     def request(self, method, path, body=None, query=None, ok=(200,)):
-        url = self.base + path
-        if query:
-            url += '?' + urlencode(query)
         headers = dict(self.headers)
         data = None
         if body is not None:
             data = json.dumps(body)
             headers['Content-Type'] = 'application/json'
-        response, info = fetch_url(self.module, url, data=data, headers=headers, method=method,
-                                   timeout=self.timeout, ca_path=self.module.params['ca_path'])
-        status = info.get('status', -1)
+        suffix = path + ('?' + urlencode(query) if query else '')
+        candidates = [self.base] + [b for b in self.bases if b != self.base]
+        for base in candidates:
+            url = base + suffix
+            response, info = fetch_url(self.module, url, data=data, headers=headers, method=method,
+                                       timeout=self.timeout, ca_path=self.module.params['ca_path'])
+            status = info.get('status', -1)
+            # Move on only when nothing reached Marathon (refused, unresolvable): a change that
+            # timed out may have been applied, so it is never sent twice.
+            refused = status == -1 and ('refused' in str(info.get('msg')).lower() or 'name or service' in str(info.get('msg')).lower())
+            if not refused or base == candidates[-1]:
+                break
+        self.base = base
         if response is not None:
             try:
                 raw = response.read()
