@@ -212,4 +212,29 @@ describe("deploy fault matrix", () => {
     expect(await exitCodeOf(h.deploy(clickCount("crash")))).toBe(ExitCode.deploymentFailed);
     expect(h.sim.state.app(APP)).toBeUndefined();
   });
+
+  it("someone else's forced deployment replaces ours: exit 5, no rollback over it", async () => {
+    h = await startHarness();
+    await h.deploy(clickCount("1.0.0"));
+    onFirst(h, "deployment_info", () => {
+      void h?.marathon.putApp(clickCount("1.2.0", "staging", { upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } }), { force: true });
+    });
+    expect(await exitCodeOf(h.deploy(clickCount("1.1.0")))).toBe(ExitCode.needsPerson);
+    expect(shown).toMatch(/was replaced by another deployment; mdeploy did not roll back over someone else's deployment/);
+    expect(shown).not.toMatch(/roll back \/staging/);
+    const app = h.sim.state.app(APP) as { container: { docker: { image: string } } };
+    expect(app.container.docker.image).toContain(":1.2.0");
+  });
+
+  it("our deployment cancelled by someone (DELETE ?force=true): not success; rolled back, exit 1", async () => {
+    h = await startHarness();
+    await h.deploy(clickCount("1.0.0"));
+    onFirst(h, "deployment_info", () => {
+      const id = h?.sim.state.deployments()[0]?.id;
+      if (id) void h?.marathon.deleteDeployment(id, { force: true });
+    });
+    expect(await exitCodeOf(h.deploy(clickCount("1.1.0")))).toBe(ExitCode.deploymentFailed);
+    expect(shown).toMatch(/failed: .*cancel/i);
+    expectRunning(h, "1.0.0");
+  });
 });
