@@ -1,6 +1,6 @@
 /**
  * Real ZooKeeper servers on loopback for the zk-id tests: the Debian `zookeeper`
- * package's jar, small JVM heaps, ports picked by the kernel, and every process
+ * package's jar, small JVM heaps, free ports checked by binding, and every process
  * started here killed (by process group) in `stopAll`, which tests call from
  * afterEach so nothing outlives a failing test.
  */
@@ -23,18 +23,29 @@ export interface NodePorts {
 
 const handedOut = new Set<number>();
 
-/** Asks the kernel for free loopback ports (port 0), holding them all open until each is known, so they differ. */
+/**
+ * Free loopback ports, different from every other port this process handed out.
+ * They come from below the kernel's ephemeral range (32768+ on Linux), checked by
+ * binding: a port from port 0 sits unbound until the JVM starts, and in that gap
+ * any outgoing connection (ZooKeeper's own election traffic) may take it.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer();
-      s.once("error", reject);
-      s.listen(0, "127.0.0.1", () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  if (ports.some((p) => handedOut.has(p))) return freePorts(count);
+  const held: Array<ReturnType<typeof createServer>> = [];
+  const ports: number[] = [];
+  for (let attempt = 0; attempt < 500 && ports.length < count; attempt++) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(candidate)) continue;
+    const server = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(candidate, "127.0.0.1", () => resolve(true));
+    });
+    if (!ok) continue;
+    held.push(server);
+    ports.push((server.address() as AddressInfo).port);
+  }
+  await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  if (ports.length < count) throw new Error(`found only ${ports.length} of ${count} free ports`);
   for (const p of ports) handedOut.add(p);
   return ports;
 }
