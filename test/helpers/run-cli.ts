@@ -35,6 +35,8 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A CLI that exits before reading its input closes the pipe; that is not a test failure.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(options.input ?? "");
   });
 }
