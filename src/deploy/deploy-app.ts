@@ -132,6 +132,7 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
     }
     return await recover(outcome, { env, appId: target.id, put, previousVersion, timeoutMs }, deps, watch);
   } finally {
+    progress.settle();
     await watch.close();
   }
 }

@@ -17,6 +17,8 @@ export interface Progress {
   update(text: string): void;
   /** Closes the section opened with the same id. */
   end(id: string): void;
+  /** Ends a pending updating line, so whatever is printed next starts on its own line. */
+  settle(): void;
 }
 
 /** Picks the mode the way CI users expect: GitLab when CI=true and GITLAB_CI is set, a terminal when stdout is one. */
@@ -61,5 +63,6 @@ export function createProgress(output: Output, mode: ProgressMode, clock: Clock)
       last = "";
       if (mode === "gitlab") output.write(`\u001b[0Ksection_end:${seconds()}:${id}\r\u001b[0K`);
     },
+    settle,
   };
 }

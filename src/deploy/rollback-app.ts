@@ -87,6 +87,7 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
       instances: { healthy: counts.healthyNew, total: counts.instances },
     };
   } finally {
+    progress.settle();
     await watch.close();
   }
 }
