@@ -188,4 +188,21 @@ describe("mdeploy deploy family, end to end", () => {
       await registry.close();
     }
   });
+
+  it("in GitLab CI: render once, deploy the artifact with secrets filled in at PUT time, collapsible sections in the log", async () => {
+    await startSim(false);
+    const dir = await project();
+    const render = await cli(dir, ["render", "staging"]);
+    expect(render.code, render.stderr).toBe(0);
+    const artifact = await readFile(path.join(dir, "marathon_app_staging.json"), "utf8");
+    expect(artifact).toContain("[[mdeploy-secret:DB_PASSWORD]]");
+    expect(artifact).not.toContain(DB_PASSWORD);
+    const run = await cli(dir, ["deploy", "staging", "--artifact", "marathon_app_staging.json", "--skip-image-check"], { CI: "true", GITLAB_CI: "true" });
+    expect(run.code, run.stderr).toBe(0);
+    const ESC = String.fromCharCode(27);
+    expect(run.stdout).toMatch(new RegExp(`${ESC}\\[0Ksection_start:\\d+:plan\\[collapsed=false\\]\r${ESC}\\[0Kstaging: plan /staging/click-count`));
+    expect(run.stdout).toMatch(new RegExp(`${ESC}\\[0Ksection_end:\\d+:deploy\r${ESC}\\[0K`));
+    expect(run.stdout).not.toContain(DB_PASSWORD);
+    expect((sim?.state.app("/staging/click-count") as { env: Record<string, string> }).env.DB_PASSWORD).toBe(DB_PASSWORD);
+  });
 });
