@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import type { Clock } from "../core/clock.js";
+import type { AppStatus, Deployment, MarathonEvent, Task } from "../marathon/types.js";
+import type { EventWatch } from "./event-watch.js";
+import { followDeployment, type FollowOutcome } from "./follow-deployment.js";
+
+const OLD = "2026-01-01T00:00:00.000Z";
+const NEW = "2026-01-01T00:10:00.000Z";
+const ID = "d-1";
+
+/** A clock that moves only when everything else waits: each turn fires the earliest sleeper. */
+function manualClock() {
+  let now = 0;
+  const sleepers: { at: number; wake: () => void }[] = [];
+  const clock: Clock = {
+    now: () => now,
+    sleep: (ms) => new Promise<void>((resolve) => sleepers.push({ at: now + ms, wake: resolve })),
+  };
+  const run = async <T>(promise: Promise<T>): Promise<T> => {
+    let done = false;
+    void promise.finally(() => (done = true));
+    for (let turn = 0; turn < 100_000 && !done; turn++) {
+      await new Promise((r) => setImmediate(r));
+      if (done) break;
+      sleepers.sort((a, b) => a.at - b.at);
+      const next = sleepers.shift();
+      if (next) {
+        now = Math.max(now, next.at);
+        next.wake();
+      }
+    }
+    return promise;
+  };
+  return { clock, run };
+}
+
+function task(version: string, healthy = true, state: Task["state"] = "TASK_RUNNING"): Task {
+  return { id: `t-${version}`, appId: "/a", host: "h", ports: [], stagedAt: null, startedAt: version, version, state, healthCheckResults: [{ alive: healthy, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null }] };
+}
+
+function app(version: string, tasks: Task[]): AppStatus {
+  return { id: "/a", instances: 1, version, healthChecks: [{ protocol: "HTTP" }], tasksStaged: 0, tasksRunning: tasks.length, tasksHealthy: 0, tasksUnhealthy: 0, deployments: [], tasks };
+}
+
+const running: Deployment = { id: ID, version: NEW, affectedApps: ["/a"], affectedPods: [], steps: [], currentActions: [{ action: "RestartApplication", app: "/a" }], currentStep: 1, totalSteps: 1 };
+
+interface Script {
+  /** The app and deployments Marathon shows at clock time t. */
+  at: (t: number) => { app: AppStatus; deployments: Deployment[] };
+  /** Events that arrive at clock time t (delivered once). */
+  events?: { t: number; event: MarathonEvent }[];
+  interrupted?: boolean;
+  deadline?: number;
+}
+
+async function follow(script: Script): Promise<FollowOutcome> {
+  const { clock, run } = manualClock();
+  const pending = [...(script.events ?? [])];
+  const events: MarathonEvent[] = [];
+  const deliver = () => {
+    while (pending.length > 0 && (pending[0]?.t ?? Infinity) <= clock.now()) events.push((pending.shift() as { event: MarathonEvent }).event);
+  };
+  const watch: EventWatch = {
+    events,
+    interrupted: script.interrupted ?? false,
+    open: !(script.interrupted ?? false),
+    wait: async (ms) => {
+      const nextEvent = pending[0]?.t;
+      await clock.sleep(nextEvent !== undefined && nextEvent > clock.now() ? Math.min(ms, nextEvent - clock.now()) : ms);
+      deliver();
+    },
+    whenOpen: async () => true,
+    close: async () => undefined,
+  };
+  const marathon = {
+    getApp: async () => script.at(clock.now()).app,
+    getDeployments: async () => script.at(clock.now()).deployments,
+    getQueue: async () => [],
+  };
+  deliver();
+  return run(followDeployment({ marathon, clock, watch, appId: "/a", deploymentId: ID, version: NEW, deadline: script.deadline ?? 600_000 }));
+}
+
+const success = (t: number): { t: number; event: MarathonEvent } => ({ t, event: { eventType: "deployment_success", timestamp: "", id: ID, plan: { id: ID, version: NEW, steps: [{ actions: [{ action: "RestartApplication", app: "/a" }] }] } } });
+
+describe("followDeployment", () => {
+  it("success needs the event and a verified app", async () => {
+    const outcome = await follow({
+      at: (t) => (t < 10_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [success(10_000)],
+    });
+    expect(outcome).toMatchObject({ kind: "success", verifiedBy: "event", version: NEW });
+  });
+
+  it("the event before the tasks settle: looks again until the app verifies", async () => {
+    const outcome = await follow({
+      at: (t) => (t < 10_000 ? { app: app(NEW, [task(NEW, false)]), deployments: [running] } : t < 10_100 ? { app: app(NEW, [task(NEW, false)]), deployments: [] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [success(10_000)],
+    });
+    expect(outcome).toMatchObject({ kind: "success", verifiedBy: "event" });
+  });
+
+  it("vanished with the app half-replaced (a cancel): failed, never success", async () => {
+    const outcome = await follow({ at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(OLD)]), deployments: [] }) });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" });
+  });
+
+  it("vanished while the stream was down and the app verifies: success from the state", async () => {
+    const outcome = await follow({ interrupted: true, at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }) });
+    expect(outcome).toMatchObject({ kind: "success", verifiedBy: "state" });
+  });
+
+  it("another version took over: superseded", async () => {
+    const later = "2026-01-01T00:20:00.000Z";
+    const outcome = await follow({ at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(later, [task(OLD)]), deployments: [] }) });
+    expect(outcome).toMatchObject({ kind: "superseded", byVersion: later });
+  });
+
+  it("deployment_failed for our id: failed with Marathon's reason", async () => {
+    const outcome = await follow({
+      at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }),
+      events: [{ t: 3_000, event: { eventType: "deployment_failed", timestamp: "", id: ID, plan: { id: ID, version: NEW, steps: [] }, reason: "The upgrade has been cancelled" } }],
+    });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "The upgrade has been cancelled" });
+  });
+
+  it("three failed tasks of the new version: fails fast, long before the deadline", async () => {
+    const failed = (n: number, t: number): { t: number; event: MarathonEvent } => ({
+      t,
+      event: { eventType: "status_update_event", timestamp: "", slaveId: "s", taskId: `t${n}`, taskStatus: "TASK_FAILED", message: "Container exited with status 1", appId: "/a", host: "h", ipAddresses: [], ports: [], version: NEW },
+    });
+    const outcome = await follow({ at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }), events: [failed(1, 1_000), failed(2, 3_000), failed(3, 6_000)] });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "the new version keeps failing (3 task failures)" });
+  });
+
+  it("nothing happens: timeout at the deadline, with the counts", async () => {
+    const outcome = await follow({ deadline: 30_000, at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }) });
+    expect(outcome.kind).toBe("timeout");
+    expect(outcome.kind === "timeout" && outcome.details[0]).toBe(`0/1 healthy instances of version ${NEW}; 1 of the previous version still running`);
+  });
+
+  it("failed tasks of the old version do not count", async () => {
+    const oldFailure = (n: number): { t: number; event: MarathonEvent } => ({
+      t: n * 1_000,
+      event: { eventType: "status_update_event", timestamp: "", slaveId: "s", taskId: `o${n}`, taskStatus: "TASK_FAILED", message: "", appId: "/a", host: "h", ipAddresses: [], ports: [], version: OLD },
+    });
+    const outcome = await follow({
+      at: (t) => (t < 10_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [oldFailure(1), oldFailure(2), oldFailure(3), oldFailure(4), success(10_000)],
+    });
+    expect(outcome.kind).toBe("success");
+  });
+});
