@@ -140,6 +140,13 @@ describe("old instances that are not healthy (Marathon 1.10+ counts only healthy
     expect(plan.feasible).toBe(false);
     expect(plan.shortfall).toBe("needs 300 MB more on one agent; the largest free is 197 MB");
   });
+  it("an old instance failing its health checks is killed by Marathon, which frees its room", () => {
+    const def = clickCount("img:1", { constraints: [], healthChecks: [{ protocol: "HTTP" }] });
+    const failing = { ...task("a"), healthCheckResults: [{ alive: false, consecutiveFailures: 2, firstSuccess: null, lastSuccess: null, lastFailure: "x" }] };
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningApp(def, [failing]), target: { ...def, container: { docker: { image: "img:2" } } } });
+    expect(plan.feasible).toBe(true);
+    expect(plan.steps.map((s) => s.action)).toEqual(["Marathon kills the old instance failing its health checks (on a)", "start 1 new instance (on a)"]);
+  });
   it("an unhealthy instance among healthy ones is stopped first", () => {
     const def = clickCount("img:1", { instances: 2, constraints: [], healthChecks: [{ protocol: "HTTP" }] });
     const ok = { ...task("a"), healthCheckResults: [{ alive: true, consecutiveFailures: 0, firstSuccess: "x", lastSuccess: "x", lastFailure: null }] };

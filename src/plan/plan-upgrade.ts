@@ -10,7 +10,7 @@
  */
 import { UsageError } from "../errors.js";
 import { isTaskHealthy } from "../marathon/deployment-verdict.js";
-import type { AppDefinition, AppStatus, UpgradeStrategy } from "../marathon/types.js";
+import type { AppDefinition, AppStatus, Task, UpgradeStrategy } from "../marathon/types.js";
 import { instanceNeeds } from "./app-resources.js";
 import { parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
 import { changesNeedRestart, diffApps } from "./diff-app.js";
@@ -216,8 +216,17 @@ function oldInstances(running: AppStatus, agents: readonly AgentCapacity[]): Old
   return active.map((task) => {
     let agent = agents.findIndex((a) => task.slaveId !== undefined && a.id === task.slaveId);
     if (agent < 0) agent = agents.findIndex((a) => a.hostname === task.host);
-    return { agent, startedAt: task.startedAt, healthy: isTaskHealthy(running, task) };
+    const healthy = isTaskHealthy(running, task);
+    // Marathon kills a task whose checks keep failing (unless maxConsecutiveFailures is 0); one still in its grace period stays.
+    const failing = !healthy && willBeKilledForHealth(running, task);
+    return { agent, startedAt: task.startedAt, healthy, failing };
   });
+}
+
+function willBeKilledForHealth(app: AppStatus, task: Task): boolean {
+  const checks = app.healthChecks ?? [];
+  if (checks.length === 0 || checks.every((c) => c.maxConsecutiveFailures === 0)) return false;
+  return (task.healthCheckResults ?? []).some((r) => !r.alive && r.consecutiveFailures > 0);
 }
 
 function simpleVerdict(kind: PlanKind, from: number, n: number): string {

@@ -17,6 +17,8 @@ export interface OldInstance {
   startedAt?: string | null;
   /** False when its health checks do not pass (default true). Marathon 1.10+ counts only healthy old instances. */
   healthy?: boolean;
+  /** Unhealthy with failing health checks: Marathon will kill it (maxConsecutiveFailures), freeing its room. */
+  failing?: boolean;
 }
 
 export interface SimulationInput {
@@ -211,7 +213,17 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
       placed++;
       hosts.push(agents[i]?.hostname ?? "?");
     }
-    if (hosts.length === 0) break;
+    if (hosts.length === 0) {
+      // Stuck for now; but an old instance failing its health checks is killed by Marathon soon, and its room frees up.
+      const doomed = input.kind === "restart" ? old.findIndex((o) => o.failing) : -1;
+      if (doomed < 0) break;
+      const [o] = old.splice(doomed, 1);
+      old.unshift(o as OldInstance);
+      const gone = stopOld(1);
+      record(() => `Marathon kills the old instance failing its health checks (${hostList(gone)})`);
+      queueMore();
+      continue;
+    }
     notePeak();
     record(() => `start ${plural(hosts.length, "new instance")} (${hostList(hosts)})`);
     healthyNew += hosts.length;
