@@ -98,6 +98,7 @@ describe("plan kinds", () => {
     { name: "same definition", running, target: base, kind: "unchanged", feasible: true, verdict: /no changes/ },
     { name: "defaults spelled out are no change", running, target: { ...base, disk: 0, backoffFactor: 1.15, labels: {} }, kind: "unchanged", feasible: true, verdict: /no changes/ },
     { name: "only instances", running, target: { ...base, instances: 3 }, kind: "scale", feasible: true, verdict: /scale from 2 to 3/ },
+    { name: "a new strategy in the template restarts", running, target: { ...base, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }, kind: "restart", feasible: true, verdict: /rolling upgrade with minimumHealthCapacity 0.5/ },
     { name: "scale down", running, target: { ...base, instances: 1 }, kind: "scale", feasible: true, verdict: /scale from 2 to 1/ },
     { name: "image change", running, target: clickCount("img:2", { instances: 2 }), kind: "restart", feasible: true, verdict: /fits; all 2 stay healthy/ },
     { name: "scale beyond capacity", running, target: { ...base, instances: 30 }, kind: "scale", feasible: false, verdict: /cannot scale/ },

@@ -43,8 +43,8 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   const target = resolveInstances(input.target, cluster);
   const n = target.instances ?? 1;
   const from = running ? (running.instances ?? 1) : 0;
-  const kind = planKind(running, target);
   const explicit = input.target.upgradeStrategy ? { ...MARATHON_DEFAULT_STRATEGY, ...input.target.upgradeStrategy } : undefined;
+  const kind = planKind(running, target, explicit);
 
   const needs = instanceNeeds(target);
   const oldNeeds = running ? instanceNeeds(running) : { resources: { cpus: 0, mem: 0, disk: 0, ports: 0 }, fixedPorts: [] };
@@ -201,11 +201,17 @@ export function countPerAgent(app: AppDefinition, cluster: ClusterSnapshot): num
   return cluster.agents.filter((a) => a.active && constraints.every((c) => staticallyAllows(c, a)) && roles.some((r) => r === "*" || a.reserved?.[r])).length;
 }
 
-/** What Marathon will do with the PUT: start, scale, restart, or nothing. */
-function planKind(running: AppStatus | undefined, target: AppDefinition): PlanKind {
+/**
+ * What Marathon will do with the PUT: start, scale, restart, or nothing. A
+ * strategy the template states and the running app lacks is a change of
+ * definition, so Marathon restarts for it (`isUpgrade`).
+ */
+function planKind(running: AppStatus | undefined, target: AppDefinition, explicit: UpgradeStrategy | undefined): PlanKind {
   if (!running) return "create";
   const changes = diffApps(running, target);
   if (changesNeedRestart(changes)) return "restart";
+  const current = running.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
+  if (explicit && (explicit.minimumHealthCapacity !== current.minimumHealthCapacity || explicit.maximumOverCapacity !== current.maximumOverCapacity)) return "restart";
   return (running.instances ?? 1) !== (target.instances ?? 1) ? "scale" : "unchanged";
 }
 
@@ -255,8 +261,8 @@ export function planWithoutCapacity(running: AppStatus | undefined, target: AppD
   if ((target.instances as unknown) === PER_AGENT) {
     throw new UsageError('instances "per-agent" needs the Mesos agents: set MESOS_URL (or mesos.url in the config)');
   }
-  const kind = planKind(running, target);
   const explicit = target.upgradeStrategy ? { ...MARATHON_DEFAULT_STRATEGY, ...target.upgradeStrategy } : undefined;
+  const kind = planKind(running, target, explicit);
   const strategy = explicit ?? running?.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
   const n = target.instances ?? 1;
   const from = running ? (running.instances ?? 1) : 0;
