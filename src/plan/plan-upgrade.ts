@@ -219,9 +219,15 @@ function oldInstances(running: AppStatus, agents: readonly AgentCapacity[]): Old
   // A task being killed still holds its resources until it is gone, so it counts as an old instance to stop.
   const active = (running.tasks ?? []).filter((t) => !t.state || ["TASK_RUNNING", "TASK_STAGING", "TASK_STARTING", "TASK_KILLING"].includes(t.state));
   if (!running.tasks) return Array.from({ length: running.tasksRunning ?? 0 }, () => ({ agent: -1 }));
+  // Indexes, not searches: 2,000 tasks over 10,000 agents would otherwise cost 20 million comparisons.
+  const byId = new Map<string, number>();
+  const byHost = new Map<string, number>();
+  agents.forEach((a, i) => {
+    byId.set(a.id, i);
+    if (!byHost.has(a.hostname)) byHost.set(a.hostname, i);
+  });
   return active.map((task) => {
-    let agent = agents.findIndex((a) => task.slaveId !== undefined && a.id === task.slaveId);
-    if (agent < 0) agent = agents.findIndex((a) => a.hostname === task.host);
+    const agent = (task.slaveId !== undefined ? byId.get(task.slaveId) : undefined) ?? byHost.get(task.host) ?? -1;
     const healthy = isTaskHealthy(running, task);
     // Marathon kills a task whose checks keep failing (unless maxConsecutiveFailures is 0); one still in its grace period stays.
     const failing = !healthy && willBeKilledForHealth(running, task);
