@@ -318,7 +318,7 @@ async function rollBack(ctx: RecoverContext, deps: DeployDeps, watch: EventWatch
   }
 
   let put: DeploymentResult | undefined;
-  const previous = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, ctx.appId, ctx.previousVersion, { [ROLLBACK_OF_LABEL]: ctx.put.version }) : undefined;
+  const previous = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, ctx.appId, ctx.previousVersion, { [ROLLBACK_OF_LABEL]: ctx.put.version }, ctx.timeoutMs / 2) : undefined;
   for (let attempt = 0; attempt < 20 && !put; attempt++) {
     try {
       put = previous ? await marathon.putApp(previous, { partialUpdate: false }) : await marathon.rollbackApp(ctx.appId, ctx.previousVersion);

@@ -6,6 +6,7 @@
  * plans it against the capacity there is now, and PUTs it with the strategy
  * that can finish.
  */
+import type { Clock } from "../core/clock.js";
 import type { MarathonClient } from "../marathon/client.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
@@ -17,6 +18,7 @@ export interface ReplanDeps {
   marathon: Pick<MarathonClient, "getAppVersion" | "findApp">;
   mesos: MesosAgentsSource;
   progress: Progress;
+  clock: Clock;
 }
 
 /**
@@ -29,25 +31,38 @@ export const ROLLBACK_OF_LABEL = "MDEPLOY_ROLLBACK_OF";
 const STATE_FIELDS = ["version", "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy", "tasksUnhealthy", "deployments", "tasks", "lastTaskFailure", "readinessCheckResults", "taskStats", "tasksStats", "ports"];
 
 /**
- * The definition of `version` with a capacity-aware upgradeStrategy (the most
- * permissive one when nothing fits yet), or undefined when Marathon or Mesos
- * cannot be read (then Marathon's own rollback is the fallback).
+ * The definition of `version` with a capacity-aware upgradeStrategy, or
+ * undefined when Marathon or Mesos cannot be read (then Marathon's own rollback
+ * is the fallback).
+ *
+ * Marathon 1.10+ counts only healthy old instances when it decides what to stop,
+ * so a new instance still in its grace period that holds the only room would
+ * block the restore for good. While the plan says nothing fits, this waits (up
+ * to `settleMs`) for such instances to turn healthy or fail, then plans again;
+ * after that it sends the most permissive strategy.
  */
-export async function replanVersion(deps: ReplanDeps, appId: string, version: string, labels: Record<string, string> = {}): Promise<AppDefinition | undefined> {
+export async function replanVersion(deps: ReplanDeps, appId: string, version: string, labels: Record<string, string> = {}, settleMs = 0): Promise<AppDefinition | undefined> {
   try {
-    const [definition, current, agents] = await Promise.all([deps.marathon.getAppVersion(appId, version), deps.marathon.findApp(appId, { embed: ["app.tasks"] }), deps.mesos.getAgents()]);
+    const definition = await deps.marathon.getAppVersion(appId, version);
     const target: AppDefinition = { ...definition, labels: { ...definition.labels, ...labels } };
     for (const field of STATE_FIELDS) delete target[field];
     delete target.upgradeStrategy;
-    const plan = planUpgrade({ cluster: snapshotFromAgents(agents), running: current, target, mode: "auto" });
-    if (!plan.feasible) {
-      // Failing instances of the bad version hold the room until Marathon's health checks kill them;
-      // the most permissive strategy lets the restore start the moment they are gone.
-      deps.progress.line(`  rollback: ${plan.shortfall ?? "no room yet"}; restoring with minimumHealthCapacity 0 so it starts as soon as the failing instances are gone`);
-      return { ...target, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } };
+    const deadline = deps.clock.now() + settleMs;
+    for (let attempt = 0; attempt < 10_000; attempt++) {
+      const [current, agents] = await Promise.all([deps.marathon.findApp(appId, { embed: ["app.tasks"] }), deps.mesos.getAgents()]);
+      const plan = planUpgrade({ cluster: snapshotFromAgents(agents), running: current, target, mode: "auto" });
+      if (plan.feasible) {
+        for (const reason of plan.reasons) deps.progress.line(`  rollback: ${reason}`);
+        return { ...target, upgradeStrategy: plan.strategy };
+      }
+      if (deps.clock.now() >= deadline) {
+        deps.progress.line(`  rollback: ${plan.shortfall ?? "no room yet"}; restoring with minimumHealthCapacity 0 so it starts as soon as room frees up`);
+        return { ...target, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } };
+      }
+      if (attempt === 0) deps.progress.line(`  rollback: ${plan.shortfall ?? "no room yet"}; waiting for instances still starting to turn healthy or fail`);
+      await deps.clock.sleep(Math.min(2_000, Math.max(0, deadline - deps.clock.now())));
     }
-    for (const reason of plan.reasons) deps.progress.line(`  rollback: ${reason}`);
-    return { ...target, upgradeStrategy: plan.strategy };
+    return undefined;
   } catch {
     return undefined;
   }

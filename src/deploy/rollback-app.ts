@@ -59,7 +59,8 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
     progress.start("rollback", `${options.environment}: roll back ${options.appId} from ${app.version} to ${restored}`);
     let put;
     try {
-      const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, options.appId, restored) : undefined;
+      const settleMs = (options.timeoutMs ?? defaultTimeoutMs(app)) / 2;
+      const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, options.appId, restored, {}, settleMs) : undefined;
       const force = options.force ? { force: true } : {};
       put = replanned ? await marathon.putApp(replanned, { partialUpdate: false, ...force }) : await marathon.rollbackApp(options.appId, restored, force);
     } catch (error) {
