@@ -1,12 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, UnreachableError } from "../src/errors.js";
 import { createMarathonClient } from "../src/marathon/client.js";
+import { makeSelfSignedCert } from "./helpers/self-signed-cert.js";
 import { startFakeServer } from "./helpers/fake-server.js";
 import { createInstantClock } from "./marathon-test-clock.js";
 
@@ -14,19 +13,13 @@ let dir: string;
 let server: Server;
 let url: string;
 let certFile: string;
+let cert: Buffer;
+let key: Buffer;
 let requests = 0;
 
 beforeAll(async () => {
-  // A fresh self-signed certificate for 127.0.0.1, made with the system's openssl.
-  dir = mkdtempSync(join(tmpdir(), "mdeploy-tls-"));
-  certFile = join(dir, "cert.pem");
-  const keyFile = join(dir, "key.pem");
-  execFileSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-    { stdio: "ignore" },
-  );
-  server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile) }, (req, res) => {
+  ({ dir, certFile, cert, key } = makeSelfSignedCert("mdeploy-tls-"));
+  server = createServer({ cert, key }, (req, res) => {
     requests++;
     if (req.url === "/v2/info") res.writeHead(200, { "content-type": "application/json" }).end('{"name":"marathon","version":"1.11.24"}');
     else res.writeHead(599).end();

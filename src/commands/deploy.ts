@@ -40,7 +40,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   });
   const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
-  const mesos = mesosClientFor(loaded.settings.mesos, clock);
+  const mesos = mesosClientFor(loaded.settings, clock);
   const preflight: PreflightHook[] = options.skipImageCheck ? [] : [(app) => checkImage(app, context.env)];
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;

@@ -32,7 +32,7 @@ export async function runPlan(options: PlanOptions, context: CliContext, clock: 
   const loaded = await loadCommandTarget(context, options);
   const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
-  const mesos = mesosClientFor(loaded.settings.mesos, clock);
+  const mesos = mesosClientFor(loaded.settings, clock);
   try {
     const app = resolveSecretPlaceholders(loaded.app, context.env, output.redactor);
     const planned = await planDeploy(app, options.strategy ?? envConfig?.strategy ?? "auto", { marathon, ...(mesos ? { mesos } : {}), redact: output.redactor.redact });

@@ -19,7 +19,7 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
   const { output } = context;
   const loaded = await loadCommandTarget(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
-  const mesos = mesosClientFor(loaded.settings.mesos, clock);
+  const mesos = mesosClientFor(loaded.settings, clock);
   try {
     const result = await rollbackApp(
       { environment: options.environment, appId: loaded.app.id, ...(options.to ? { to: options.to } : {}), ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}), force: options.force ?? false },
