@@ -189,6 +189,32 @@ describe("mdeploy deploy family, end to end", () => {
     }
   });
 
+  it("--skip-image-check still refuses a missing tag (exit 3); only an unreachable registry becomes a warning", async () => {
+    await startSim(false);
+    const registry = await startFakeServer([{ method: "HEAD", path: "/v2/demo/click-count/manifests/9.9.9", reply: () => ({ status: 404 }) }]);
+    const host = new URL(registry.url).host;
+    try {
+      const dir = await project(TEMPLATE.replace("registry.example.com", host));
+      const missing = await cli(dir, ["staging", "--skip-image-check", "--dotenv", ""], { CI_COMMIT_TAG: "9.9.9" });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain(`image ${host}/demo/click-count:9.9.9 not found`);
+      expect(sim?.state.app("/staging/click-count")).toBeUndefined();
+      expect(registry.unexpected).toEqual([]);
+    } finally {
+      await registry.close();
+    }
+    // The same port, now closed: connection refused, asked once, a warning, and the deploy goes on.
+    const dir = await project(TEMPLATE.replace("registry.example.com", host));
+    const started = Date.now();
+    const unreachable = await cli(dir, ["staging", "--skip-image-check", "--dotenv", ""], { CI_COMMIT_TAG: "1.0.0" });
+    expect(unreachable.code, unreachable.stderr).toBe(0);
+    expect(unreachable.stderr).toMatch(new RegExp(`warning: image tag not checked \\(--skip-image-check\\): cannot reach registry ${host.replace(/\./g, "\\.")}: HEAD .*ECONNREFUSED`));
+    expect(sim?.state.healthyCount("/staging/click-count")).toBe(1);
+    const without = await cli(dir, ["staging", "--dotenv", ""], { CI_COMMIT_TAG: "1.0.1" });
+    expect(without.code).toBe(6);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it("in GitLab CI: render once, deploy the artifact with secrets filled in at PUT time, collapsible sections in the log", async () => {
     await startSim(false);
     const dir = await project();

@@ -35,7 +35,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--timeout <seconds>", "deployment timeout (default: from the app's health checks)", seconds)
     .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", seconds, 600)
     .option("--force", "cancel a deployment holding the app (Marathon ?force=true); never the default", false)
-    .option("--skip-image-check", "do not ask the registry whether the image tag exists", false)
+    .option("--skip-image-check", "a registry that cannot be reached is a warning, not a refusal (a missing tag is still refused)", false)
     .option("--dotenv <file>", "dotenv report for GitLab (MDEPLOY_VERSION, ...); empty to skip", "deploy.env")
     .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
     .action(

@@ -8,7 +8,7 @@ import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { MdeployError, PreflightRefusedError } from "../errors.js";
+import { MdeployError, PreflightRefusedError, UnreachableError } from "../errors.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
@@ -41,7 +41,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   const mesos = mesosClientFor(loaded.settings, clock);
-  const preflight: PreflightHook[] = options.skipImageCheck ? [] : [(app) => checkImage(app, context.env)];
+  const preflight: PreflightHook[] = [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined)];
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
     const result = await deployApp(
@@ -80,8 +80,19 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   }
 }
 
-/** The registry preflight: refuse (exit 3) when the image tag does not exist. */
-async function checkImage(app: { container?: { docker?: { image?: string } } | null }, env: Record<string, string | undefined>): Promise<string | undefined> {
+/**
+ * The registry preflight: refuse (exit 3) when the image tag does not exist.
+ * With `--skip-image-check` (`warnIfUnreachable` given) the registry is still
+ * asked and a missing tag still refused; only a registry that cannot be reached
+ * or refuses our credentials becomes a warning. That mode asks once, without
+ * retries, on a short bound, so a registry host that does not resolve or
+ * refuses connections costs a fraction of a second.
+ */
+async function checkImage(
+  app: { container?: { docker?: { image?: string } } | null },
+  env: Record<string, string | undefined>,
+  warnIfUnreachable: ((text: string) => void) | undefined,
+): Promise<string | undefined> {
   const image = app.container?.docker?.image;
   if (!image) return undefined;
   const { checkImageTagExists } = await import("../registry/image-check.js");
@@ -90,12 +101,23 @@ async function checkImage(app: { container?: { docker?: { image?: string } } | n
   const parsed = parseImageReference(image);
   const registry = typeof parsed === "string" ? "" : parsed.registry;
   const credentials = registryCredentialsFromEnv(env, registry);
-  const result = await checkImageTagExists({ image, timeoutMs: 15_000, ...(credentials ? { credentials } : {}) });
+  const bounds = warnIfUnreachable ? { timeoutMs: SKIPPABLE_CHECK_TIMEOUT_MS, retryDelaysMs: [] } : { timeoutMs: 15_000 };
+  let result;
+  try {
+    result = await checkImageTagExists({ image, ...bounds, ...(credentials ? { credentials } : {}) });
+  } catch (error) {
+    if (!warnIfUnreachable || !(error instanceof UnreachableError)) throw error;
+    warnIfUnreachable(`image tag not checked (--skip-image-check): ${error.message}`);
+    return undefined;
+  }
   if (!result.exists) {
-    throw new PreflightRefusedError(`image ${image} not found in ${result.registry} (${result.url}); nothing was sent`, ["push the image first, or pass --skip-image-check if the registry cannot be asked"]);
+    throw new PreflightRefusedError(`image ${image} not found in ${result.registry} (${result.url}); nothing was sent`, ["push the image first (--skip-image-check only passes over a registry that cannot be reached)"]);
   }
   return `image ${image} exists in ${result.registry}`;
 }
+
+/** Bound on the registry check under --skip-image-check, where giving up only costs a warning. */
+const SKIPPABLE_CHECK_TIMEOUT_MS = 5_000;
 
 /** Writes by rename so a reader never sees half a report. */
 async function writeAtomically(file: string, text: string): Promise<void> {
