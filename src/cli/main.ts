@@ -22,6 +22,10 @@ async function main(argv: string[]): Promise<number> {
   const { createOutput } = await import("./output.js");
   const output: Output = createOutput({ json: globalOptions.json });
   try {
+    if (isPlainHealthCheck(argv)) {
+      await runHealthCheckWithoutCommander(argv.slice(3), { output, env: process.env, cwd: process.cwd(), global: globalOptions });
+      return 0;
+    }
     const { createProgram, rewriteEnvironmentShorthand } = await import("./program.js");
     const context: CliContext = { output, env: process.env, cwd: process.cwd(), global: globalOptions };
     const program = createProgram(readVersion(), globalOptions, () => context);
@@ -48,6 +52,24 @@ function answerWithoutCommander(args: string[]): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * `mdeploy runner-health` runs on every runner every health-check interval, so it
+ * skips commander (about a third of its start-up); `--help` still goes through it.
+ */
+function isPlainHealthCheck(argv: string[]): boolean {
+  return argv[2] === "runner-health" && !argv.slice(3).some((a) => a === "--help" || a === "-h");
+}
+
+async function runHealthCheckWithoutCommander(args: string[], context: CliContext): Promise<void> {
+  const [{ parseFlags, runnerHealthFlags }, { runRunnerHealth }] = await Promise.all([
+    import("./runner-health-flags.js"),
+    import("../commands/runner-health.js"),
+  ]);
+  const flags = parseFlags(runnerHealthFlags, args);
+  if (typeof flags.config === "string") context.global.config = flags.config;
+  await runRunnerHealth(flags as unknown as import("../commands/runner-health.js").RunnerHealthFlags, context);
 }
 
 function readVersion(): string {
