@@ -21,6 +21,7 @@ function agentCapacity(agent: MesosAgent): AgentCapacity {
     free: amounts(free.unreserved),
     total: amounts(free.total),
     freePortRanges: free.unreserved.ports,
+    portRanges: free.total.ports,
     active: free.active,
   };
   if (free.roles.length > 0) {

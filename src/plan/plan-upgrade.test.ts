@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppDefinition, AppStatus, Task } from "../marathon/types.js";
-import { capacityFor, countPerAgent, planUpgrade } from "./plan-upgrade.js";
+import { capacityFor, countPerAgent, perAgentCount, planUpgrade } from "./plan-upgrade.js";
 import type { AgentCapacity, ClusterSnapshot } from "./types.js";
 
 /** An agent with `memTotal` MB of which `memUsed` is taken (by the running instances counted in `tasks`). */
@@ -215,6 +215,74 @@ describe("instances: per-agent", () => {
   });
   it("counts only agents with the attribute asked for", () => {
     expect(countPerAgent({ id: "/x", constraints: [["type", "LIKE", "s.*"]] }, cluster)).toBe(2);
+  });
+});
+
+describe("per-node Traefik: fixed host ports 80 and 443, hostname UNIQUE, {0,0}", () => {
+  const edgePorts: [number, number][] = [
+    [80, 80],
+    [443, 443],
+    [31000, 32000],
+  ];
+  /** An agent offering `ranges`, of which `taken` ports are in use by someone. */
+  const node = (name: string, ranges: [number, number][], extra: Partial<AgentCapacity> = {}): AgentCapacity =>
+    agent(name, "node", 497, 0, { portRanges: ranges, freePortRanges: ranges, ...extra });
+  const traefik = (image: string, instances: number | string = "per-agent"): AppDefinition => ({
+    id: "/infra/traefik",
+    instances: instances as number,
+    cpus: 0.1,
+    mem: 64,
+    container: { type: "DOCKER", docker: { image } },
+    networks: [{ mode: "host" }],
+    portDefinitions: [{ port: 80 }, { port: 443 }],
+    requirePorts: true,
+    constraints: [["hostname", "UNIQUE"]],
+    upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
+  });
+  const running = (hosts: string[]): AppStatus => runningApp({ ...traefik("traefik:v1.7.34", hosts.length) }, hosts.map((h) => ({ ...task(h), appId: "/infra/traefik", ports: [80, 443] })));
+
+  it("per-agent counts only agents that offer the ports and are big enough in total, saying why the others are out", () => {
+    const cluster = snap(
+      node("svc", edgePorts),
+      node("staging", edgePorts, { free: { cpus: 0, mem: 0, disk: 0, ports: 0 } }),
+      node("workers", [[31000, 32000]]),
+      node("tiny", edgePorts, { total: { cpus: 1, mem: 32, disk: 10_000, ports: 1000 } }),
+    );
+    const counted = perAgentCount(traefik("traefik:v1.7.34"), cluster);
+    // staging is full right now but can host it: only what the agent has in all counts.
+    expect(counted.count).toBe(2);
+    expect(counted.excluded).toEqual(["ports 80, 443 are not among the ports agent workers offers (its ranges are [31000-32000])", "agent tiny is too small for one instance (64 MB needed, 32 MB in all)"]);
+  });
+
+  it("agents that offer only [31000-32000] refuse the first deploy saying so, not that an old instance holds the port", () => {
+    const cluster = snap(node("svc", [[31000, 32000]]), node("staging", [[31000, 32000]]));
+    const plan = planUpgrade({ cluster, target: traefik("traefik:v1.7.34"), mode: "template" });
+    expect(plan.feasible).toBe(false);
+    expect(plan.shortfall).toContain("ports 80, 443 are not among the ports agent svc offers (its ranges are [31000-32000])");
+    expect(plan.shortfall).not.toContain("old instance");
+  });
+
+  it("a fixed count tells a port not offered, held by another app, and held by this app's old instance apart", () => {
+    const notOffered = planUpgrade({ cluster: snap(node("svc", [[31000, 32000]])), target: traefik("t:1", 1), mode: "template" });
+    expect(notOffered.shortfall).toBe("needs host port 80 free on one agent: port 80 is not among the ports agent svc offers (its ranges are [31000-32000])");
+    const other = planUpgrade({ cluster: snap(node("svc", edgePorts, { freePortRanges: [[443, 443], [31000, 32000]] })), target: traefik("t:1", 1), mode: "template" });
+    expect(other.shortfall).toBe("needs host port 80 free on one agent: port 80 is held by another task or app on svc");
+    // {1,0} keeps the old instance until a new one is healthy, so on one node its ports never free up.
+    const keep = { ...traefik("t:2", 1), constraints: [], upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } };
+    const held = planUpgrade({ cluster: snap(node("svc", edgePorts, { freePortRanges: [[31000, 32000]] })), running: running(["svc"]), target: keep, mode: "template" });
+    expect(held.feasible).toBe(false);
+    expect(held.shortfall).toContain("port 80 is held by this app's old instance on svc until it stops");
+  });
+
+  it("{0,0} stops the old instances first, so their ports and room go to the new ones: the upgrade progresses", () => {
+    // Mesos lists 80 and 443 as used on every node: the old Traefik holds them.
+    const cluster = snap(...["svc", "staging", "production", "edge"].map((h) => node(h, edgePorts, { freePortRanges: [[31000, 32000]], free: { cpus: 0.05, mem: 20, disk: 10_000, ports: 999 } })));
+    const plan = planUpgrade({ cluster, running: running(["svc", "staging", "production", "edge"]), target: traefik("traefik:v1.7.35"), mode: "template" });
+    expect(plan.feasible, plan.shortfall).toBe(true);
+    expect(plan.instances).toEqual({ from: 4, to: 4 });
+    expect(plan.strategy).toEqual({ minimumHealthCapacity: 0, maximumOverCapacity: 0 });
+    expect(plan.steps[0]?.action).toMatch(/^stop 4 old instances first/);
+    expect(plan.steps[1]?.action).toMatch(/^start 4 new instances/);
   });
 });
 

@@ -11,8 +11,10 @@
 import { UsageError } from "../errors.js";
 import { isTaskHealthy } from "../marathon/deployment-verdict.js";
 import type { AppDefinition, AppStatus, Task, UpgradeStrategy } from "../marathon/types.js";
-import { instanceNeeds } from "./app-resources.js";
-import { parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
+import { formatRanges } from "../mesos/free-resources.js";
+import { instanceNeeds, type InstanceNeeds } from "./app-resources.js";
+import { describeConstraint, parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
+import { formatAmount } from "./format-amounts.js";
 import { changesNeedRestart, diffApps } from "./diff-app.js";
 import { lintTraps } from "./lint-app.js";
 import { simulateUpgrade, type OldInstance, type SimulationInput, type SimulationResult } from "./simulate-upgrade.js";
@@ -40,7 +42,7 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   const mode = input.mode ?? "auto";
   const constraints = (input.target.constraints ?? []).map(parseConstraint);
   const roles = input.target.acceptedResourceRoles?.length ? input.target.acceptedResourceRoles : ["*"];
-  const target = resolveInstances(input.target, cluster);
+  const { app: target, perAgent } = resolveInstances(input.target, cluster);
   const n = target.instances ?? 1;
   const from = running ? (running.instances ?? 1) : 0;
   const explicit = input.target.upgradeStrategy ? { ...MARATHON_DEFAULT_STRATEGY, ...input.target.upgradeStrategy } : undefined;
@@ -66,6 +68,14 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   const simulate = (strategy: UpgradeStrategy) => simulateUpgrade({ ...base, strategy });
 
   const common = { appId: target.id, kind, instances: { from, to: n }, warnings };
+
+  if (perAgent && perAgent.count === 0) {
+    // Zero copies is never what "one per agent" meant: refuse, saying why each agent is out.
+    const problem = `cannot run ${target.id} per agent: no active agent can host it${perAgent.excluded.length > 0 ? ` (${perAgent.excluded.slice(0, 5).join("; ")}${perAgent.excluded.length > 5 ? `; ${perAgent.excluded.length - 5} more` : ""})` : ""}`;
+    const strategy = explicit ?? running?.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
+    const empty: SimulationResult = { completed: false, steps: [], minHealthy: 0, peak: { instances: from, cpus: 0, mem: 0, disk: 0 }, shortfall: problem };
+    return refusedPlan(common, strategy, explicit ? "template" : "marathon-default", empty, problem, "offer the app's host ports and resources on the agents meant to run it, or change its constraints");
+  }
 
   if (kind === "unchanged" || kind === "scale" || kind === "create") {
     // Start and scale steps ignore the strategy; keep what is there so no restart is triggered.
@@ -188,17 +198,58 @@ export function capacityFor(k: number, n: number): number {
   return m;
 }
 
-function resolveInstances(app: AppDefinition, cluster: ClusterSnapshot): AppDefinition {
+function resolveInstances(app: AppDefinition, cluster: ClusterSnapshot): { app: AppDefinition; perAgent?: PerAgentCount } {
   const value: unknown = app.instances;
-  if (value !== PER_AGENT) return app;
-  return { ...app, instances: countPerAgent(app, cluster) };
+  if (value !== PER_AGENT) return { app };
+  const perAgent = perAgentCount(app, cluster);
+  return { app: { ...app, instances: perAgent.count }, perAgent };
 }
 
-/** How many agents an `instances: "per-agent"` app runs on: active agents its constraints and roles allow. */
-export function countPerAgent(app: AppDefinition, cluster: ClusterSnapshot): number {
+/** The agents an `instances: "per-agent"` app can run on, and why each other active agent cannot. */
+export interface PerAgentCount {
+  count: number;
+  /** One sentence per active agent left out (constraints, roles, ports it does not offer, too small). */
+  excluded: string[];
+}
+
+/**
+ * How many agents an `instances: "per-agent"` app runs on: active agents its
+ * constraints and roles allow, that offer its fixed host ports at all, and whose
+ * total (not free) cpus, mem and disk hold one instance. What is merely in use
+ * now is the upgrade's business, not a reason to run fewer copies.
+ */
+export function perAgentCount(app: AppDefinition, cluster: ClusterSnapshot): PerAgentCount {
   const constraints: ParsedConstraint[] = (app.constraints ?? []).map(parseConstraint);
   const roles = app.acceptedResourceRoles?.length ? app.acceptedResourceRoles : ["*"];
-  return cluster.agents.filter((a) => a.active && constraints.every((c) => staticallyAllows(c, a)) && roles.some((r) => r === "*" || a.reserved?.[r])).length;
+  const needs = instanceNeeds(app);
+  const excluded: string[] = [];
+  let count = 0;
+  for (const agent of cluster.agents) {
+    if (!agent.active) continue;
+    const why = whyNotHost(agent, constraints, roles, needs);
+    if (why === undefined) count++;
+    else excluded.push(why);
+  }
+  return { count, excluded };
+}
+
+/** How many agents an `instances: "per-agent"` app runs on (see perAgentCount). */
+export function countPerAgent(app: AppDefinition, cluster: ClusterSnapshot): number {
+  return perAgentCount(app, cluster).count;
+}
+
+function whyNotHost(agent: AgentCapacity, constraints: readonly ParsedConstraint[], roles: readonly string[], needs: InstanceNeeds): string | undefined {
+  const refusing = constraints.find((c) => !staticallyAllows(c, agent));
+  if (refusing) return `agent ${agent.hostname} does not match ${describeConstraint(refusing)}`;
+  if (!roles.some((r) => r === "*" || agent.reserved?.[r])) return `agent ${agent.hostname} has no resources for role ${roles.join(" or ")}`;
+  const ranges = agent.portRanges;
+  const missing = ranges ? needs.fixedPorts.filter((p) => !ranges.some(([lo, hi]) => p >= lo && p <= hi)) : [];
+  if (ranges && missing.length > 0) {
+    return `port${missing.length === 1 ? "" : "s"} ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not among the ports agent ${agent.hostname} offers (its ranges are ${formatRanges(ranges)})`;
+  }
+  const small = (["cpus", "mem", "disk"] as const).filter((k) => agent.total[k] + 1e-9 < needs.resources[k]);
+  if (small.length > 0) return `agent ${agent.hostname} is too small for one instance (${small.map((k) => `${formatAmount(k, needs.resources[k])} needed, ${formatAmount(k, agent.total[k])} in all`).join("; ")})`;
+  return undefined;
 }
 
 /**

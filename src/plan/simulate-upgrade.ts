@@ -7,6 +7,7 @@
  */
 import type { UpgradeStrategy } from "../marathon/types.js";
 import { describeConstraint, dynamicallyAllows, isDynamic, staticallyAllows, type ParsedConstraint } from "./constraints.js";
+import { formatRanges } from "../mesos/free-resources.js";
 import { formatAmount, type ResourceKind } from "./format-amounts.js";
 import type { AgentCapacity, PeakUse, PlanStep, ResourceAmounts } from "./types.js";
 
@@ -60,7 +61,12 @@ const EPSILON = 1e-9;
 export function simulateUpgrade(input: SimulationInput): SimulationResult {
   const { agents, need, instances: n } = input;
   const pools = agents.map((agent) => poolFor(agent, input.roles));
+  /** Fixed host ports held by the new instances placed so far, by agent. */
   const usedFixed = agents.map(() => new Set<number>());
+  /** Old instances still running on each agent: they hold the old fixed ports there until they stop. */
+  const oldOn = new Int32Array(agents.length);
+  /** Agents that had an old instance in the snapshot: Mesos lists its fixed ports as used, but they free up when it stops. */
+  const oldAtStart = new Uint8Array(agents.length);
   const dynamic = input.constraints.filter(isDynamic);
   const counts = dynamic.map(() => new Map<string, number>());
   const eligible: number[] = [];
@@ -81,8 +87,12 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
   const old = [...input.old].sort((a, b) => killOrder(a, b, input.killSelection ?? "YOUNGEST_FIRST"));
   for (const o of old) {
     adjustCounts(o.agent, 1);
-    for (const p of input.oldFixedPorts) usedFixed[o.agent]?.add(p);
+    if (o.agent >= 0) {
+      oldOn[o.agent] = (oldOn[o.agent] ?? 0) + 1;
+      oldAtStart[o.agent] = 1;
+    }
   }
+  const ports: PortView = { agents, usedFixed, oldOn, oldAtStart, oldFixedPorts: input.oldFixedPorts };
 
   let oldActive = old.length;
   let oldHealthy = old.filter((o) => o.healthy !== false).length;
@@ -119,8 +129,10 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
       const pool = pools[o.agent];
       if (pool) addInto(pool, input.oldNeed);
       adjustCounts(o.agent, -1);
-      for (const p of input.oldFixedPorts) usedFixed[o.agent]?.delete(p);
-      if (o.agent >= 0) onFreed(o.agent);
+      if (o.agent >= 0) {
+        oldOn[o.agent] = (oldOn[o.agent] ?? 1) - 1;
+        onFreed(o.agent);
+      }
       hosts.push(agents[o.agent]?.hostname ?? "an unknown agent");
     }
     return hosts;
@@ -141,7 +153,7 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
     const agent = agents[i];
     if (!pool || !agent) return false;
     if (pool.cpus + EPSILON < need.cpus || pool.mem + EPSILON < need.mem || pool.disk + EPSILON < need.disk || pool.ports < need.ports) return false;
-    for (const p of input.fixedPorts) if (usedFixed[i]?.has(p) || !portInRanges(agent, p)) return false;
+    for (const p of input.fixedPorts) if (portHolder(ports, i, p) !== undefined) return false;
     return dynamic.every((c, k) => dynamicallyAllows(c, agent, counts[k] as Map<string, number>));
   };
   const take = (i: number): number => {
@@ -242,7 +254,7 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
   if (omitted > 0) steps.push({ action: `... ${omitted} more steps like these`, oldRunning: oldActive, newRunning: placed, healthy: oldHealthy + healthyNew });
   const result: SimulationResult = { completed, steps, minHealthy: input.kind === "restart" ? minHealthy : oldHealthy + healthyNew, peak };
   if (!completed) {
-    result.shortfall = explainShortfall(input, eligible, pools, usedFixed, dynamic, counts);
+    result.shortfall = explainShortfall(input, eligible, pools, ports, dynamic, counts);
     if (input.kind === "restart") record(() => `waiting: ${started - placed} new instance(s) cannot be placed`);
     result.minHealthy = minHealthy;
   } else if (input.kind === "restart" && steps.length === 0) {
@@ -288,9 +300,58 @@ function takeFrom(pool: ResourceAmounts, amount: ResourceAmounts): void {
   pool.ports -= amount.ports;
 }
 
-function portInRanges(agent: AgentCapacity, port: number): boolean {
-  if (!agent.freePortRanges) return true;
-  return agent.freePortRanges.some(([lo, hi]) => port >= lo && port <= hi);
+function inRanges(ranges: readonly [number, number][], port: number): boolean {
+  return ranges.some(([lo, hi]) => port >= lo && port <= hi);
+}
+
+/** What the simulation knows about fixed host ports on each agent. */
+interface PortView {
+  agents: readonly AgentCapacity[];
+  usedFixed: readonly Set<number>[];
+  oldOn: Int32Array;
+  oldAtStart: Uint8Array;
+  oldFixedPorts: readonly number[];
+}
+
+/** Why a fixed host port cannot be had on an agent now, or undefined when it is free. */
+type PortHolder = "not-offered" | "other" | "old" | "new";
+
+function portHolder(view: PortView, i: number, port: number): PortHolder | undefined {
+  const agent = view.agents[i] as AgentCapacity;
+  if (agent.portRanges && !inRanges(agent.portRanges, port)) return "not-offered";
+  if (view.usedFixed[i]?.has(port)) return "new";
+  const oldPort = view.oldFixedPorts.includes(port);
+  if (oldPort && (view.oldOn[i] ?? 0) > 0) return "old";
+  if (!agent.freePortRanges || inRanges(agent.freePortRanges, port)) return undefined;
+  // Not free in the snapshot: ours if an old instance held it there (and has stopped since), else someone else's.
+  return oldPort && view.oldAtStart[i] ? undefined : "other";
+}
+
+/** Words for why no matching agent has a fixed host port, naming the agents (up to three) and the cause. */
+function explainPort(view: PortView, open: readonly number[], port: number): string {
+  const byCause = new Map<PortHolder, number[]>();
+  for (const i of open) {
+    const cause = portHolder(view, i, port) as PortHolder;
+    byCause.set(cause, [...(byCause.get(cause) ?? []), i]);
+  }
+  const name = (indexes: readonly number[]) => {
+    const names = indexes.slice(0, 3).map((i) => (view.agents[i] as AgentCapacity).hostname);
+    return indexes.length > 3 ? `${names.join(", ")} and ${indexes.length - 3} more` : names.join(", ");
+  };
+  const parts: string[] = [];
+  for (const i of (byCause.get("not-offered") ?? []).slice(0, 3)) {
+    const agent = view.agents[i] as AgentCapacity;
+    parts.push(`port ${port} is not among the ports agent ${agent.hostname} offers (its ranges are ${formatRanges(agent.portRanges ?? [])})`);
+  }
+  const notOffered = byCause.get("not-offered")?.length ?? 0;
+  if (notOffered > 3) parts.push(`nor on ${notOffered - 3} more agents`);
+  const other = byCause.get("other");
+  if (other) parts.push(`port ${port} is held by another task or app on ${name(other)}`);
+  const old = byCause.get("old");
+  if (old) parts.push(`port ${port} is held by this app's old instance on ${name(old)} until it stops`);
+  const fresh = byCause.get("new");
+  if (fresh) parts.push(`port ${port} is taken by a new instance already on ${name(fresh)}`);
+  return parts.join("; ");
 }
 
 function round(value: number): number {
@@ -321,7 +382,7 @@ function explainShortfall(
   input: SimulationInput,
   eligible: readonly number[],
   pools: readonly (ResourceAmounts | undefined)[],
-  usedFixed: readonly Set<number>[],
+  ports: PortView,
   dynamic: readonly ParsedConstraint[],
   counts: readonly Map<string, number>[],
 ): string {
@@ -345,9 +406,7 @@ function explainShortfall(
   }
   if (short.length > 0) return short.join("; ");
   for (const port of input.fixedPorts) {
-    if (open.every((i) => usedFixed[i]?.has(port) || !portInRanges(agents[i] as AgentCapacity, port))) {
-      return `needs host port ${port} free on ${where}; every such agent has it taken (an old instance holds it until it stops)`;
-    }
+    if (open.every((i) => portHolder(ports, i, port) !== undefined)) return `needs host port ${port} free on ${where}: ${explainPort(ports, open, port)}`;
   }
   const asked = kinds.filter((k) => need[k] > 0).map((k) => formatAmount(k, need[k])).join(", ");
   return `needs ${asked} together on ${where}; no agent has all of them free at once`;

@@ -26,6 +26,8 @@ export interface AgentCapacity {
   total: ResourceAmounts;
   /** Free host port ranges, inclusive, for apps that ask for fixed host ports. */
   freePortRanges?: [number, number][];
+  /** Every host port range the agent offers, used or not (its `--resources=ports:`), to tell "not offered" from "taken". */
+  portRanges?: [number, number][];
   /** An inactive or draining agent gets no new tasks. */
   active: boolean;
 }
