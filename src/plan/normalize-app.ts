@@ -4,6 +4,19 @@
  * defaults (cpus 1, mem 128, health check timings, ...) are not changes, nor are
  * fields Marathon fills in itself (versions, task counts, assigned service ports).
  */
+import {
+  APP_DEFAULT_ALTERNATIVES,
+  APP_DEFAULTS,
+  DEFAULT_CONTAINER_TYPE,
+  DEFAULT_HEALTH_CHECK_PROTOCOL,
+  DOCKER_DEFAULTS,
+  FETCH_DEFAULTS,
+  HEALTH_CHECK_TIMING_DEFAULTS,
+  HTTP_HEALTH_CHECK_DEFAULTS,
+  NETWORK_HEALTH_CHECK_DEFAULTS,
+  PORT_DEFAULTS,
+  READINESS_CHECK_DEFAULTS,
+} from "../marathon/defaults.js";
 import type { AppDefinition } from "../marathon/types.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -32,64 +45,26 @@ const READ_ONLY = new Set([
 /** Fields Marathon fills in when the definition leaves them out; only a change when the new definition names them. */
 const SERVER_FILLED = new Set(["role", "executorResources", "ipAddress", "residency", "tty", "check", "networks"]);
 
-/** Top-level values equal to Marathon's defaults (Marathon 1.4–1.11; two values where versions differ). */
-const TOP_DEFAULTS: Record<string, Json[]> = {
-  cpus: [1],
-  mem: [128],
-  disk: [0],
-  gpus: [0],
-  instances: [1],
-  backoffSeconds: [1],
-  backoffFactor: [1.15],
-  maxLaunchDelaySeconds: [300, 3600],
-  killSelection: ["YOUNGEST_FIRST"],
-  requirePorts: [false],
-  executor: [""],
-  labels: [{}],
-  env: [{}],
-  secrets: [{}],
-  constraints: [[]],
-  uris: [[]],
-  fetch: [[]],
-  storeUrls: [[]],
-  dependencies: [[]],
-  healthChecks: [[]],
-  readinessChecks: [[]],
-  acceptedResourceRoles: [[], ["*"]],
-  upgradeStrategy: [{ minimumHealthCapacity: 1, maximumOverCapacity: 1 }],
-  unreachableStrategy: [{ inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }, { inactiveAfterSeconds: 300, expungeAfterSeconds: 600 }],
-  networks: [[{ mode: "host" }]],
-  // Bridge and container networking have no host port definitions.
-  portDefinitions: [[]],
-  role: ["*"],
-  tty: [false],
-};
+/** Top-level values equal to Marathon's defaults (Marathon 1.4–1.11; several values where versions differ). */
+const TOP_DEFAULTS: Record<string, Json[]> = Object.fromEntries(
+  [...new Set([...Object.keys(APP_DEFAULTS), ...Object.keys(APP_DEFAULT_ALTERNATIVES)])].map((key) => [
+    key,
+    [...(key in APP_DEFAULTS ? [APP_DEFAULTS[key]] : []), ...(APP_DEFAULT_ALTERNATIVES[key] ?? [])] as Json[],
+  ]),
+);
 
 const HEALTH_DEFAULTS: Record<string, Json> = {
-  protocol: "HTTP",
-  gracePeriodSeconds: 300,
-  intervalSeconds: 60,
-  timeoutSeconds: 20,
-  maxConsecutiveFailures: 3,
-  delaySeconds: 15,
-  ignoreHttp1xx: false,
-  ipProtocol: "IPv4",
+  protocol: DEFAULT_HEALTH_CHECK_PROTOCOL,
+  ...HEALTH_CHECK_TIMING_DEFAULTS,
+  ignoreHttp1xx: HTTP_HEALTH_CHECK_DEFAULTS.ignoreHttp1xx,
+  ...NETWORK_HEALTH_CHECK_DEFAULTS,
 };
 
-const READINESS_DEFAULTS: Record<string, Json> = {
-  name: "readinessCheck",
-  protocol: "HTTP",
-  path: "/",
-  portName: "http-api",
-  intervalSeconds: 30,
-  timeoutSeconds: 10,
-  httpStatusCodesForReady: [200],
-  preserveLastResponse: false,
-};
-
-const FETCH_DEFAULTS: Record<string, Json> = { extract: true, executable: false, cache: false };
-const DOCKER_DEFAULTS: Record<string, Json> = { forcePullImage: false, privileged: false, parameters: [] };
-const PORT_DEFAULTS: Record<string, Json> = { protocol: "tcp", labels: {} };
+const READINESS_DEFAULTS = READINESS_CHECK_DEFAULTS as unknown as Record<string, Json>;
+const FETCH_ENTRY_DEFAULTS: Record<string, Json> = FETCH_DEFAULTS;
+const DOCKER_FIELD_DEFAULTS = DOCKER_DEFAULTS as unknown as Record<string, Json>;
+// Marathon shows empty labels on a port it was given none for.
+const PORT_FIELD_DEFAULTS: Record<string, Json> = { ...PORT_DEFAULTS, labels: {} };
 
 /**
  * Normalizes a pair: the running app (`before`, may be undefined for a new app)
@@ -133,9 +108,9 @@ function normalizeField(key: string, value: Json): Json {
     case "readinessChecks":
       return Array.isArray(value) ? value.map((rc) => dropDefaults(rc, READINESS_DEFAULTS)) : value;
     case "fetch":
-      return Array.isArray(value) ? value.map((f) => dropDefaults(f, FETCH_DEFAULTS)) : value;
+      return Array.isArray(value) ? value.map((f) => dropDefaults(f, FETCH_ENTRY_DEFAULTS)) : value;
     case "portDefinitions":
-      return Array.isArray(value) ? value.map((p) => dropDefaults(p, PORT_DEFAULTS)) : value;
+      return Array.isArray(value) ? value.map((p) => dropDefaults(p, PORT_FIELD_DEFAULTS)) : value;
     case "container":
       return normalizeContainer(value);
     case "upgradeStrategy":
@@ -149,8 +124,8 @@ function normalizeField(key: string, value: Json): Json {
 function normalizeHealthCheck(value: Json): Json {
   if (!isObject(value)) return value;
   const out = dropDefaults(value, HEALTH_DEFAULTS) as { [key: string]: Json };
-  const protocol = String(value.protocol ?? "HTTP");
-  if (protocol.includes("HTTP") && out.path === "/") delete out.path;
+  const protocol = String(value.protocol ?? DEFAULT_HEALTH_CHECK_PROTOCOL);
+  if (protocol.includes("HTTP") && out.path === HTTP_HEALTH_CHECK_DEFAULTS.path) delete out.path;
   if (out.portIndex === 0 && value.port === undefined) delete out.portIndex;
   if (!protocol.startsWith("MESOS")) delete out.delaySeconds;
   return out;
@@ -159,10 +134,10 @@ function normalizeHealthCheck(value: Json): Json {
 function normalizeContainer(value: Json): Json {
   if (!isObject(value)) return value;
   const out: { [key: string]: Json } = { ...value };
-  if (out.type === undefined) out.type = "DOCKER";
-  if (isObject(out.docker)) out.docker = dropDefaults(out.docker, DOCKER_DEFAULTS);
+  if (out.type === undefined) out.type = DEFAULT_CONTAINER_TYPE;
+  if (isObject(out.docker)) out.docker = dropDefaults(out.docker, DOCKER_FIELD_DEFAULTS);
   if (Array.isArray(out.volumes) && out.volumes.length === 0) delete out.volumes;
-  if (Array.isArray(out.portMappings)) out.portMappings = out.portMappings.map((p) => dropDefaults(p, PORT_DEFAULTS));
+  if (Array.isArray(out.portMappings)) out.portMappings = out.portMappings.map((p) => dropDefaults(p, PORT_FIELD_DEFAULTS));
   return out;
 }
 

@@ -1,3 +1,14 @@
+import {
+  APP_DEFAULTS,
+  DEFAULT_CONTAINER_TYPE,
+  DEFAULT_HEALTH_CHECK_PROTOCOL,
+  DOCKER_DEFAULTS,
+  HEALTH_CHECK_TIMING_DEFAULTS,
+  HTTP_HEALTH_CHECK_DEFAULTS,
+  NETWORK_HEALTH_CHECK_DEFAULTS,
+  PORT_DEFAULTS,
+  READINESS_CHECK_DEFAULTS,
+} from "../marathon/defaults.js";
 import type { AppDefinition, HealthCheck, MarathonErrorBody } from "../marathon/types.js";
 
 /**
@@ -289,23 +300,15 @@ export function requestedHostPorts(app: AppDefinition): number[] {
 }
 
 function withHealthCheckDefaults(hc: HealthCheck): HealthCheck {
-  const protocol = hc.protocol ?? "HTTP";
-  const out: HealthCheck = {
-    gracePeriodSeconds: 300,
-    intervalSeconds: 60,
-    timeoutSeconds: 20,
-    maxConsecutiveFailures: 3,
-    delaySeconds: 15,
-    ...hc,
-    protocol,
-  };
+  const protocol = hc.protocol ?? DEFAULT_HEALTH_CHECK_PROTOCOL;
+  const out: HealthCheck = { ...HEALTH_CHECK_TIMING_DEFAULTS, ...hc, protocol };
   if (protocol !== "COMMAND") {
-    out.ipProtocol = hc.ipProtocol ?? "IPv4";
+    out.ipProtocol = hc.ipProtocol ?? NETWORK_HEALTH_CHECK_DEFAULTS.ipProtocol;
     if (hc.port === undefined) out.portIndex = hc.portIndex ?? 0;
   }
   if (protocol.includes("HTTP")) {
-    out.path = hc.path ?? "/";
-    out.ignoreHttp1xx = hc.ignoreHttp1xx ?? false;
+    out.path = hc.path ?? HTTP_HEALTH_CHECK_DEFAULTS.path;
+    out.ignoreHttp1xx = hc.ignoreHttp1xx ?? HTTP_HEALTH_CHECK_DEFAULTS.ignoreHttp1xx;
   }
   return out;
 }
@@ -318,51 +321,16 @@ export function normalizeApp(input: AppDefinition): AppDefinition {
   delete app.ports;
   if (hostNetworking && !app.portDefinitions) app.portDefinitions = [{ port: 0, protocol: "tcp", name: "default" }];
   if (!hostNetworking) app.portDefinitions = [];
-  const defaults: Partial<AppDefinition> = {
-    backoffFactor: 1.15,
-    backoffSeconds: 1,
-    constraints: [],
-    cpus: 1,
-    dependencies: [],
-    disk: 0,
-    env: {},
-    executor: "",
-    fetch: [],
-    gpus: 0,
-    healthChecks: [],
-    instances: 1,
-    labels: {},
-    maxLaunchDelaySeconds: 300,
-    mem: 128,
-    networks: [{ mode: "host" }],
-    readinessChecks: [],
-    requirePorts: false,
-    role: "*",
-    killSelection: "YOUNGEST_FIRST",
-    unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 },
-    upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
-    secrets: {},
-  };
-  for (const [k, v] of Object.entries(defaults)) if (app[k] === undefined || app[k] === null) app[k] = structuredClone(v);
+  for (const [k, v] of Object.entries(APP_DEFAULTS)) if (app[k] === undefined || app[k] === null) app[k] = structuredClone(v);
   if (app.cmd === null) delete app.cmd;
   if (app.args === null) delete app.args;
-  app.portDefinitions = (app.portDefinitions ?? []).map((p) => ({ protocol: "tcp", ...p }));
+  app.portDefinitions = (app.portDefinitions ?? []).map((p) => ({ ...PORT_DEFAULTS, ...p }));
   app.healthChecks = (app.healthChecks ?? []).map(withHealthCheckDefaults);
-  app.readinessChecks = (app.readinessChecks ?? []).map((rc) => ({
-    name: "readinessCheck",
-    protocol: "HTTP",
-    path: "/",
-    portName: "http-api",
-    intervalSeconds: 30,
-    timeoutSeconds: 10,
-    httpStatusCodesForReady: [200],
-    preserveLastResponse: false,
-    ...rc,
-  }));
+  app.readinessChecks = (app.readinessChecks ?? []).map((rc) => ({ ...structuredClone(READINESS_CHECK_DEFAULTS), ...rc }));
   if (app.container) {
-    const type = app.container.type ?? "DOCKER";
+    const type = app.container.type ?? DEFAULT_CONTAINER_TYPE;
     app.container = { ...app.container, type, volumes: app.container.volumes ?? [] };
-    if (app.container.docker) app.container.docker = { forcePullImage: false, privileged: false, parameters: [], ...app.container.docker };
+    if (app.container.docker) app.container.docker = { ...structuredClone(DOCKER_DEFAULTS), ...app.container.docker };
   }
   return app;
 }
