@@ -51,6 +51,8 @@ interface Script {
   events?: { t: number; event: MarathonEvent }[];
   interrupted?: boolean;
   deadline?: number;
+  /** Cluster ms per real ms, as the simulator's fast virtual clock (default 1). */
+  speed?: number;
 }
 
 async function follow(script: Script): Promise<FollowOutcome> {
@@ -78,7 +80,10 @@ async function follow(script: Script): Promise<FollowOutcome> {
     getQueue: async () => [],
   };
   deliver();
-  return run(followDeployment({ marathon, clock, watch, appId: "/a", deploymentId: ID, version: NEW, deadline: script.deadline ?? 600_000 }));
+  const speed = script.speed ?? 1;
+  // Real time on the same timeline: one real ms is `speed` cluster ms.
+  const realClock: Clock = { now: () => clock.now() / speed, sleep: (ms, signal) => clock.sleep(ms * speed, signal) };
+  return run(followDeployment({ marathon, clock, realClock, watch, appId: "/a", deploymentId: ID, version: NEW, deadline: script.deadline ?? 600_000 }));
 }
 
 const success = (t: number): { t: number; event: MarathonEvent } => ({ t, event: { eventType: "deployment_success", timestamp: "", id: ID, plan: { id: ID, version: NEW, steps: [{ actions: [{ action: "RestartApplication", app: "/a" }] }] } } });
@@ -102,6 +107,22 @@ describe("followDeployment", () => {
 
   it("vanished with the app half-replaced (a cancel): failed, never success", async () => {
     const outcome = await follow({ at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(OLD)]), deployments: [] }) });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" });
+  });
+
+  it("on a fast cluster clock the poll sees the deployment gone before its event arrives: waits in real time, success by the event", async () => {
+    // 500x: the event is 6 real ms behind the poll, though 3 s of cluster time pass.
+    const outcome = await follow({
+      speed: 500,
+      deadline: 3_600_000,
+      at: (t) => (t < 10_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [success(13_000)],
+    });
+    expect(outcome).toMatchObject({ kind: "success", verifiedBy: "event", version: NEW });
+  });
+
+  it("vanished with the app verified but no event while the stream stayed open (a cancel at the last moment): failed, never success", async () => {
+    const outcome = await follow({ at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }) });
     expect(outcome).toMatchObject({ kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" });
   });
 

@@ -4,12 +4,17 @@
  * version, and healthy+ready tasks of it equal to `instances`. A deployment
  * that merely vanishes from /v2/deployments (cancelled and superseded ones do
  * too) is success only if the event stream had a gap that could have hidden
- * the event and the app's state verifies.
+ * the event and the app's state verifies. While the stream stays open, a
+ * vanished deployment's `deployment_success` is either already on its way or
+ * never coming (a cancel): mdeploy waits for it a bounded time in real time,
+ * because travel over the network takes real time whatever the cluster's clock
+ * (on the simulator's fast virtual clock, seconds of cluster time pass in
+ * milliseconds).
  *
  * Fails fast on a crash loop (tasks of the new version failing, OOM-killed or
  * killed as unhealthy) instead of waiting out the timeout.
  */
-import type { Clock } from "../core/clock.js";
+import { systemClock, type Clock } from "../core/clock.js";
 import { MarathonAuthError, type MarathonClient } from "../marathon/client.js";
 import type { AppStatus, Deployment, MarathonEvent } from "../marathon/types.js";
 import type { EventWatch } from "./event-watch.js";
@@ -36,6 +41,8 @@ export interface FollowInput {
   onProgress?: (progress: FollowProgress) => void;
   /** Called for notable moments (a task failure, the stream dropping). */
   onNote?: (line: string) => void;
+  /** Bounds the wait for an event already in flight (default: the wall clock; tests pass their own). */
+  realClock?: Clock;
 }
 
 export interface FollowProgress {
@@ -54,8 +61,14 @@ export type FollowOutcome =
 
 const POLL_WHILE_STREAMING_MS = 2_000;
 const POLL_WITHOUT_STREAM_MS = 500;
-/** How long a vanished deployment waits for its late `deployment_success` (events are not ordered). */
+/** How long (cluster time) a vanished deployment waits for its late `deployment_success` once the stream has had a gap. */
 const VANISHED_GRACE_MS = 2_000;
+/**
+ * How long (real time) a vanished deployment waits for its `deployment_success` while
+ * the stream is open: the poll and the event travel on different connections, so the
+ * poll can see the deployment gone first, but the event is at most a network hop behind.
+ */
+const VANISHED_EVENT_WAIT_MS = 2_000;
 const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE"]);
 
 /** Follows until success, failure, supersession or the deadline. Throws only what polling cannot survive (auth). */
@@ -73,6 +86,9 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   const seenFailures = new Set<string>();
   let lastPoll = -Infinity;
   let goneSince: number | undefined;
+  /** Real time the deployment was first seen gone while the stream was open (waiting for its event). */
+  let awaitingEventSince: number | undefined;
+  const realClock = input.realClock ?? systemClock;
   let lastApp: AppStatus | undefined;
   let pollErrors = 0;
   let successChecks = 0;
@@ -192,11 +208,25 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
         }
       } else if (!ours) {
         goneSince ??= clock.now();
-        if (verified && (watch.interrupted || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, version, verifiedBy: "state" };
-        if (!verified && clock.now() - goneSince >= VANISHED_GRACE_MS) {
-          return { kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)", details: await explain(app) };
+        const ended = { kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" } as const;
+        if (watch.interrupted || !watch.open) {
+          // A gap may have swallowed the event: the app's state is the only witness left.
+          if (verified && (watch.interrupted || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, version, verifiedBy: "state" };
+          if (!verified && clock.now() - goneSince >= VANISHED_GRACE_MS) return { ...ended, details: await explain(app) };
+        } else {
+          // Every event since the PUT has arrived: the success event is in flight or was never sent.
+          awaitingEventSince ??= realClock.now();
+          if (realClock.now() - awaitingEventSince >= VANISHED_EVENT_WAIT_MS) return { ...ended, details: await explain(app) };
+          if (clock.now() < input.deadline) {
+            await waitForEventInRealTime(watch, realClock, VANISHED_EVENT_WAIT_MS - (realClock.now() - awaitingEventSince), input.deadline - clock.now());
+            lastPoll = -Infinity;
+            continue;
+          }
         }
-      } else goneSince = undefined;
+      } else {
+        goneSince = undefined;
+        awaitingEventSince = undefined;
+      }
     }
     if (failures.length - kills >= maxFailures || kills >= maxKills) continue;
     const remaining = input.deadline - clock.now();
@@ -213,6 +243,18 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     await watch.wait(Math.max(0, Math.min(remaining, pollIn)));
     if (iteration > 1_000_000) return { kind: "timeout", details: ["gave up after too many polls"] };
   }
+}
+
+/**
+ * Waits for the next event, at most `realMs` of real time (and `clusterMs` of the
+ * cluster's clock, the deployment's deadline). The loser of the race is cancelled
+ * so no timer outlives the wait.
+ */
+async function waitForEventInRealTime(watch: EventWatch, realClock: Clock, realMs: number, clusterMs: number): Promise<void> {
+  const done = new AbortController();
+  const real = realClock.sleep(Math.max(0, realMs), done.signal).catch(() => undefined);
+  await Promise.race([watch.wait(Math.max(0, clusterMs)), real]);
+  done.abort();
 }
 
 /** Wrong credentials do not heal by asking again. */
