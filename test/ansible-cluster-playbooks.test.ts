@@ -42,8 +42,8 @@ describe("playbooks that deploy with mdeploy", () => {
           mesos_url: sim.mesosUrl,
           mdeploy_command: `${process.execPath} ${CLI_PATH}`,
           mdeploy_project_dir: project,
-          // No registry to ask in this test.
-          mdeploy_deploy_options: ["--skip-image-check"],
+          // The simulator has no registry: do not ask one.
+          mdeploy_deploy_options: ["--no-image-check"],
           ...vars,
         }),
       ],

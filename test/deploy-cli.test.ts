@@ -76,7 +76,7 @@ describe("mdeploy deploy family, end to end", () => {
     await startSim();
     const dir = await project();
     const runs: CliRun[] = [];
-    const first = await cli(dir, ["staging", "--skip-image-check"]);
+    const first = await cli(dir, ["staging", "--no-image-check"]);
     runs.push(first);
     expect(first.code, first.stderr).toBe(0);
     const report1 = await readFile(path.join(dir, "deploy.env"), "utf8");
@@ -91,7 +91,7 @@ describe("mdeploy deploy family, end to end", () => {
     expect(plan.stdout).toContain("~ env.DB_PASSWORD: changed (secret value hidden)");
     expect(plan.stdout).toContain("needs 300 MB more on one agent with type:staging; the largest free is 197 MB");
 
-    const second = await cli(dir, ["staging", "--skip-image-check", "--json"], { CI_COMMIT_TAG: "1.1.0" });
+    const second = await cli(dir, ["staging", "--no-image-check", "--json"], { CI_COMMIT_TAG: "1.1.0" });
     runs.push(second);
     expect(second.code, second.stderr).toBe(0);
     const result = JSON.parse(second.stdout) as { version: string; previousVersion: string; plan: { strategy: { minimumHealthCapacity: number }; reasons: string[] } };
@@ -108,7 +108,7 @@ describe("mdeploy deploy family, end to end", () => {
     expect(status.stdout).toContain(`version ${result.version}`);
     expect(status.stdout).toContain("instances: 1/1 healthy");
 
-    const broken = await cli(dir, ["deploy", "staging", "--skip-image-check"], { CI_COMMIT_TAG: "broken" });
+    const broken = await cli(dir, ["deploy", "staging", "--no-image-check"], { CI_COMMIT_TAG: "broken" });
     runs.push(broken);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/never became healthy.*rolled back/);
@@ -134,13 +134,13 @@ describe("mdeploy deploy family, end to end", () => {
   it("a template with an explicit (1,1): plan and deploy exit 3 naming the shortfall, and nothing is sent", async () => {
     await startSim(false);
     const dir = await project();
-    expect((await cli(dir, ["staging", "--skip-image-check", "--dotenv", ""])).code).toBe(0);
+    expect((await cli(dir, ["staging", "--no-image-check", "--dotenv", ""])).code).toBe(0);
     await writeFile(path.join(dir, "app.json.hbs"), TEMPLATE.replace('"instances": 1,', '"instances": 1, "upgradeStrategy": { "minimumHealthCapacity": 1, "maximumOverCapacity": 1 },'));
     const before = (sim?.state.app("/staging/click-count") as { version: string }).version;
     const plan = await cli(dir, ["plan", "staging"], { CI_COMMIT_TAG: "1.1.0" });
     expect(plan.code).toBe(3);
     expect(plan.stderr).toContain("needs 300 MB more on one agent with type:staging; the largest free is 197 MB");
-    const deploy = await cli(dir, ["staging", "--skip-image-check", "--dotenv", ""], { CI_COMMIT_TAG: "1.1.0" });
+    const deploy = await cli(dir, ["staging", "--no-image-check", "--dotenv", ""], { CI_COMMIT_TAG: "1.1.0" });
     expect(deploy.code).toBe(3);
     expect(deploy.stderr).toMatch(/refused before any change: upgradeStrategy minimumHealthCapacity 1, maximumOverCapacity 1 cannot finish: needs 300 MB more/);
     expect(deploy.stderr).toContain("nothing was sent to Marathon");
@@ -151,7 +151,7 @@ describe("mdeploy deploy family, end to end", () => {
   it("wrong Marathon credentials: exit 6 with one clear line, no password", async () => {
     await startSim();
     const dir = await project();
-    const run = await cli(dir, ["deploy", "staging", "--skip-image-check"], { MARATHON_PASSWORD: "not-the-password-1" });
+    const run = await cli(dir, ["deploy", "staging", "--no-image-check"], { MARATHON_PASSWORD: "not-the-password-1" });
     expect(run.code).toBe(6);
     expect(run.stderr).toMatch(/401/);
     expect(run.stderr).not.toContain("not-the-password-1");
@@ -215,6 +215,20 @@ describe("mdeploy deploy family, end to end", () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it("--no-image-check asks no registry at all and says so", async () => {
+    await startSim(false);
+    const registry = await startFakeServer([]);
+    try {
+      const dir = await project(TEMPLATE.replace("registry.example.com", new URL(registry.url).host));
+      const run = await cli(dir, ["staging", "--no-image-check", "--dotenv", ""], { CI_COMMIT_TAG: "1.0.0" });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain("image tag not checked (--no-image-check)");
+      expect(registry.requests).toEqual([]);
+    } finally {
+      await registry.close();
+    }
+  });
+
   it("in GitLab CI: render once, deploy the artifact with secrets filled in at PUT time, collapsible sections in the log", async () => {
     await startSim(false);
     const dir = await project();
@@ -223,7 +237,7 @@ describe("mdeploy deploy family, end to end", () => {
     const artifact = await readFile(path.join(dir, "marathon_app_staging.json"), "utf8");
     expect(artifact).toContain("[[mdeploy-secret:DB_PASSWORD]]");
     expect(artifact).not.toContain(DB_PASSWORD);
-    const run = await cli(dir, ["deploy", "staging", "--artifact", "marathon_app_staging.json", "--skip-image-check"], { CI: "true", GITLAB_CI: "true" });
+    const run = await cli(dir, ["deploy", "staging", "--artifact", "marathon_app_staging.json", "--no-image-check"], { CI: "true", GITLAB_CI: "true" });
     expect(run.code, run.stderr).toBe(0);
     const ESC = String.fromCharCode(27);
     expect(run.stdout).toMatch(new RegExp(`${ESC}\\[0Ksection_start:\\d+:plan\\[collapsed=false\\]\r${ESC}\\[0Kstaging: plan /staging/click-count`));

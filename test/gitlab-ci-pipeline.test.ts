@@ -64,8 +64,8 @@ function pipeline(args: string[]): Promise<PipelineRun> {
     MDEPLOY_COMMAND: `${process.execPath} ${CLI_PATH}`,
     MARATHON_URL: sim.marathonUrl,
     MESOS_URL: sim.mesosUrl,
-    // No registry to ask in this test.
-    MDEPLOY_DEPLOY_OPTIONS: "--skip-image-check",
+    // The simulator has no registry: do not ask one.
+    MDEPLOY_DEPLOY_OPTIONS: "--no-image-check",
   };
   const flags = Object.entries(variables).flatMap(([k, v]) => ["--variable", `${k}=${v}`]);
   return new Promise((resolve, reject) => {

@@ -36,12 +36,13 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", seconds, 600)
     .option("--force", "cancel a deployment holding the app (Marathon ?force=true); never the default", false)
     .option("--skip-image-check", "a registry that cannot be reached is a warning, not a refusal (a missing tag is still refused)", false)
+    .option("--no-image-check", "do not ask the registry at all (for clusters with no registry, such as mdeploy sim)")
     .option("--dotenv <file>", "dotenv report for GitLab (MDEPLOY_VERSION, ...); empty to skip", "deploy.env")
     .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
     .action(
       async (
         environment: string,
-        opts: { artifact?: string; strategy?: "auto" | "template"; timeout?: number; lockTimeout: number; force: boolean; skipImageCheck: boolean; dotenv: string; url?: string },
+        opts: { artifact?: string; strategy?: "auto" | "template"; timeout?: number; lockTimeout: number; force: boolean; skipImageCheck: boolean; imageCheck: boolean; dotenv: string; url?: string },
       ) => {
         const { runDeploy } = await import("../commands/deploy.js");
         await runDeploy(
@@ -53,6 +54,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
             lockTimeoutSeconds: opts.lockTimeout,
             force: opts.force,
             skipImageCheck: opts.skipImageCheck,
+            imageCheck: opts.imageCheck,
             dotenv: opts.dotenv,
             ...(opts.url ? { url: opts.url } : {}),
           },

@@ -26,6 +26,8 @@ export interface DeployOptions {
   lockTimeoutSeconds: number;
   force: boolean;
   skipImageCheck: boolean;
+  /** False with `--no-image-check`: the registry is not asked at all. */
+  imageCheck?: boolean;
   /** Dotenv report path (default deploy.env); empty string = none. */
   dotenv: string;
   url?: string;
@@ -41,7 +43,10 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   const mesos = mesosClientFor(loaded.settings, clock);
-  const preflight: PreflightHook[] = [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined)];
+  const preflight: PreflightHook[] =
+    options.imageCheck === false
+      ? [skippedImageCheck]
+      : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined)];
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
     const result = await deployApp(
@@ -114,6 +119,11 @@ async function checkImage(
     throw new PreflightRefusedError(`image ${image} not found in ${result.registry} (${result.url}); nothing was sent`, ["push the image first (--skip-image-check only passes over a registry that cannot be reached)"]);
   }
   return `image ${image} exists in ${result.registry}`;
+}
+
+/** `--no-image-check`: nothing is asked, and the preflight report says so. */
+async function skippedImageCheck(): Promise<string> {
+  return "image tag not checked (--no-image-check)";
 }
 
 /** Bound on the registry check under --skip-image-check, where giving up only costs a warning. */
