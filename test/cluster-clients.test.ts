@@ -1,19 +1,13 @@
-import { rmSync } from "node:fs";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MarathonSettings } from "../src/config/types.js";
 import { marathonClientFor, mesosClientFor } from "../src/deploy/cluster-clients.js";
 import { ConfigError, UnreachableError } from "../src/errors.js";
-import { makeSelfSignedCert } from "./helpers/self-signed-cert.js";
+import { startHttpsServer, type HttpsTestServer } from "./helpers/self-signed-cert.js";
 import { createInstantClock } from "./marathon-test-clock.js";
 
-let dir: string;
-let server: Server;
+let server: HttpsTestServer;
 let url: string;
 let certFile: string;
-let cert: Buffer;
-let key: Buffer;
 let stalls = 0;
 
 const agents = {
@@ -29,20 +23,16 @@ const agents = {
 };
 
 beforeAll(async () => {
-  ({ dir, certFile, cert, key } = makeSelfSignedCert("mdeploy-clients-"));
-  server = createServer({ cert, key }, (req, res) => {
+  server = await startHttpsServer("mdeploy-clients-", (req, res) => {
     if (req.url === "/master/slaves") res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(agents));
     else if (req.url === "/stall/master/slaves") stalls++; // never answers
     else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ url, certFile } = server);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
+  await server.close();
 });
 
 const marathon = (extra: Partial<MarathonSettings>): MarathonSettings => ({ urls: [], insecure: false, ...extra });

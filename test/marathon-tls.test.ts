@@ -1,37 +1,28 @@
-import { rmSync } from "node:fs";
-import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, UnreachableError } from "../src/errors.js";
 import { createMarathonClient } from "../src/marathon/client.js";
-import { makeSelfSignedCert } from "./helpers/self-signed-cert.js";
+import { startHttpsServer, type HttpsTestServer } from "./helpers/self-signed-cert.js";
 import { startFakeServer } from "./helpers/fake-server.js";
 import { createInstantClock } from "./marathon-test-clock.js";
 
-let dir: string;
-let server: Server;
+let server: HttpsTestServer;
 let url: string;
 let certFile: string;
-let cert: Buffer;
-let key: Buffer;
+let dir: string;
 let requests = 0;
 
 beforeAll(async () => {
-  ({ dir, certFile, cert, key } = makeSelfSignedCert("mdeploy-tls-"));
-  server = createServer({ cert, key }, (req, res) => {
+  server = await startHttpsServer("mdeploy-tls-", (req, res) => {
     requests++;
     if (req.url === "/v2/info") res.writeHead(200, { "content-type": "application/json" }).end('{"name":"marathon","version":"1.11.24"}');
     else res.writeHead(599).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ url, certFile, dir } = server);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  rmSync(dir, { recursive: true, force: true });
+  await server.close();
 });
 
 describe("Marathon client TLS", () => {

@@ -4,7 +4,10 @@
  * verification) gets through.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,4 +29,29 @@ export function makeSelfSignedCert(prefix: string): SelfSignedCert {
     { stdio: "ignore" },
   );
   return { dir, certFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
+}
+
+export interface HttpsTestServer {
+  url: string;
+  /** The server's certificate (and the CA a client must be given); its folder is `dir`. */
+  certFile: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** An HTTPS server on 127.0.0.1 port 0 with a fresh self-signed certificate; close() also removes the files. */
+export async function startHttpsServer(prefix: string, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<HttpsTestServer> {
+  const { dir, certFile, cert, key } = makeSelfSignedCert(prefix);
+  const server = createServer({ cert, key }, handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    certFile,
+    dir,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
