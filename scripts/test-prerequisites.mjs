@@ -17,6 +17,8 @@ const required = [
   { pkg: "git", probe: "/usr/bin/git" },
   // the Marathon adapter's TLS tests make a self-signed certificate at test time
   { pkg: "openssl", probe: "/usr/bin/openssl" },
+  // the deployment report's browser tests drive Debian's Chromium with playwright-core (no browser download)
+  { pkg: "chromium", probe: "/usr/bin/chromium" },
 ];
 
 const missing = required.filter(({ probe }) => spawnSync("sh", ["-c", `test -e ${probe}`]).status !== 0);

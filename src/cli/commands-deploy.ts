@@ -13,6 +13,10 @@ function strategy(value: string): "auto" | "template" {
   return value;
 }
 
+/** `--report FILE`, shared by deploy and rollback. */
+const REPORT_FLAG = "--report <file>";
+const REPORT_HELP = "write a self-contained HTML deployment report (default in CI: mdeploy-report.html)";
+
 /** `mdeploy plan`, `deploy` (and `mdeploy <env>`), `rollback`, `status`, `demo`. */
 export function registerDeployCommands(program: Command, context: () => CliContext): void {
   program
@@ -39,10 +43,12 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--no-image-check", "do not ask the registry at all (for clusters with no registry, such as mdeploy sim)")
     .option("--dotenv <file>", "dotenv report for GitLab (MDEPLOY_VERSION, ...); empty to skip", "deploy.env")
     .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
+    .option(REPORT_FLAG, REPORT_HELP)
+    .option("--no-report", "write no HTML deployment report, even in CI")
     .action(
       async (
         environment: string,
-        opts: { artifact?: string; strategy?: "auto" | "template"; timeout?: number; lockTimeout: number; force: boolean; skipImageCheck: boolean; imageCheck: boolean; dotenv: string; url?: string },
+        opts: { artifact?: string; strategy?: "auto" | "template"; timeout?: number; lockTimeout: number; force: boolean; skipImageCheck: boolean; imageCheck: boolean; dotenv: string; url?: string; report?: string | false },
       ) => {
         const { runDeploy } = await import("../commands/deploy.js");
         await runDeploy(
@@ -57,6 +63,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
             imageCheck: opts.imageCheck,
             dotenv: opts.dotenv,
             ...(opts.url ? { url: opts.url } : {}),
+            ...(opts.report !== undefined ? { report: opts.report } : {}),
           },
           context(),
         );
@@ -71,10 +78,12 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
     .option("--timeout <seconds>", "how long to wait for the rollback (default: from the app's health checks)", seconds)
     .option("--force", "cancel a deployment holding the app", false)
-    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean }) => {
+    .option(REPORT_FLAG, REPORT_HELP)
+    .option("--no-report", "write no HTML deployment report, even in CI")
+    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean; report?: string | false }) => {
       const { runRollback } = await import("../commands/rollback.js");
       await runRollback(
-        { environment, ...(opts.to ? { to: opts.to } : {}), ...(opts.artifact ? { artifact: opts.artifact } : {}), ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}), force: opts.force },
+        { environment, ...(opts.to ? { to: opts.to } : {}), ...(opts.artifact ? { artifact: opts.artifact } : {}), ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}), force: opts.force, ...(opts.report !== undefined ? { report: opts.report } : {}) },
         context(),
       );
     });

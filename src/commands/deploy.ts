@@ -14,6 +14,7 @@ import { deployApp, type DeployResult, type PreflightHook } from "../deploy/depl
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import type { StrategyMode } from "../plan/types.js";
+import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 
 export interface DeployOptions {
   environment: string;
@@ -31,6 +32,8 @@ export interface DeployOptions {
   /** Dotenv report path (default deploy.env); empty string = none. */
   dotenv: string;
   url?: string;
+  /** `--report FILE` (HTML deployment report); false with `--no-report`; default: mdeploy-report.html in CI only. */
+  report?: string | false;
 }
 
 /** Deploys and returns the verified result (printed under --json). */
@@ -47,9 +50,10 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     options.imageCheck === false
       ? [skippedImageCheck]
       : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined)];
+  const report = startReport({ file: reportPathFor(options.report, context.env), command: "deploy", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
-    const result = await deployApp(
+    const result = await withReport(report, () => deployApp(
       {
         environment: options.environment,
         app: loaded.app,
@@ -61,7 +65,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         ...(options.dotenv ? { dotenvPath: path.resolve(context.cwd, options.dotenv) } : {}),
         ...(options.url ? { url: options.url } : context.env.CI_ENVIRONMENT_URL ? { url: context.env.CI_ENVIRONMENT_URL } : {}),
       },
-      {
+      reportedDeps(report, {
         marathon,
         ...(mesos ? { mesos } : {}),
         clock,
@@ -69,8 +73,8 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock),
         preflight,
         writeFile: writeAtomically,
-      },
-    );
+      }),
+    ), (r) => `${r.appId} version ${r.version} verified: ${r.instances.healthy}/${r.instances.total} healthy`);
     output.result(result);
     return result;
   } catch (error) {

@@ -19,7 +19,7 @@ import { defaultTimeoutMs } from "./default-timeout.js";
 import { formatDotenvReport, urlFromLabels } from "./dotenv-report.js";
 import { startEventWatch, type EventWatch } from "./event-watch.js";
 import { followDeployment, type FollowOutcome } from "./follow-deployment.js";
-import { formatPlan, planDeploy, type MesosAgentsSource } from "./plan-deploy.js";
+import { formatPlan, planDeploy, type MesosAgentsSource, type PlannedDeploy } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
 import { replanVersion, ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
@@ -60,6 +60,8 @@ export interface DeployDeps {
   progress: Progress;
   preflight?: PreflightHook[];
   writeFile?: (path: string, text: string) => Promise<void>;
+  /** Told the plan once it is made (the deployment report shows it). */
+  onPlanned?: (planned: PlannedDeploy) => void;
 }
 
 /** What a verified deploy returns (and `--json` prints). */
@@ -88,6 +90,7 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   if (!options.force) await waitForOtherDeployments(app.id, clock.now() + options.lockTimeoutMs, options, deps);
   const planned = await planDeploy(app, options.strategy, { marathon, mesos: deps.mesos, redact: output.redactor.redact });
   const { plan, running, target, changes } = planned;
+  deps.onPlanned?.(planned);
   for (const line of formatDiff(changes)) progress.line(`  ${line}`);
   for (const line of formatPlan(planned, env)) progress.line(line);
   progress.end("plan");

@@ -1,0 +1,450 @@
+/**
+ * Collects what a deploy or rollback observed, for the report. It sits beside
+ * the engine instead of inside it: it wraps the Marathon client the engine is
+ * given (every app read, PUT, queue read and event-stream byte passes through,
+ * unchanged) and the Progress port (sections say when the deployment and the
+ * rollback start and end), and takes the plan through one callback. So the
+ * report shows exactly what mdeploy saw, and the engine does not know a report
+ * exists.
+ */
+import { pipeline, Transform } from "node:stream";
+import type { Clock } from "../core/clock.js";
+import { explainQueue } from "../deploy/explain-stall.js";
+import type { PlannedDeploy } from "../deploy/plan-deploy.js";
+import type { Progress } from "../deploy/progress.js";
+import { isHealthyAndReady } from "../deploy/verify-app.js";
+import type { MarathonClient } from "../marathon/client.js";
+import { createSseParser } from "../marathon/sse-parser.js";
+import type { AppDefinition, AppStatus, DeploymentResult, MarathonEvent, Task } from "../marathon/types.js";
+import { formatDiff } from "../plan/diff-app.js";
+import type { CountSample, ReportData, ReportEvent, ReportEventKind, ReportPhase, ReportPlan, ReportVerdict, ReportVersion, VersionCounts, VersionRole } from "./report-data.js";
+
+/** The Marathon calls the recorder looks at; every other member passes through untouched. */
+export type ObservedMarathon = Pick<MarathonClient, "getApp" | "findApp" | "putApp" | "rollbackApp" | "getQueue" | "deleteDeployment" | "deleteApp" | "openEventStream">;
+
+export interface ReportRecorderOptions {
+  command: "deploy" | "rollback";
+  environment: string;
+  appId: string;
+  clock: Clock;
+  /** GitLab CI's predefined variables (commit, pipeline and job links). */
+  env: Record<string, string | undefined>;
+}
+
+export interface ReportRecorder {
+  /** The same client, observed: pass the result to the engine instead of the original. */
+  observeMarathon<T extends Partial<ObservedMarathon>>(marathon: T): T;
+  /** The same progress port, observed (section starts and ends become phases). */
+  observeProgress(progress: Progress): Progress;
+  /** The engine's plan, once it is made (the deploy engine's `onPlanned`). */
+  planned(planned: PlannedDeploy): void;
+  /** Ends the recording and returns the report's data. */
+  finish(verdict: ReportVerdict): ReportData;
+}
+
+type InstanceState = "staged" | "running" | "gone";
+
+interface InstanceView {
+  version: string;
+  state: InstanceState;
+  healthy: boolean;
+  /** When this view was last changed by an event (polls older than that do not overwrite it). */
+  changedAt: number;
+}
+
+const STAGED_STATES = new Set(["TASK_STAGING", "TASK_STARTING"]);
+const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_UNREACHABLE"]);
+const ENDED_STATES = new Set([...FAILED_STATES, "TASK_FINISHED", "TASK_KILLED"]);
+
+/** Starts recording; the clock's now is the report's start. */
+export function createReportRecorder(options: ReportRecorderOptions): ReportRecorder {
+  const { clock } = options;
+  const appId = absoluteId(options.appId);
+  const startedAt = clock.now();
+  const instances = new Map<string, InstanceView>();
+  const counts = new Map<string, VersionCounts>();
+  const samples: CountSample[] = [];
+  const events: ReportEvent[] = [];
+  const phases: ReportPhase[] = [];
+  const images = new Map<string, string>();
+  const roles = new Map<string, VersionRole>();
+  const versionOrder: string[] = [];
+  const deploymentIds = new Set<string>();
+  /** Index in `events` of an instance's latest "fails its health check" row, to add the cause a poll later reveals. */
+  const pendingHealthRows = new Map<string, number>();
+  let from: string | undefined;
+  let firstRead = true;
+  let target: string | undefined;
+  let targetPutAt: number | undefined;
+  let plan: ReportPlan | undefined;
+  let diff: string[] = [];
+  let lastQueueText = "";
+  let lastSampleAt = startedAt;
+
+  const seeVersion = (version: string, role: VersionRole = "other") => {
+    if (!roles.has(version)) versionOrder.push(version);
+    if (!roles.has(version) || role !== "other") roles.set(version, role);
+  };
+  const noteImage = (version: string, definition: Pick<AppDefinition, "container">) => {
+    const image = definition.container?.docker?.image;
+    if (image && !images.has(version)) images.set(version, image);
+  };
+  const addEvent = (t: number, kind: ReportEventKind, text: string, version?: string) => {
+    events.push({ t, kind, text, ...(version ? { version } : {}) });
+    return events.length - 1;
+  };
+
+  const contribution = (view: InstanceView | undefined, sign: 1 | -1) => {
+    if (!view || view.state === "gone") return;
+    const c = counts.get(view.version) ?? { healthy: 0, running: 0, staged: 0 };
+    if (view.state === "staged") c.staged += sign;
+    else {
+      c.running += sign;
+      if (view.healthy) c.healthy += sign;
+    }
+    counts.set(view.version, c);
+  };
+  /** Replaces an instance's view and records a sample when the counts changed. */
+  const setInstance = (key: string, next: InstanceView) => {
+    const before = instances.get(key);
+    if (before && before.state === next.state && before.healthy === next.healthy && before.version === next.version) {
+      before.changedAt = Math.max(before.changedAt, next.changedAt);
+      return;
+    }
+    contribution(before, -1);
+    instances.set(key, next);
+    contribution(next, 1);
+    seeVersion(next.version);
+    sample(next.changedAt);
+  };
+  const sample = (at: number) => {
+    // Event timestamps and poll answers interleave; keep the samples in time order.
+    const t = Math.max(at, lastSampleAt);
+    lastSampleAt = t;
+    const byVersion: Record<string, VersionCounts> = {};
+    for (const [version, c] of counts) if (c.running + c.staged > 0 || samples.at(-1)?.byVersion[version]) byVersion[version] = { ...c };
+    const last = samples.at(-1);
+    if (last && last.t === t) last.byVersion = byVersion;
+    else samples.push({ t, byVersion });
+  };
+
+  const onEvent = (event: MarathonEvent) => {
+    const e = event as Record<string, unknown>;
+    const parsed = typeof e.timestamp === "string" ? Date.parse(e.timestamp) : Number.NaN;
+    const t = Number.isFinite(parsed) ? parsed : clock.now();
+    const version = typeof e.version === "string" ? e.version : undefined;
+    switch (event.eventType) {
+      case "status_update_event": {
+        if (!isOurs(e.appId) || !version) return;
+        const taskId = String(e.taskId);
+        const key = instanceKey(taskId);
+        const status = String(e.taskStatus);
+        const before = instances.get(key);
+        const where = `task ${taskId} on ${String(e.host)}`;
+        const message = e.message ? ` (${String(e.message)})` : "";
+        if (STAGED_STATES.has(status)) {
+          if (!before) addEvent(t, "launch", `${where} launched (version ${version})`, version);
+          setInstance(key, { version, state: "staged", healthy: false, changedAt: t });
+        } else if (status === "TASK_RUNNING") {
+          setInstance(key, { version, state: "running", healthy: before?.healthy ?? false, changedAt: t });
+        } else if (status === "TASK_KILLING") {
+          setInstance(key, { version, state: "running", healthy: false, changedAt: t });
+        } else if (ENDED_STATES.has(status)) {
+          if (FAILED_STATES.has(status)) addEvent(t, "failure", `${where}: ${status}${message}`, version);
+          else if (status === "TASK_KILLED") addEvent(t, "kill", `${where} killed${message}`, version);
+          else addEvent(t, "kill", `${where} finished${message}`, version);
+          setInstance(key, { version, state: "gone", healthy: false, changedAt: t });
+        }
+        return;
+      }
+      case "health_status_changed_event": {
+        if (!isOurs(e.appId) || !version) return;
+        const key = instanceKey(String(e.instanceId ?? e.taskId));
+        const alive = e.alive === true;
+        const row = addEvent(t, "health", `instance ${key} ${alive ? "passes its health check" : "fails its health check"}`, version);
+        if (alive) pendingHealthRows.delete(key);
+        else pendingHealthRows.set(key, row);
+        const before = instances.get(key);
+        if (before && before.state !== "gone") setInstance(key, { ...before, healthy: alive && before.state === "running", changedAt: t });
+        return;
+      }
+      case "unhealthy_instance_kill_event":
+        if (!isOurs(e.appId)) return;
+        addEvent(t, "health", `task ${String(e.taskId)} on ${String(e.host)} killed as unhealthy${e.reason ? `: ${String(e.reason)}` : ""}`, version);
+        return;
+      case "deployment_info":
+      case "deployment_step_success":
+      case "deployment_step_failure":
+      case "deployment_success":
+      case "deployment_failed":
+        onDeploymentEvent(event.eventType, e, t);
+        return;
+      default:
+        return;
+    }
+  };
+
+  const onDeploymentEvent = (type: string, e: Record<string, unknown>, t: number) => {
+    const planOf = e.plan as { id?: string; version?: string; steps?: { actions?: { action?: string; app?: string }[] }[] } | undefined;
+    const id = typeof e.id === "string" ? e.id : planOf?.id;
+    const actsOnUs = (planOf?.steps ?? []).some((s) => (s.actions ?? []).some((a) => isOurs(a.app)));
+    if (!actsOnUs && !(id && deploymentIds.has(id))) return;
+    const actions = ((e.currentStep as { actions?: { action?: string }[] } | undefined)?.actions ?? []).map((a) => a.action).join(", ");
+    const name = `deployment ${id ?? "?"}`;
+    const text: Record<string, string> = {
+      deployment_info: `${name}: step started${actions ? ` (${actions})` : ""}`,
+      deployment_step_success: `${name}: step done${actions ? ` (${actions})` : ""}`,
+      deployment_step_failure: `${name}: step failed${actions ? ` (${actions})` : ""}`,
+      deployment_success: `${name}: deployment_success`,
+      deployment_failed: `${name}: deployment_failed${typeof e.reason === "string" && e.reason ? ` (${e.reason})` : ""}`,
+    };
+    addEvent(t, "deployment", text[type] ?? name, planOf?.version);
+  };
+
+  /** A poll's answer: the truth at the moment it was asked, except where an event has said something newer. */
+  const onAppRead = (app: AppStatus | undefined, askedAt: number) => {
+    const answeredAt = clock.now();
+    if (firstRead) {
+      firstRead = false;
+      if (app) {
+        from = app.version;
+        seeVersion(app.version, options.command === "deploy" ? "previous" : "other");
+      }
+    }
+    if (!app || absoluteId(app.id) !== appId) return;
+    noteImage(app.version, app);
+    if (!Array.isArray(app.tasks)) return;
+    const listed = new Set<string>();
+    for (const task of app.tasks) {
+      const key = instanceKey(task.id);
+      listed.add(key);
+      const before = instances.get(key);
+      noteHealthCause(key, task);
+      if (before && before.changedAt > askedAt) continue;
+      if (!before && task.stagedAt && Date.parse(task.stagedAt) >= startedAt) addEvent(answeredAt, "launch", `task ${task.id} on ${task.host} launched (version ${task.version}; seen by polling)`, task.version);
+      setInstance(key, { version: task.version, state: stateOf(task), healthy: stateOf(task) === "running" && isHealthyAndReady(task, app), changedAt: before ? Math.max(askedAt, before.changedAt) : askedAt });
+    }
+    for (const [key, view] of instances) {
+      if (view.state === "gone" || listed.has(key) || view.changedAt > askedAt) continue;
+      addEvent(answeredAt, "kill", `instance ${key} of version ${view.version} is gone (seen by polling)`, view.version);
+      setInstance(key, { ...view, state: "gone", healthy: false, changedAt: askedAt });
+    }
+    const failure = app.lastTaskFailure;
+    if (failure && Date.parse(failure.timestamp) >= startedAt && !instances.has(instanceKey(failure.taskId))) {
+      addEvent(answeredAt, "failure", `task ${failure.taskId} on ${failure.host}: ${failure.state}${failure.message ? ` (${failure.message})` : ""}`, failure.version);
+    }
+  };
+
+  /** The cause of a failing health check is in the task's check results, not in the event. */
+  const noteHealthCause = (key: string, task: Task) => {
+    const row = pendingHealthRows.get(key);
+    if (row === undefined) return;
+    const cause = (task.healthCheckResults ?? []).map((r) => (r as { lastFailureCause?: string | null }).lastFailureCause).find((c) => typeof c === "string" && c.length > 0);
+    const event = events[row];
+    if (!cause || !event) return;
+    event.text = `${event.text}: ${cause}`;
+    pendingHealthRows.delete(key);
+  };
+
+  /** `sentAt`: Marathon may act on a PUT before its answer arrives, so the deployment's stretch starts when it was sent. */
+  const onPut = (result: DeploymentResult, definition: Pick<AppDefinition, "container"> | undefined, restoring: string | undefined, sentAt: number) => {
+    const at = clock.now();
+    if (result.deploymentId) deploymentIds.add(result.deploymentId);
+    const isRestore = restoring !== undefined || target !== undefined || options.command === "rollback";
+    seeVersion(result.version, isRestore ? "restored" : "target");
+    if (definition) noteImage(result.version, definition);
+    const restoredImage = restoring ? images.get(restoring) : undefined;
+    if (restoredImage && !images.has(result.version)) images.set(result.version, restoredImage);
+    if (!isRestore) {
+      target = result.version;
+      targetPutAt = sentAt;
+    } else if (options.command === "rollback") target ??= result.version;
+    addEvent(at, isRestore ? "rollback" : "deployment", `${isRestore ? `restoring${restoring ? ` version ${restoring}` : ""}: ` : ""}PUT answered version ${result.version} (deployment ${result.deploymentId || "none"})`, result.version);
+  };
+
+  const observeMarathon = <T extends Partial<ObservedMarathon>>(marathon: T): T => {
+    const overrides: Partial<ObservedMarathon> = {};
+    const { getApp, findApp, putApp, rollbackApp, getQueue, deleteDeployment, openEventStream } = marathon;
+    if (getApp) {
+      overrides.getApp = async (id, opts) => {
+        const askedAt = clock.now();
+        const app = await getApp.call(marathon, id, opts);
+        onAppRead(app, askedAt);
+        return app;
+      };
+    }
+    if (findApp) {
+      overrides.findApp = async (id, opts) => {
+        const askedAt = clock.now();
+        const app = await findApp.call(marathon, id, opts);
+        onAppRead(app, askedAt);
+        return app;
+      };
+    }
+    if (putApp) {
+      overrides.putApp = async (app, opts) => {
+        const sentAt = clock.now();
+        const result = await putApp.call(marathon, app, opts);
+        onPut(result, app, undefined, sentAt);
+        return result;
+      };
+    }
+    if (rollbackApp) {
+      overrides.rollbackApp = async (id, version, opts) => {
+        const sentAt = clock.now();
+        const result = await rollbackApp.call(marathon, id, version, opts);
+        onPut(result, undefined, version, sentAt);
+        return result;
+      };
+    }
+    if (getQueue) {
+      overrides.getQueue = async (opts) => {
+        const queue = await getQueue.call(marathon, opts);
+        const text = explainQueue(queue, appId).join("; ");
+        // Marathon repeats the same reasons every poll; a row per change is enough.
+        if (text && text !== lastQueueText) addEvent(clock.now(), "queue", text);
+        lastQueueText = text;
+        return queue;
+      };
+    }
+    if (deleteDeployment) {
+      overrides.deleteDeployment = async (id, opts) => {
+        const result = await deleteDeployment.call(marathon, id, opts);
+        addEvent(clock.now(), "rollback", `cancelled deployment ${id}`);
+        return result;
+      };
+    }
+    if (openEventStream) {
+      overrides.openEventStream = async (opts) => {
+        const connection = await openEventStream.call(marathon, opts);
+        return { ...connection, body: teeEvents(connection.body, onEvent) };
+      };
+    }
+    return Object.assign(Object.create(marathon) as T, overrides);
+  };
+
+  const observeProgress = (progress: Progress): Progress => ({
+    start(id, title) {
+      const at = clock.now();
+      phases.push({ id, title, start: at });
+      if (id === "rollback") addEvent(at, "rollback", `rollback started: ${title}`);
+      progress.start(id, title);
+    },
+    line: (text) => progress.line(text),
+    update: (text) => progress.update(text),
+    end(id) {
+      const at = clock.now();
+      const phase = phases.findLast((p) => p.id === id && p.end === undefined);
+      if (phase) phase.end = at;
+      if (id === "rollback") addEvent(at, "rollback", "rollback ended");
+      progress.end(id);
+    },
+    settle: () => progress.settle(),
+  });
+
+  const planned = (p: PlannedDeploy) => {
+    const { steps, kind, verdict, minHealthy, zeroDowntime, instances: count, strategy, strategySource, reasons, warnings } = p.plan;
+    plan = { kind, verdict, minHealthy, zeroDowntime, instances: count, strategy, strategySource, reasons, warnings, steps };
+    diff = formatDiff(p.changes);
+    if (p.running) noteImage(p.running.version, p.running);
+    plannedImage = p.target.container?.docker?.image;
+  };
+  let plannedImage: string | undefined;
+
+  const finish = (verdict: ReportVerdict): ReportData => {
+    const endedAt = Math.max(clock.now(), lastSampleAt);
+    for (const phase of phases) phase.end ??= endedAt;
+    if (target && plannedImage && !images.has(target)) images.set(target, plannedImage);
+    const versionOf = (version: string | undefined): ReportVersion | undefined => {
+      if (!version) return undefined;
+      const image = images.get(version);
+      return { version, role: roles.get(version) ?? "other", ...(image ? { image } : {}) };
+    };
+    const deployPhase = phases.find((p) => p.id === "deploy");
+    const rollbackPhase = phases.find((p) => p.id === "rollback");
+    const floorUntil = rollbackPhase?.start ?? deployPhase?.end ?? endedAt;
+    const fromVersion = versionOf(from);
+    const toVersion = versionOf(target);
+    return {
+      command: options.command,
+      environment: options.environment,
+      appId,
+      startedAt,
+      endedAt,
+      ...(fromVersion ? { from: fromVersion } : {}),
+      ...(toVersion ? { to: toVersion } : {}),
+      versions: versionOrder.map((v) => versionOf(v) as ReportVersion),
+      ci: provenanceFrom(options.env),
+      verdict,
+      ...(plan ? { plan } : {}),
+      diff,
+      samples,
+      ...(plan && targetPutAt !== undefined ? { floor: { value: plan.minHealthy, from: targetPutAt, until: Math.max(targetPutAt, floorUntil) } } : {}),
+      phases,
+      events: events.map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map(({ e }) => e),
+    };
+  };
+
+  function isOurs(id: unknown): boolean {
+    return typeof id === "string" && absoluteId(id) === appId;
+  }
+
+  return { observeMarathon, observeProgress, planned, finish };
+}
+
+/** Commit, ref, pipeline and job links from GitLab CI's predefined variables, when present. */
+function provenanceFrom(env: Record<string, string | undefined>): ReportData["ci"] {
+  const commit = env.CI_COMMIT_SHA;
+  const project = env.CI_PROJECT_URL;
+  return {
+    ...(commit ? { commit } : {}),
+    ...(commit && project ? { commitUrl: `${project}/-/commit/${commit}` } : {}),
+    ...(env.CI_COMMIT_REF_NAME ? { ref: env.CI_COMMIT_REF_NAME } : {}),
+    ...(env.CI_PIPELINE_URL ? { pipelineUrl: env.CI_PIPELINE_URL } : {}),
+    ...(env.CI_JOB_URL ? { jobUrl: env.CI_JOB_URL } : {}),
+  };
+}
+
+/**
+ * Passes the event stream's bytes through unchanged while parsing a copy. An
+ * error or a close on either side reaches the other, so the engine's stream
+ * handling (gaps, reconnects) sees exactly what it would have seen.
+ */
+function teeEvents(body: NodeJS.ReadableStream & import("node:stream").Readable, onEvent: (event: MarathonEvent) => void): import("node:stream").Readable {
+  const parser = createSseParser((frame) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(frame.data);
+    } catch {
+      return; // Marathon sends JSON only; anything else is a proxy's noise, which the engine skips too.
+    }
+    if (!parsed || typeof parsed !== "object") return;
+    const event = parsed as MarathonEvent;
+    if (typeof event.eventType !== "string") (event as { eventType: string }).eventType = frame.event;
+    onEvent(event);
+  });
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      parser.push(chunk);
+      done(null, chunk);
+    },
+  });
+  pipeline(body, tap, () => undefined);
+  return tap;
+}
+
+function stateOf(task: Task): InstanceState {
+  if (task.state === undefined) return task.startedAt ? "running" : "staged";
+  if (STAGED_STATES.has(task.state)) return "staged";
+  if (ENDED_STATES.has(task.state)) return "gone";
+  return "running";
+}
+
+/** Marathon 1.4+ task ids are `<instance id>._app.<n>`; health events name the instance. */
+function instanceKey(taskId: string): string {
+  return taskId.replace(/\._app\.\d+$/, "");
+}
+
+function absoluteId(id: string): string {
+  return id.startsWith("/") ? id : `/${id}`;
+}
