@@ -102,8 +102,9 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .command("demo")
     .description("start the simulator and deploy, upgrade and roll back the example app on it (npm start)")
     .option("--speed <factor>", "simulated seconds per real second", (v) => seconds(v), 400)
-    .action(async (opts: { speed: number }) => {
+    .option("--reports <dir>", "folder for the HTML deployment report of each act (default: a new folder under the system's temp folder)")
+    .action(async (opts: { speed: number; reports?: string }) => {
       const { runDemo } = await import("../commands/demo.js");
-      await runDemo({ speed: opts.speed }, context());
+      await runDemo({ speed: opts.speed, ...(opts.reports ? { reports: opts.reports } : {}) }, context());
     });
 }
