@@ -17,7 +17,8 @@ import type { MarathonClient } from "../marathon/client.js";
 import { createSseParser } from "../marathon/sse-parser.js";
 import type { AppDefinition, AppStatus, DeploymentResult, MarathonEvent, Task } from "../marathon/types.js";
 import { formatDiff } from "../plan/diff-app.js";
-import type { CountSample, ReportData, ReportEvent, ReportEventKind, ReportPhase, ReportPlan, ReportVerdict, ReportVersion, VersionCounts, VersionRole } from "./report-data.js";
+import { replayObservations, type InstanceState, type Observation, type PolledInstance } from "./replay-counts.js";
+import type { ReportData, ReportEvent, ReportEventKind, ReportPhase, ReportPlan, ReportVerdict, ReportVersion, VersionRole } from "./report-data.js";
 
 /** The Marathon calls the recorder looks at; every other member passes through untouched. */
 export type ObservedMarathon = Pick<MarathonClient, "getApp" | "findApp" | "putApp" | "rollbackApp" | "getQueue" | "deleteDeployment" | "deleteApp" | "openEventStream">;
@@ -42,16 +43,6 @@ export interface ReportRecorder {
   finish(verdict: ReportVerdict): ReportData;
 }
 
-type InstanceState = "staged" | "running" | "gone";
-
-interface InstanceView {
-  version: string;
-  state: InstanceState;
-  healthy: boolean;
-  /** When this view was last changed by an event (polls older than that do not overwrite it). */
-  changedAt: number;
-}
-
 const STAGED_STATES = new Set(["TASK_STAGING", "TASK_STARTING"]);
 const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_UNREACHABLE"]);
 const ENDED_STATES = new Set([...FAILED_STATES, "TASK_FINISHED", "TASK_KILLED"]);
@@ -61,71 +52,42 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
   const { clock } = options;
   const appId = absoluteId(options.appId);
   const startedAt = clock.now();
-  const instances = new Map<string, InstanceView>();
-  const counts = new Map<string, VersionCounts>();
-  const samples: CountSample[] = [];
+  const observations: Observation[] = [];
   const events: ReportEvent[] = [];
   const phases: ReportPhase[] = [];
   const images = new Map<string, string>();
   const roles = new Map<string, VersionRole>();
   const versionOrder: string[] = [];
+  const withChecks = new Map<string, boolean>();
   const deploymentIds = new Set<string>();
-  /** Index in `events` of an instance's latest "fails its health check" row, to add the cause a poll later reveals. */
-  const pendingHealthRows = new Map<string, number>();
+  const launchedByEvent = new Set<string>();
+  const endedByEvent = new Set<string>();
+  /** Rows saying an instance fails its health check; the cause is in the task's check results, which polls see (added at the end). */
+  const healthFailureRows = new Map<ReportEvent, string>();
+  const healthCauses = new Map<string, string>();
+  let lastPollSignature = "";
   let from: string | undefined;
   let firstRead = true;
   let target: string | undefined;
   let targetPutAt: number | undefined;
   let plan: ReportPlan | undefined;
+  let plannedImage: string | undefined;
   let diff: string[] = [];
   let lastQueueText = "";
-  let lastSampleAt = startedAt;
 
   const seeVersion = (version: string, role: VersionRole = "other") => {
     if (!roles.has(version)) versionOrder.push(version);
     if (!roles.has(version) || role !== "other") roles.set(version, role);
   };
-  const noteImage = (version: string, definition: Pick<AppDefinition, "container">) => {
+  const noteDefinition = (version: string, definition: Pick<AppDefinition, "container" | "healthChecks">) => {
     const image = definition.container?.docker?.image;
     if (image && !images.has(version)) images.set(version, image);
+    if (!withChecks.has(version)) withChecks.set(version, (definition.healthChecks ?? []).length > 0);
   };
-  const addEvent = (t: number, kind: ReportEventKind, text: string, version?: string) => {
-    events.push({ t, kind, text, ...(version ? { version } : {}) });
-    return events.length - 1;
-  };
-
-  const contribution = (view: InstanceView | undefined, sign: 1 | -1) => {
-    if (!view || view.state === "gone") return;
-    const c = counts.get(view.version) ?? { healthy: 0, running: 0, staged: 0 };
-    if (view.state === "staged") c.staged += sign;
-    else {
-      c.running += sign;
-      if (view.healthy) c.healthy += sign;
-    }
-    counts.set(view.version, c);
-  };
-  /** Replaces an instance's view and records a sample when the counts changed. */
-  const setInstance = (key: string, next: InstanceView) => {
-    const before = instances.get(key);
-    if (before && before.state === next.state && before.healthy === next.healthy && before.version === next.version) {
-      before.changedAt = Math.max(before.changedAt, next.changedAt);
-      return;
-    }
-    contribution(before, -1);
-    instances.set(key, next);
-    contribution(next, 1);
-    seeVersion(next.version);
-    sample(next.changedAt);
-  };
-  const sample = (at: number) => {
-    // Event timestamps and poll answers interleave; keep the samples in time order.
-    const t = Math.max(at, lastSampleAt);
-    lastSampleAt = t;
-    const byVersion: Record<string, VersionCounts> = {};
-    for (const [version, c] of counts) if (c.running + c.staged > 0 || samples.at(-1)?.byVersion[version]) byVersion[version] = { ...c };
-    const last = samples.at(-1);
-    if (last && last.t === t) last.byVersion = byVersion;
-    else samples.push({ t, byVersion });
+  const addEvent = (t: number, kind: ReportEventKind, text: string, version?: string): ReportEvent => {
+    const event: ReportEvent = { t, kind, text, ...(version ? { version } : {}) };
+    events.push(event);
+    return event;
   };
 
   const onEvent = (event: MarathonEvent) => {
@@ -139,21 +101,21 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
         const taskId = String(e.taskId);
         const key = instanceKey(taskId);
         const status = String(e.taskStatus);
-        const before = instances.get(key);
         const where = `task ${taskId} on ${String(e.host)}`;
         const message = e.message ? ` (${String(e.message)})` : "";
         if (STAGED_STATES.has(status)) {
-          if (!before) addEvent(t, "launch", `${where} launched (version ${version})`, version);
-          setInstance(key, { version, state: "staged", healthy: false, changedAt: t });
+          if (!launchedByEvent.has(key)) addEvent(t, "launch", `${where} launched`, version);
+          launchedByEvent.add(key);
+          observations.push({ type: "state", t, key, version, state: "staged" });
         } else if (status === "TASK_RUNNING") {
-          setInstance(key, { version, state: "running", healthy: before?.healthy ?? false, changedAt: t });
+          observations.push({ type: "state", t, key, version, state: "running" });
         } else if (status === "TASK_KILLING") {
-          setInstance(key, { version, state: "running", healthy: false, changedAt: t });
+          observations.push({ type: "state", t, key, version, state: "running", healthy: false });
         } else if (ENDED_STATES.has(status)) {
           if (FAILED_STATES.has(status)) addEvent(t, "failure", `${where}: ${status}${message}`, version);
-          else if (status === "TASK_KILLED") addEvent(t, "kill", `${where} killed${message}`, version);
-          else addEvent(t, "kill", `${where} finished${message}`, version);
-          setInstance(key, { version, state: "gone", healthy: false, changedAt: t });
+          else addEvent(t, "kill", `${where} ${status === "TASK_KILLED" ? "killed" : "finished"}${message}`, version);
+          endedByEvent.add(key);
+          observations.push({ type: "state", t, key, version, state: "gone" });
         }
         return;
       }
@@ -162,10 +124,8 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
         const key = instanceKey(String(e.instanceId ?? e.taskId));
         const alive = e.alive === true;
         const row = addEvent(t, "health", `instance ${key} ${alive ? "passes its health check" : "fails its health check"}`, version);
-        if (alive) pendingHealthRows.delete(key);
-        else pendingHealthRows.set(key, row);
-        const before = instances.get(key);
-        if (before && before.state !== "gone") setInstance(key, { ...before, healthy: alive && before.state === "running", changedAt: t });
+        if (!alive) healthFailureRows.set(row, key);
+        observations.push({ type: "health", t, key, healthy: alive });
         return;
       }
       case "unhealthy_instance_kill_event":
@@ -201,60 +161,56 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
     addEvent(t, "deployment", text[type] ?? name, planOf?.version);
   };
 
-  /** A poll's answer: the truth at the moment it was asked, except where an event has said something newer. */
+  /** A poll's answer: the tasks as they were when it was asked. */
   const onAppRead = (app: AppStatus | undefined, askedAt: number) => {
     const answeredAt = clock.now();
     if (firstRead) {
       firstRead = false;
       if (app) {
         from = app.version;
-        seeVersion(app.version, options.command === "deploy" ? "previous" : "other");
+        seeVersion(app.version, "previous");
       }
     }
     if (!app || absoluteId(app.id) !== appId) return;
-    noteImage(app.version, app);
+    noteDefinition(app.version, app);
     if (!Array.isArray(app.tasks)) return;
-    const listed = new Set<string>();
-    for (const task of app.tasks) {
-      const key = instanceKey(task.id);
-      listed.add(key);
-      const before = instances.get(key);
-      noteHealthCause(key, task);
-      if (before && before.changedAt > askedAt) continue;
-      if (!before && task.stagedAt && Date.parse(task.stagedAt) >= startedAt) addEvent(answeredAt, "launch", `task ${task.id} on ${task.host} launched (version ${task.version}; seen by polling)`, task.version);
-      setInstance(key, { version: task.version, state: stateOf(task), healthy: stateOf(task) === "running" && isHealthyAndReady(task, app), changedAt: before ? Math.max(askedAt, before.changedAt) : askedAt });
-    }
-    for (const [key, view] of instances) {
-      if (view.state === "gone" || listed.has(key) || view.changedAt > askedAt) continue;
-      addEvent(answeredAt, "kill", `instance ${key} of version ${view.version} is gone (seen by polling)`, view.version);
-      setInstance(key, { ...view, state: "gone", healthy: false, changedAt: askedAt });
-    }
+    const instances: PolledInstance[] = app.tasks.map((task) => {
+      const state = stateOf(task);
+      const cause = (task.healthCheckResults ?? []).map((r) => r.lastFailureCause).find((c): c is string => typeof c === "string" && c.length > 0);
+      if (cause) healthCauses.set(instanceKey(task.id), cause);
+      return {
+        key: instanceKey(task.id),
+        taskId: task.id,
+        host: task.host,
+        version: task.version,
+        state,
+        healthy: state === "running" && isHealthyAndReady(task, app),
+        launchedDuringRun: task.stagedAt !== null && Date.parse(task.stagedAt) >= startedAt,
+      };
+    });
     const failure = app.lastTaskFailure;
-    if (failure && Date.parse(failure.timestamp) >= startedAt && !instances.has(instanceKey(failure.taskId))) {
+    if (failure && Date.parse(failure.timestamp) >= startedAt && !endedByEvent.has(instanceKey(failure.taskId))) {
       addEvent(answeredAt, "failure", `task ${failure.taskId} on ${failure.host}: ${failure.state}${failure.message ? ` (${failure.message})` : ""}`, failure.version);
+      endedByEvent.add(instanceKey(failure.taskId));
     }
-  };
-
-  /** The cause of a failing health check is in the task's check results, not in the event. */
-  const noteHealthCause = (key: string, task: Task) => {
-    const row = pendingHealthRows.get(key);
-    if (row === undefined) return;
-    const cause = (task.healthCheckResults ?? []).map((r) => (r as { lastFailureCause?: string | null }).lastFailureCause).find((c) => typeof c === "string" && c.length > 0);
-    const event = events[row];
-    if (!cause || !event) return;
-    event.text = `${event.text}: ${cause}`;
-    pendingHealthRows.delete(key);
+    // Polls repeat the same answer while nothing changes; keep one of each.
+    const signature = instances.map((i) => `${i.key}:${i.state}:${i.healthy}`).join(",");
+    if (signature === lastPollSignature) return;
+    lastPollSignature = signature;
+    observations.push({ type: "poll", t: askedAt, answeredAt, instances });
   };
 
   /** `sentAt`: Marathon may act on a PUT before its answer arrives, so the deployment's stretch starts when it was sent. */
-  const onPut = (result: DeploymentResult, definition: Pick<AppDefinition, "container"> | undefined, restoring: string | undefined, sentAt: number) => {
+  const onPut = (result: DeploymentResult, definition: Pick<AppDefinition, "container" | "healthChecks"> | undefined, restoring: string | undefined, sentAt: number) => {
     const at = clock.now();
     if (result.deploymentId) deploymentIds.add(result.deploymentId);
     const isRestore = restoring !== undefined || target !== undefined || options.command === "rollback";
     seeVersion(result.version, isRestore ? "restored" : "target");
-    if (definition) noteImage(result.version, definition);
+    if (definition) noteDefinition(result.version, definition);
     const restoredImage = restoring ? images.get(restoring) : undefined;
     if (restoredImage && !images.has(result.version)) images.set(result.version, restoredImage);
+    const restoredChecks = restoring ? withChecks.get(restoring) : undefined;
+    if (restoredChecks !== undefined && !withChecks.has(result.version)) withChecks.set(result.version, restoredChecks);
     if (!isRestore) {
       target = result.version;
       targetPutAt = sentAt;
@@ -346,13 +302,19 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
     const { steps, kind, verdict, minHealthy, zeroDowntime, instances: count, strategy, strategySource, reasons, warnings } = p.plan;
     plan = { kind, verdict, minHealthy, zeroDowntime, instances: count, strategy, strategySource, reasons, warnings, steps };
     diff = formatDiff(p.changes);
-    if (p.running) noteImage(p.running.version, p.running);
+    if (p.running) noteDefinition(p.running.version, p.running);
     plannedImage = p.target.container?.docker?.image;
   };
-  let plannedImage: string | undefined;
 
   const finish = (verdict: ReportVerdict): ReportData => {
-    const endedAt = Math.max(clock.now(), lastSampleAt);
+    const replayed = replayObservations(observations, { launchedByEvent, endedByEvent, healthyWhenRunning: (version) => withChecks.get(version) === false });
+    for (const version of replayed.versions) seeVersion(version);
+    for (const [row, key] of healthFailureRows) {
+      const cause = healthCauses.get(key);
+      if (cause) row.text = `${row.text}: ${cause}`;
+    }
+    healthFailureRows.clear();
+    const endedAt = Math.max(clock.now(), replayed.samples.at(-1)?.t ?? startedAt);
     for (const phase of phases) phase.end ??= endedAt;
     if (target && plannedImage && !images.has(target)) images.set(target, plannedImage);
     const versionOf = (version: string | undefined): ReportVersion | undefined => {
@@ -378,10 +340,10 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
       verdict,
       ...(plan ? { plan } : {}),
       diff,
-      samples,
+      samples: replayed.samples,
       ...(plan && targetPutAt !== undefined ? { floor: { value: plan.minHealthy, from: targetPutAt, until: Math.max(targetPutAt, floorUntil) } } : {}),
       phases,
-      events: events.map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map(({ e }) => e),
+      events: [...events, ...replayed.rows].map((e, i) => ({ e, i })).sort((a, b) => a.e.t - b.e.t || a.i - b.i).map(({ e }) => e),
     };
   };
 

@@ -150,8 +150,9 @@ function renderEvents(data: ReportData, letters: Map<string, string>): string {
   const rows = shown
     .map((e) => {
       if (!e) return `<tr class="gap"><td colspan="4">&hellip; ${events.length - MAX_EVENT_ROWS} events in the middle are not shown &hellip;</td></tr>`;
-      const letter = e.version ? letters.get(e.version) : undefined;
-      return `<tr data-kind="${e.kind}"><td><time datetime="${iso(e.t)}">${escapeHtml(formatSeconds(Math.max(0, e.t - data.startedAt)))}</time></td><td><span class="kind k-${e.kind}">${e.kind}</span></td><td>${letter ? `<abbr title="${escapeHtml(e.version ?? "")}">${letter}</abbr>` : ""}</td><td>${escapeHtml(e.text)}</td></tr>`;
+      // Rows are kept lean (a 1,000-instance restart has thousands): the letter stands for the version, the Versions table says which.
+      const letter = e.version ? (letters.get(e.version) ?? "") : "";
+      return `<tr data-kind="${e.kind}"><td>${formatSeconds(Math.max(0, e.t - data.startedAt))}</td><td class="k">${e.kind}</td><td>${letter}</td><td>${escapeHtml(e.text)}</td></tr>`;
     })
     .join("\n");
   const radios = [["all", events.length] as const, ...EVENT_KINDS.map((k) => [k, counts.get(k) ?? 0] as const)]
@@ -160,7 +161,7 @@ function renderEvents(data: ReportData, letters: Map<string, string>): string {
   return `<section id="events" aria-labelledby="events-h"><h2 id="events-h">Events</h2>
 <fieldset id="event-filter" hidden><legend>Show events of kind</legend>${radios}</fieldset>
 <p id="event-count" role="status">${events.length} events.</p>
-<div class="table-wrap"><table class="events"><thead><tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">Version</th><th scope="col">What happened</th></tr></thead>
+<div class="table-wrap"><table class="events"><thead><tr><th scope="col">Time</th><th scope="col">Kind</th><th scope="col">Version <span class="hint">(letter, see Versions)</span></th><th scope="col">What happened</th></tr></thead>
 <tbody>
 ${rows || `<tr><td colspan="4">no events</td></tr>`}
 </tbody></table></div></section>`;
@@ -230,8 +231,8 @@ input:focus-visible,a:focus-visible{outline:3px solid var(--v0);outline-offset:2
 .count{color:var(--muted)}
 .table-wrap{max-height:36rem;overflow:auto;border:1px solid var(--border);border-radius:6px}.table-wrap table{margin:0}.table-wrap thead th{position:sticky;top:0}
 .events td:first-child{white-space:nowrap}.events td:last-child{overflow-wrap:anywhere}
-.kind{font:12px ui-monospace,monospace;padding:0 .3rem;border:1px solid var(--border);border-radius:3px}
-.k-health,.k-failure{border-color:var(--bad);color:var(--bad)}.k-rollback{border-color:var(--warn);color:var(--warn)}
+.events .k{font:12px ui-monospace,monospace}.hint{font-weight:400;color:var(--muted)}
+tr[data-kind=health] .k,tr[data-kind=failure] .k{color:var(--bad);font-weight:700}tr[data-kind=rollback] .k{color:var(--warn);font-weight:700}
 [hidden]{display:none!important}
 .diff{background:var(--panel);padding:.75rem;border-radius:6px;overflow:auto}.diff .add{color:var(--ok)}.diff .remove{color:var(--bad)}.diff .change{color:var(--warn)}
 footer{margin-top:2rem;color:var(--muted);font-size:.85rem}
