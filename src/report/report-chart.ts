@@ -102,7 +102,8 @@ export function renderChart(data: ReportData): string {
   }
   parts.push(`<text class="axis-title" transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">instances</text></g>`);
   parts.push(`<g class="axis x-axis">`);
-  for (const tick of niceTicks((end - start) / 1000)) {
+  // Time ticks stop at the end of the run (the value axis may end on a round number above its peak).
+  for (const tick of niceTicks((end - start) / 1000).filter((t) => t * 1000 <= end - start)) {
     const tx = x(start + tick * 1000);
     parts.push(`<g class="tick"><line x1="${tx}" x2="${tx}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight + 5}"/><text x="${tx}" y="${MARGIN.top + plotHeight + 18}" text-anchor="middle">${tick} s</text></g>`);
   }
