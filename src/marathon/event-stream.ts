@@ -7,7 +7,7 @@
  */
 import { systemClock, type Clock } from "../core/clock.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "./client.js";
-import { createSseParser } from "./sse-parser.js";
+import { createSseParser, type SseFrame } from "./sse-parser.js";
 import type { MarathonEvent } from "./types.js";
 
 /** Where the stream stands. */
@@ -94,16 +94,8 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
     const connection = await client.openEventStream({ eventTypes: requested, signal });
     report({ state: "open", url: connection.url });
     const parser = createSseParser((frame) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(frame.data);
-      } catch {
-        return; // Marathon only sends JSON; anything else is noise from a proxy.
-      }
-      if (!parsed || typeof parsed !== "object") return;
-      const event = parsed as MarathonEvent;
-      if (typeof event.eventType !== "string") (event as { eventType: string }).eventType = frame.event;
-      if (wanted && !wanted.has(event.eventType)) return;
+      const event = eventFromFrame(frame);
+      if (!event || (wanted && !wanted.has(event.eventType))) return;
       onEvent(event);
     });
     const body = connection.body;
@@ -144,6 +136,20 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
       body.destroy();
     }
   }
+}
+
+/** The Marathon event in an SSE frame (its type from the frame when the JSON lacks one), or undefined for anything that is not a JSON object. */
+export function eventFromFrame(frame: SseFrame): MarathonEvent | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame.data);
+  } catch {
+    return undefined; // Marathon only sends JSON; anything else is noise from a proxy.
+  }
+  if (!parsed || typeof parsed !== "object") return undefined;
+  const event = parsed as MarathonEvent;
+  if (typeof event.eventType !== "string") (event as { eventType: string }).eventType = frame.event;
+  return event;
 }
 
 function isPermanent(error: unknown): boolean {

@@ -7,13 +7,14 @@
  * report shows exactly what mdeploy saw, and the engine does not know a report
  * exists.
  */
-import { pipeline, Transform } from "node:stream";
+import { pipeline, Transform, type Readable } from "node:stream";
 import type { Clock } from "../core/clock.js";
 import { explainQueue } from "../deploy/explain-stall.js";
 import type { PlannedDeploy } from "../deploy/plan-deploy.js";
 import type { Progress } from "../deploy/progress.js";
 import { isHealthyAndReady } from "../deploy/verify-app.js";
 import type { MarathonClient } from "../marathon/client.js";
+import { eventFromFrame } from "../marathon/event-stream.js";
 import { createSseParser } from "../marathon/sse-parser.js";
 import type { AppDefinition, AppStatus, DeploymentResult, MarathonEvent, Task } from "../marathon/types.js";
 import { formatDiff } from "../plan/diff-app.js";
@@ -202,20 +203,20 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
 
   /** `sentAt`: Marathon may act on a PUT before its answer arrives, so the deployment's stretch starts when it was sent. */
   const onPut = (result: DeploymentResult, definition: Pick<AppDefinition, "container" | "healthChecks"> | undefined, restoring: string | undefined, sentAt: number) => {
-    const at = clock.now();
     if (result.deploymentId) deploymentIds.add(result.deploymentId);
-    const isRestore = restoring !== undefined || target !== undefined || options.command === "rollback";
-    seeVersion(result.version, isRestore ? "restored" : "target");
+    const rollingBack = phases.some((p) => p.id === "rollback" && p.end === undefined);
+    const isRestore = restoring !== undefined || rollingBack || options.command === "rollback";
+    seeVersion(result.version, isRestore ? "restored" : target === undefined ? "target" : "other");
     if (definition) noteDefinition(result.version, definition);
     const restoredImage = restoring ? images.get(restoring) : undefined;
     if (restoredImage && !images.has(result.version)) images.set(result.version, restoredImage);
     const restoredChecks = restoring ? withChecks.get(restoring) : undefined;
     if (restoredChecks !== undefined && !withChecks.has(result.version)) withChecks.set(result.version, restoredChecks);
-    if (!isRestore) {
+    if (!isRestore && target === undefined) {
       target = result.version;
       targetPutAt = sentAt;
     } else if (options.command === "rollback") target ??= result.version;
-    addEvent(at, isRestore ? "rollback" : "deployment", `${isRestore ? `restoring${restoring ? ` version ${restoring}` : ""}: ` : ""}PUT answered version ${result.version} (deployment ${result.deploymentId || "none"})`, result.version);
+    addEvent(sentAt, isRestore ? "rollback" : "deployment", `${isRestore ? `restoring${restoring ? ` version ${restoring}` : ""}: ` : ""}PUT sent; Marathon answered version ${result.version} (deployment ${result.deploymentId || "none"})`, result.version);
   };
 
   const observeMarathon = <T extends Partial<ObservedMarathon>>(marathon: T): T => {
@@ -276,6 +277,7 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
         return { ...connection, body: teeEvents(connection.body, onEvent) };
       };
     }
+    // The client's other members (close, urls, getAppVersions, ...) are reached through the prototype, untouched.
     return Object.assign(Object.create(marathon) as T, overrides);
   };
 
@@ -369,21 +371,15 @@ function provenanceFrom(env: Record<string, string | undefined>): ReportData["ci
 
 /**
  * Passes the event stream's bytes through unchanged while parsing a copy. An
- * error or a close on either side reaches the other, so the engine's stream
- * handling (gaps, reconnects) sees exactly what it would have seen.
+ * error or a close on either side reaches the other (pipeline destroys both),
+ * so the engine's stream handling (gaps, reconnects) sees exactly what it would
+ * have seen; the engine learns of a failure from `tap`, so the pipeline's own
+ * callback has nothing left to do.
  */
-function teeEvents(body: NodeJS.ReadableStream & import("node:stream").Readable, onEvent: (event: MarathonEvent) => void): import("node:stream").Readable {
+function teeEvents(body: Readable, onEvent: (event: MarathonEvent) => void): Readable {
   const parser = createSseParser((frame) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(frame.data);
-    } catch {
-      return; // Marathon sends JSON only; anything else is a proxy's noise, which the engine skips too.
-    }
-    if (!parsed || typeof parsed !== "object") return;
-    const event = parsed as MarathonEvent;
-    if (typeof event.eventType !== "string") (event as { eventType: string }).eventType = frame.event;
-    onEvent(event);
+    const event = eventFromFrame(frame);
+    if (event) onEvent(event);
   });
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
