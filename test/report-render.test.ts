@@ -95,6 +95,7 @@ describe("reportPathFor", () => {
     ["out/r.html", {}, "out/r.html"],
     ["out/r.html", { CI: "true" }, "out/r.html"],
     [false, { CI: "true" }, undefined],
+    ["", { CI: "true" }, undefined],
   ] as const)("--report %s with %j: %s", (option, env, expected) => {
     expect(reportPathFor(option, env)).toBe(expected);
   });

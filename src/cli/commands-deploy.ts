@@ -15,7 +15,7 @@ function strategy(value: string): "auto" | "template" {
 
 /** `--report FILE`, shared by deploy and rollback. */
 const REPORT_FLAG = "--report <file>";
-const REPORT_HELP = "write a self-contained HTML deployment report (default in CI: mdeploy-report.html)";
+const REPORT_HELP = "write a self-contained HTML deployment report (default in CI: mdeploy-report.html; empty for none)";
 
 /** `mdeploy plan`, `deploy` (and `mdeploy <env>`), `rollback`, `status`, `demo`. */
 export function registerDeployCommands(program: Command, context: () => CliContext): void {

@@ -22,11 +22,12 @@ export const DEFAULT_REPORT_FILE = "mdeploy-report.html";
 
 /**
  * The report path for `--report FILE` / `--no-report`: the file when given,
- * {@link DEFAULT_REPORT_FILE} in CI (`CI=true`), none otherwise or when turned off.
+ * {@link DEFAULT_REPORT_FILE} in CI (`CI=true`), none otherwise or when turned
+ * off (`--no-report`, or `--report ""` like `--dotenv ""`).
  */
 export function reportPathFor(option: string | boolean | undefined, env: Record<string, string | undefined>): string | undefined {
-  if (option === false) return undefined;
-  if (typeof option === "string" && option !== "") return option;
+  if (option === false || option === "") return undefined;
+  if (typeof option === "string") return option;
   return env.CI === "true" ? DEFAULT_REPORT_FILE : undefined;
 }
 
