@@ -10,6 +10,8 @@ import {
   READINESS_CHECK_DEFAULTS,
 } from "../marathon/defaults.js";
 import type { AppDefinition, HealthCheck, MarathonErrorBody } from "../marathon/types.js";
+import { canonicalPath, parentOf } from "./groups.js";
+import { residentDefaults } from "./resident.js";
 
 /**
  * Marathon's reading, validation and defaulting of app definitions (app.raml,
@@ -316,11 +318,14 @@ function withHealthCheckDefaults(hc: HealthCheck): HealthCheck {
 /** Fills Marathon's defaults, as `GET /v2/apps/{id}` shows them. */
 export function normalizeApp(input: AppDefinition): AppDefinition {
   const app: AppDefinition = { ...input, id: absoluteAppId(input.id) };
+  // Marathon stores dependencies as absolute ids, resolved against the app's group.
+  if (Array.isArray(app.dependencies)) app.dependencies = app.dependencies.map((d) => canonicalPath(d, parentOf(app.id)));
   const hostNetworking = (app.networks ?? []).every((n) => (n.mode ?? "host") === "host");
   if (app.ports && !app.portDefinitions) app.portDefinitions = app.ports.map((port) => ({ port, protocol: "tcp" }));
   delete app.ports;
   if (hostNetworking && !app.portDefinitions) app.portDefinitions = [{ port: 0, protocol: "tcp", name: "default" }];
   if (!hostNetworking) app.portDefinitions = [];
+  Object.assign(app, residentDefaults(app));
   for (const [k, v] of Object.entries(APP_DEFAULTS)) if (app[k] === undefined || app[k] === null) app[k] = structuredClone(v);
   if (app.cmd === null) delete app.cmd;
   if (app.args === null) delete app.args;

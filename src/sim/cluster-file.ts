@@ -67,6 +67,7 @@ export const CLUSTER_FILE_SCHEMA = {
         offerIntervalSeconds: { type: "number", exclusiveMinimum: 0 },
         maxInstancesPerOffer: { type: "integer", minimum: 1 },
         version: { type: "string" },
+        restartCounts: { enum: ["mesos-health", "active", "any-health"] },
       },
     },
   },

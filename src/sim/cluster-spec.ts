@@ -57,7 +57,22 @@ export interface MarathonSimSettings {
   maxInstancesPerOffer?: number;
   /** Reported by /v2/info. */
   version?: string;
+  /**
+   * Which instances a restart counts before its immediate kills (TaskReplaceActor
+   * `computeRestartStrategy`). "mesos-health" (Marathon 1.10+): instances without health
+   * or readiness checks, or whose Mesos-run check (COMMAND, MESOS_*) passes; Marathon-run
+   * HTTP/HTTPS/TCP checks never count. "active" (1.4 to 1.9): every instance Marathon
+   * wants running. "any-health": instances whose checks pass whatever their protocol (the
+   * simulator's earlier reading; no released Marathon). See src/sim/README.md.
+   */
+  restartCounts?: RestartCounts;
 }
+
+/** See {@link MarathonSimSettings.restartCounts}. */
+export type RestartCounts = "mesos-health" | "active" | "any-health";
+
+/** What a cluster that does not say gets. */
+export const DEFAULT_RESTART_COUNTS: RestartCounts = "any-health";
 
 /** Everything a simulated cluster is made of (the cluster file's content). */
 export interface ClusterSpec {

@@ -1,5 +1,7 @@
 import type { AppDefinition, DeploymentActionName, ReadinessCheckResult } from "../marathon/types.js";
-import { countsHealthy, hasHealthChecks, isActive, readinessJson, type Instance } from "./instance.js";
+import type { RestartCounts } from "./cluster-spec.js";
+import { consideredHealthy, countsHealthy, hasHealthChecks, isActive, readinessJson, type Instance } from "./instance.js";
+import { isResident } from "./resident.js";
 import { computeRestartStrategy, restartLaunchCount } from "./restart-strategy.js";
 
 /** What a step needs from the engine: the app's instances and the two levers, launch and kill. */
@@ -10,6 +12,8 @@ export interface StepHost {
   setPending(appId: string, count: number): void;
   enqueue(appId: string, count: number): void;
   kill(instance: Instance, reason: string): void;
+  /** Which instances a restart counts before its immediate kills. */
+  readonly restartCounts: RestartCounts;
   resetBackoff(appId: string): void;
   removeApp(appId: string): void;
 }
@@ -54,6 +58,18 @@ function readinessOf(instances: Iterable<Instance>): ReadinessCheckResult[] {
   const out: ReadinessCheckResult[] = [];
   for (const i of instances) if (isActive(i) && (i.def.readinessChecks?.length ?? 0) > 0 && !i.ready) out.push(...readinessJson(i));
   return out;
+}
+
+/** R of `computeRestartStrategy`: the instances a restart counts before its immediate kills. */
+function countForRestart(live: Instance[], def: AppDefinition, rule: RestartCounts): number {
+  switch (rule) {
+    case "active":
+      return live.length;
+    case "mesos-health":
+      return live.filter(consideredHealthy).length;
+    case "any-health":
+      return hasHealthChecks(def) ? live.filter(countsHealthy).length : live.length;
+  }
 }
 
 /** StartApplication: the app exists with no instances yet; ScaleApplication follows. */
@@ -136,13 +152,14 @@ export class RestartStep implements StepController {
     this.host.setPending(this.appId, 0);
     this.host.resetBackoff(this.appId);
     const live = running(this.host, this.appId);
-    const considered = hasHealthChecks(def) ? live.filter(countsHealthy).length : live.length;
+    const considered = countForRestart(live, def, this.host.restartCounts);
     const strategy = computeRestartStrategy({
       newInstances: n,
       minimumHealthCapacity: def.upgradeStrategy?.minimumHealthCapacity ?? 1,
       maximumOverCapacity: def.upgradeStrategy?.maximumOverCapacity ?? 1,
       activeInstances: live.length,
       consideredInstances: considered,
+      resident: isResident(def),
     });
     this.maxCapacity = strategy.maxCapacity;
     // New-version instances that are already healthy were counted in R: they free no old one.

@@ -40,7 +40,7 @@ import { VirtualClock } from "./virtual-clock.js";
 export { VirtualClock, DEFAULT_CLOCK_START } from "./virtual-clock.js";
 export type { VirtualClockOptions, TimerHandle } from "./virtual-clock.js";
 export { defaultCluster, resolveBehaviour } from "./cluster-spec.js";
-export type { AgentSpec, ClusterSpec, ImageBehaviour, MarathonSimSettings } from "./cluster-spec.js";
+export type { AgentSpec, ClusterSpec, ImageBehaviour, MarathonSimSettings, RestartCounts } from "./cluster-spec.js";
 export { loadClusterFile, parseClusterFile } from "./cluster-file.js";
 export type { FaultInjector, FaultScope, FaultTarget } from "./faults.js";
 export { Timeline } from "./timeline.js";

@@ -41,6 +41,10 @@ export interface Instance {
   stagedAt: number;
   startedAt: number | null;
   health: HealthState | undefined;
+  /** Task incarnation: 1 at the first launch, +1 each time Marathon relaunches the same instance. */
+  incarnation: number;
+  /** Killed with `wipe=true`: Marathon forgets it, and a replacement gets a new instance id. */
+  wiped: boolean;
   /** Whether readiness checks pass (true when the app has none). */
   ready: boolean;
   readinessChecked: boolean;
@@ -63,6 +67,25 @@ export function isActive(i: Instance): boolean {
 export function countsHealthy(i: Instance): boolean {
   if (i.goal !== "running" || i.state !== "TASK_RUNNING") return false;
   return hasHealthChecks(i.def) ? i.health?.alive === true : true;
+}
+
+/** Health checks Mesos runs on the agent and reports in the task status (COMMAND, MESOS_HTTP/HTTPS/TCP). */
+export function isMesosHealthCheck(protocol: string | undefined): boolean {
+  return protocol === "COMMAND" || (protocol ?? "HTTP").startsWith("MESOS_");
+}
+
+/**
+ * Marathon 1.10+'s `Instance.consideredHealthy` (core/instance/Instance.scala): true
+ * without health or readiness checks in the instance's own definition; otherwise only
+ * when Mesos reported the task healthy (`InstanceState.healthy`, computed from the task
+ * status alone). Results of Marathon-run HTTP/HTTPS/TCP checks never get there.
+ */
+export function consideredHealthy(i: Instance): boolean {
+  if (i.goal !== "running") return false;
+  const checks = (i.def.healthChecks ?? []).length + (i.def.readinessChecks ?? []).length;
+  if (checks === 0) return true;
+  const mesosChecked = (i.def.healthChecks ?? []).some((hc) => isMesosHealthCheck(hc.protocol));
+  return mesosChecked && i.state === "TASK_RUNNING" && i.health?.alive === true;
 }
 
 export function iso(ms: number | null): string | null {

@@ -10,6 +10,8 @@ import {
   validationErrors,
 } from "./app-definition.js";
 import { sseFrame } from "./event-bus.js";
+import { queryFlag } from "./query-flags.js";
+import { residentErrors } from "./resident.js";
 import { isActive, taskJson } from "./instance.js";
 import { appJson, deploymentJson, parseEmbeds, queueJson } from "./marathon-json.js";
 import type { MarathonEngine } from "./marathon-engine.js";
@@ -80,11 +82,11 @@ export class MarathonApi {
     if (path === "/v2/tasks") return method === "GET" ? json(200, { tasks: this.allTasks() }) : message(405, "Method not allowed");
     if (path === "/v2/deployments") return method === "GET" ? json(200, [...this.engine.deployments.values()].map((d) => deploymentJson(this.engine, d))) : message(405, "Method not allowed");
     const dep = /^\/v2\/deployments\/([^/]+)$/.exec(path);
-    if (dep) return method === "DELETE" ? this.deleteDeployment(decodeURIComponent(dep[1] as string), q.get("force") === "true") : message(405, "Method not allowed");
+    if (dep) return method === "DELETE" ? this.deleteDeployment(decodeURIComponent(dep[1] as string), queryFlag(q, "force", false)) : message(405, "Method not allowed");
     if (path === "/v2/apps") {
       if (method === "GET") return this.listApps(q);
       if (method === "POST") return this.createApp(req);
-      if (method === "PUT" || method === "PATCH") return this.updateMany(req, method === "PATCH" || q.get("partialUpdate") !== "false");
+      if (method === "PUT" || method === "PATCH") return this.updateMany(req, method === "PATCH" || queryFlag(q, "partialUpdate", true));
       return message(405, "Method not allowed");
     }
     if (path.startsWith("/v2/apps/")) return this.appRoute(req, decodeURIComponent(path.slice("/v2/apps".length)));
@@ -162,7 +164,7 @@ export class MarathonApi {
       return json(200, { versions: [...app.versionOrder].reverse() });
     }
     m = /^(.*)\/tasks\/([^/]+)$/.exec(rest);
-    if (m && method === "DELETE") return this.killTask(absoluteAppId(m[1] as string), m[2] as string, q.get("scale") === "true", q.get("force") === "true");
+    if (m && method === "DELETE") return this.killTask(absoluteAppId(m[1] as string), m[2] as string, queryFlag(q, "scale", false), queryFlag(q, "force", false));
     m = /^(.*)\/tasks$/.exec(rest);
     if (m) {
       const app = this.engine.app(absoluteAppId(m[1] as string));
@@ -180,9 +182,9 @@ export class MarathonApi {
       const appId = absoluteAppId(m[1] as string);
       const app = this.engine.app(appId);
       if (!app) return message(404, `App '${appId}' does not exist`);
-      const locked = this.lockCheck([appId], q.get("force") === "true");
+      const locked = this.lockCheck([appId], queryFlag(q, "force", false));
       if (locked) return locked;
-      const d = this.engine.deploy([{ appId, def: stripVersion(app.def), restart: true }], q.get("force") === "true");
+      const d = this.engine.deploy([{ appId, def: stripVersion(app.def), restart: true }], queryFlag(q, "force", false));
       return json(200, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id });
     }
     const appId = absoluteAppId(rest);
@@ -191,11 +193,11 @@ export class MarathonApi {
       if (!app) return message(404, `App '${appId}' does not exist`);
       return json(200, { app: appJson(this.engine, app, parseEmbeds(q.getAll("embed"), true)) });
     }
-    if (method === "PUT" || method === "PATCH") return this.updateOne(req, appId, method === "PATCH" || q.get("partialUpdate") !== "false", method === "PATCH");
+    if (method === "PUT" || method === "PATCH") return this.updateOne(req, appId, method === "PATCH" || queryFlag(q, "partialUpdate", true), method === "PATCH");
     if (method === "DELETE") {
       if (!this.engine.app(appId)) return message(404, `App '${appId}' does not exist`);
       // DELETE defaults to force=true in Marathon.
-      const force = q.get("force") !== "false";
+      const force = queryFlag(q, "force", true);
       const locked = this.lockCheck([appId], force);
       if (locked) return locked;
       const d = this.engine.deploy([{ appId, def: undefined }], force);
@@ -267,7 +269,7 @@ export class MarathonApi {
     const merged = { ...base, ...input, id: appId } as AppDefinition;
     delete merged.version;
     delete merged.versionInfo;
-    const problems = validationErrors(merged);
+    const problems = [...validationErrors(merged), ...residentErrors(normalizeApp(merged), existing?.def)];
     if (problems.length > 0) {
       return { ok: false, reply: json(422, notValidBody(problems.map((p) => ({ ...p, path: prefix + p.path })))) };
     }
@@ -285,7 +287,7 @@ export class MarathonApi {
     const prepared = this.prepare(body, appId, false);
     if (!prepared.ok) return prepared.reply;
     if (this.engine.app(appId)) return message(409, `An app with id [${appId}] already exists.`);
-    const force = req.url.searchParams.get("force") === "true";
+    const force = queryFlag(req.url.searchParams, "force", false);
     const locked = this.lockCheck([appId], force);
     if (locked) return locked;
     this.apiPostEvent(req, normalizeApp(prepared.def));
@@ -300,7 +302,7 @@ export class MarathonApi {
     const parsed = this.parse(req);
     if (!parsed.ok) return parsed.reply;
     const body = parsed.value;
-    const force = req.url.searchParams.get("force") === "true";
+    const force = queryFlag(req.url.searchParams, "force", false);
     const existing = this.engine.app(appId);
     if (patch && !existing) return message(404, `App '${appId}' does not exist`);
     if (body && typeof body === "object" && !Array.isArray(body) && "version" in body) {
@@ -337,7 +339,7 @@ export class MarathonApi {
     const parsed = this.parse(req);
     if (!parsed.ok) return parsed.reply;
     if (!Array.isArray(parsed.value)) return json(422, invalidJsonBody([{ path: "/", errors: ["error.expected.jsarray"] }]));
-    const force = req.url.searchParams.get("force") === "true";
+    const force = queryFlag(req.url.searchParams, "force", false);
     const changes: { appId: string; def: AppDefinition }[] = [];
     for (const [index, item] of parsed.value.entries()) {
       const id = (item as { id?: unknown } | null)?.id;

@@ -10,11 +10,13 @@ import type {
 } from "../marathon/types.js";
 import { ConfigError } from "../errors.js";
 import { isUpgrade, normalizeApp, readErrors, validationErrors } from "./app-definition.js";
-import { resolveBehaviour, type ClusterSpec } from "./cluster-spec.js";
-import { AgentState } from "./cluster-state.js";
+import { DEFAULT_RESTART_COUNTS, resolveBehaviour, type ClusterSpec, type RestartCounts } from "./cluster-spec.js";
+import { AgentState, type ScalarResources } from "./cluster-state.js";
 import { RestartStep, ScaleStep, StartStep, StopStep, type StepController, type StepHost } from "./deployment-steps.js";
 import { EventBus } from "./event-bus.js";
-import { countsHealthy, hasHealthChecks, isActive, iso, type Instance } from "./instance.js";
+import { ancestorsOf, dependencyEdges, longestPathLengths, type GroupRecord } from "./groups.js";
+import { countsHealthy, hasHealthChecks, isActive, isMesosHealthCheck, iso, type Instance } from "./instance.js";
+import { isResident } from "./resident.js";
 import { REJECT_REASON_ORDER } from "./offer-matching.js";
 import { emptyOfferStats, runOfferRound, type QueuedApp } from "./offer-round.js";
 import type { SeededRandom } from "./seeded-random.js";
@@ -31,6 +33,43 @@ export interface AppRecord extends QueuedApp {
   lastTaskFailure: TaskFailure | null;
   /** Removed from the API (DELETE) but still stopping its instances. */
   deleted: boolean;
+  /**
+   * Instances whose task ended while Marathon still wanted them running: the next
+   * launches reuse their instance ids with the next task incarnation (1.8+).
+   */
+  relaunch: InstanceReuse[];
+  /**
+   * Reservations of stopped resident instances (persistent volumes): their resources stay
+   * taken on the agent, and the next launches of the app go there with the same instance id.
+   */
+  reservations: Reservation[];
+}
+
+/** An instance id launched again, with the incarnation of its last task. */
+export interface InstanceReuse {
+  instanceId: string;
+  incarnation: number;
+}
+
+export interface Reservation extends InstanceReuse {
+  agent: AgentState;
+  resources: ScalarResources;
+  ports: number[];
+}
+
+/** The whole tree at one root version (what group rollbacks and group versions read). */
+export interface RootSnapshot {
+  version: string;
+  apps: Map<string, AppDefinition>;
+  groups: Map<string, GroupRecord>;
+}
+
+/** How a change came in. */
+export interface DeployOptions {
+  /** The group the change was made through: group_change_success's `groupId` (default "/"). */
+  groupId?: string;
+  /** The group tree after the change (group API); default: today's tree plus the parents of new apps. */
+  groups?: Map<string, GroupRecord>;
 }
 
 export interface DeploymentRecord {
@@ -46,7 +85,10 @@ export interface DeploymentRecord {
   finished: boolean;
 }
 
-/** Kept per app (Marathon's --zk_max_versions). */
+/** AppLockedException's message (Exception.scala), the body of Marathon's 409. */
+export const LOCKED_MESSAGE = "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.";
+
+/** Kept per app and for the root group (Marathon's --zk_max_versions). */
 export const MAX_VERSIONS = 50;
 
 
@@ -69,6 +111,10 @@ export class MarathonEngine implements StepHost {
   readonly agents: AgentState[];
   readonly apps = new Map<string, AppRecord>();
   readonly deployments = new Map<string, DeploymentRecord>();
+  /** Every group, implicit (parents of apps) or created through /v2/groups; always holds "/". */
+  groups = new Map<string, GroupRecord>();
+  /** Root versions, oldest first (at most {@link MAX_VERSIONS}). */
+  readonly rootVersions: RootSnapshot[] = [];
   readonly frameworkId: string;
   readonly masterId: string;
   private readonly cluster: ClusterSpec;
@@ -91,6 +137,7 @@ export class MarathonEngine implements StepHost {
     this.masterId = this.random.uuid();
     this.frameworkId = `${this.masterId}-0000`;
     const now = this.clock.now();
+    this.groups.set("/", { id: "/", dependencies: [], enforceRole: false, version: new Date(now).toISOString() });
     this.agents = options.cluster.agents.map(
       (spec, index) => new AgentState(spec, spec.id ?? `${this.masterId}-S${index}`, `10.0.${Math.floor(index / 250)}.${(index % 250) + 2}`, now),
     );
@@ -139,6 +186,7 @@ export class MarathonEngine implements StepHost {
     const app = this.apps.get(appId);
     if (!app) return;
     app.pending = Math.max(0, count);
+    if (app.relaunch.length > app.pending) app.relaunch.length = app.pending;
     if (app.pending === 0) app.queueSince = null;
   }
 
@@ -164,8 +212,14 @@ export class MarathonEngine implements StepHost {
   removeApp(appId: string): void {
     const app = this.apps.get(appId);
     if (!app?.deleted) return;
+    this.dropReservations(app);
     this.apps.delete(appId);
     this.emit("app_terminated_event", { appId });
+  }
+
+  /** See MarathonSimSettings.restartCounts. */
+  get restartCounts(): RestartCounts {
+    return this.cluster.marathon?.restartCounts ?? DEFAULT_RESTART_COUNTS;
   }
 
   /** Marathon's --max_running_deployments. */
@@ -230,6 +284,8 @@ export class MarathonEngine implements StepHost {
       stats: emptyOfferStats(),
       lastTaskFailure: null,
       deleted: false,
+      relaunch: [],
+      reservations: [],
       agentCounts: new Map(),
       stuckAt: -1,
     };
@@ -239,7 +295,7 @@ export class MarathonEngine implements StepHost {
    * Applies new definitions (undefined = delete) as one deployment, the way
    * Marathon's group manager does. Locks are checked by the caller.
    */
-  deploy(changes: { appId: string; def: AppDefinition | undefined; restart?: boolean; keepVersion?: boolean }[], force: boolean): DeploymentRecord {
+  deploy(changes: { appId: string; def: AppDefinition | undefined; restart?: boolean; keepVersion?: boolean }[], force: boolean, options: DeployOptions = {}): DeploymentRecord {
     if (force) {
       for (const { appId } of changes) {
         const running = this.appDeployment.get(appId);
@@ -249,7 +305,7 @@ export class MarathonEngine implements StepHost {
     const version = this.newVersion();
     const stops: DeploymentStep = { actions: [] };
     const starts: DeploymentStep = { actions: [] };
-    const updates: { appId: string; action: DeploymentActionName; dependencies: string[] }[] = [];
+    const updates: { appId: string; action: DeploymentActionName }[] = [];
     const original = new Map<string, AppDefinition | undefined>();
     const plannedApps: string[] = [];
     for (const change of changes) {
@@ -264,13 +320,17 @@ export class MarathonEngine implements StepHost {
         continue;
       }
       if (!current) {
-        if (existing) this.apps.delete(change.appId);
+        if (existing) {
+          this.dropReservations(existing);
+          this.apps.delete(change.appId);
+        }
         const def = change.keepVersion ? normalizeApp(change.def) : this.storeVersion(undefined, change.def, version, true);
         const record = this.newAppRecord(change.appId, def);
         this.apps.set(change.appId, record);
         this.recordVersion(record, def);
         starts.actions.push({ action: "StartApplication", app: change.appId });
-        if ((def.instances ?? 1) > 0) updates.push({ appId: change.appId, action: "ScaleApplication", dependencies: def.dependencies ?? [] });
+        // A new app is scaled to its count, even 0 (DeploymentPlan.dependencyOrderedSteps).
+        updates.push({ appId: change.appId, action: "ScaleApplication" });
         plannedApps.push(change.appId);
         continue;
       }
@@ -282,12 +342,15 @@ export class MarathonEngine implements StepHost {
       const def = candidate;
       if (configChange && !change.keepVersion) def.versionInfo = { lastScalingAt: version, lastConfigChangeAt: version };
       this.recordVersion(current, def);
-      updates.push({ appId: change.appId, action: configChange ? "RestartApplication" : "ScaleApplication", dependencies: def.dependencies ?? [] });
+      // Scaled to zero is a scale whatever else changed: nothing is left to replace.
+      const scale = !configChange || (def.instances ?? 1) === 0;
+      updates.push({ appId: change.appId, action: scale ? "ScaleApplication" : "RestartApplication" });
       plannedApps.push(change.appId);
     }
+    this.recordRoot(version, options.groups);
     // Marathon's plan: stop removed apps, start new ones (0 instances), then scale or
     // restart in dependency order (an app's step comes after the steps of what it needs).
-    const steps = [stops, starts, ...dependencyOrder(updates)].filter((step) => step.actions.length > 0);
+    const steps = [stops, starts, ...this.dependencyOrder(updates)].filter((step) => step.actions.length > 0);
     const deployment: DeploymentRecord = {
       id: this.uuid(),
       version,
@@ -298,7 +361,7 @@ export class MarathonEngine implements StepHost {
       original,
       finished: false,
     };
-    this.emit("group_change_success", { groupId: "/", version });
+    this.emit("group_change_success", { groupId: options.groupId ?? "/", version });
     if (steps.length === 0) {
       this.emit("deployment_success", { id: deployment.id, plan: this.planJson(deployment) });
       deployment.finished = true;
@@ -309,6 +372,39 @@ export class MarathonEngine implements StepHost {
     this.timelineDeployment(deployment, "started");
     this.startNextStep(deployment);
     return deployment;
+  }
+
+  /** Installs the group tree after a change (adding the parents of every app) and stores the root version. */
+  private recordRoot(version: string, groups: Map<string, GroupRecord> | undefined): void {
+    if (groups) this.groups = new Map(groups);
+    if (!this.groups.has("/")) this.groups.set("/", { id: "/", dependencies: [], enforceRole: false, version });
+    for (const app of this.visibleApps()) {
+      for (const id of ancestorsOf(app.id)) if (!this.groups.has(id)) this.groups.set(id, { id, dependencies: [], enforceRole: false, version });
+    }
+    const root = this.groups.get("/") as GroupRecord;
+    this.groups.set("/", { ...root, version });
+    this.rootVersions.push({ version, apps: new Map(this.visibleApps().map((a) => [a.id, a.def])), groups: new Map(this.groups) });
+    if (this.rootVersions.length > MAX_VERSIONS) this.rootVersions.splice(0, this.rootVersions.length - MAX_VERSIONS);
+  }
+
+  /**
+   * Marathon's dependency-ordered steps: affected apps grouped by the length of their
+   * longest dependency path in the whole target tree, one step per length, shortest first.
+   */
+  private dependencyOrder(updates: { appId: string; action: DeploymentActionName }[]): DeploymentStep[] {
+    const edges = dependencyEdges(
+      this.visibleApps().map((a) => ({ id: a.id, dependencies: a.def.dependencies ?? [] })),
+      [...this.groups.values()],
+    );
+    const lengths = longestPathLengths(edges);
+    const byLength = new Map<number, DeploymentStep>();
+    for (const u of updates) {
+      const length = lengths.get(u.appId) ?? 1;
+      const step = byLength.get(length) ?? { actions: [] };
+      step.actions.push({ action: u.action, app: u.appId });
+      byLength.set(length, step);
+    }
+    return [...byLength.entries()].sort(([a], [b]) => a - b).map(([, step]) => step);
   }
 
   planJson(d: DeploymentRecord): DeploymentPlan {
@@ -365,11 +461,21 @@ export class MarathonEngine implements StepHost {
     this.timelineDeployment(d, "failed");
   }
 
-  /** Emits the `deployment_failed` Marathon sends when a new plan hits a lock (409). */
-  emitLockedPlanFailure(): void {
+  /**
+   * Emits what Marathon sends when a new plan hits a lock (409): `deployment_failed`,
+   * then GroupManagerImpl's `group_change_failed` with the exception's message.
+   */
+  emitLockedPlanFailure(groupId = "/", reason = LOCKED_MESSAGE): void {
     const id = this.uuid();
-    const plan: DeploymentPlan = { id, steps: [], version: new Date(this.clock.now()).toISOString() };
+    const version = new Date(this.clock.now()).toISOString();
+    const plan: DeploymentPlan = { id, steps: [], version };
     this.emit("deployment_failed", { id, plan, reason: "App is locked by one or more deployments." });
+    this.emitGroupChangeFailed(groupId, version, reason);
+  }
+
+  /** GroupManagerImpl's event for a root change that did not go through. */
+  emitGroupChangeFailed(groupId: string, version: string, reason: string): void {
+    this.emit("group_change_failed", { groupId, version, reason });
   }
 
   private markDirty(appId: string): void {
@@ -415,15 +521,49 @@ export class MarathonEngine implements StepHost {
 
   // ---- instances ------------------------------------------------------------------------
 
-  private launch(app: AppRecord, agent: AgentState, ports: number[]): Instance {
+  /** Destroys the reservations of a removed resident app: its resources are free again. */
+  private dropReservations(app: AppRecord): void {
+    for (const r of app.reservations.splice(0)) r.agent.release(r.resources, r.ports);
+    this.resourceEpoch++;
+  }
+
+  /**
+   * Launches waiting instances of resident apps on their own reservations first, as
+   * Marathon's launch queue does: the same agent, the same instance id, the next task
+   * incarnation, no offer matching.
+   */
+  private launchOnReservations(now: number): void {
+    for (const app of this.apps.values()) {
+      if (app.deleted) continue;
+      for (let k = 0; k < app.reservations.length && app.pending > 0 && app.delayUntil <= now; ) {
+        const r = app.reservations[k] as Reservation;
+        if (!r.agent.active) {
+          k++;
+          continue;
+        }
+        app.reservations.splice(k, 1);
+        r.agent.release(r.resources, r.ports);
+        app.pending--;
+        if (app.pending === 0) app.queueSince = null;
+        this.launch(app, r.agent, r.ports, r);
+      }
+    }
+  }
+
+  private launch(app: AppRecord, agent: AgentState, ports: number[], reuse?: InstanceReuse): Instance {
     const def = app.def;
     const now = this.clock.now();
     const path = app.id.slice(1).replace(/\//g, "_");
-    const instanceId = `${path}.instance-${this.uuid()}`;
+    // Marathon 1.8+ relaunches an instance it still wants running under its old id, with the next incarnation.
+    const again = reuse ?? app.relaunch.shift();
+    const instanceId = again?.instanceId ?? `${path}.instance-${this.uuid()}`;
+    const incarnation = (again?.incarnation ?? 0) + 1;
     const resources = { cpus: def.cpus ?? 1, mem: def.mem ?? 128, disk: def.disk ?? 0, gpus: def.gpus ?? 0 };
     const instance: Instance = {
       instanceId,
-      taskId: `${instanceId}._app.1`,
+      taskId: `${instanceId}._app.${incarnation}`,
+      incarnation,
+      wiped: false,
       appId: app.id,
       def,
       version: def.version as string,
@@ -514,7 +654,7 @@ export class MarathonEngine implements StepHost {
     if (hasHealthChecks(instance.def)) {
       instance.health = { consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null, alive: undefined, steadySince: null };
       const hc = instance.def.healthChecks?.[0];
-      const mesosCheck = (hc?.protocol ?? "HTTP").startsWith("MESOS_") || hc?.protocol === "COMMAND";
+      const mesosCheck = isMesosHealthCheck(hc?.protocol);
       const delay = mesosCheck ? (hc?.delaySeconds ?? 15) * 1000 : 1000;
       this.after(instance, delay, () => this.healthCheck(instance));
     }
@@ -595,10 +735,11 @@ export class MarathonEngine implements StepHost {
   }
 
   /** Marathon kills an instance; `replace` relaunches it afterwards (failed health checks). */
-  kill(instance: Instance, reason: string, replace = false): void {
+  kill(instance: Instance, reason: string, replace = false, wipe = false): void {
     if (!isActive(instance) || instance.goal !== "running") return;
     instance.goal = "stopped";
     instance.replacing = replace;
+    instance.wiped = wipe;
     for (const t of instance.timers) this.clock.cancel(t);
     instance.timers = [];
     this.timeline.record({ t: this.clock.now(), kind: "kill", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, detail: reason });
@@ -614,11 +755,17 @@ export class MarathonEngine implements StepHost {
     const unexpected = instance.goal === "running" || replace;
     for (const t of instance.timers) this.clock.cancel(t);
     instance.timers = [];
-    instance.agent.release(instance.resources, instance.ports);
-    this.resourceEpoch++;
     // A record re-created under the same id (delete, then create) does not own older tasks.
     const found = this.apps.get(instance.appId);
     const app = found?.instances.has(instance.instanceId) ? found : undefined;
+    // A resident instance is stopped, not decommissioned: its reservation outlives the task.
+    const keepReservation = app !== undefined && !app.deleted && isResident(instance.def) && state !== "TASK_LOST" && !instance.wiped;
+    if (keepReservation) {
+      app.reservations.push({ instanceId: instance.instanceId, incarnation: instance.incarnation, agent: instance.agent, resources: instance.resources, ports: instance.ports });
+    } else {
+      instance.agent.release(instance.resources, instance.ports);
+      this.resourceEpoch++;
+    }
     if (app) {
       app.instances.delete(instance.instanceId);
       const left = (app.agentCounts.get(instance.agent) ?? 1) - 1;
@@ -641,15 +788,23 @@ export class MarathonEngine implements StepHost {
         };
       }
       this.backOff(app);
-      if (!app.deleted && this.wantsReplacement(app, instance)) this.enqueue(app.id, 1);
+      if (!app.deleted && this.wantsReplacement(app, instance)) {
+        // Goal still Running: Marathon reschedules this very instance (Instance.isScheduled). A lost
+        // agent's instance (unreachableStrategy 0/0) and a wiped one are replaced by new instances.
+        const sameInstance = !keepReservation && state !== "TASK_LOST" && !instance.wiped && instance.configVersion === currentConfigOf(app);
+        if (sameInstance) app.relaunch.push({ instanceId: instance.instanceId, incarnation: instance.incarnation });
+        this.enqueue(app.id, 1);
+      }
     }
-    if (app?.deleted && app.instances.size === 0 && !this.appDeployment.has(app.id)) this.apps.delete(app.id);
+    if (app?.deleted && app.instances.size === 0 && !this.appDeployment.has(app.id)) {
+      this.dropReservations(app);
+      this.apps.delete(app.id);
+    }
     if ([...this.apps.values()].some((a) => a.pending > 0)) this.scheduleOffers(0);
   }
 
   private wantsReplacement(app: AppRecord, instance: Instance): boolean {
-    const currentConfig = app.def.versionInfo?.lastConfigChangeAt ?? app.def.version;
-    if (instance.configVersion === currentConfig) return true;
+    if (instance.configVersion === currentConfigOf(app)) return true;
     let live = 0;
     for (const i of app.instances.values()) if (isActive(i) && i.goal === "running") live++;
     return live + app.pending < (app.def.instances ?? 1);
@@ -690,6 +845,7 @@ export class MarathonEngine implements StepHost {
   private offerCycle(): void {
     this.offerTimer = undefined;
     const now = this.clock.now();
+    this.launchOnReservations(now);
     const apps = [...this.apps.values()]
       .filter((a) => a.pending > 0 && !a.deleted)
       .sort((a, b) => (a.queueSince ?? 0) - (b.queueSince ?? 0) || a.id.localeCompare(b.id));
@@ -750,28 +906,8 @@ export class MarathonEngine implements StepHost {
   }
 }
 
-/** Groups scale/restart actions into steps so that every app comes after the apps it depends on. */
-function dependencyOrder(updates: { appId: string; action: DeploymentActionName; dependencies: string[] }[]): DeploymentStep[] {
-  const byId = new Map(updates.map((u) => [u.appId, u]));
-  const level = new Map<string, number>();
-  const levelOf = (appId: string, seen: Set<string>): number => {
-    const known = level.get(appId);
-    if (known !== undefined) return known;
-    const u = byId.get(appId);
-    if (!u || seen.has(appId)) return -1;
-    seen.add(appId);
-    let l = 0;
-    for (const dep of u.dependencies) l = Math.max(l, levelOf(dep.startsWith("/") ? dep : `/${dep}`, seen) + 1);
-    level.set(appId, l);
-    return l;
-  };
-  const steps: DeploymentStep[] = [];
-  for (const u of updates) {
-    const l = levelOf(u.appId, new Set());
-    while (steps.length <= l) steps.push({ actions: [] });
-    (steps[l] as DeploymentStep).actions.push({ action: u.action, app: u.appId });
-  }
-  return steps;
+function currentConfigOf(app: AppRecord): string | undefined {
+  return app.def.versionInfo?.lastConfigChangeAt ?? app.def.version;
 }
 
 function conditionOf(state: TaskState): string {
