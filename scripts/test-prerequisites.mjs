@@ -19,6 +19,8 @@ const required = [
   { pkg: "openssl", probe: "/usr/bin/openssl" },
   // the deployment report's browser tests drive Debian's Chromium with playwright-core (no browser download)
   { pkg: "chromium", probe: "/usr/bin/chromium" },
+  // a Marathon client written elsewhere drives the simulator (test/sim-marathon-python.test.ts)
+  { pkg: "python3-marathon", probe: "/usr/lib/python3/dist-packages/marathon/client.py" },
 ];
 
 const missing = required.filter(({ probe }) => spawnSync("sh", ["-c", `test -e ${probe}`]).status !== 0);

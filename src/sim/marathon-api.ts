@@ -12,6 +12,9 @@ import {
 import { sseFrame } from "./event-bus.js";
 import { queryFlag } from "./query-flags.js";
 import { residentErrors } from "./resident.js";
+import { killAppTasks, killOneTask, killTasksById, type KillContext } from "./tasks-api.js";
+import { handleGroups, type GroupContext } from "./groups-api.js";
+import { parentOf } from "./groups.js";
 import { isActive, taskJson } from "./instance.js";
 import { appJson, deploymentJson, parseEmbeds, queueJson } from "./marathon-json.js";
 import type { MarathonEngine } from "./marathon-engine.js";
@@ -51,10 +54,16 @@ const message = (status: number, text: string): ApiReply => json(status, { messa
  * Marathon 1.10/1.11 (AppsResource, DeploymentsResource, QueueResource, ...).
  */
 export class MarathonApi {
+  private readonly killContext: KillContext;
+  private readonly groupContext: GroupContext;
+
   constructor(
     private readonly engine: MarathonEngine,
     private readonly leader: LeaderInfo,
-  ) {}
+  ) {
+    this.killContext = { engine, lockCheck: (appIds, force) => this.lockCheck(appIds, force) };
+    this.groupContext = { engine, lockCheck: (appIds, force, groupId) => this.lockCheck(appIds, force, groupId), apiPostEvent: (req, def) => this.apiPostEvent(req, def) };
+  }
 
   handle(req: ApiRequest): ApiReply {
     const { method } = req;
@@ -80,6 +89,7 @@ export class MarathonApi {
       return { status: 204 };
     }
     if (path === "/v2/tasks") return method === "GET" ? json(200, { tasks: this.allTasks() }) : message(405, "Method not allowed");
+    if (path === "/v2/tasks/delete") return method === "POST" ? killTasksById(this.killContext, req.body, q) : message(405, "Method not allowed");
     if (path === "/v2/deployments") return method === "GET" ? json(200, [...this.engine.deployments.values()].map((d) => deploymentJson(this.engine, d))) : message(405, "Method not allowed");
     const dep = /^\/v2\/deployments\/([^/]+)$/.exec(path);
     if (dep) return method === "DELETE" ? this.deleteDeployment(decodeURIComponent(dep[1] as string), queryFlag(q, "force", false)) : message(405, "Method not allowed");
@@ -90,6 +100,7 @@ export class MarathonApi {
       return message(405, "Method not allowed");
     }
     if (path.startsWith("/v2/apps/")) return this.appRoute(req, decodeURIComponent(path.slice("/v2/apps".length)));
+    if (path === "/v2/groups" || path.startsWith("/v2/groups/")) return handleGroups(this.groupContext, req, decodeURIComponent(path.slice("/v2/groups".length)));
     return message(404, `Not found: ${path}`);
   }
 
@@ -164,17 +175,14 @@ export class MarathonApi {
       return json(200, { versions: [...app.versionOrder].reverse() });
     }
     m = /^(.*)\/tasks\/([^/]+)$/.exec(rest);
-    if (m && method === "DELETE") return this.killTask(absoluteAppId(m[1] as string), m[2] as string, queryFlag(q, "scale", false), queryFlag(q, "force", false));
+    if (m && method === "DELETE") return killOneTask(this.killContext, absoluteAppId(m[1] as string), m[2] as string, q);
     m = /^(.*)\/tasks$/.exec(rest);
     if (m) {
       const app = this.engine.app(absoluteAppId(m[1] as string));
       if (!app) return message(404, `App '${absoluteAppId(m[1] as string)}' does not exist`);
       const now = this.engine.clock.now();
       if (method === "GET") return json(200, { tasks: [...app.instances.values()].filter(isActive).map((i) => taskJson(i, now)) });
-      if (method === "DELETE") {
-        for (const i of [...app.instances.values()]) if (isActive(i)) this.engine.kill(i, "KillingTasksViaApi", true);
-        return json(200, { tasks: [] });
-      }
+      if (method === "DELETE") return killAppTasks(this.killContext, app.id, q);
       return message(405, "Method not allowed");
     }
     m = /^(.*)\/restart$/.exec(rest);
@@ -184,7 +192,7 @@ export class MarathonApi {
       if (!app) return message(404, `App '${appId}' does not exist`);
       const locked = this.lockCheck([appId], queryFlag(q, "force", false));
       if (locked) return locked;
-      const d = this.engine.deploy([{ appId, def: stripVersion(app.def), restart: true }], queryFlag(q, "force", false));
+      const d = this.engine.deploy([{ appId, def: stripVersion(app.def), restart: true }], queryFlag(q, "force", false), { groupId: parentOf(appId) });
       return json(200, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id });
     }
     const appId = absoluteAppId(rest);
@@ -200,44 +208,24 @@ export class MarathonApi {
       const force = queryFlag(q, "force", true);
       const locked = this.lockCheck([appId], force);
       if (locked) return locked;
-      const d = this.engine.deploy([{ appId, def: undefined }], force);
+      const d = this.engine.deploy([{ appId, def: undefined }], force, { groupId: parentOf(appId) });
       return json(200, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id });
     }
     return message(405, "Method not allowed");
   }
 
-  /** Kills one task: relaunched afterwards, or with `scale=true` the app shrinks by one (a deployment). */
-  private killTask(appId: string, taskId: string, scale: boolean, force: boolean): ApiReply {
-    const app = this.engine.app(appId);
-    if (!app) return message(404, `App '${appId}' does not exist`);
-    const instance = [...app.instances.values()].find((i) => i.taskId === taskId || i.instanceId === taskId);
-    if (!instance || !isActive(instance)) return message(404, `Task '${taskId}' does not exist`);
-    const body = { task: taskJson(instance, this.engine.clock.now()) };
-    if (!scale) {
-      this.engine.kill(instance, "KillingTasksViaApi", true);
-      return json(200, body);
-    }
-    const locked = this.lockCheck([appId], force);
-    if (locked) return locked;
-    this.engine.kill(instance, "KillingTasksViaApi");
-    const def = stripVersion(app.def);
-    def.instances = Math.max(0, (def.instances ?? 1) - 1);
-    const d = this.engine.deploy([{ appId, def }], force);
-    return json(200, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id });
-  }
-
   /** 409 when a running deployment holds one of the apps and force is off; 403 past the deployment limit. */
-  private lockCheck(appIds: string[], force: boolean): ApiReply | undefined {
+  private lockCheck(appIds: string[], force: boolean, groupId = groupOf(appIds)): ApiReply | undefined {
     if (force) return undefined;
     if (this.engine.deployments.size >= this.engine.maxRunningDeployments) {
-      return message(
-        403,
-        `Max number (${this.engine.maxRunningDeployments}) of running deployments is achieved. Wait for existing deployments to complete or cancelusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance.`,
-      );
+      // TooManyRunningDeploymentsException's text, missing space included.
+      const text = `Max number (${this.engine.maxRunningDeployments}) of running deployments is achieved. Wait for existing deployments to complete or cancel oneusing force=true parameter. You can increase max deployment number by using --max_running_deployments parameter but be advised that this can have negative effects on the performance.`;
+      this.engine.emitGroupChangeFailed(groupId, this.engine.isoNow(), text);
+      return message(403, text);
     }
     const holding = [...new Set(appIds.map((id) => this.engine.runningDeploymentOf(id)).filter((d) => d !== undefined))];
     if (holding.length === 0) return undefined;
-    this.engine.emitLockedPlanFailure();
+    this.engine.emitLockedPlanFailure(groupId);
     return json(409, {
       message: `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.`,
       deployments: holding.map((d) => ({ id: d.id })),
@@ -291,7 +279,7 @@ export class MarathonApi {
     const locked = this.lockCheck([appId], force);
     if (locked) return locked;
     this.apiPostEvent(req, normalizeApp(prepared.def));
-    const d = this.engine.deploy([{ appId, def: prepared.def }], force);
+    const d = this.engine.deploy([{ appId, def: prepared.def }], force, { groupId: parentOf(appId) });
     const app = this.engine.app(appId);
     const out = app ? appJson(this.engine, app, { tasks: true, counts: true, deployments: true, lastTaskFailure: false, readiness: false, taskStats: false }) : {};
     out.deployments = [{ id: d.id }];
@@ -313,7 +301,7 @@ export class MarathonApi {
     const locked = this.lockCheck([appId], force);
     if (locked) return locked;
     this.apiPostEvent(req, normalizeApp(prepared.def));
-    const d = this.engine.deploy([{ appId, def: prepared.def }], force);
+    const d = this.engine.deploy([{ appId, def: prepared.def }], force, { groupId: parentOf(appId) });
     return json(existing ? 200 : 201, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id, ...(existing ? {} : { Location: `/v2/apps${appId}` }) });
   }
 
@@ -330,7 +318,7 @@ export class MarathonApi {
     const locked = this.lockCheck([appId], force);
     if (locked) return locked;
     this.apiPostEvent(req, def);
-    const d = this.engine.deploy([{ appId, def: stripVersion(def) }], force);
+    const d = this.engine.deploy([{ appId, def: stripVersion(def) }], force, { groupId: parentOf(appId) });
     return json(200, { deploymentId: d.id, version: d.version }, { "Marathon-Deployment-Id": d.id });
   }
 
@@ -403,6 +391,11 @@ export class MarathonApi {
     res.on("close", cleanup);
     req.on("close", cleanup);
   }
+}
+
+/** The group an app route changes through (GroupManager.updateRoot(appId.parent)): group_change_* `groupId`. */
+function groupOf(appIds: string[]): string {
+  return appIds.length === 1 ? parentOf(appIds[0] as string) : "/";
 }
 
 function stripVersion(def: AppDefinition): AppDefinition {
