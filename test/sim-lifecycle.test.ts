@@ -221,3 +221,28 @@ describe("scaling and stopping", () => {
     expect((s.state.app("/k") as { instances: number }).instances).toBe(1);
   });
 });
+
+describe("relaunches (Marathon 1.8+: Instance.isScheduled, InstanceOpFactoryImpl.inferNormalTaskOp)", () => {
+  const crashLater = { ...cluster, images: [{ image: "*:dies", startSeconds: 1, crashAfterSeconds: 5 }] };
+
+  it("a task that dies while Marathon wants it comes back under the same instance id, next incarnation", async () => {
+    sim = await startSimulator({ cluster: crashLater });
+    const s = sim;
+    await post(s, { id: "/g/dies", container: docker("x/y:dies"), cpus: 0.1, mem: 32 });
+    expect(await s.clock.runUntil(() => s.state.tasks("/g/dies")[0]?.state === "TASK_RUNNING", { maxMs: 60_000 })).toBe(true);
+    const first = s.state.tasks("/g/dies")[0]?.id as string;
+    expect(first).toMatch(/^g_dies\.instance-[0-9a-f-]+\._app\.1$/);
+    expect(await s.clock.runUntil(() => s.state.tasks("/g/dies")[0]?.id === first.replace(/\.1$/, ".3"), { maxMs: 120_000 })).toBe(true);
+    expect(events(s, "status_update_event").filter((e) => e.taskStatus === "TASK_FAILED").map((e) => e.taskId)).toEqual([first, first.replace(/\.1$/, ".2")]);
+  });
+
+  it("relaunchKeepsInstanceId: false gives each relaunch a new instance (Marathon 1.4 to 1.7)", async () => {
+    sim = await startSimulator({ cluster: { ...crashLater, marathon: { relaunchKeepsInstanceId: false } } });
+    const s = sim;
+    await post(s, { id: "/dies", container: docker("x/y:dies"), cpus: 0.1, mem: 32 });
+    expect(await s.clock.runUntil(() => s.timeline.forApp("/dies", "launch").length >= 3, { maxMs: 120_000 })).toBe(true);
+    const ids = s.timeline.forApp("/dies", "launch").map((e) => e.taskId as string);
+    expect(new Set(ids.map((id) => id.replace(/\._app\.\d+$/, ""))).size).toBe(ids.length);
+    expect(ids.every((id) => id.endsWith("._app.1"))).toBe(true);
+  });
+});

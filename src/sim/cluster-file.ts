@@ -68,6 +68,7 @@ export const CLUSTER_FILE_SCHEMA = {
         maxInstancesPerOffer: { type: "integer", minimum: 1 },
         version: { type: "string" },
         restartCounts: { enum: ["mesos-health", "active", "any-health"] },
+        relaunchKeepsInstanceId: { type: "boolean" },
       },
     },
   },

@@ -66,6 +66,12 @@ export interface MarathonSimSettings {
    * simulator's earlier reading; no released Marathon). See src/sim/README.md.
    */
   restartCounts?: RestartCounts;
+  /**
+   * A task that ended while Marathon still wanted it running comes back under the same
+   * instance id with the next incarnation (default true, Marathon 1.8+: Instance.isScheduled,
+   * InstanceOpFactoryImpl.inferNormalTaskOp). false: a new instance replaces it (1.4 to 1.7).
+   */
+  relaunchKeepsInstanceId?: boolean;
 }
 
 /** See {@link MarathonSimSettings.restartCounts}. */

@@ -791,7 +791,8 @@ export class MarathonEngine implements StepHost {
       if (!app.deleted && this.wantsReplacement(app, instance)) {
         // Goal still Running: Marathon reschedules this very instance (Instance.isScheduled). A lost
         // agent's instance (unreachableStrategy 0/0) and a wiped one are replaced by new instances.
-        const sameInstance = !keepReservation && state !== "TASK_LOST" && !instance.wiped && instance.configVersion === currentConfigOf(app);
+        const sameInstance =
+          (this.cluster.marathon?.relaunchKeepsInstanceId ?? true) && !keepReservation && state !== "TASK_LOST" && !instance.wiped && instance.configVersion === currentConfigOf(app);
         if (sameInstance) app.relaunch.push({ instanceId: instance.instanceId, incarnation: instance.incarnation });
         this.enqueue(app.id, 1);
       }
