@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "../src/sim/index.js";
+import { defaultCluster, startSimulator, type RestartCounts, type Simulator } from "../src/sim/index.js";
 
 /** The original cluster's trap: a 300 MB app on the 497 MB staging agent. */
 const clickCount = {
@@ -81,5 +81,31 @@ describe("the staging trap (click-count 300 MB on a 497 MB agent)", () => {
     expect(await sim.clock.runUntil(() => sim!.state.deployments().length === 0, { maxMs: 600_000 })).toBe(true);
     const failed = sim.state.events().find((e) => e.eventType === "deployment_failed" && (e as { id?: string }).id === stuck.body.deploymentId);
     expect(failed).toMatchObject({ reason: "The upgrade has been cancelled" });
+  });
+
+  /**
+   * Marathon 1.10+ counts an old instance as healthy only when Mesos says so
+   * (Instance.consideredHealthy; src/sim/README.md). click-count's HTTP check runs in
+   * Marathon, so (0,1) kills nothing up front, and its new instance cannot fit beside the
+   * old one: the restart never gets anywhere. A MESOS_HTTP check makes it work again.
+   */
+  it.each([
+    { protocol: "HTTP", restartCounts: "mesos-health", completes: false },
+    { protocol: "MESOS_HTTP", restartCounts: "mesos-health", completes: true },
+    { protocol: "HTTP", restartCounts: "active", completes: true },
+  ] as { protocol: string; restartCounts: RestartCounts; completes: boolean }[])("(0,1) with a $protocol check under restartCounts $restartCounts: completes=$completes", async ({ protocol, restartCounts, completes }) => {
+    const s = await startSimulator({ seed: 3, cluster: { ...defaultCluster(), marathon: { restartCounts } } });
+    sim = s;
+    const app = { ...clickCount, healthChecks: [{ ...clickCount.healthChecks[0], protocol, portIndex: 0, delaySeconds: 0 }] };
+    expect((await call(s, "POST", "/v2/apps", app)).status).toBe(201);
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 120_000 })).toBe(true);
+    const put = await call(s, "PUT", "/v2/apps/click-count", { ...app, env: { BUILD: "2" }, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } });
+    expect(put.status).toBe(200);
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 600_000 })).toBe(completes);
+    if (!completes) {
+      expect(s.timeline.forApp("/click-count", "kill")).toEqual([]);
+      expect(s.state.queueReason("/click-count")).toBe("InsufficientMemory");
+      expect(s.state.healthyCount("/click-count")).toBe(1);
+    }
   });
 });

@@ -340,6 +340,14 @@ export function normalizeApp(input: AppDefinition): AppDefinition {
   return app;
 }
 
+/** A copy of a stored definition without its version stamps, to deploy it again as a new version. */
+export function stripVersion(def: AppDefinition): AppDefinition {
+  const copy = structuredClone(def);
+  delete copy.version;
+  delete copy.versionInfo;
+  return copy;
+}
+
 /** Fields that are not part of a definition's identity (Marathon's `isUpgrade` ignores them). */
 const NON_CONFIG = new Set(["instances", "version", "versionInfo"]);
 

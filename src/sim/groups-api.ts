@@ -1,5 +1,5 @@
 import type { AppDefinition } from "../marathon/types.js";
-import { absoluteAppId, invalidJsonBody, normalizeApp, notValidBody, readErrors, validationErrors, type ErrorDetail } from "./app-definition.js";
+import { absoluteAppId, invalidJsonBody, normalizeApp, notValidBody, readErrors, stripVersion, validationErrors, type ErrorDetail } from "./app-definition.js";
 import { ancestorsOf, canonicalPath, dependencyEdges, hasDependencyCycle, isUnder, parentOf, type GroupRecord } from "./groups.js";
 import type { ApiReply, ApiRequest } from "./marathon-api.js";
 import type { DeployOptions, MarathonEngine } from "./marathon-engine.js";
@@ -249,18 +249,13 @@ function updateGroup(ctx: GroupContext, req: ApiRequest, rootPath: string, force
     for (const [id, group] of snapshot.groups) if (isUnder(id, groupId)) tree.groups.set(id, { ...group });
     for (const [id, def] of snapshot.apps) {
       if (!isUnder(id, groupId)) continue;
-      const copy = structuredClone(def);
-      delete copy.version;
-      delete copy.versionInfo;
-      tree.apps.set(id, copy);
+      tree.apps.set(id, stripVersion(def));
       touched.set(id, "");
     }
   } else if (typeof update.scaleBy === "number") {
     for (const [id, def] of tree.apps) {
       if (!isUnder(id, groupId)) continue;
-      const copy = structuredClone(def);
-      delete copy.version;
-      delete copy.versionInfo;
+      const copy = stripVersion(def);
       copy.instances = Math.ceil((def.instances ?? 1) * update.scaleBy);
       tree.apps.set(id, copy);
       touched.set(id, "");

@@ -7,6 +7,7 @@ import {
   normalizeApp,
   notValidBody,
   readErrors,
+  stripVersion,
   validationErrors,
 } from "./app-definition.js";
 import { sseFrame } from "./event-bus.js";
@@ -396,13 +397,6 @@ export class MarathonApi {
 /** The group an app route changes through (GroupManager.updateRoot(appId.parent)): group_change_* `groupId`. */
 function groupOf(appIds: string[]): string {
   return appIds.length === 1 ? parentOf(appIds[0] as string) : "/";
-}
-
-function stripVersion(def: AppDefinition): AppDefinition {
-  const copy = structuredClone(def);
-  delete copy.version;
-  delete copy.versionInfo;
-  return copy;
 }
 
 /** Equality of definitions as Marathon compares them (for tests). */

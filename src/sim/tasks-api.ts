@@ -1,5 +1,5 @@
 import type { AppDefinition } from "../marathon/types.js";
-import { absoluteAppId } from "./app-definition.js";
+import { absoluteAppId, stripVersion } from "./app-definition.js";
 import { isActive, taskJson, type Instance } from "./instance.js";
 import type { ApiReply } from "./marathon-api.js";
 import type { MarathonEngine } from "./marathon-engine.js";
@@ -64,9 +64,7 @@ function kill(ctx: KillContext, byApp: Map<string, Instance[]>, flags: KillFlags
     if (!app) continue;
     const toKill = instances.filter((i) => isActive(i) && i.goal === "running");
     for (const i of toKill) engine.kill(i, "KillingTasksViaApi");
-    const def = structuredClone(app.def);
-    delete def.version;
-    delete def.versionInfo;
+    const def = stripVersion(app.def);
     def.instances = Math.max(0, (def.instances ?? 1) - toKill.length);
     changes.push({ appId, def });
   }
