@@ -199,7 +199,8 @@ describe("marathon-python against the simulator", () => {
     // marathon-python's rollback_group PUTs /v2/groups/shop/versions/<v>: Marathon reads that
     // as a group id and refuses it. The driver rolls back the way Marathon does.
     const viaClient = await py.call("rollback_group", ["/shop", first]);
-    expect(viaClient.ok).toBe(false);
+    expect(viaClient).toMatchObject({ ok: false, error: { status: 422 } });
+    expect(sim.state.deployments()).toEqual([]);
     await py.ok("group_rollback", ["/shop", first]);
     expect(await settle()).toBe(true);
     expect(sim.state.app("/shop/api")?.cmd).toBe("api v1");
