@@ -175,3 +175,22 @@ describe("plans users see in /v2/deployments", () => {
     expect(planOf((post.body.deployments as Json[])[0]?.id)).toEqual([["StartApplication /idle"], ["ScaleApplication /idle"]]);
   });
 });
+
+describe("group routes", () => {
+  it("a group whose name ends in 'versions' is a group, not a version list", async () => {
+    await call("POST", "/v2/groups", { id: "/myversions", apps: [app("one")] });
+    expect((await call("GET", "/v2/groups/myversions")).body).toMatchObject({ id: "/myversions" });
+    expect((await call("GET", "/v2/groups/myversions/versions")).body).toHaveLength(1);
+    expect(((await call("GET", "/v2/groups/versions")).body as unknown as string[]).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("GET /v2/groups embeds groups and apps by default, app counts only when asked", async () => {
+    await call("POST", "/v2/groups", { id: "/e", groups: [{ id: "sub", apps: [app("one")] }] });
+    const plain = (await call("GET", "/v2/groups")).body;
+    const sub = ((plain.groups as Json[])[0]?.groups as Json[])[0] as Json;
+    expect((sub.apps as Json[])[0]).not.toHaveProperty("tasksRunning");
+    const counted = (await call("GET", "/v2/groups/e/sub?embed=group.apps&embed=group.apps.counts")).body;
+    expect((counted.apps as Json[])[0]).toHaveProperty("tasksRunning");
+    expect((await call("GET", "/v2/groups/e?embed=group.groups")).body).toMatchObject({ apps: [], groups: [{ id: "/e/sub", apps: [] }] });
+  });
+});

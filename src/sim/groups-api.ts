@@ -83,9 +83,10 @@ function currentTree(engine: MarathonEngine): Tree {
 export function handleGroups(ctx: GroupContext, req: ApiRequest, rest: string): ApiReply {
   const q = req.url.searchParams;
   const force = queryFlag(q, "force", false);
-  const versions = /^(.*?)\/?versions(?:\/([^/]+))?$/.exec(rest);
+  // GroupsResource's ListVersionsRE/GetVersionRE: a last (or last but one) segment `versions`.
+  const versions = /^(?:(.+)\/)?versions(?:\/([^/]+))?$/.exec(rest.replace(/^\/+/, ""));
   if (req.method === "GET") {
-    if (versions) return groupVersions(ctx.engine, absoluteAppId(versions[1] as string), versions[2]);
+    if (versions) return groupVersions(ctx.engine, absoluteAppId(versions[1] ?? ""), versions[2]);
     return getGroup(ctx.engine, absoluteAppId(rest), q.getAll("embed"));
   }
   if (req.method === "POST") return createGroup(ctx, req, absoluteAppId(rest), force);
