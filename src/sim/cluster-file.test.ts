@@ -69,6 +69,12 @@ describe("parseClusterFile", () => {
     expect(out).toContain('cluster.yml:7: /defaultImage/startSecs: unknown key "startSecs"');
   });
 
+  it("reads the settings that pick a Marathon release's behaviour, and refuses unknown ones", () => {
+    const spec = parseClusterFile("agents: [{ hostname: a, cpus: 1, mem: 128 }]\nmarathon: { restartCounts: mesos-health, relaunchKeepsInstanceId: false }\n", "c.yml");
+    expect(spec.marathon).toEqual({ restartCounts: "mesos-health", relaunchKeepsInstanceId: false });
+    expect(problems("agents: [{ hostname: a, cpus: 1, mem: 128 }]\nmarathon: { restartCounts: healthy }\n").join("\n")).toMatch(/restartCounts/);
+  });
+
   it("needs at least one agent", () => {
     expect(problems("agents: []\n").join("\n")).toContain("/agents: must NOT have fewer than 1 items");
     expect(problems("{}\n").join("\n")).toContain('missing required key "agents"');
