@@ -34,3 +34,8 @@ export function scratchDir(prefix: string): string {
 export function secretsIn(text: string, secrets: string[]): string[] {
   return secrets.filter((secret) => text.includes(secret) || text.includes(Buffer.from(secret).toString("base64")));
 }
+
+/** Requests that would change something on the server; a read-only check sends none. */
+export function writesIn(requests: { method: string; url: URL }[]): string[] {
+  return requests.filter((r) => !["GET", "HEAD"].includes(r.method)).map((r) => `${r.method} ${r.url.pathname}`);
+}

@@ -1,9 +1,10 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeServer, type FakeRoute, type FakeServer } from "./helpers/fake-server.js";
 import { runCli } from "./helpers/run-cli.js";
-import { gitlabFixture, runnerMetricsPage, scratchDir, secretsIn } from "./gitlab-fakes.js";
+import { makeSelfSignedCert } from "./helpers/self-signed-cert.js";
+import { gitlabFixture, runnerMetricsPage, scratchDir, secretsIn, writesIn } from "./gitlab-fakes.js";
 
 const API_TOKEN = "glpat-health-check-api-token-123";
 const RUNNER_TOKEN = "glrt-shared-runner-token-abcdef";
@@ -26,6 +27,8 @@ const managers = gitlabFixture<Record<string, unknown>[]>("runner-6-managers.jso
 interface Case {
   runnerBody?: Record<string, unknown>;
   runnerStatus?: number;
+  /** Replaces GitLab's answer to GET /runners/6 (status, headers, body). */
+  runnerReply?: { status: number; headers?: Record<string, string>; body: unknown };
   managersBody?: unknown;
   metrics?: { startedSecondsAgo: number; ok?: number; rejected?: number } | "down";
   extraArgs?: string[];
@@ -39,9 +42,9 @@ async function healthCheck(c: Case) {
       path: "/api/v4/runners/6",
       times: 1,
       reply: (request) =>
-        request.headers["private-token"] === API_TOKEN
-          ? { status: c.runnerStatus ?? 200, body: c.runnerStatus && c.runnerStatus !== 200 ? { message: `${c.runnerStatus}` } : (c.runnerBody ?? runner) }
-          : { status: 401, body: { message: "401 Unauthorized" } },
+        request.headers["private-token"] !== API_TOKEN
+          ? { status: 401, body: { message: "401 Unauthorized" } }
+          : (c.runnerReply ?? { status: c.runnerStatus ?? 200, body: c.runnerStatus && c.runnerStatus !== 200 ? { message: `${c.runnerStatus}` } : (c.runnerBody ?? runner) }),
     },
     { method: "GET", path: "/api/v4/runners/6/managers", times: 1, reply: () => ({ body: c.managersBody ?? managers }) },
   ]);
@@ -58,6 +61,8 @@ async function healthCheck(c: Case) {
   );
   expect(gitlab.unexpected).toEqual([]);
   expect(metrics.unexpected).toEqual([]);
+  // Read-only: with an API token, GitLab gets GETs and nothing else.
+  expect(writesIn(gitlab.requests)).toEqual([]);
   expect(secretsIn(run.stdout + run.stderr, [API_TOKEN, RUNNER_TOKEN])).toEqual([]);
   return run;
 }
@@ -78,7 +83,8 @@ describe("mdeploy runner-health", () => {
 
   it.each<[string, Case, RegExp]>([
     ["paused", { runnerBody: { ...runner, paused: true, active: false } }, /runner 6 is paused in GitLab/],
-    ["deleted (404)", { runnerStatus: 404 }, /runner 6 no longer exists in GitLab \(404\)/],
+    ["deleted (GitLab's JSON 404 for the runner)", { runnerReply: { status: 404, body: { message: "404 Runner Not Found" } } }, /runner 6 no longer exists in GitLab \(404 from its API\)/],
+    ["deleted (JSON 404 of a missing record)", { runnerReply: { status: 404, body: { message: "404 Not found" } } }, /runner 6 no longer exists in GitLab/],
     ["stale", { runnerBody: { ...runner, status: "stale", online: false } }, /runner 6 is stale/],
     [
       "never contacted past the grace",
@@ -88,6 +94,8 @@ describe("mdeploy runner-health", () => {
     ["this container's manager stale while another is online", { managersBody: [managers[1], { ...managers[0], system_id: SYSTEM_ID, status: "stale" }] }, /manager r_0a1b2c3d4e5f of runner 6 is stale/],
     ["token rejected by GitLab on job requests", { metrics: { startedSecondsAgo: 600, ok: 0, rejected: 3 } }, /GitLab rejects this runner's job requests as unauthorized/],
     ["metrics down", { metrics: "down" }, /runner metrics at http:\/\/127\.0\.0\.1:\d+\/metrics do not answer: 500/],
+    ["REST status paused without the paused field (older GitLab)", { runnerBody: { ...runner, paused: undefined, active: undefined, status: "paused" } }, /runner 6 is paused in GitLab/],
+    ["14.x not_connected past the grace", { runnerBody: { ...runner, status: "not_connected", contacted_at: null }, managersBody: [], metrics: { startedSecondsAgo: 900 } }, /runner 6 has never contacted GitLab/],
   ])("unhealthy: %s", async (_name, c, reason) => {
     const run = await healthCheck(c);
     expect(run.code).toBe(1);
@@ -109,10 +117,10 @@ describe("mdeploy runner-health", () => {
   it("GitLab down (503): healthy with a warning, unhealthy with --strict", async () => {
     const lenient = await healthCheck({ runnerStatus: 503 });
     expect(lenient.code).toBe(0);
-    expect(oneLine(lenient)).toMatch(/^healthy: process answers; warning: GitLab unreachable, not judged: GET http:\/\/127\.0\.0\.1:\d+\/api\/v4\/runners\/6: 503/);
+    expect(oneLine(lenient)).toMatch(/^healthy: process answers; warning: GitLab unreachable or misconfigured, not judged: GET http:\/\/127\.0\.0\.1:\d+\/api\/v4\/runners\/6: 503/);
     const strict = await healthCheck({ runnerStatus: 503, extraArgs: ["--strict"] });
     expect(strict.code).toBe(1);
-    expect(oneLine(strict)).toMatch(/^mdeploy: unhealthy: GitLab unreachable \(--strict\)/);
+    expect(oneLine(strict)).toMatch(/^mdeploy: unhealthy: GitLab unreachable or misconfigured \(--strict\)/);
   });
 
   it("GitLab refusing connections: healthy with a warning", async () => {
@@ -121,7 +129,7 @@ describe("mdeploy runner-health", () => {
       env: { GITLAB_URL: "http://127.0.0.1:1", GITLAB_TOKEN: API_TOKEN },
     });
     expect(run.code).toBe(0);
-    expect(oneLine(run)).toMatch(/warning: GitLab unreachable, not judged: .*ECONNREFUSED/);
+    expect(oneLine(run)).toMatch(/warning: GitLab unreachable or misconfigured, not judged: .*ECONNREFUSED/);
   });
 
   it("GitLab slower than the timeout: still answers, within the timeout", async () => {
@@ -136,7 +144,7 @@ describe("mdeploy runner-health", () => {
     const lenient = await runCli(args, { env, timeoutMs: 10_000 });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(lenient.code).toBe(0);
-    expect(oneLine(lenient)).toMatch(/GitLab unreachable, not judged: GET .*: no answer within the time limit/);
+    expect(oneLine(lenient)).toMatch(/GitLab unreachable or misconfigured, not judged: GET .*: no answer within the time limit/);
     const strictStarted = Date.now();
     const strict = await runCli([...args, "--strict"], { env, timeoutMs: 10_000 });
     expect(Date.now() - strictStarted).toBeLessThan(2000);
@@ -162,7 +170,39 @@ describe("mdeploy runner-health", () => {
     expect(metrics.unexpected).toEqual([]);
   });
 
-  describe("with the runner's own token instead of a runner id", () => {
+  describe("default mode without an API token: GitLab's view from the runner's own metrics", () => {
+    it("asks GitLab nothing (the runner token is there, yet no POST /runners/verify)", async () => {
+      const gitlab = await start([]);
+      const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200, ok: 25 }) }) }]);
+      const run = await runCli(["runner-health", "--metrics-url", `${metrics.url}/metrics`, "--system-id", SYSTEM_ID, "--state-file", join(scratchDir("health"), "s.json")], {
+        env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN },
+      });
+      expect(run.code).toBe(0);
+      expect(oneLine(run)).toBe("healthy: process answers, GitLab accepts its job requests (25 answered, from the runner's metrics)");
+      expect(gitlab.requests).toEqual([]);
+      expect(metrics.unexpected).toEqual([]);
+    });
+
+    it("job requests answered 403 (runner deleted or token revoked): unhealthy, still without asking GitLab", async () => {
+      const gitlab = await start([]);
+      const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200, ok: 0, rejected: 4 }) }) }]);
+      const run = await runCli(["runner-health", "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(scratchDir("health"), "s.json")], {
+        env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN },
+      });
+      expect(run.code).toBe(1);
+      expect(oneLine(run)).toMatch(/GitLab rejects this runner's job requests as unauthorized \(4 rejected/);
+      expect(gitlab.requests).toEqual([]);
+    });
+
+    it("a metrics page that is not gitlab-runner's (no gitlab_runner_ metric) is not a healthy process", async () => {
+      const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: "# TYPE go_goroutines gauge\ngo_goroutines 12\nprocess_start_time_seconds 1.7e9\n" }) }]);
+      const run = await runCli(["runner-health", "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(scratchDir("health"), "s.json")]);
+      expect(run.code).toBe(1);
+      expect(oneLine(run)).toMatch(/answers without any gitlab_runner_ metric: not gitlab-runner's metrics endpoint/);
+    });
+  });
+
+  describe("--verify-token: the explicit write", () => {
     it("verifies the shared token with this container's system_id", async () => {
       const gitlab = await start([
         {
@@ -175,26 +215,94 @@ describe("mdeploy runner-health", () => {
           },
         },
       ]);
-      const run = await runCli(["runner-health", "--no-metrics", "--system-id", SYSTEM_ID], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
+      const run = await runCli(["runner-health", "--no-metrics", "--verify-token", "--system-id", SYSTEM_ID], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
       expect(run.code).toBe(0);
       expect(oneLine(run)).toBe("healthy: runner 6 token valid");
       expect(gitlab.unexpected).toEqual([]);
       expect(secretsIn(run.stdout + run.stderr, [RUNNER_TOKEN])).toEqual([]);
     });
 
-    it("a token GitLab rejects (403) is unhealthy", async () => {
+    it("a token GitLab rejects (JSON 403) is unhealthy; a proxy's HTML 403 proves nothing", async () => {
       const gitlab = await start([{ method: "POST", path: "/api/v4/runners/verify", times: 1, reply: () => ({ status: 403, body: { message: "403 Forbidden" } }) }]);
-      const run = await runCli(["runner-health", "--no-metrics", "--system-id", SYSTEM_ID], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
+      const run = await runCli(["runner-health", "--no-metrics", "--verify-token", "--system-id", SYSTEM_ID], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
       expect(run.code).toBe(1);
       expect(oneLine(run)).toMatch(/rejects the runner's token \(403 on verify\)/);
+      const proxy = await start([{ method: "POST", path: "/api/v4/runners/verify", times: 1, reply: () => ({ status: 403, headers: { "content-type": "text/html" }, body: "<html>Forbidden</html>" }) }]);
+      const viaProxy = await runCli(["runner-health", "--no-metrics", "--verify-token", "--system-id", SYSTEM_ID], { env: { GITLAB_URL: proxy.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
+      expect(viaProxy.code).toBe(0);
+      expect(oneLine(viaProxy)).toMatch(/warning: GitLab unreachable or misconfigured, not judged: POST .*: 403/);
     });
 
     it("a shared token without a system_id is bad usage (exit 2), nothing sent", async () => {
       const gitlab = await start([]);
-      const run = await runCli(["runner-health", "--no-metrics"], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
+      const run = await runCli(["runner-health", "--no-metrics", "--verify-token"], { env: { GITLAB_URL: gitlab.url, GITLAB_RUNNER_TOKEN: RUNNER_TOKEN } });
       expect(run.code).toBe(2);
       expect(oneLine(run)).toMatch(/needs the container's system_id/);
       expect(gitlab.requests).toEqual([]);
+    });
+  });
+
+  describe("answers judged by what they prove", () => {
+    it.each<[string, Case["runnerReply"]]>([
+      ["an HTML 404 from a proxy", { status: 404, headers: { "content-type": "text/html" }, body: "<html><body>404 Not Found</body></html>" }],
+      ["GitLab's catch-all 404 for an unknown API path (wrong prefix)", { status: 404, body: { error: "404 Not Found" } }],
+      ["a login page answering 200", { status: 200, headers: { "content-type": "text/html" }, body: "<html>Sign in</html>" }],
+    ])("%s: healthy with a warning, unhealthy under --strict, never 'deleted'", async (_name, runnerReply) => {
+      const lenient = await healthCheck({ runnerReply });
+      expect(lenient.code).toBe(0);
+      expect(oneLine(lenient)).toMatch(/^healthy: process answers; warning: GitLab unreachable or misconfigured, not judged: GET http:\/\/127\.0\.0\.1:\d+\/api\/v4\/runners\/6/);
+      expect(oneLine(lenient)).not.toMatch(/no longer exists/);
+      const strict = await healthCheck({ runnerReply, extraArgs: ["--strict"] });
+      expect(strict.code).toBe(1);
+      expect(oneLine(strict)).toMatch(/GitLab unreachable or misconfigured \(--strict\)/);
+    });
+
+    it("follows a 301 from http to https on GitLab's host and judges the answer", async () => {
+      const cert = makeSelfSignedCert("mdeploy-gitlab-tls-");
+      try {
+        const https = await startFakeServer(
+          [
+            { method: "GET", path: "/api/v4/runners/6", times: 1, reply: (request) => (request.headers["private-token"] === API_TOKEN ? { body: { ...runner, paused: true, active: false } } : { status: 401, body: {} }) },
+          ],
+          { tls: { cert: cert.cert, key: cert.key } },
+        );
+        servers.push(https);
+        const http = await start([{ method: "GET", path: "/api/v4/runners/6", times: 1, reply: () => ({ status: 301, headers: { location: `${https.url}/api/v4/runners/6` } }) }]);
+        const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200 }) }) }]);
+        const run = await runCli(["runner-health", "--runner-id", "6", "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(cert.dir, "s.json")], {
+          env: { GITLAB_URL: http.url, GITLAB_TOKEN: API_TOKEN, NODE_EXTRA_CA_CERTS: cert.certFile },
+        });
+        expect(oneLine(run)).toMatch(/^mdeploy: unhealthy: runner 6 is paused in GitLab/);
+        expect(run.code).toBe(1);
+        expect(http.unexpected).toEqual([]);
+        expect(https.unexpected).toEqual([]);
+        expect(https.requests).toHaveLength(1);
+      } finally {
+        rmSync(cert.dir, { recursive: true, force: true });
+      }
+    });
+
+    it("does not follow a redirect to another host (the API token would go along)", async () => {
+      const elsewhere = await start([]);
+      const redirecting = await start([
+        { method: "GET", path: "/api/v4/runners/6", times: 1, reply: () => ({ status: 301, headers: { location: `${elsewhere.url.replace("127.0.0.1", "localhost")}/api/v4/runners/6` } }) },
+      ]);
+      const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200 }) }) }]);
+      const run = await runCli(["runner-health", "--runner-id", "6", "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(scratchDir("health"), "s.json")], {
+        env: { GITLAB_URL: redirecting.url, GITLAB_TOKEN: API_TOKEN },
+      });
+      expect(run.code).toBe(0);
+      expect(oneLine(run)).toMatch(/warning: GitLab unreachable or misconfigured, not judged: GET .*: 301 .* to http:\/\/localhost:\d+\/api\/v4\/runners\/6: not followed/);
+      expect(elsewhere.requests).toEqual([]);
+      expect(redirecting.unexpected).toEqual([]);
+    });
+
+    it.each(["htp:/x", "gitlab.example.com", "http://[::1"])("a malformed GITLAB_URL %j is bad input (exit 2), nothing asked", async (gitlabUrl) => {
+      const metrics = await start([]);
+      const run = await runCli(["runner-health", "--runner-id", "6", "--metrics-url", `${metrics.url}/metrics`], { env: { GITLAB_URL: gitlabUrl, GITLAB_TOKEN: API_TOKEN } });
+      expect(run.code).toBe(2);
+      expect(oneLine(run)).toMatch(/^mdeploy: GITLAB_URL ".*" is not (a|an http\(s\)) URL/);
+      expect(metrics.requests).toEqual([]);
     });
   });
 

@@ -11,6 +11,8 @@ interface FakeRunner {
   description: string;
   status: string;
   tags: string[];
+  /** Defaults to a contact that fits the status. */
+  contactedAt?: string | null;
 }
 
 /** 7 runners over 3 pages of 3: only 11 and 17 are stale, ours (prefix) and tagged marathon. */
@@ -24,9 +26,46 @@ const fleet: FakeRunner[] = [
   { id: 17, description: "marathon-prod-d", status: "stale", tags: ["marathon"] },
 ];
 const PAGE_SIZE = 3;
+const HOUR = 3_600_000;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-const listRow = (r: FakeRunner) => ({ id: r.id, description: r.description, ip_address: null, active: true, paused: false, is_shared: true, runner_type: "instance_type", name: null, online: r.status === "online", status: r.status });
-const details = (r: FakeRunner) => ({ ...base, id: r.id, description: r.description, status: r.status, online: r.status === "online", tag_list: r.tags });
+/** As GitLab's offline filter returns them: paused runners report `paused`, 14.x ones `active`/`not_connected`. */
+const statusFleet: FakeRunner[] = [
+  { id: 21, description: "marathon-paused-old", status: "paused", tags: ["marathon"], contactedAt: ago(5 * HOUR) },
+  { id: 22, description: "marathon-paused-recent", status: "paused", tags: ["marathon"], contactedAt: ago(HOUR / 2) },
+  { id: 23, description: "marathon-active-14x", status: "active", tags: ["marathon"], contactedAt: ago(10 * 24 * HOUR) },
+  { id: 24, description: "marathon-never-14x", status: "not_connected", tags: ["marathon"], contactedAt: null },
+  { id: 25, description: "marathon-offline", status: "offline", tags: ["marathon"] },
+  { id: 26, description: "marathon-never", status: "never_contacted", tags: ["marathon"], contactedAt: null },
+  { id: 27, description: "marathon-online", status: "online", tags: ["marathon"] },
+  { id: 28, description: "marathon-stale", status: "stale", tags: ["marathon"] },
+];
+
+const contactFor = (r: FakeRunner) =>
+  r.contactedAt !== undefined ? r.contactedAt : r.status === "online" ? ago(HOUR / 4) : r.status === "offline" ? ago(3 * HOUR) : r.status === "stale" ? ago(30 * 24 * HOUR) : null;
+const listRow = (r: FakeRunner) => ({
+  id: r.id,
+  description: r.description,
+  ip_address: null,
+  active: r.status !== "paused",
+  paused: r.status === "paused",
+  is_shared: true,
+  runner_type: "instance_type",
+  name: null,
+  online: r.status === "online",
+  status: r.status,
+});
+const details = (r: FakeRunner) => ({
+  ...base,
+  id: r.id,
+  description: r.description,
+  status: r.status,
+  active: r.status !== "paused",
+  paused: r.status === "paused",
+  online: r.status === "online",
+  contacted_at: contactFor(r),
+  tag_list: r.tags,
+});
 
 let gitlab: FakeServer;
 afterEach(async () => {
@@ -38,26 +77,29 @@ afterEach(async () => {
  * A GitLab that paginates with Link headers and ignores the status/tag filters on purpose
  * (as if an older version did), so the test proves mdeploy filters by itself.
  */
-async function startGitlab(listPath: string, failDeleteOf: number[] = []): Promise<FakeServer> {
+async function startGitlab(listPath: string, failDeleteOf: number[] = [], options: { runners?: FakeRunner[]; paging?: "link" | "x-next-page"; deletable?: RegExp } = {}): Promise<FakeServer> {
+  const runners = options.runners ?? fleet;
+  const pages = Math.ceil(runners.length / PAGE_SIZE);
   const list = (request: FakeRequest): FakeReply => {
     if (request.headers["private-token"] !== ADMIN_TOKEN) return { status: 401, body: { message: "401 Unauthorized" } };
     const page = Number(request.url.searchParams.get("page") ?? "1");
-    const rows = fleet.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(listRow);
-    const headers: Record<string, string> = { "x-page": String(page), "x-per-page": String(PAGE_SIZE) };
-    if (page * PAGE_SIZE < fleet.length) {
+    const rows = runners.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map(listRow);
+    const headers: Record<string, string> = { "x-page": String(page), "x-per-page": String(PAGE_SIZE), "x-next-page": "" };
+    if (page * PAGE_SIZE < runners.length) {
       const next = new URL(`${gitlab.url}${request.url.pathname}${request.url.search}`);
       next.searchParams.set("page", String(page + 1));
-      headers.link = `<${next.href}>; rel="next"`;
+      // Without Link (a proxy stripped it, or GitLab left it out), X-Next-Page is all there is.
+      if (options.paging !== "x-next-page") headers.link = `<${next.href}>; rel="next"`;
       headers["x-next-page"] = String(page + 1);
     }
     return { headers, body: rows };
   };
   gitlab = await startFakeServer([
-    { method: "GET", path: listPath, times: 3, reply: list },
-    { method: "GET", path: /^\/api\/v4\/runners\/\d+$/, reply: (request) => ({ body: details(fleet.find((r) => `/api/v4/runners/${r.id}` === request.url.pathname) as FakeRunner) }) },
+    { method: "GET", path: listPath, times: pages, reply: list },
+    { method: "GET", path: /^\/api\/v4\/runners\/\d+$/, reply: (request) => ({ body: details(runners.find((r) => `/api/v4/runners/${r.id}` === request.url.pathname) as FakeRunner) }) },
     {
       method: "DELETE",
-      path: /^\/api\/v4\/runners\/(11|17)$/,
+      path: options.deletable ?? /^\/api\/v4\/runners\/(11|17)$/,
       reply: (request) => (failDeleteOf.some((id) => request.url.pathname.endsWith(`/${id}`)) ? { status: 403, body: { message: "403 Forbidden" } } : { status: 204 }),
     },
   ]);
@@ -113,6 +155,34 @@ describe("mdeploy runner-reap", () => {
     expect(run.stderr).toMatch(/failed to remove runner 11 .*403 Forbidden/);
     expect(run.stdout).toContain("removed runner 17");
     expect(run.stderr).toMatch(/mdeploy: removed 1 runner\(s\); 1 removal\(s\) failed/);
+  });
+
+  it("every status GitLab's list returns, judged against --status offline; pages by X-Next-Page when Link is absent", async () => {
+    await startGitlab("/api/v4/runners/all", [], { runners: statusFleet, paging: "x-next-page", deletable: /^\/api\/v4\/runners\/(21|23|25|28)$/ });
+    const run = await runCli(["runner-reap", "--status", "offline", "--tag", "marathon", "--yes", "--json"], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { entries: { id: number; outcome: string; detail?: string }[] };
+    const outcome = Object.fromEntries(report.entries.map((e) => [e.id, e.outcome]));
+    // Paused 5 h ago and 14.x "active" silent for 10 days are offline; paused 30 min ago, never contacted and online are not.
+    expect(outcome).toEqual({ 21: "removed", 22: "kept", 23: "removed", 25: "removed", 28: "removed" });
+    expect(gitlab.requests.filter((r) => r.url.pathname === "/api/v4/runners/all").map((r) => r.url.searchParams.get("page") ?? "1")).toEqual(["1", "2", "3"]);
+    expect(gitlab.requests.filter((r) => r.method === "DELETE").map((r) => r.url.pathname)).toEqual(["/api/v4/runners/21", "/api/v4/runners/23", "/api/v4/runners/25", "/api/v4/runners/28"]);
+  });
+
+  it("--status stale keeps a paused runner that is only offline and takes a 14.x active one silent for 10 days", async () => {
+    await startGitlab("/api/v4/runners/all", [], { runners: statusFleet });
+    const run = await runCli(["runner-reap", "--status", "stale", "--tag", "marathon", "--json"], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { entries: { id: number; outcome: string; detail?: string }[] };
+    expect(report.entries.filter((e) => e.outcome === "would-remove").map((e) => e.id)).toEqual([23, 28]);
+    expect(report.entries.find((e) => e.id === 21)?.detail).toBe("status is paused, contact says offline");
+  });
+
+  it("a malformed GitLab URL is bad input (exit 2)", async () => {
+    gitlab = await startFakeServer([]);
+    const run = await runCli(["runner-reap", "--tag", "x"], { env: { GITLAB_URL: "http://[::1", GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/GITLAB_URL "http:\/\/\[::1" is not a URL/);
   });
 
   it.each([

@@ -69,7 +69,7 @@ describe("mdeploy runner-unregister", () => {
           method: "DELETE",
           path: "/api/v4/runners",
           times: 1,
-          reply: (request) => ((JSON.parse(request.body || "{}") as { token?: string }).token === LEGACY_TOKEN ? { status: 204 } : { status: 403, body: { message: "403 Forbidden" } }),
+          reply: (request) => (new URLSearchParams(request.body).get("token") === LEGACY_TOKEN ? { status: 204 } : { status: 403, body: { message: "403 Forbidden" } }),
         },
       ],
       { GITLAB_RUNNER_TOKEN: LEGACY_TOKEN },
@@ -87,13 +87,32 @@ describe("mdeploy runner-unregister", () => {
     expect(run.stdout).toMatch(/was not registered; nothing to remove/);
   });
 
-  it("token GitLab does not accept (403): exit 6, one line, no token shown", async () => {
-    const run = await unregister([{ method: "DELETE", path: "/api/v4/runners", times: 1, reply: () => ({ status: 403, body: { message: "403 Forbidden" } }) }], {
-      GITLAB_RUNNER_TOKEN: LEGACY_TOKEN,
-    });
+  it.each([
+    ["legacy token, DELETE /runners", "/api/v4/runners", { GITLAB_RUNNER_TOKEN: LEGACY_TOKEN }],
+    ["shared token, DELETE /runners/managers", "/api/v4/runners/managers", { GITLAB_RUNNER_TOKEN: SHARED_TOKEN, GITLAB_RUNNER_SYSTEM_ID: SYSTEM_ID }],
+  ])("%s: GitLab's JSON 403 (token no longer valid) is nothing to unregister, exit 0 saying so", async (_name, path, env) => {
+    const run = await unregister([{ method: "DELETE", path, times: 1, reply: () => ({ status: 403, body: { message: "403 Forbidden" } }) }], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe("GitLab no longer accepts this runner token (403): the runner was already deleted or its token revoked; nothing to unregister");
+    expect(run.stderr).toBe("");
+  });
+
+  it.each<[string, number, Record<string, string>, unknown]>([
+    ["a proxy's HTML 403", 403, { "content-type": "text/html" }, "<html>Forbidden</html>"],
+    ["a 500", 500, {}, { message: "500 Internal Server Error" }],
+    ["a 502 from a proxy", 502, { "content-type": "text/html" }, "<html>Bad Gateway</html>"],
+  ])("legacy token, %s: exit 6, one line, distinct from the token being gone", async (_name, status, headers, body) => {
+    const run = await unregister([{ method: "DELETE", path: "/api/v4/runners", times: 1, reply: () => ({ status, headers, body }) }], { GITLAB_RUNNER_TOKEN: LEGACY_TOKEN });
     expect(run.code).toBe(6);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
-    expect(run.stderr).toMatch(/^mdeploy: DELETE http:\/\/127\.0\.0\.1:\d+\/api\/v4\/runners: 403 Forbidden: 403 Forbidden \(GitLab does not accept this runner token/);
+    expect(run.stderr).toMatch(new RegExp(`^mdeploy: DELETE http://127\\.0\\.0\\.1:\\d+/api/v4/runners: ${status} `));
+    expect(run.stdout).not.toMatch(/nothing to unregister/);
+  });
+
+  it("a malformed GitLab URL is bad input (exit 2), nothing sent", async () => {
+    const run = await runCli(["runner-unregister"], { env: { GITLAB_URL: "htp:/x", GITLAB_RUNNER_TOKEN: LEGACY_TOKEN } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^mdeploy: GITLAB_URL "htp:\/x" is not an http\(s\) URL/);
   });
 
   it("GitLab unreachable: exit 6", async () => {

@@ -27,8 +27,12 @@ export const runnerHealthFlags: readonly FlagSpec[] = [
   { name: "metrics", negated: true, description: "do not check the runner process" },
   { name: "timeout", value: "seconds", description: "answer within this time (keep below Marathon's timeoutSeconds)", default: "5" },
   { name: "grace", value: "seconds", description: "start-up grace for a runner GitLab has not heard from yet", default: "300" },
-  { name: "strict", description: "count GitLab unreachable as unhealthy" },
+  { name: "strict", description: "count GitLab unreachable or misconfigured as unhealthy" },
   { name: "state-file", value: "file", description: "where to keep job-request counters between checks (default in the temp dir)" },
+  {
+    name: "verify-token",
+    description: "ask GitLab with POST /runners/verify and the runner's token instead; a WRITE: GitLab counts it as the runner's contact, so use it rarely, never as the periodic check",
+  },
 ];
 
 /** The global flags every command accepts (see src/cli/program.ts). */

@@ -1,20 +1,26 @@
 /**
  * `mdeploy runner-health`: a Marathon COMMAND health check for a GitLab runner container.
- * It asks GitLab whether the runner is still registered and active, and the runner process
- * (its metrics endpoint) whether it is alive and GitLab accepts its job requests. It must
- * answer well inside Marathon's `timeoutSeconds`, so every request shares one deadline, and
- * it loads neither @gitbeaker nor axios nor fetch (see src/gitlab/light-http.ts).
+ * It only reads. The runner process (its metrics endpoint) says whether it is alive, and its
+ * counters of GitLab's answers to its job requests say whether GitLab still accepts its token
+ * (403 = runner deleted or token revoked). With an API token it also reads the runner's
+ * record and managers from GitLab. `POST /runners/verify` is a write (GitLab counts it as
+ * the runner's contact and creates or refreshes the manager, so a dead runner whose check
+ * still runs would keep looking alive): it is sent only with `--verify-token`.
+ * It must answer well inside Marathon's `timeoutSeconds`, so every request shares one
+ * deadline, and it loads neither @gitbeaker nor axios nor fetch (see src/gitlab/light-http.ts).
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { ExitWithCode, UsageError } from "../errors.js";
-import { createLightHttpClient, describeRequestFailure, type LightHttpClient } from "../gitlab/light-http.js";
+import { createLightHttpClient, describeRequestFailure, type LightHttpClient, type LightResponse } from "../gitlab/light-http.js";
 import { checkRunnerDetails, checkRunnerManagers, checkRunnerVerify } from "../gitlab/response-shapes.js";
 import { summarizeRunnerMetrics } from "../gitlab/runner-metrics.js";
 import { DEFAULT_METRICS_URL, isSharedRunnerToken, resolveRunnerSettings, type RunnerSettings } from "../gitlab/runner-settings.js";
 import { judgeRunnerHealth, type GitlabObservation, type HealthVerdict, type JobRequestState, type ProcessObservation } from "../gitlab/runner-verdict.js";
+import { authorizationHeader } from "../http/auth.js";
+import { displayUrl } from "../http/safe-url.js";
 
 /** Flags as commander hands them over. */
 export interface RunnerHealthFlags {
@@ -29,6 +35,8 @@ export interface RunnerHealthFlags {
   grace: string;
   strict?: boolean;
   stateFile?: string;
+  /** `--verify-token`: the one write, asked for explicitly. */
+  verifyToken?: boolean;
 }
 
 export interface RunnerHealthOptions {
@@ -38,6 +46,8 @@ export interface RunnerHealthOptions {
   timeoutMs: number;
   graceMs: number;
   strict: boolean;
+  /** Send `POST /runners/verify` with the runner's token (a write). */
+  verifyToken: boolean;
 }
 
 export interface RunnerHealthDeps {
@@ -56,70 +66,7 @@ export function requestBudgetMs(timeoutMs: number): number {
 }
 
 function failure(method: string, url: string, status: number, statusText: string): string {
-  return `${method} ${url}: ${status} ${statusText}`.trim();
-}
-
-async function observeGitlab(settings: RunnerSettings, http: LightHttpClient): Promise<GitlabObservation> {
-  const { gitlabUrl, apiToken, runnerId, runnerToken, systemId } = settings;
-  if (!gitlabUrl || (!apiToken && !runnerToken)) return { kind: "not-checked" };
-  const api = `${gitlabUrl}/api/v4`;
-  if (runnerId && apiToken) {
-    const headers = { "PRIVATE-TOKEN": apiToken, accept: "application/json" };
-    const runnerUrl = `${api}/runners/${runnerId}`;
-    const managersUrl = `${runnerUrl}/managers`;
-    const [runnerResult, managersResult] = await Promise.allSettled([
-      http.request({ method: "GET", url: runnerUrl, headers }),
-      systemId ? http.request({ method: "GET", url: managersUrl, headers }) : Promise.resolve(undefined),
-    ]);
-    if (runnerResult.status === "rejected") return { kind: "unreachable", reason: `GET ${runnerUrl}: ${describeRequestFailure(runnerResult.reason)}` };
-    const response = runnerResult.value;
-    if (response.status === 404) return { kind: "not-found", runnerId };
-    if (response.status !== 200) return { kind: "unreachable", reason: failure("GET", runnerUrl, response.status, response.statusText) };
-    const runner = checkRunnerDetails(parseJson(response.body));
-    if (!runner.ok) return { kind: "unreachable", reason: `GET ${runnerUrl}: unexpected answer: ${runner.problems.join(", ")}` };
-    const observation: GitlabObservation = { kind: "runner", runner: runner.value };
-    if (systemId) {
-      observation.systemId = systemId;
-      const managers = managersResult.status === "fulfilled" && managersResult.value?.status === 200 ? checkRunnerManagers(parseJson(managersResult.value.body)) : undefined;
-      // Older GitLab has no managers endpoint (404); then only the runner itself is judged.
-      observation.managers = managers?.ok ? managers.value : "unavailable";
-    }
-    return observation;
-  }
-  if (runnerToken) {
-    if (isSharedRunnerToken(runnerToken) && !systemId) {
-      throw new UsageError("a glrt- runner token needs the container's system_id (--system-id, GITLAB_RUNNER_SYSTEM_ID or .runner_system_id next to config.toml)");
-    }
-    // POST /runners/verify counts as a contact, so with it GitLab's status would prove nothing:
-    // it is used only to learn whether the token is still accepted.
-    const url = `${api}/runners/verify`;
-    const form: Record<string, string> = { token: runnerToken };
-    if (systemId) form.system_id = systemId;
-    let response;
-    try {
-      response = await http.request({ method: "POST", url, form, headers: { accept: "application/json" } });
-    } catch (error) {
-      return { kind: "unreachable", reason: `POST ${url}: ${describeRequestFailure(error)}` };
-    }
-    if (response.status === 403 || response.status === 422) return { kind: "token-rejected", status: response.status };
-    if (response.status !== 200) return { kind: "unreachable", reason: failure("POST", url, response.status, response.statusText) };
-    const verified = checkRunnerVerify(parseJson(response.body));
-    if (!verified.ok) return { kind: "unreachable", reason: `POST ${url}: unexpected answer: ${verified.problems.join(", ")}` };
-    return { kind: "token-valid", runnerId: verified.value.id };
-  }
-  throw new UsageError("GITLAB_TOKEN is set but no runner id: pass --runner-id, set GITLAB_RUNNER_ID, or point --runner-config at a config.toml with an id");
-}
-
-async function observeProcess(metricsUrl: string | undefined, http: LightHttpClient): Promise<ProcessObservation> {
-  if (!metricsUrl) return { kind: "not-checked" };
-  try {
-    const response = await http.request({ method: "GET", url: metricsUrl });
-    if (response.status !== 200) return { kind: "down", url: metricsUrl, reason: `${response.status} ${response.statusText}`.trim() };
-    const summary = summarizeRunnerMetrics(response.body);
-    return { kind: "up", ...summary };
-  } catch (error) {
-    return { kind: "down", url: metricsUrl, reason: describeRequestFailure(error) };
-  }
+  return `${method} ${displayUrl(url)}: ${status} ${statusText}`.trim();
 }
 
 function parseJson(text: string): unknown {
@@ -130,11 +77,127 @@ function parseJson(text: string): unknown {
   }
 }
 
+function isJson(response: LightResponse): boolean {
+  return /^application\/json\b/i.test(String(response.headers["content-type"] ?? ""));
+}
+
+/**
+ * Only GitLab's API itself proves a runner deleted: a JSON 404 whose body has `message`
+ * ("404 Runner Not Found", or "404 Not found" from a missing record). Its catch-all for an
+ * unknown API path answers `{"error": "404 Not Found"}` instead, and a proxy or a wrong URL
+ * prefix answers HTML: those say nothing about the runner.
+ */
+export function provesRunnerDeleted(response: LightResponse): boolean {
+  if (response.status !== 404 || !isJson(response)) return false;
+  const body = parseJson(response.body);
+  const message = body !== null && typeof body === "object" ? (body as { message?: unknown }).message : undefined;
+  return typeof message === "string" && /^404\b/.test(message);
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 3;
+
+/**
+ * GET that follows redirects within GitLab's own host (http -> https included), so an http
+ * GITLAB_URL behind a 301 is still judged. A redirect to another host, or from https down to
+ * http, is not followed: the API token would go with it.
+ */
+async function readGitlab(http: LightHttpClient, url: string, headers: Record<string, string>): Promise<{ response: LightResponse; url: string } | { unjudged: string }> {
+  let current = new URL(url);
+  for (let hop = 0; ; hop += 1) {
+    let response: LightResponse;
+    try {
+      response = await http.request({ method: "GET", url: current.href, headers });
+    } catch (error) {
+      return { unjudged: `GET ${displayUrl(current)}: ${describeRequestFailure(error)}` };
+    }
+    if (!REDIRECTS.has(response.status)) return { response, url: current.href };
+    const location = response.headers.location;
+    const next = location ? URL.parse(location, current.href) : null;
+    if (!next) return { unjudged: `${failure("GET", current.href, response.status, response.statusText)} without a usable Location` };
+    const sameHost = next.hostname === current.hostname && (next.protocol === current.protocol || (current.protocol === "http:" && next.protocol === "https:"));
+    if (!sameHost) return { unjudged: `${failure("GET", current.href, response.status, response.statusText)} to ${displayUrl(next)}: not followed (another host or a downgrade); set GITLAB_URL to GitLab's own address` };
+    if (hop >= MAX_REDIRECTS) return { unjudged: `GET ${displayUrl(url)}: more than ${MAX_REDIRECTS} redirects` };
+    current = next;
+  }
+}
+
+/** Reads the runner's record and this container's manager with the API token (read-only). */
+async function readRunnerRecord(settings: RunnerSettings, api: string, runnerId: string, apiToken: string, http: LightHttpClient, proxyAuth: Record<string, string>): Promise<GitlabObservation> {
+  const { systemId } = settings;
+  const headers = { ...proxyAuth, "PRIVATE-TOKEN": apiToken, accept: "application/json" };
+  const runnerUrl = `${api}/runners/${runnerId}`;
+  const [runnerRead, managersRead] = await Promise.all([readGitlab(http, runnerUrl, headers), systemId ? readGitlab(http, `${runnerUrl}/managers`, headers) : undefined]);
+  if ("unjudged" in runnerRead) return { kind: "unjudged", reason: runnerRead.unjudged };
+  const { response, url } = runnerRead;
+  if (provesRunnerDeleted(response)) return { kind: "not-found", runnerId };
+  if (response.status === 404) {
+    const type = String(response.headers["content-type"] ?? "no content type").split(";")[0];
+    return { kind: "unjudged", reason: `${failure("GET", url, 404, response.statusText)} is not GitLab's API answering for this runner (${type}): check GITLAB_URL and its path prefix` };
+  }
+  if (response.status !== 200) return { kind: "unjudged", reason: failure("GET", url, response.status, response.statusText) };
+  const runner = checkRunnerDetails(parseJson(response.body));
+  if (!runner.ok) return { kind: "unjudged", reason: `GET ${displayUrl(url)}: not a runner record: ${runner.problems.join(", ")}` };
+  const observation: GitlabObservation = { kind: "runner", runner: runner.value };
+  if (systemId) {
+    observation.systemId = systemId;
+    const managersResponse = managersRead && "response" in managersRead && managersRead.response.status === 200 ? managersRead.response : undefined;
+    const managers = managersResponse ? checkRunnerManagers(parseJson(managersResponse.body)) : undefined;
+    // Older GitLab has no managers endpoint (404); then only the runner itself is judged.
+    observation.managers = managers?.ok ? managers.value : "unavailable";
+  }
+  return observation;
+}
+
+/** `POST /runners/verify`: a write, sent only with --verify-token. */
+async function verifyRunnerToken(api: string, runnerToken: string, systemId: string | undefined, http: LightHttpClient, proxyAuth: Record<string, string>): Promise<GitlabObservation> {
+  const url = `${api}/runners/verify`;
+  const form: Record<string, string> = { token: runnerToken };
+  if (systemId) form.system_id = systemId;
+  let response;
+  try {
+    response = await http.request({ method: "POST", url, form, headers: { ...proxyAuth, accept: "application/json" } });
+  } catch (error) {
+    return { kind: "unjudged", reason: `POST ${displayUrl(url)}: ${describeRequestFailure(error)}` };
+  }
+  // Only GitLab's JSON answer is its verdict on the token; an HTML 403 is a proxy's.
+  if ((response.status === 403 || response.status === 422) && isJson(response)) return { kind: "token-rejected", status: response.status };
+  if (response.status !== 200) return { kind: "unjudged", reason: failure("POST", url, response.status, response.statusText) };
+  const verified = checkRunnerVerify(parseJson(response.body));
+  if (!verified.ok) return { kind: "unjudged", reason: `POST ${displayUrl(url)}: unexpected answer: ${verified.problems.join(", ")}` };
+  return { kind: "token-valid", runnerId: verified.value.id };
+}
+
+async function observeGitlab(settings: RunnerSettings, http: LightHttpClient, verifyToken: boolean): Promise<GitlabObservation> {
+  const { gitlabUrl, apiToken, runnerId, runnerToken } = settings;
+  if (!gitlabUrl) return { kind: "not-asked" };
+  const api = `${gitlabUrl}/api/v4`;
+  const proxyAuthorization = authorizationHeader(settings.gitlabCredentials);
+  const proxyAuth: Record<string, string> = proxyAuthorization ? { authorization: proxyAuthorization } : {};
+  if (verifyToken && runnerToken) return verifyRunnerToken(api, runnerToken, settings.systemId, http, proxyAuth);
+  if (apiToken && runnerId) return readRunnerRecord(settings, api, runnerId, apiToken, http, proxyAuth);
+  return { kind: "not-asked" };
+}
+
+async function observeProcess(metricsUrl: string | undefined, http: LightHttpClient): Promise<ProcessObservation> {
+  if (!metricsUrl) return { kind: "not-checked" };
+  const shown = displayUrl(metricsUrl);
+  try {
+    const response = await http.request({ method: "GET", url: metricsUrl });
+    if (response.status !== 200) return { kind: "down", url: shown, reason: `${response.status} ${response.statusText}`.trim() };
+    const { isGitlabRunner, ...summary } = summarizeRunnerMetrics(response.body);
+    if (!isGitlabRunner) return { kind: "not-runner", url: shown };
+    return { kind: "up", ...summary };
+  } catch (error) {
+    return { kind: "down", url: shown, reason: describeRequestFailure(error) };
+  }
+}
+
 /** Asks GitLab and the runner process, within the deadline, and returns the verdict. */
 export async function checkRunnerHealth(options: RunnerHealthOptions, deps: RunnerHealthDeps): Promise<HealthVerdict> {
   const signal = AbortSignal.timeout(requestBudgetMs(options.timeoutMs));
   const http = deps.http(signal);
-  const [gitlab, process] = await Promise.all([observeGitlab(options.settings, http), observeProcess(options.metricsUrl, http)]);
+  const [gitlab, process] = await Promise.all([observeGitlab(options.settings, http, options.verifyToken), observeProcess(options.metricsUrl, http)]);
   return judgeRunnerHealth({
     gitlab,
     process,
@@ -177,6 +240,22 @@ async function writeState(path: string, state: JobRequestState): Promise<void> {
   }
 }
 
+/** Settings that cannot work together are bad usage (exit 2), never a check silently left out. */
+function checkGitlabSettings(settings: RunnerSettings, verifyToken: boolean): void {
+  if (verifyToken) {
+    if (!settings.gitlabUrl) throw new UsageError("--verify-token needs GitLab's URL: --gitlab-url, GITLAB_URL, CI_SERVER_URL or config.toml");
+    if (!settings.runnerToken) throw new UsageError("--verify-token needs the runner's token: GITLAB_RUNNER_TOKEN or config.toml");
+    if (isSharedRunnerToken(settings.runnerToken) && !settings.systemId) {
+      throw new UsageError("a glrt- runner token needs the container's system_id (--system-id, GITLAB_RUNNER_SYSTEM_ID or .runner_system_id next to config.toml)");
+    }
+    return;
+  }
+  if (settings.apiToken && !settings.gitlabUrl) throw new UsageError("GITLAB_TOKEN is set but no GitLab URL: pass --gitlab-url or set GITLAB_URL or CI_SERVER_URL");
+  if (settings.apiToken && !settings.runnerId) {
+    throw new UsageError("GITLAB_TOKEN is set but no runner id: pass --runner-id, set GITLAB_RUNNER_ID, or point --runner-config at a config.toml with an id");
+  }
+}
+
 /** The command: resolves settings, checks, prints one line; exit 0 healthy, 1 unhealthy, 2 bad usage. */
 export async function runRunnerHealth(flags: RunnerHealthFlags, context: CliContext): Promise<void> {
   const timeoutMs = parseSeconds("--timeout", flags.timeout);
@@ -184,16 +263,18 @@ export async function runRunnerHealth(flags: RunnerHealthFlags, context: CliCont
   const settings = await resolveRunnerSettings(flags, context.env);
   for (const secret of settings.secrets) context.output.redactor.add(secret);
   const metricsUrl = flags.metrics === false ? undefined : (flags.metricsUrl ?? settings.metricsUrl ?? DEFAULT_METRICS_URL);
-  if (metricsUrl !== undefined && !/^https?:\/\//.test(metricsUrl)) throw new UsageError(`--metrics-url must be an http(s) URL, got "${metricsUrl}"`);
-  const gitlabChecked = settings.gitlabUrl !== undefined && (settings.apiToken !== undefined || settings.runnerToken !== undefined);
-  if (metricsUrl === undefined && !gitlabChecked) {
-    throw new UsageError("nothing to check: --no-metrics was given and there are no GitLab settings (GITLAB_URL with GITLAB_TOKEN and a runner id, or the runner token)");
+  if (metricsUrl !== undefined && !/^https?:\/\//.test(metricsUrl)) throw new UsageError(`--metrics-url must be an http(s) URL, got "${displayUrl(metricsUrl)}"`);
+  const verifyToken = flags.verifyToken === true;
+  checkGitlabSettings(settings, verifyToken);
+  const gitlabAsked = settings.gitlabUrl !== undefined && (settings.apiToken !== undefined || verifyToken);
+  if (metricsUrl === undefined && !gitlabAsked) {
+    throw new UsageError("nothing to check: --no-metrics was given, and without the metrics GitLab's view needs GITLAB_URL with GITLAB_TOKEN and a runner id (or --verify-token)");
   }
   const stateFile = metricsUrl ? (flags.stateFile ?? defaultStateFile(metricsUrl)) : undefined;
   const previousState = stateFile ? await readState(stateFile) : undefined;
 
   const verdict = await checkRunnerHealth(
-    { settings, ...(metricsUrl ? { metricsUrl } : {}), timeoutMs, graceMs, strict: flags.strict ?? false },
+    { settings, ...(metricsUrl ? { metricsUrl } : {}), timeoutMs, graceMs, strict: flags.strict ?? false, verifyToken },
     { http: (signal) => createLightHttpClient({ signal }), now: () => Date.now(), ...(previousState ? { previousState } : {}) },
   );
   if (stateFile && verdict.state) await writeState(stateFile, verdict.state);

@@ -6,6 +6,7 @@
 import type { CliContext } from "../cli/context.js";
 import { ExitWithCode, UsageError, type ExitCode } from "../errors.js";
 import { createGitlabRunnersApi, type GitlabRunnersApi, type RunnerScope } from "../gitlab/gitlab-api.js";
+import { parseGitlabUrl } from "../gitlab/gitlab-url.js";
 import { describeRunner, preselectRunners, reasonToKeep, type ReapFilter } from "../gitlab/reap-selection.js";
 import type { RunnerDetails } from "../gitlab/types.js";
 
@@ -25,6 +26,8 @@ export interface ReapOptions {
   scope: RunnerScope;
   filter: ReapFilter;
   apply: boolean;
+  /** Now, for statuses (`paused`, 14.x `active`) whose contact state comes from `contacted_at`. */
+  nowMs: number;
 }
 
 export interface ReapEntry {
@@ -50,10 +53,10 @@ export async function reapRunners(options: ReapOptions, api: GitlabRunnersApi, o
     entries.push(entry);
     onEntry(entry);
   };
-  for (const row of preselectRunners(rows, options.filter)) {
+  for (const row of preselectRunners(rows, options.filter, options.nowMs)) {
     // The list row has no tags, and the runner may have come back since the listing.
     const runner: RunnerDetails = await api.showRunner(row.id);
-    const keep = reasonToKeep(runner, options.filter);
+    const keep = reasonToKeep(runner, options.filter, options.nowMs);
     const line = describeRunner(runner);
     if (keep !== undefined) {
       record({ id: runner.id, description: runner.description, line, outcome: "kept", detail: keep });
@@ -108,15 +111,20 @@ export async function runRunnerReap(flags: RunnerReapFlags, context: CliContext)
   const filter = parseFilter(flags);
   const timeoutSeconds = Number(flags.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
-  const url = flags.gitlabUrl ?? context.env.GITLAB_URL ?? context.env.CI_SERVER_URL;
-  if (!url) throw new UsageError("no GitLab URL: pass --gitlab-url or set GITLAB_URL or CI_SERVER_URL");
+  const [urlSource, rawUrl] = flags.gitlabUrl ? ["--gitlab-url", flags.gitlabUrl] : context.env.GITLAB_URL ? ["GITLAB_URL", context.env.GITLAB_URL] : ["CI_SERVER_URL", context.env.CI_SERVER_URL];
+  if (!rawUrl) throw new UsageError("no GitLab URL: pass --gitlab-url or set GITLAB_URL or CI_SERVER_URL");
+  const gitlab = parseGitlabUrl(rawUrl, urlSource);
+  if (gitlab.credentials) {
+    context.output.redactor.add(gitlab.credentials.password);
+    throw new UsageError(`${urlSource} carries user info: runner-reap authenticates with GITLAB_TOKEN only; remove user:password@ from the URL`);
+  }
   const token = context.env.GITLAB_TOKEN;
   if (!token) throw new UsageError("GITLAB_TOKEN is not set: reaping needs an API token allowed to delete the runners in scope");
   context.output.redactor.add(token);
 
-  const api = createGitlabRunnersApi({ url, token, timeoutMs: timeoutSeconds * 1000 });
+  const api = createGitlabRunnersApi({ url: gitlab.base, token, timeoutMs: timeoutSeconds * 1000 });
   const apply = flags.yes === true;
-  const report = await reapRunners({ scope, filter, apply }, api, (entry) => {
+  const report = await reapRunners({ scope, filter, apply, nowMs: Date.now() }, api, (entry) => {
     if (entry.outcome === "kept") context.output.info(`kept ${entry.line}: ${entry.detail}`);
     else if (entry.outcome === "would-remove") context.output.info(`would remove ${entry.line}`);
     else if (entry.outcome === "removed") context.output.info(`removed ${entry.line}`);

@@ -7,7 +7,7 @@
  */
 import type { CliContext } from "../cli/context.js";
 import { UsageError } from "../errors.js";
-import { createRunnerTokenApi, type RunnerTokenApi } from "../gitlab/gitlab-api.js";
+import { createRunnerTokenApi, type RunnerTokenApi, type UnregisterOutcome } from "../gitlab/gitlab-api.js";
 import { isSharedRunnerToken, resolveRunnerSettings } from "../gitlab/runner-settings.js";
 
 export interface RunnerUnregisterFlags {
@@ -33,9 +33,12 @@ export function planUnregister(token: string, systemId: string | undefined): Unr
 
 export interface UnregisterResult {
   plan: UnregisterPlan;
-  outcome: "removed" | "not-found";
+  outcome: UnregisterOutcome;
   message: string;
 }
+
+/** GitLab refusing the token itself means the runner is gone already: nothing to do, and the stop hook must not fail. */
+const TOKEN_INVALID_MESSAGE = "GitLab no longer accepts this runner token (403): the runner was already deleted or its token revoked; nothing to unregister";
 
 /** Carries out the plan with the runner's own token. */
 export async function unregisterRunner(plan: UnregisterPlan, token: string, api: RunnerTokenApi): Promise<UnregisterResult> {
@@ -44,15 +47,22 @@ export async function unregisterRunner(plan: UnregisterPlan, token: string, api:
     const message =
       outcome === "removed"
         ? `unregistered manager ${plan.systemId}; the runner and its other containers stay registered`
-        : `manager ${plan.systemId} was not registered; nothing to remove`;
+        : outcome === "token-invalid"
+          ? TOKEN_INVALID_MESSAGE
+          : `manager ${plan.systemId} was not registered; nothing to remove`;
     return { plan, outcome, message };
   }
   const outcome = await api.removeRunnerByToken(token);
-  const message = outcome === "removed" ? "unregistered the runner (legacy per-container token)" : "the runner was not registered; nothing to remove";
+  const message =
+    outcome === "removed"
+      ? "unregistered the runner (legacy per-container token)"
+      : outcome === "token-invalid"
+        ? TOKEN_INVALID_MESSAGE
+        : "the runner was not registered; nothing to remove";
   return { plan, outcome, message };
 }
 
-/** The command: exit 0 when removed or already gone, 2 bad usage, 6 GitLab unreachable or refusing the token. */
+/** The command: exit 0 when removed or already gone (404, or the token refused by GitLab's API), 2 bad usage, 6 GitLab unreachable or failing. */
 export async function runRunnerUnregister(flags: RunnerUnregisterFlags, context: CliContext): Promise<void> {
   const timeoutSeconds = Number(flags.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
@@ -60,6 +70,7 @@ export async function runRunnerUnregister(flags: RunnerUnregisterFlags, context:
   for (const secret of settings.secrets) context.output.redactor.add(secret);
   if (!settings.gitlabUrl) throw new UsageError("no GitLab URL: pass --gitlab-url, set GITLAB_URL or CI_SERVER_URL, or point --runner-config at config.toml");
   if (!settings.runnerToken) throw new UsageError("no runner token: set GITLAB_RUNNER_TOKEN or point --runner-config at the runner's config.toml");
+  if (settings.gitlabCredentials) throw new UsageError("the GitLab URL carries user info: runner-unregister authenticates with the runner token only; remove user:password@ from the URL");
   const plan = planUnregister(settings.runnerToken, settings.systemId);
   const api = createRunnerTokenApi({ url: settings.gitlabUrl, timeoutMs: timeoutSeconds * 1000 });
   const result = await unregisterRunner(plan, settings.runnerToken, api);

@@ -4,7 +4,8 @@
  * < environment variables < flags. Returns the resolved config and every
  * secret value it touched, for the caller to register with the redactor.
  */
-import { isSecretVariableName } from "../core/redact.js";
+import { basicAuthSecrets, isSecretVariableName } from "../core/redact.js";
+import { credentialsInUrl } from "../http/safe-url.js";
 import type { ConfigFile, EnvironmentFileSettings, MarathonFileSettings } from "./parse-config.js";
 import type { ConfigOverrides, EnvironmentConfig, MarathonSettings, MdeployConfig } from "./types.js";
 
@@ -48,8 +49,10 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
     const username = overrides.marathon?.username ?? read(merged.usernameEnv ?? DEFAULT_CREDENTIAL_ENV.username);
     const password = overrides.marathon?.password ?? read(merged.passwordEnv ?? DEFAULT_CREDENTIAL_ENV.password);
     const token = overrides.marathon?.token ?? read(merged.tokenEnv ?? DEFAULT_CREDENTIAL_ENV.token);
-    if (password) secrets.add(password);
+    if (password) for (const secret of basicAuthSecrets(username ?? "", password)) secrets.add(secret);
     if (token) secrets.add(token);
+    // MARATHON_URL may carry user info; the client sends it as Basic auth.
+    for (const inUrl of urls.map(credentialsInUrl)) if (inUrl?.password) for (const secret of basicAuthSecrets(inUrl.username, inUrl.password)) secrets.add(secret);
     const caFile = overrides.marathon?.caFile ?? (merged.caFile ? input.resolvePath(input.baseDir, merged.caFile) : undefined);
     const settings: MarathonSettings = { urls, insecure: overrides.marathon?.insecure ?? merged.insecure ?? false };
     if (username !== undefined) settings.username = username;

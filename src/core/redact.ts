@@ -63,6 +63,17 @@ export function createRedactor(initial: Iterable<string> = []): Redactor {
   return { add, redact, redactValue };
 }
 
+/**
+ * The secret forms Basic credentials take: the password, and the exact base64 of
+ * `user:password` that an `Authorization: Basic ...` header carries (a server may echo
+ * the header back in an error body). The password's own base64 is not enough: it shows
+ * inside base64(user:password) only when the user name plus colon is a multiple of
+ * 3 bytes long. Register each with {@link Redactor.add}.
+ */
+export function basicAuthSecrets(username: string, password: string): string[] {
+  return [password, Buffer.from(`${username}:${password}`).toString("base64")];
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -1,19 +1,22 @@
 /**
  * The GitLab runners API for the commands that change registrations (unregister, reap).
- * @gitbeaker/rest makes the calls it covers (show, list all pages, delete by id or token);
- * runner managers have no @gitbeaker method, so a small typed fetch client covers those.
+ * @gitbeaker/rest makes the calls it covers (show, delete by id). A small typed fetch client
+ * covers the rest: runner managers (no @gitbeaker method), the listing (@gitbeaker follows
+ * `Link` only; GitLab can leave it out and send just `X-Next-Page`), and the runner-token
+ * deletes, whose 403 must be told apart by who sent it.
  * Every response we act on is checked at this boundary; every failure becomes a typed error
  * whose message names method, URL and status but never a token.
  */
 import { Runners } from "@gitbeaker/rest";
 import { HttpError, UnreachableError } from "../errors.js";
+import { nextPageUrl } from "./pagination.js";
 import { checkRunnerDetails, checkRunnerList, type Checked } from "./response-shapes.js";
 import type { RunnerDetails, RunnerListItem } from "./types.js";
 
 /** Which runners a listing covers, per the token's rights (GitLab `doc/api/runners.md`). */
 export type RunnerScope = { kind: "instance" } | { kind: "owned" } | { kind: "group"; groupId: string } | { kind: "project"; projectId: string };
 
-/** Server-side list filters; GitLab's `offline` includes `stale`. */
+/** Server-side list filters; GitLab's `offline` includes `stale` (and paused runners that are offline). */
 export interface RunnerListFilter {
   status?: "online" | "offline" | "stale" | "never_contacted";
   tags?: string[];
@@ -27,12 +30,19 @@ export interface GitlabRunnersApi {
   removeRunner(runnerId: number): Promise<void>;
 }
 
+/**
+ * What a runner-token delete found: removed; nothing registered (404); or the token itself
+ * refused by GitLab's API (JSON 403, its only documented failure: the runner was already
+ * deleted or the token revoked), so there is nothing left to unregister with it.
+ */
+export type UnregisterOutcome = "removed" | "not-found" | "token-invalid";
+
 /** Calls authenticated by the runner's own token (the container that runs it). */
 export interface RunnerTokenApi {
   /** `DELETE /runners/managers`: this system_id's manager only; the runner and other containers stay. */
-  removeManager(token: string, systemId: string): Promise<"removed" | "not-found">;
+  removeManager(token: string, systemId: string): Promise<UnregisterOutcome>;
   /** `DELETE /runners` with the token: the whole runner. Only for legacy per-container tokens. */
-  removeRunnerByToken(token: string): Promise<"removed" | "not-found">;
+  removeRunnerByToken(token: string): Promise<UnregisterOutcome>;
 }
 
 export interface GitlabApiOptions {
@@ -70,6 +80,7 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
   const base = options.url.replace(/\/+$/, "");
   const api = `${base}/api/v4`;
   const runners = new Runners({ host: base, token: options.token ?? "", queryTimeout: options.timeoutMs });
+  const doFetch = options.fetch ?? globalThis.fetch;
 
   const call = async <T>(method: string, url: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -86,18 +97,35 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
       return requireShape(checkRunnerDetails(body), "GET", url);
     },
     async listRunners(scope, filter) {
-      const url = `${api}/${scope.kind === "instance" ? "runners/all" : scope.kind === "owned" ? "runners" : scope.kind === "group" ? `groups/${scope.groupId}/runners` : `projects/${scope.projectId}/runners`}`;
-      const where =
-        scope.kind === "group" ? { groupId: scope.groupId } : scope.kind === "project" ? { projectId: scope.projectId } : scope.kind === "owned" ? { owned: true } : {};
-      const body = await call("GET", url, () =>
-        runners.all({
-          ...where,
-          ...(filter.status ? { status: filter.status } : {}),
-          ...(filter.tags && filter.tags.length > 0 ? { tagList: filter.tags } : {}),
-          perPage: 100,
-        }),
-      );
-      return requireShape(checkRunnerList(body), "GET", url);
+      const path = scope.kind === "instance" ? "runners/all" : scope.kind === "owned" ? "runners" : scope.kind === "group" ? `groups/${encodeURIComponent(scope.groupId)}/runners` : `projects/${encodeURIComponent(scope.projectId)}/runners`;
+      let url: URL | undefined = new URL(`${api}/${path}`);
+      if (scope.kind === "owned") url.searchParams.set("owned", "true");
+      if (filter.status) url.searchParams.set("status", filter.status);
+      for (const tag of filter.tags ?? []) url.searchParams.append("tag_list[]", tag);
+      url.searchParams.set("per_page", "100");
+      const rows: RunnerListItem[] = [];
+      for (let page = 0; url !== undefined; page += 1) {
+        if (page >= MAX_PAGES) throw new UnreachableError(`GET ${api}/${path}: more than ${MAX_PAGES} pages; narrow the filter`);
+        const shown = url.href;
+        let response: Response;
+        try {
+          response = await doFetch(url, { headers: { "PRIVATE-TOKEN": options.token ?? "", accept: "application/json" }, signal: AbortSignal.timeout(options.timeoutMs) });
+        } catch (error) {
+          throw toTypedError(error, "GET", shown);
+        }
+        if (response.status !== 200) throw new HttpError("GET", shown, response.status, response.statusText, await serverMessage(response));
+        let body: unknown;
+        try {
+          body = await response.json();
+        } catch {
+          body = undefined;
+        }
+        rows.push(...requireShape(checkRunnerList(body), "GET", shown));
+        const next = nextPageUrl(url, { link: response.headers.get("link"), xNextPage: response.headers.get("x-next-page") });
+        if (next !== undefined && !(next instanceof URL)) throw new UnreachableError(`GET ${shown}: ${next.refused}; stopped listing`);
+        url = next;
+      }
+      return rows;
     },
     async removeRunner(runnerId) {
       const url = `${api}/runners/${runnerId}`;
@@ -105,6 +133,9 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
     },
   };
 }
+
+/** A listing longer than this many pages of 100 is a loop, not a fleet. */
+const MAX_PAGES = 500;
 
 async function serverMessage(response: Response): Promise<string> {
   const text = await response.text().catch(() => "");
@@ -122,48 +153,24 @@ export function createRunnerTokenApi(options: GitlabApiOptions): RunnerTokenApi 
   const base = options.url.replace(/\/+$/, "");
   const api = `${base}/api/v4`;
   const doFetch = options.fetch ?? globalThis.fetch;
-  const runners = new Runners({ host: base, queryTimeout: options.timeoutMs });
 
-  const outcome = (error: unknown, method: string, url: string): "not-found" => {
-    const typed = toTypedError(error, method, url);
-    if (typed instanceof HttpError && typed.status === 404) return "not-found";
-    throw explainTokenRefusal(typed);
+  // Form body, not query: the token must not end up in access logs.
+  const remove = async (url: string, form: Record<string, string>): Promise<UnregisterOutcome> => {
+    let response: Response;
+    try {
+      response = await doFetch(url, { method: "DELETE", body: new URLSearchParams(form), headers: { accept: "application/json" }, signal: AbortSignal.timeout(options.timeoutMs) });
+    } catch (error) {
+      throw toTypedError(error, "DELETE", url);
+    }
+    if (response.status === 204 || response.status === 200) return "removed";
+    if (response.status === 404) return "not-found";
+    // GitLab's own 403 is JSON; an HTML 403 is a proxy or firewall and says nothing about the token.
+    if (response.status === 403 && /^application\/json\b/i.test(response.headers.get("content-type") ?? "")) return "token-invalid";
+    throw new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response));
   };
 
   return {
-    async removeManager(token, systemId) {
-      const url = `${api}/runners/managers`;
-      let response: Response;
-      try {
-        // Form body, not query: the token must not end up in access logs.
-        response = await doFetch(url, {
-          method: "DELETE",
-          body: new URLSearchParams({ token, system_id: systemId }),
-          signal: AbortSignal.timeout(options.timeoutMs),
-        });
-      } catch (error) {
-        throw toTypedError(error, "DELETE", url);
-      }
-      if (response.status === 204 || response.status === 200) return "removed";
-      if (response.status === 404) return "not-found";
-      throw explainTokenRefusal(new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response)));
-    },
-    async removeRunnerByToken(token) {
-      const url = `${api}/runners`;
-      try {
-        await runners.remove({ token });
-        return "removed";
-      } catch (error) {
-        return outcome(error, "DELETE", url);
-      }
-    },
+    removeManager: (token, systemId) => remove(`${api}/runners/managers`, { token, system_id: systemId }),
+    removeRunnerByToken: (token) => remove(`${api}/runners`, { token }),
   };
-}
-
-/** A 403 on a runner-token call means GitLab does not know the token (runner already deleted, or a wrong token). */
-function explainTokenRefusal(error: Error): Error {
-  if (error instanceof HttpError && error.status === 403) {
-    return new UnreachableError(`${error.message} (GitLab does not accept this runner token: the runner was already deleted, or the token is wrong)`);
-  }
-  return error;
 }

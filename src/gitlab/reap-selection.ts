@@ -4,6 +4,7 @@
  * runner outside the filter is never touched even if a GitLab version ignores a parameter
  * (list rows carry no tags at all).
  */
+import { contactState, type ContactState } from "./runner-status.js";
 import type { RunnerDetails, RunnerListItem } from "./types.js";
 
 export interface ReapFilter {
@@ -14,22 +15,37 @@ export interface ReapFilter {
   descriptionPrefix?: string;
 }
 
-function statusMatches(status: string, wanted: ReapFilter["status"]): boolean {
-  return wanted === "stale" ? status === "stale" : status === "offline" || status === "stale";
+/** Contact states each filter covers; never-contacted runners are GitLab's `stale` only once GitLab says so. */
+const MATCHING_STATES: Record<ReapFilter["status"], readonly ContactState[]> = {
+  stale: ["stale"],
+  offline: ["offline", "stale"],
+};
+
+function describeContact(status: string, state: ContactState): string {
+  if (state === "unknown") return `status is ${status} and GitLab did not say when it last made contact`;
+  return state === status ? `status is ${status}` : `status is ${status}, ${state === "never_contacted" ? "never contacted" : `contact says ${state}`}`;
 }
 
 function descriptionMatches(description: string | null, prefix: string | undefined): boolean {
   return prefix === undefined || (description ?? "").startsWith(prefix);
 }
 
-/** First pass on list rows (no tags there): the rows worth fetching in full. */
-export function preselectRunners(rows: RunnerListItem[], filter: ReapFilter): RunnerListItem[] {
-  return rows.filter((row) => statusMatches(row.status, filter.status) && descriptionMatches(row.description, filter.descriptionPrefix));
+/**
+ * First pass on list rows (no tags there): the rows worth fetching in full. A row whose
+ * status hides the contact state (`paused`, 14.x `active`) is fetched too: GitLab's offline
+ * filter returns paused runners, and only the full record's `contacted_at` tells.
+ */
+export function preselectRunners(rows: RunnerListItem[], filter: ReapFilter, nowMs: number): RunnerListItem[] {
+  return rows.filter((row) => {
+    const state = contactState(row.status, row.contacted_at, nowMs);
+    return (state === "unknown" || MATCHING_STATES[filter.status].includes(state)) && descriptionMatches(row.description, filter.descriptionPrefix);
+  });
 }
 
 /** Why a runner is kept, or undefined when it matches the filter and may be removed. */
-export function reasonToKeep(runner: RunnerDetails, filter: ReapFilter): string | undefined {
-  if (!statusMatches(runner.status, filter.status)) return `status is ${runner.status}`;
+export function reasonToKeep(runner: RunnerDetails, filter: ReapFilter, nowMs: number): string | undefined {
+  const state = contactState(runner.status, runner.contacted_at, nowMs);
+  if (!MATCHING_STATES[filter.status].includes(state)) return describeContact(runner.status, state);
   if (!descriptionMatches(runner.description, filter.descriptionPrefix)) return `description does not start with "${filter.descriptionPrefix}"`;
   const tags = runner.tag_list;
   if (filter.tags.length > 0 && tags === undefined) return "GitLab did not say which tags it has";

@@ -84,11 +84,13 @@ function checked<T>(value: unknown, check: (value: unknown, problems: string[]) 
 
 /**
  * Checks a `GET /runners/:id` body. GitLab before 14.8 has no `paused`, only the now
- * deprecated `active`, so `paused` is derived from it there.
+ * deprecated `active`, so `paused` is derived from it there, and from a `paused` status
+ * when neither field is present.
  */
 export function checkRunnerDetails(value: unknown): Checked<RunnerDetails> {
   const record = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  const normalized = record && record.paused === undefined && typeof record.active === "boolean" ? { ...record, paused: !record.active } : value;
+  const derivedPaused = !record || record.paused !== undefined ? undefined : typeof record.active === "boolean" ? !record.active : record.status === "paused" ? true : undefined;
+  const normalized = record && derivedPaused !== undefined ? { ...record, paused: derivedPaused } : value;
   return checked(normalized, (v, p) => checkObject(v, runnerDetailsRules, "$", p));
 }
 

@@ -16,9 +16,15 @@ const text = [
 
 describe("summarizeRunnerMetrics", () => {
   it("counts request_job outcomes and reads the start time", () => {
-    expect(summarizeRunnerMetrics(text)).toEqual({ startedAtMs: 1_793_780_000_000, jobRequestsRejected: 2, jobRequestsSucceeded: 60 });
+    expect(summarizeRunnerMetrics(text)).toEqual({ startedAtMs: 1_793_780_000_000, jobRequestsRejected: 2, jobRequestsSucceeded: 60, isGitlabRunner: true });
   });
   it("reads nothing from a page without those metrics", () => {
-    expect(summarizeRunnerMetrics("go_goroutines 1\n")).toEqual({ jobRequestsRejected: 0, jobRequestsSucceeded: 0 });
+    expect(summarizeRunnerMetrics("go_goroutines 1\n")).toEqual({ jobRequestsRejected: 0, jobRequestsSucceeded: 0, isGitlabRunner: false });
+  });
+  it("a page with only comments naming gitlab_runner_ metrics is not gitlab-runner's", () => {
+    expect(summarizeRunnerMetrics("# HELP gitlab_runner_version_info x\n# TYPE gitlab_runner_version_info gauge\ngo_goroutines 1\n").isGitlabRunner).toBe(false);
+  });
+  it("a runner that has not asked for a job yet still serves gitlab_runner_ metrics", () => {
+    expect(summarizeRunnerMetrics('gitlab_runner_version_info{version="17.5.0"} 1\n').isGitlabRunner).toBe(true);
   });
 });

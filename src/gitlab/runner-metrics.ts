@@ -11,6 +11,11 @@ export interface RunnerMetricsSummary {
   jobRequestsRejected: number;
   /** `request_job` calls GitLab answered 200/201/204 (a job, or none waiting). */
   jobRequestsSucceeded: number;
+  /**
+   * The page has at least one `gitlab_runner_` sample. A page without any is some other
+   * process's metrics (a sidecar, a wrong port), so it proves nothing about the runner.
+   */
+  isGitlabRunner: boolean;
 }
 
 interface Sample {
@@ -42,7 +47,7 @@ const SUCCEEDED_STATUSES = new Set(["200", "201", "204"]);
 /** Sums the job-request counters by outcome and picks the process start time. */
 export function summarizeRunnerMetrics(text: string): RunnerMetricsSummary {
   const samples = parseSamples(text, new Set(["process_start_time_seconds", "gitlab_runner_api_request_statuses_total"]));
-  const summary: RunnerMetricsSummary = { jobRequestsRejected: 0, jobRequestsSucceeded: 0 };
+  const summary: RunnerMetricsSummary = { jobRequestsRejected: 0, jobRequestsSucceeded: 0, isGitlabRunner: /^gitlab_runner_[A-Za-z0-9_:]*(?:\{|\s)/m.test(text) };
   for (const sample of samples) {
     if (sample.name === "process_start_time_seconds") {
       summary.startedAtMs = Math.round(sample.value * 1000);

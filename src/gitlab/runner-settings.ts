@@ -5,7 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { basicAuthSecrets } from "../core/redact.js";
 import { UsageError } from "../errors.js";
+import { parseGitlabUrl } from "./gitlab-url.js";
 import { metricsUrlFromListenAddress, parseRunnerConfig, type RunnerConfig } from "./runner-config.js";
 
 /** gitlab-runner's config file in its official image. */
@@ -20,7 +22,10 @@ export interface RunnerSettingsFlags {
 }
 
 export interface RunnerSettings {
+  /** GitLab's base URL without user info (see gitlab-url.ts). */
   gitlabUrl?: string;
+  /** Basic credentials that were in the GitLab URL (a proxy's), sent as an Authorization header. */
+  gitlabCredentials?: { username: string; password: string };
   /** A user/admin API token (`GITLAB_TOKEN`), for reading the runner's record. */
   apiToken?: string;
   runnerId?: string;
@@ -61,8 +66,16 @@ export async function resolveRunnerSettings(flags: RunnerSettingsFlags, env: Nod
   const systemIdText = configText === undefined ? undefined : await readOptional(join(dirname(configPath), ".runner_system_id"));
 
   const settings: RunnerSettings = { secrets: [] };
-  const gitlabUrl = nonEmpty(flags.gitlabUrl) ?? nonEmpty(env.GITLAB_URL) ?? nonEmpty(env.CI_SERVER_URL) ?? nonEmpty(entry?.url);
-  if (gitlabUrl) settings.gitlabUrl = gitlabUrl.replace(/\/+$/, "");
+  const urlSources: [string, string | undefined][] = [
+    ["--gitlab-url", flags.gitlabUrl],
+    ["GITLAB_URL", env.GITLAB_URL],
+    ["CI_SERVER_URL", env.CI_SERVER_URL],
+    [`${configPath} url`, entry?.url],
+  ];
+  const urlSource = urlSources.find(([, value]) => nonEmpty(value) !== undefined);
+  const gitlab = urlSource ? parseGitlabUrl(nonEmpty(urlSource[1]) as string, urlSource[0]) : undefined;
+  if (gitlab) settings.gitlabUrl = gitlab.base;
+  if (gitlab?.credentials) settings.gitlabCredentials = gitlab.credentials;
   const apiToken = nonEmpty(env.GITLAB_TOKEN);
   if (apiToken) settings.apiToken = apiToken;
   const runnerId = nonEmpty(flags.runnerId) ?? nonEmpty(env.GITLAB_RUNNER_ID) ?? (entry?.id !== undefined ? String(entry.id) : undefined);
@@ -79,6 +92,7 @@ export async function resolveRunnerSettings(flags: RunnerSettingsFlags, env: Nod
     if (metricsUrl) settings.metricsUrl = metricsUrl;
   }
   settings.secrets = [apiToken, runnerToken].filter((s): s is string => s !== undefined);
+  if (gitlab?.credentials) settings.secrets.push(...basicAuthSecrets(gitlab.credentials.username, gitlab.credentials.password));
   return settings;
 }
 

@@ -18,7 +18,7 @@ describe("judgeRunnerHealth", () => {
   it.each<[string, Partial<HealthInputs>, boolean, RegExp]>([
     ["active and polling", {}, true, /^healthy: process answers, runner 6 active \(online\)$/],
     ["paused", { gitlab: { kind: "runner", runner: runner({ paused: true }) } }, false, /runner 6 is paused/],
-    ["deleted", { gitlab: { kind: "not-found", runnerId: 6 } }, false, /no longer exists in GitLab \(404\)/],
+    ["deleted", { gitlab: { kind: "not-found", runnerId: 6 } }, false, /no longer exists in GitLab \(404 from its API\)/],
     ["stale", { gitlab: { kind: "runner", runner: runner({ status: "stale" }) } }, false, /runner 6 is stale/],
     ["never contacted past grace", { gitlab: { kind: "runner", runner: runner({ status: "never_contacted", contacted_at: null }) } }, false, /never contacted GitLab \(started 3600 s ago\)/],
     [
@@ -36,12 +36,25 @@ describe("judgeRunnerHealth", () => {
     ["offline is not judged (GitLab's status lags)", { gitlab: { kind: "runner", runner: runner({ status: "offline" }) } }, true, /active \(offline\)/],
     ["token rejected by GitLab on job requests", { process: { ...upProcess, jobRequestsRejected: 3, jobRequestsSucceeded: 0 } }, false, /rejects this runner's job requests/],
     ["metrics down", { process: { kind: "down", url: "http://127.0.0.1:9252/metrics", reason: "ECONNREFUSED" } }, false, /metrics at http:\/\/127.0.0.1:9252\/metrics do not answer: ECONNREFUSED/],
-    ["GitLab down", { gitlab: { kind: "unreachable", reason: "503 Service Unavailable" } }, true, /^healthy: process answers; warning: GitLab unreachable, not judged: 503/],
-    ["GitLab down with --strict", { gitlab: { kind: "unreachable", reason: "timed out" }, strict: true }, false, /GitLab unreachable \(--strict\): timed out/],
+    ["GitLab down", { gitlab: { kind: "unjudged", reason: "503 Service Unavailable" } }, true, /^healthy: process answers; warning: GitLab unreachable or misconfigured, not judged: 503/],
+    ["GitLab down with --strict", { gitlab: { kind: "unjudged", reason: "timed out" }, strict: true }, false, /GitLab unreachable or misconfigured \(--strict\): timed out/],
     ["verify rejects the token", { gitlab: { kind: "token-rejected", status: 403 } }, false, /rejects the runner's token \(403/],
     ["verify says orphaned", { gitlab: { kind: "token-rejected", status: 422 } }, false, /orphaned/],
     ["verify accepts the token", { gitlab: { kind: "token-valid", runnerId: 12 } }, true, /runner 12 token valid/],
-    ["GitLab not configured", { gitlab: { kind: "not-checked" } }, true, /GitLab not checked/],
+    ["GitLab not asked: its view from the runner's job requests", { gitlab: { kind: "not-asked" } }, true, /^healthy: process answers, GitLab accepts its job requests \(40 answered, from the runner's metrics\)$/],
+    ["GitLab not asked, token rejected on job requests", { gitlab: { kind: "not-asked" }, process: { ...upProcess, jobRequestsRejected: 2, jobRequestsSucceeded: 0 } }, false, /rejects this runner's job requests/],
+    [
+      "GitLab not asked, no job request answered yet past the grace: a warning",
+      { gitlab: { kind: "not-asked" }, process: { ...upProcess, jobRequestsSucceeded: 0 } },
+      true,
+      /warning: GitLab unreachable or misconfigured, not judged: the runner's metrics show no job request answered/,
+    ],
+    ["GitLab not asked, nothing answered, --strict", { gitlab: { kind: "not-asked" }, process: { ...upProcess, jobRequestsSucceeded: 0 }, strict: true }, false, /\(--strict\)/],
+    ["a 200 page without gitlab_runner_ metrics", { process: { kind: "not-runner", url: "http://127.0.0.1:9252/metrics" } }, false, /answers without any gitlab_runner_ metric/],
+    ["status paused (REST) with the paused field missing", { gitlab: { kind: "runner", runner: { ...runner(), status: "paused", paused: false } } }, false, /runner 6 is paused/],
+    ["14.x not_connected is never contacted", { gitlab: { kind: "runner", runner: runner({ status: "not_connected", contacted_at: null }) } }, false, /has never contacted GitLab/],
+    ["14.x active with a recent contact is active", { gitlab: { kind: "runner", runner: runner({ status: "active" }) } }, true, /runner 6 active \(active\)/],
+    ["14.x active silent for 8 days is stale", { gitlab: { kind: "runner", runner: runner({ status: "active", contacted_at: "2026-11-14T05:00:00Z" }) } }, false, /runner 6 is stale/],
   ])("%s", (_name, over, healthy, reason) => {
     const verdict = judgeRunnerHealth({ ...base, ...over });
     expect(verdict.healthy).toBe(healthy);

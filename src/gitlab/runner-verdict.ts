@@ -7,28 +7,40 @@
  * for days. The runner's own metrics say whether it is alive and whether GitLab still
  * accepts its job requests.
  */
+import { contactState, isPaused, type ContactState } from "./runner-status.js";
 import type { RunnerDetails, RunnerManager } from "./types.js";
 
 /** What GitLab said about this runner. */
 export type GitlabObservation =
-  /** No GitLab URL or credentials were given: only the process is checked. */
-  | { kind: "not-checked" }
+  /**
+   * GitLab was not asked (no API token, and no explicit --verify-token): its view comes from
+   * the runner process's own counters of GitLab's answers to its job requests.
+   */
+  | { kind: "not-asked" }
   /** `GET /runners/:id` (and, when a system_id is known, `/managers`) answered. */
   | { kind: "runner"; runner: RunnerDetails; managers?: RunnerManager[] | "unavailable"; systemId?: string }
-  /** `GET /runners/:id` answered 404: the runner was deleted. */
+  /** GitLab's API answered JSON 404 for `GET /runners/:id`: the runner was deleted. */
   | { kind: "not-found"; runnerId: number | string }
-  /** `POST /runners/verify` accepted the runner's own token. */
+  /** `POST /runners/verify` (only with --verify-token) accepted the runner's own token. */
   | { kind: "token-valid"; runnerId: number }
   /** `POST /runners/verify` answered 403 (token invalid or runner deleted) or 422 (orphaned manager). */
   | { kind: "token-rejected"; status: number }
-  /** Network error, timeout, 5xx, or our own API token refused: says nothing about the runner. */
-  | { kind: "unreachable"; reason: string };
+  /**
+   * No answer that proves anything about the runner: network error, timeout, 5xx, our own API
+   * token refused, or an answer that is not GitLab's API (an HTML 404 from a proxy, a wrong
+   * URL prefix, a redirect to another host).
+   */
+  | { kind: "unjudged"; reason: string };
 
 /** What the runner process's metrics endpoint said. */
 export type ProcessObservation =
   | { kind: "not-checked" }
   | { kind: "down"; url: string; reason: string }
+  /** Something answered 200 there, but without a single `gitlab_runner_` metric: not the runner. */
+  | { kind: "not-runner"; url: string }
   | { kind: "up"; startedAtMs?: number; jobRequestsRejected: number; jobRequestsSucceeded: number };
+
+
 
 /** Carried from one check to the next, so a token GitLab stopped accepting is noticed even after the runner backs off. */
 export interface JobRequestState {
@@ -46,7 +58,7 @@ export interface HealthInputs {
   graceMs: number;
   /** When the runner process started, if known from elsewhere than its metrics. */
   startedAtMs?: number;
-  /** GitLab unreachable counts as unhealthy. */
+  /** GitLab unreachable or misconfigured (and, judging from metrics, silent) counts as unhealthy. */
   strict: boolean;
   previous?: JobRequestState;
 }
@@ -75,10 +87,10 @@ export function judgeJobRequests(current: { rejected: number; succeeded: number 
   return { rejected: current.rejected, succeeded: current.succeeded, rejecting };
 }
 
-const SILENT_STATUSES = new Set(["stale", "never_contacted"]);
+const SILENT_STATES: ReadonlySet<ContactState> = new Set(["stale", "never_contacted"]);
 
-function describeStatus(status: string): string {
-  return status === "never_contacted" ? "has never contacted GitLab" : `is ${status}`;
+function describeContact(state: ContactState): string {
+  return state === "never_contacted" ? "has never contacted GitLab" : `is ${state}`;
 }
 
 /** Decides healthy or not, and the one line that says why. */
@@ -96,19 +108,30 @@ export function judgeRunnerHealth(inputs: HealthInputs): HealthVerdict {
 
   if (process.kind === "down") {
     problems.push(`runner metrics at ${process.url} do not answer: ${process.reason}`);
+  } else if (process.kind === "not-runner") {
+    problems.push(`${process.url} answers without any gitlab_runner_ metric: not gitlab-runner's metrics endpoint (check --metrics-url or listen_address)`);
   } else if (process.kind === "up") {
     state = judgeJobRequests({ rejected: process.jobRequestsRejected, succeeded: process.jobRequestsSucceeded }, inputs.previous);
     if (state.rejecting) problems.push(`GitLab rejects this runner's job requests as unauthorized (${state.rejected} rejected, token revoked or runner deleted)`);
     else notes.push("process answers");
   }
 
+  const unjudged = (reason: string) => {
+    if (inputs.strict) problems.push(`GitLab unreachable or misconfigured (--strict): ${reason}`);
+    else warnings.push(`GitLab unreachable or misconfigured, not judged: ${reason}`);
+  };
+
   const { gitlab } = inputs;
   switch (gitlab.kind) {
-    case "not-checked":
-      notes.push("GitLab not checked");
+    case "not-asked":
+      // The runner's own request_job counters are GitLab's answers: 403 above means the token is gone.
+      if (process.kind !== "up" || state?.rejecting) break;
+      if (process.jobRequestsSucceeded > 0) notes.push(`GitLab accepts its job requests (${process.jobRequestsSucceeded} answered, from the runner's metrics)`);
+      else if (insideGrace) notes.push(`no job request answered yet, inside start-up grace${graceNote}`);
+      else unjudged(`the runner's metrics show no job request answered by GitLab${graceNote}`);
       break;
     case "not-found":
-      problems.push(`runner ${gitlab.runnerId} no longer exists in GitLab (404)`);
+      problems.push(`runner ${gitlab.runnerId} no longer exists in GitLab (404 from its API)`);
       break;
     case "token-rejected":
       problems.push(
@@ -120,26 +143,28 @@ export function judgeRunnerHealth(inputs: HealthInputs): HealthVerdict {
     case "token-valid":
       notes.push(`runner ${gitlab.runnerId} token valid`);
       break;
-    case "unreachable":
-      if (inputs.strict) problems.push(`GitLab unreachable (--strict): ${gitlab.reason}`);
-      else warnings.push(`GitLab unreachable, not judged: ${gitlab.reason}`);
+    case "unjudged":
+      unjudged(gitlab.reason);
       break;
     case "runner": {
       const { runner } = gitlab;
-      if (runner.paused) problems.push(`runner ${runner.id} is paused in GitLab`);
-      if (SILENT_STATUSES.has(runner.status)) {
-        if (insideGrace) notes.push(`runner ${runner.id} ${describeStatus(runner.status)}, inside start-up grace${graceNote}`);
-        else problems.push(`runner ${runner.id} ${describeStatus(runner.status)}${graceNote}`);
+      const paused = isPaused(runner);
+      const contact = contactState(runner.status, runner.contacted_at, inputs.nowMs);
+      if (paused) problems.push(`runner ${runner.id} is paused in GitLab`);
+      if (SILENT_STATES.has(contact)) {
+        if (insideGrace) notes.push(`runner ${runner.id} ${describeContact(contact)}, inside start-up grace${graceNote}`);
+        else problems.push(`runner ${runner.id} ${describeContact(contact)}${graceNote}`);
       }
-      if (!runner.paused && !SILENT_STATUSES.has(runner.status)) notes.push(`runner ${runner.id} active (${runner.status})`);
+      if (!paused && !SILENT_STATES.has(contact)) notes.push(`runner ${runner.id} active (${runner.status})`);
       if (gitlab.systemId !== undefined && Array.isArray(gitlab.managers)) {
         const manager = gitlab.managers.find((m) => m.system_id === gitlab.systemId);
+        const managerContact = manager ? contactState(manager.status, manager.contacted_at, inputs.nowMs) : undefined;
         if (!manager) {
           if (insideGrace) notes.push(`no manager ${gitlab.systemId} yet, inside start-up grace${graceNote}`);
           else problems.push(`runner ${runner.id} has no manager with system_id ${gitlab.systemId}: this container never contacted GitLab${graceNote}`);
-        } else if (SILENT_STATUSES.has(manager.status)) {
-          if (insideGrace) notes.push(`manager ${manager.system_id} ${describeStatus(manager.status)}, inside start-up grace`);
-          else problems.push(`manager ${manager.system_id} of runner ${runner.id} ${describeStatus(manager.status)}${graceNote}`);
+        } else if (managerContact !== undefined && SILENT_STATES.has(managerContact)) {
+          if (insideGrace) notes.push(`manager ${manager.system_id} ${describeContact(managerContact)}, inside start-up grace`);
+          else problems.push(`manager ${manager.system_id} of runner ${runner.id} ${describeContact(managerContact)}${graceNote}`);
         } else {
           notes.push(`manager ${manager.system_id} ${manager.status}`);
         }

@@ -5,14 +5,17 @@
  */
 
 /**
- * A runner's or manager's contact status. GitLab documents four values; @gitbeaker types only
- * the first two, so this type is ours.
+ * A runner's or manager's `status` as the REST API returns it. @gitbeaker types only the
+ * first two, so this type is ours.
  * - online: last contact at most 2 h ago (a dead runner stays `online` that long)
  * - offline: last contact more than 2 h ago
  * - stale: no contact for 7 days, or created 7 days ago and never contacted
  * - never_contacted: no contact yet
+ * - paused: the runner is paused (REST reports it instead of the contact state)
+ * - not_connected, active: GitLab 14.x forms of never_contacted and "not paused"
+ * See runner-status.ts for what each says about contact.
  */
-export type RunnerStatus = "online" | "offline" | "stale" | "never_contacted";
+export type RunnerStatus = "online" | "offline" | "stale" | "never_contacted" | "paused" | "not_connected" | "active";
 
 /** `GET /runners/:id`. */
 export interface RunnerDetails {
@@ -33,6 +36,8 @@ export interface RunnerListItem {
   paused?: boolean;
   status: RunnerStatus | string;
   runner_type?: string;
+  /** Not on every GitLab version's list rows. */
+  contacted_at?: string | null;
 }
 
 /** One row of `GET /runners/:id/managers`: one per `system_id` (one per container sharing a `glrt-` token). */

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 /** One expected request and how to answer it. */
@@ -34,15 +35,15 @@ export interface FakeServer {
 }
 
 /**
- * A loopback HTTP server on port 0 that answers only the routes it is given and
+ * A loopback HTTP (or, given `tls`, HTTPS) server on port 0 that answers only the routes it is given and
  * records anything else as unexpected, so a test can fail on requests it did not
  * plan for (STYLE.md rule 11).
  */
-export async function startFakeServer(routes: FakeRoute[]): Promise<FakeServer> {
+export async function startFakeServer(routes: FakeRoute[], options: { tls?: { cert: Buffer; key: Buffer } } = {}): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
   const unexpected: FakeRequest[] = [];
   const calls = new Map<FakeRoute, number>();
-  const server: Server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -76,11 +77,12 @@ export async function startFakeServer(routes: FakeRoute[]): Promise<FakeServer> 
         },
       );
     });
-  });
+  };
+  const server: Server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     requests,
     unexpected,
     close: () =>
