@@ -8,7 +8,7 @@ import { gitlabFixture } from "./gitlab-fakes.js";
 const USER = "gitlab+deploy-token-7";
 const PASSWORD = "deploy-token-password-xyz123";
 const JWT = "registry-jwt-token-abc987";
-const credentials: RegistryCredentials = { username: USER, password: PASSWORD, source: "CI_DEPLOY_USER/CI_DEPLOY_PASSWORD" };
+const credentials: RegistryCredentials = { username: USER, password: PASSWORD, source: "CI_DEPLOY_USER/CI_DEPLOY_PASSWORD", realms: [] };
 const tag = gitlabFixture<{ digest: string }>("registry-tag-details.json");
 
 const OCI_INDEX = "application/vnd.oci.image.index.v1+json";

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "./context.js";
 
@@ -41,6 +42,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--force", "cancel a deployment holding the app (Marathon ?force=true); never the default", false)
     .option("--skip-image-check", "a registry that cannot be reached is a warning, not a refusal (a missing tag is still refused)", false)
     .option("--no-image-check", "do not ask the registry at all (for clusters with no registry, such as mdeploy sim)")
+    .option("--registry-ca <file>", "PEM file with the CA of a registry behind a private CA (or registries.<host>.caFile in mdeploy.yml)")
+    .option("--insecure-registry <host...>", "ask this registry (host[:port]) like Docker's insecure-registries: HTTPS without certificate checks, then plain HTTP")
     .option("--dotenv <file>", "dotenv report for GitLab (MDEPLOY_VERSION, ...); empty to skip", "deploy.env")
     .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
     .option(REPORT_FLAG, REPORT_HELP)
@@ -48,7 +51,20 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .action(
       async (
         environment: string,
-        opts: { artifact?: string; strategy?: "auto" | "template"; timeout?: number; lockTimeout: number; force: boolean; skipImageCheck: boolean; imageCheck: boolean; dotenv: string; url?: string; report?: string | false },
+        opts: {
+          artifact?: string;
+          strategy?: "auto" | "template";
+          timeout?: number;
+          lockTimeout: number;
+          force: boolean;
+          skipImageCheck: boolean;
+          imageCheck: boolean;
+          registryCa?: string;
+          insecureRegistry?: string[];
+          dotenv: string;
+          url?: string;
+          report?: string | false;
+        },
       ) => {
         const { runDeploy } = await import("../commands/deploy.js");
         await runDeploy(
@@ -61,6 +77,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
             force: opts.force,
             skipImageCheck: opts.skipImageCheck,
             imageCheck: opts.imageCheck,
+            ...(opts.registryCa ? { registryCa: path.resolve(opts.registryCa) } : {}),
+            ...(opts.insecureRegistry ? { insecureRegistries: opts.insecureRegistry.flatMap((h) => h.split(",")).map((h) => h.trim()).filter((h) => h !== "") } : {}),
             dotenv: opts.dotenv,
             ...(opts.url ? { url: opts.url } : {}),
             ...(opts.report !== undefined ? { report: opts.report } : {}),

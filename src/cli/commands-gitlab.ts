@@ -54,6 +54,7 @@ export function registerGitlabCommands(program: Command, context: () => CliConte
     .option("--out <file>", "archive to write", "docker.tar.gz")
     .option("--verify-image <image>", "first check the credentials can see this image")
     .option("--timeout <seconds>", "for --verify-image", "30")
+    .option("--registry-ca <file>", "PEM file with the registry's CA, for --verify-image")
     .action(async (opts: import("../commands/registry-auth.js").RegistryAuthFlags) => {
       const { runRegistryAuth } = await import("../commands/registry-auth.js");
       await runRegistryAuth(opts, context());

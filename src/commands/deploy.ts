@@ -13,6 +13,7 @@ import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js"
 import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
+import type { RegistryAccess } from "../config/types.js";
 import type { StrategyMode } from "../plan/types.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 
@@ -29,6 +30,10 @@ export interface DeployOptions {
   skipImageCheck: boolean;
   /** False with `--no-image-check`: the registry is not asked at all. */
   imageCheck?: boolean;
+  /** `--registry-ca`: PEM file with the registry's CA. */
+  registryCa?: string;
+  /** `--insecure-registry`: registries asked like Docker's insecure-registries. */
+  insecureRegistries?: string[];
   /** Dotenv report path (default deploy.env); empty string = none. */
   dotenv: string;
   url?: string;
@@ -49,7 +54,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   const preflight: PreflightHook[] =
     options.imageCheck === false
       ? [skippedImageCheck]
-      : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined)];
+      : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined, { access: loaded.config.registry, options })];
   const report = startReport({ file: reportPathFor(options.report, context.env), command: "deploy", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
@@ -101,19 +106,24 @@ async function checkImage(
   app: { container?: { docker?: { image?: string } } | null },
   env: Record<string, string | undefined>,
   warnIfUnreachable: ((text: string) => void) | undefined,
+  registrySettings: { access: RegistryAccess; options: Pick<DeployOptions, "registryCa" | "insecureRegistries"> },
 ): Promise<string | undefined> {
   const image = app.container?.docker?.image;
   if (!image) return undefined;
   const { checkImageTagExists } = await import("../registry/image-check.js");
   const { parseImageReference } = await import("../registry/image-reference.js");
-  const { registryCredentialsFromEnv } = await import("../registry/credentials.js");
+  const { registryCheckAccess } = await import("../registry/credentials.js");
   const parsed = parseImageReference(image);
   const registry = typeof parsed === "string" ? "" : parsed.registry;
-  const credentials = registryCredentialsFromEnv(env, registry);
+  const { options } = registrySettings;
+  const access = registryCheckAccess(registry, env, registrySettings.access, {
+    ...(options.registryCa ? { caFile: options.registryCa } : {}),
+    ...(options.insecureRegistries ? { insecureRegistries: options.insecureRegistries } : {}),
+  });
   const bounds = warnIfUnreachable ? { timeoutMs: SKIPPABLE_CHECK_TIMEOUT_MS, retryDelaysMs: [] } : { timeoutMs: 15_000 };
   let result;
   try {
-    result = await checkImageTagExists({ image, ...bounds, ...(credentials ? { credentials } : {}) });
+    result = await checkImageTagExists({ image, ...bounds, ...access });
   } catch (error) {
     if (!warnIfUnreachable || !(error instanceof UnreachableError)) throw error;
     warnIfUnreachable(`image tag not checked (--skip-image-check): ${error.message}`);

@@ -7,6 +7,7 @@
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { CliContext } from "../cli/context.js";
+import { basicAuthSecrets } from "../core/redact.js";
 import { PreflightRefusedError, UsageError } from "../errors.js";
 import { buildDockerAuthArchive } from "../registry/docker-config.js";
 
@@ -17,6 +18,8 @@ export interface RegistryAuthFlags {
   /** An image to check the credentials against before writing anything. */
   verifyImage?: string;
   timeout: string;
+  /** `--registry-ca`: PEM file with the registry's CA, for --verify-image. */
+  registryCa?: string;
 }
 
 export interface RegistryAuthSettings {
@@ -50,18 +53,25 @@ export function resolveRegistryAuth(flags: RegistryAuthFlags, env: NodeJS.Proces
 /** The command: writes the archive atomically with mode 0600; nothing is written when a check fails. */
 export async function runRegistryAuth(flags: RegistryAuthFlags, context: CliContext): Promise<void> {
   const settings = resolveRegistryAuth(flags, context.env);
-  context.output.redactor.add(settings.password);
+  for (const secret of basicAuthSecrets(settings.username, settings.password)) context.output.redactor.add(secret);
   const timeoutSeconds = Number(flags.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
 
   if (flags.verifyImage) {
     const { checkImageTagExists } = await import("../registry/image-check.js");
+    const { parseImageReference } = await import("../registry/image-reference.js");
+    const { trustedRealms } = await import("../registry/credentials.js");
+    const parsed = parseImageReference(flags.verifyImage);
+    // Checked before anything is sent: the deploy token must not go to another registry.
+    if (typeof parsed !== "string" && parsed.registry !== settings.registry) throw new UsageError(`--verify-image ${flags.verifyImage} is not in registry ${settings.registry}`);
+    // The token is for --registry: it goes to realms on that host, or the job's GitLab for CI_REGISTRY.
+    const realms = trustedRealms(settings.registry, context.env);
     const check = await checkImageTagExists({
       image: flags.verifyImage,
-      credentials: { username: settings.username, password: settings.password, source: settings.source },
+      credentials: { username: settings.username, password: settings.password, source: settings.source, realms },
       timeoutMs: timeoutSeconds * 1000,
+      ...(flags.registryCa ? { caFile: resolve(context.cwd, flags.registryCa) } : {}),
     });
-    if (check.registry !== settings.registry) throw new UsageError(`--verify-image ${flags.verifyImage} is not in registry ${settings.registry}`);
     if (!check.exists) throw new PreflightRefusedError(`image ${flags.verifyImage} not found in registry ${check.registry}; the credentials work, but nothing was written`);
   }
 

@@ -38,6 +38,8 @@ export interface ConfigFile {
   marathon?: MarathonFileSettings;
   mesos?: { url?: string };
   gitlab?: { url?: string; tokenEnv?: string };
+  registries?: Record<string, { usernameEnv?: string; passwordEnv?: string; realms?: string[]; caFile?: string }>;
+  insecureRegistries?: string[];
   defaults?: EnvironmentFileSettings;
   environments?: Record<string, EnvironmentFileSettings>;
 }

@@ -35,7 +35,7 @@ function resolve(overrides: Partial<ResolveConfigInput> = {}) {
 describe("resolveConfig", () => {
   it("uses built-in defaults when nothing is set", () => {
     const { config } = resolveConfig({ file: {}, baseDir: "/x", values: {}, env: {}, resolvePath: (b, p) => `${b}/${p}` });
-    expect(config).toEqual({ baseDir: "/x", marathon: { urls: [], insecure: false }, mesos: {}, gitlab: {}, environments: {} });
+    expect(config).toEqual({ baseDir: "/x", marathon: { urls: [], insecure: false }, mesos: {}, gitlab: {}, registry: { registries: {}, insecureRegistries: [] }, environments: {} });
   });
 
   it("layers defaults, values files and variables (environment keys win)", () => {
@@ -98,7 +98,34 @@ describe("resolveConfig", () => {
     expect(config.environments.staging?.marathon).toMatchObject({ username: "deployer", password: "staging-pass", token: "dcos-token" });
     expect(config.environments.production?.marathon.password).toBe("prod-pass");
     expect(config.gitlab.token).toBe("glpat-123");
-    expect(secrets.sort()).toEqual(["dcos-token", "glpat-123", "job-token", "prod-pass", "redis-pass", "staging-pass"]);
+    // Basic auth sends base64(user:password): registered exactly, whatever the user name's length.
+    const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
+    expect(secrets.sort()).toEqual(
+      ["dcos-token", "glpat-123", "job-token", "prod-pass", "redis-pass", "staging-pass", basic("deployer", "staging-pass"), basic("deployer", "prod-pass")].sort(),
+    );
+  });
+
+  it("registers the Basic header value of credentials embedded in MARATHON_URL", () => {
+    const { secrets } = resolve({ env: { MARATHON_URL: "https://ops%40corp:url-pass-77@m1:8443,https://m2:8443" } });
+    expect(secrets).toContain("url-pass-77");
+    expect(secrets).toContain(Buffer.from("ops@corp:url-pass-77").toString("base64"));
+  });
+
+  it("resolves per-registry credentials, realms and CA, and the insecure registries list", () => {
+    const { config, secrets } = resolve({
+      file: {
+        registries: { "registry.example.com:5050": { usernameEnv: "REG_USER", passwordEnv: "REG_PASS", realms: ["https://gitlab.example.com/jwt/auth"], caFile: "certs/ca.pem" } },
+        insecureRegistries: ["registry.internal:5000"],
+      },
+      env: { REG_USER: "u", REG_PASS: "registry-pass", MDEPLOY_INSECURE_REGISTRIES: "10.0.0.5:5000, other.internal" },
+    });
+    expect(config.registry).toEqual({
+      registries: {
+        "registry.example.com:5050": { credentials: { username: "u", password: "registry-pass", source: "REG_USER/REG_PASS" }, realms: ["https://gitlab.example.com/jwt/auth"], caFile: "/repo/certs/ca.pem" },
+      },
+      insecureRegistries: ["registry.internal:5000", "10.0.0.5:5000", "other.internal"],
+    });
+    expect(secrets).toEqual(expect.arrayContaining(["registry-pass", Buffer.from("u:registry-pass").toString("base64")]));
   });
 
   it("treats empty environment variables as unset", () => {

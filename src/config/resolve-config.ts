@@ -7,7 +7,7 @@
 import { basicAuthSecrets, isSecretVariableName } from "../core/redact.js";
 import { credentialsInUrl } from "../http/safe-url.js";
 import type { ConfigFile, EnvironmentFileSettings, MarathonFileSettings } from "./parse-config.js";
-import type { ConfigOverrides, EnvironmentConfig, MarathonSettings, MdeployConfig } from "./types.js";
+import type { ConfigOverrides, EnvironmentConfig, MarathonSettings, MdeployConfig, RegistryAccess, RegistrySettings } from "./types.js";
 
 /** Everything resolution needs, already read from disk and the process. */
 export interface ResolveConfigInput {
@@ -77,6 +77,31 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
   // Any secret-named variable in the environment is a secret wherever it shows up.
   for (const [name, value] of Object.entries(env)) if (value && isSecretVariableName(name)) secrets.add(value);
 
+  // Registry credentials: the Basic header built from each pair is a secret of its own (base64 of user:password).
+  for (const [user, password] of [
+    ["MDEPLOY_REGISTRY_USER", "MDEPLOY_REGISTRY_PASSWORD"],
+    ["CI_REGISTRY_USER", "CI_REGISTRY_PASSWORD"],
+    ["CI_DEPLOY_USER", "CI_DEPLOY_PASSWORD"],
+  ] as const) {
+    const value = read(password);
+    if (value) for (const secret of basicAuthSecrets(read(user) ?? "", value)) secrets.add(secret);
+  }
+  const registry: RegistryAccess = {
+    registries: {},
+    insecureRegistries: [...(file.insecureRegistries ?? []), ...(read("MDEPLOY_INSECURE_REGISTRIES")?.split(",") ?? [])].map((h) => h.trim()).filter((h) => h !== ""),
+  };
+  for (const [host, body] of Object.entries(file.registries ?? {})) {
+    const settings: RegistrySettings = { realms: body.realms ?? [] };
+    const username = read(body.usernameEnv);
+    const password = read(body.passwordEnv);
+    if (username && password && body.usernameEnv && body.passwordEnv) {
+      settings.credentials = { username, password, source: `${body.usernameEnv}/${body.passwordEnv}` };
+      for (const secret of basicAuthSecrets(username, password)) secrets.add(secret);
+    }
+    if (body.caFile) settings.caFile = input.resolvePath(input.baseDir, body.caFile);
+    registry.registries[host] = settings;
+  }
+
   const defaults = file.defaults ?? {};
   const environments: Record<string, EnvironmentConfig> = {};
   for (const [name, own] of Object.entries(file.environments ?? {})) {
@@ -92,7 +117,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
     // Variables the file names as holding credentials are secret whatever they are called (PROD_MARATHON_PASS).
     const credentialNames = [file.marathon, defaults.marathon, body.marathon]
       .flatMap((m) => [m?.passwordEnv, m?.tokenEnv])
-      .concat(file.gitlab?.tokenEnv)
+      .concat(file.gitlab?.tokenEnv, ...Object.values(file.registries ?? {}).map((r) => r.passwordEnv))
       .filter((n): n is string => n !== undefined && !isSecretVariableName(n));
     const secretVariables = [...new Set([...(defaults.secrets ?? []), ...(body.secrets ?? []), ...credentialNames])];
     for (const secretName of secretVariables) {
@@ -120,6 +145,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
     marathon: marathonFor([file.marathon]),
     mesos: mesosFor([file.mesos]),
     gitlab: {},
+    registry,
     environments,
   };
   if (input.configFile !== undefined) config.configFile = input.configFile;

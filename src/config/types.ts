@@ -35,6 +35,24 @@ export interface GitlabSettings {
   token?: string;
 }
 
+/** One container registry's settings (`registries.<host>` in the file), resolved. */
+export interface RegistrySettings {
+  /** Read from the variables the file names (`usernameEnv`/`passwordEnv`); the password is registered with the redactor. */
+  credentials?: { username: string; password: string; source: string };
+  /** Token realms on other hosts that may receive this registry's credentials (URLs or host names). */
+  realms: string[];
+  /** PEM file with the CA that signed the registry's certificate, absolute. */
+  caFile?: string;
+}
+
+/** How mdeploy reaches container registries for the image check. */
+export interface RegistryAccess {
+  /** By host[:port] as written in image names. */
+  registries: Record<string, RegistrySettings>;
+  /** Asked like Docker's insecure-registries: HTTPS without certificate checks, then plain HTTP (file and MDEPLOY_INSECURE_REGISTRIES). */
+  insecureRegistries: string[];
+}
+
 /** Upgrade strategy choice for deploy: `auto` (capacity-aware, the default) or `template` (keep the template's own, checked the same way). */
 export type StrategyChoice = "auto" | "template";
 
@@ -81,6 +99,7 @@ export interface MdeployConfig {
   marathon: MarathonSettings;
   mesos: MesosSettings;
   gitlab: GitlabSettings;
+  registry: RegistryAccess;
   /** Environments by name, in file order. */
   environments: Record<string, EnvironmentConfig>;
 }

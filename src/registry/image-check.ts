@@ -4,8 +4,9 @@
  * (`401` + `WWW-Authenticate: Bearer realm=…` → `GET realm?service&scope` with Basic
  * credentials → `HEAD` again with the Bearer token).
  */
-import { UnreachableError, ValidationError } from "../errors.js";
-import type { RegistryCredentials } from "./credentials.js";
+import { PreflightRefusedError, UnreachableError, ValidationError } from "../errors.js";
+import { authorizationHeader } from "../http/auth.js";
+import { realmMayReceive, type RegistryCredentials } from "./credentials.js";
 import { parseImageReference, registryApiHost, type ImageReference } from "./image-reference.js";
 import { parseAuthChallenge, type AuthChallenge } from "./www-authenticate.js";
 
@@ -24,14 +25,23 @@ export const MANIFEST_MEDIA_TYPES = [
 export interface ImageCheckOptions {
   /** Image reference as in the app definition, e.g. `registry.gitlab.com/group/app:1.4.2`. */
   image: string;
-  /** Basic credentials for the registry or its token service; anonymous when absent. */
+  /**
+   * Basic credentials for this registry; anonymous when absent. Sent to the registry itself
+   * and to a token realm only on its host or among `credentials.realms`.
+   */
   credentials?: RegistryCredentials;
   /** Bound on the whole check, token exchange included. */
   timeoutMs: number;
   /** Injected transport (tests, proxies); global fetch by default. */
   fetch?: typeof globalThis.fetch;
-  /** Talk plain HTTP. Default: only for loopback registries (`localhost`, `127.0.0.1`), like Docker. */
-  plainHttp?: boolean;
+  /** PEM file with the CA that signed the registry's (and its realm's) certificate. */
+  caFile?: string;
+  /**
+   * Listed in the insecure registries (Docker's `insecure-registries`): HTTPS without
+   * certificate checks first, then plain HTTP. Loopback registries (`localhost`, `127.0.0.1`)
+   * are plain HTTP anyway, like Docker's.
+   */
+  insecure?: boolean;
   /**
    * Waits before retrying a read that failed transiently (connection error, 429, 5xx);
    * default [250, 1000]. Every call is idempotent (HEAD, token GET), so retrying is safe.
@@ -103,7 +113,18 @@ function isLoopback(registry: string): boolean {
 }
 
 function basicAuth(credentials: RegistryCredentials): string {
-  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+  return authorizationHeader(credentials) ?? "";
+}
+
+/** Names the credential in messages: where it came from and the user, never the password. */
+function describeCredential(credentials: RegistryCredentials | undefined): string {
+  return credentials ? `credential ${credentials.source} (user "${credentials.username}", password hidden)` : "no credential (anonymous)";
+}
+
+/** One way to reach the registry: a scheme and the fetch that speaks it. */
+interface Endpoint {
+  scheme: "https" | "http";
+  fetch: typeof globalThis.fetch;
 }
 
 function describeFailure(error: unknown): string {
@@ -122,6 +143,9 @@ function describeFailure(error: unknown): string {
  * Checks that `image`'s tag (or digest) exists.
  * - resolves `{ exists: true, digest, mediaType }` on 200 and `{ exists: false }` on 404;
  * - throws ValidationError (exit 2) for a malformed image reference;
+ * - throws PreflightRefusedError (exit 3) when a token was obtained but the registry still
+ *   answers 401/403 `insufficient_scope`: the repository does not exist or these credentials
+ *   may not pull it, which a registry does not tell apart;
  * - throws UnreachableError (exit 6) when the registry or its token service cannot be reached,
  *   times out, answers 5xx, or refuses the credentials (401/403).
  * Credentials never appear in results or messages.
@@ -129,17 +153,42 @@ function describeFailure(error: unknown): string {
 export async function checkImageTagExists(options: ImageCheckOptions): Promise<ImageCheckResult> {
   const parsed = parseImageReference(options.image);
   if (typeof parsed === "string") throw new ValidationError(`image ${parsed}`);
-  const doFetch = options.fetch ?? globalThis.fetch;
   const signal = AbortSignal.timeout(options.timeoutMs);
-  const scheme = (options.plainHttp ?? isLoopback(parsed.registry)) ? "http" : "https";
-  const url = `${scheme}://${registryApiHost(parsed.registry)}/v2/${parsed.repository}/manifests/${parsed.reference}`;
-  const where = `registry ${parsed.registry}`;
+  const closers: (() => void)[] = [];
+  const tlsFetch = async (tls: { caFile?: string; insecure?: boolean }): Promise<typeof globalThis.fetch> => {
+    const { createRegistryFetch } = await import("./registry-fetch.js");
+    const built = createRegistryFetch(tls, options.timeoutMs);
+    closers.push(built.close);
+    return built.fetch;
+  };
+  const plainFetch = options.fetch ?? (options.caFile ? await tlsFetch({ caFile: options.caFile }) : globalThis.fetch);
+  // Docker's order for an insecure registry: HTTPS without checking the certificate, then HTTP.
+  const endpoints: Endpoint[] = isLoopback(parsed.registry)
+    ? [{ scheme: "http", fetch: plainFetch }]
+    : options.insecure
+      ? [
+          { scheme: "https", fetch: options.fetch ?? (await tlsFetch({ insecure: true })) },
+          { scheme: "http", fetch: plainFetch },
+        ]
+      : [{ scheme: "https", fetch: plainFetch }];
+  try {
+    return await checkWithEndpoints(options, parsed, endpoints, signal);
+  } finally {
+    for (const close of closers) close();
+  }
+}
 
+async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageReference, endpoints: Endpoint[], signal: AbortSignal): Promise<ImageCheckResult> {
+  const manifestPath = `${registryApiHost(parsed.registry)}/v2/${parsed.repository}/manifests/${parsed.reference}`;
+  const where = `registry ${parsed.registry}`;
   const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  let endpoint = endpoints[0] as Endpoint;
+  let url = `${endpoint.scheme}://${manifestPath}`;
+
   const head = async (authorization?: string): Promise<Response> => {
     try {
       return await withRetries(
-        () => doFetch(url, { method: "HEAD", headers: { accept: MANIFEST_MEDIA_TYPES.join(", "), ...(authorization ? { authorization } : {}) }, signal }),
+        () => endpoint.fetch(url, { method: "HEAD", headers: { accept: MANIFEST_MEDIA_TYPES.join(", "), ...(authorization ? { authorization } : {}) }, signal }),
         delays,
         signal,
       );
@@ -148,15 +197,32 @@ export async function checkImageTagExists(options: ImageCheckOptions): Promise<I
     }
   };
 
-  let response = await head();
+  let response: Response | undefined;
+  for (const [index, candidate] of endpoints.entries()) {
+    endpoint = candidate;
+    url = `${endpoint.scheme}://${manifestPath}`;
+    try {
+      response = await head();
+      break;
+    } catch (error) {
+      // The next endpoint (plain HTTP for an insecure registry) is tried only when this one gave no HTTP answer.
+      if (index === endpoints.length - 1 || !(error instanceof UnreachableError) || signal.aborted) throw error;
+    }
+  }
+  if (!response) throw new UnreachableError(`cannot reach ${where}`);
   if (response.status === 401) {
     const challenge = parseAuthChallenge(response.headers.get("www-authenticate"));
-    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch, signal, where, url, delays });
-    response = await head(authorization);
+    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch: endpoint.fetch, signal, where, url, delays });
+    response = await head(authorization.header);
     if (response.status === 401 || response.status === 403) {
-      throw new UnreachableError(
-        `${where} refused access to ${parsed.repository} (${response.status} on HEAD ${url})${options.credentials ? ` with ${options.credentials.source}` : " without credentials"}`,
-      );
+      const refusal = parseAuthChallenge(response.headers.get("www-authenticate"));
+      if (authorization.bearer && refusal?.params.error === "insufficient_scope") {
+        throw new PreflightRefusedError(
+          `tag not found or no pull access: ${parsed.registry}/${parsed.repository}:${parsed.reference} (${response.status} insufficient_scope on HEAD ${url}) with ${describeCredential(authorization.sent)}${authorization.withheld ?? ""}; nothing was sent`,
+          ["check the image name, that it was pushed, and that the credential may pull it (--skip-image-check does not pass over this)"],
+        );
+      }
+      throw new UnreachableError(`${where} refused access to ${parsed.repository} (${response.status} on HEAD ${url}) with ${describeCredential(authorization.sent)}${authorization.withheld ?? ""}`);
     }
   }
   const result: ImageCheckResult = { exists: false, registry: parsed.registry, repository: parsed.repository, reference: parsed.reference, url };
@@ -177,28 +243,42 @@ interface AuthContext {
   url: string;
 }
 
+/** The Authorization header to retry with, and which credential went where. */
+interface Authorization {
+  header: string;
+  /** A Bearer token was obtained from the realm. */
+  bearer: boolean;
+  /** The credential the realm (or registry) received; undefined when anonymous. */
+  sent?: RegistryCredentials;
+  /** Why credentials were not sent to the realm, for messages. */
+  withheld?: string;
+}
+
 /** Turns a 401 challenge into an Authorization header, fetching a Bearer token when asked to. */
-async function authorize(
-  challenge: AuthChallenge | undefined,
-  image: ImageReference,
-  credentials: RegistryCredentials | undefined,
-  context: AuthContext,
-): Promise<string> {
+async function authorize(challenge: AuthChallenge | undefined, image: ImageReference, credentials: RegistryCredentials | undefined, context: AuthContext): Promise<Authorization> {
   if (challenge?.scheme === "basic") {
     if (!credentials) throw new UnreachableError(`${context.where} requires credentials (Basic) and none were given: set CI_REGISTRY_USER/CI_REGISTRY_PASSWORD or a deploy token`);
-    return basicAuth(credentials);
+    return { header: basicAuth(credentials), bearer: false, sent: credentials };
   }
   if (challenge?.scheme !== "bearer" || !challenge.params.realm) {
     throw new UnreachableError(`${context.where} answered 401 on HEAD ${context.url} without a usable WWW-Authenticate challenge`);
   }
-  const tokenUrl = new URL(challenge.params.realm);
+  const tokenUrl = URL.parse(challenge.params.realm);
+  if (!tokenUrl || (tokenUrl.protocol !== "https:" && tokenUrl.protocol !== "http:")) throw new UnreachableError(`${context.where} named a token realm that is not an http(s) URL`);
   if (challenge.params.service) tokenUrl.searchParams.set("service", challenge.params.service);
   tokenUrl.searchParams.set("scope", challenge.params.scope ?? `repository:${image.repository}:pull`);
   const shownTokenUrl = `${tokenUrl.origin}${tokenUrl.pathname}`;
+  // A registry may name any realm: credentials go only to one on its host or named in the configuration.
+  const mayReceive = credentials !== undefined && realmMayReceive(tokenUrl, image.registry, credentials);
+  const sent = mayReceive ? credentials : undefined;
+  const withheld =
+    credentials && !mayReceive
+      ? ` (${credentials.source} not sent to the token realm ${shownTokenUrl} on another host; name it under registries."${image.registry}".realms in mdeploy.yml to allow it)`
+      : undefined;
   let response: Response;
   try {
     response = await withRetries(
-      () => context.doFetch(tokenUrl, { headers: credentials ? { authorization: basicAuth(credentials) } : {}, signal: context.signal }),
+      () => context.doFetch(tokenUrl, { headers: sent ? { authorization: basicAuth(sent) } : {}, signal: context.signal }),
       context.delays,
       context.signal,
     );
@@ -207,7 +287,7 @@ async function authorize(
   }
   if (response.status === 401 || response.status === 403) {
     throw new UnreachableError(
-      `the token service of ${context.where} rejected ${credentials ? `the credentials from ${credentials.source}` : "anonymous access"} (${response.status} on GET ${shownTokenUrl})`,
+      `the token service of ${context.where} rejected ${sent ? `the credentials from ${sent.source}` : "anonymous access"} (${response.status} on GET ${shownTokenUrl})${withheld ?? ""}`,
     );
   }
   if (response.status !== 200) throw new UnreachableError(`the token service of ${context.where} answered GET ${shownTokenUrl}: ${response.status} ${response.statusText}`.trim());
@@ -220,5 +300,5 @@ async function authorize(
   // The spec allows either name (distribution token authentication).
   const token = (body as { token?: unknown; access_token?: unknown } | undefined)?.token ?? (body as { access_token?: unknown } | undefined)?.access_token;
   if (typeof token !== "string" || token === "") throw new UnreachableError(`the token service of ${context.where} answered GET ${shownTokenUrl} without a token`);
-  return `Bearer ${token}`;
+  return { header: `Bearer ${token}`, bearer: true, ...(sent ? { sent } : {}), ...(withheld ? { withheld } : {}) };
 }

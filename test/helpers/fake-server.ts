@@ -35,11 +35,11 @@ export interface FakeServer {
 }
 
 /**
- * A loopback HTTP (or, given `tls`, HTTPS) server on port 0 that answers only the routes it is given and
+ * A loopback HTTP (or, given `tls`, HTTPS) server on port 0 (of 127.0.0.1 unless `host` names another loopback address) that answers only the routes it is given and
  * records anything else as unexpected, so a test can fail on requests it did not
  * plan for (STYLE.md rule 11).
  */
-export async function startFakeServer(routes: FakeRoute[], options: { tls?: { cert: Buffer; key: Buffer } } = {}): Promise<FakeServer> {
+export async function startFakeServer(routes: FakeRoute[], options: { tls?: { cert: Buffer; key: Buffer }; host?: string } = {}): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
   const unexpected: FakeRequest[] = [];
   const calls = new Map<FakeRoute, number>();
@@ -79,10 +79,11 @@ export async function startFakeServer(routes: FakeRoute[], options: { tls?: { ce
     });
   };
   const server: Server = options.tls ? createHttpsServer(options.tls, handler) : createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${port}`,
     requests,
     unexpected,
     close: () =>

@@ -1,5 +1,5 @@
 /**
- * A fresh self-signed certificate for 127.0.0.1, made with the system's openssl,
+ * A fresh self-signed certificate for 127.0.0.1 (or another IP), made with the system's openssl,
  * for TLS tests: only a client given this file as its CA (or told to skip
  * verification) gets through.
  */
@@ -19,13 +19,13 @@ export interface SelfSignedCert {
   key: Buffer;
 }
 
-export function makeSelfSignedCert(prefix: string): SelfSignedCert {
+export function makeSelfSignedCert(prefix: string, ip = "127.0.0.1"): SelfSignedCert {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const certFile = join(dir, "cert.pem");
   const keyFile = join(dir, "key.pem");
   execFileSync(
     "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", `/CN=${ip}`, "-addext", `subjectAltName=IP:${ip}`],
     { stdio: "ignore" },
   );
   return { dir, certFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
