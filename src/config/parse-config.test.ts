@@ -69,6 +69,18 @@ describe("parseConfig", () => {
   });
 });
 
+describe("parseConfig: registries", () => {
+  it("reads per-registry settings and the insecure registries list", () => {
+    const file = parseConfig('registries:\n  "registry.example.com:5050":\n    usernameEnv: REG_USER\n    passwordEnv: REG_PASS\n    realms: [https://gitlab.example.com/jwt/auth]\n    caFile: ca.pem\ninsecureRegistries: ["10.0.0.5:5000"]\n', "mdeploy.yml");
+    expect(file.registries?.["registry.example.com:5050"]).toEqual({ usernameEnv: "REG_USER", passwordEnv: "REG_PASS", realms: ["https://gitlab.example.com/jwt/auth"], caFile: "ca.pem" });
+    expect(file.insecureRegistries).toEqual(["10.0.0.5:5000"]);
+  });
+
+  it("a password written in the file is an unknown key pointing at passwordEnv", () => {
+    expect(() => parseConfig("registries:\n  registry.example.com:\n    password: hunter2\n", "mdeploy.yml")).toThrow(/mdeploy\.yml:3:5: registries\.registry\.example\.com\.password: unknown key.*passwordEnv/);
+  });
+});
+
 describe("parseValues", () => {
   it("returns the variables", () => {
     expect(parseValues("domain: a.example.com\ninstances: 2\n", "values.yml")).toEqual({ domain: "a.example.com", instances: 2 });
