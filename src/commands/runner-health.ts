@@ -13,6 +13,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliContext } from "../cli/context.js";
+import { basicAuthSecrets } from "../core/redact.js";
 import { ExitWithCode, UsageError } from "../errors.js";
 import { createLightHttpClient, describeRequestFailure, type LightHttpClient, type LightResponse } from "../gitlab/light-http.js";
 import { checkRunnerDetails, checkRunnerManagers, checkRunnerVerify } from "../gitlab/response-shapes.js";
@@ -20,7 +21,7 @@ import { summarizeRunnerMetrics } from "../gitlab/runner-metrics.js";
 import { DEFAULT_METRICS_URL, isSharedRunnerToken, resolveRunnerSettings, type RunnerSettings } from "../gitlab/runner-settings.js";
 import { judgeRunnerHealth, type GitlabObservation, type HealthVerdict, type JobRequestState, type ProcessObservation } from "../gitlab/runner-verdict.js";
 import { authorizationHeader } from "../http/auth.js";
-import { displayUrl } from "../http/safe-url.js";
+import { credentialsInUrl, displayUrl } from "../http/safe-url.js";
 
 /** Flags as commander hands them over. */
 export interface RunnerHealthFlags {
@@ -264,6 +265,8 @@ export async function runRunnerHealth(flags: RunnerHealthFlags, context: CliCont
   for (const secret of settings.secrets) context.output.redactor.add(secret);
   const metricsUrl = flags.metrics === false ? undefined : (flags.metricsUrl ?? settings.metricsUrl ?? DEFAULT_METRICS_URL);
   if (metricsUrl !== undefined && !/^https?:\/\//.test(metricsUrl)) throw new UsageError(`--metrics-url must be an http(s) URL, got "${displayUrl(metricsUrl)}"`);
+  const metricsCredentials = metricsUrl ? credentialsInUrl(metricsUrl) : undefined;
+  if (metricsCredentials) for (const secret of basicAuthSecrets(metricsCredentials.username, metricsCredentials.password)) context.output.redactor.add(secret);
   const verifyToken = flags.verifyToken === true;
   checkGitlabSettings(settings, verifyToken);
   const gitlabAsked = settings.gitlabUrl !== undefined && (settings.apiToken !== undefined || verifyToken);

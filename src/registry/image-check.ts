@@ -185,11 +185,11 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
   let endpoint = endpoints[0] as Endpoint;
   let url = `${endpoint.scheme}://${manifestPath}`;
 
-  const head = async (authorization?: string): Promise<Response> => {
+  const head = async (authorization?: string, retryDelays: readonly number[] = delays): Promise<Response> => {
     try {
       return await withRetries(
         () => endpoint.fetch(url, { method: "HEAD", headers: { accept: MANIFEST_MEDIA_TYPES.join(", "), ...(authorization ? { authorization } : {}) }, signal }),
-        delays,
+        retryDelays,
         signal,
       );
     } catch (error) {
@@ -201,12 +201,14 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
   for (const [index, candidate] of endpoints.entries()) {
     endpoint = candidate;
     url = `${endpoint.scheme}://${manifestPath}`;
+    const last = index === endpoints.length - 1;
     try {
-      response = await head();
+      // An endpoint with a fallback is asked once: Docker moves on to plain HTTP at the first failure.
+      response = await head(undefined, last ? delays : []);
       break;
     } catch (error) {
       // The next endpoint (plain HTTP for an insecure registry) is tried only when this one gave no HTTP answer.
-      if (index === endpoints.length - 1 || !(error instanceof UnreachableError) || signal.aborted) throw error;
+      if (last || !(error instanceof UnreachableError) || signal.aborted) throw error;
     }
   }
   if (!response) throw new UnreachableError(`cannot reach ${where}`);
