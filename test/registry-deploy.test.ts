@@ -61,9 +61,9 @@ async function registry(options: { host?: string; tls?: { cert: Buffer; key: Buf
   return { server, name: new URL(server.url).host };
 }
 
-async function deploy(dir: string, args: string[], env: Record<string, string>): Promise<CliRun> {
+async function deploy(dir: string, args: string[], env: Record<string, string>, before: string[] = []): Promise<CliRun> {
   sim ??= await startSimulator({ cluster: defaultCluster(), speed: 500 });
-  return runCli(["deploy", "staging", "--dotenv", "", ...args], { cwd: dir, timeoutMs: 60_000, env: { MARATHON_URL: sim.marathonUrls.join(","), MESOS_URL: sim.mesosUrl, ...env } });
+  return runCli(["deploy", ...before, "staging", "--dotenv", "", ...args], { cwd: dir, timeoutMs: 60_000, env: { MARATHON_URL: sim.marathonUrls.join(","), MESOS_URL: sim.mesosUrl, ...env } });
 }
 
 describe("deploy's registry preflight", () => {
@@ -93,6 +93,17 @@ describe("deploy's registry preflight", () => {
     const withCa = await deploy(dir, ["--registry-ca", cert.certFile], env);
     expect(withCa.code, withCa.stderr).toBe(0);
     expect(withCa.stdout).toContain(`image ${name}/demo/app:1.0.0 exists`);
+  });
+
+  it("--insecure-registry (before the environment name too) reaches a plain-HTTP registry that HTTPS cannot", async () => {
+    const { name } = await registry({ host: "127.0.0.2" });
+    const dir = await project();
+    const env = { IMAGE: `${name}/demo/app:1.0.0`, MDEPLOY_REGISTRY: name, MDEPLOY_REGISTRY_USER: USER, MDEPLOY_REGISTRY_PASSWORD: PASSWORD };
+    const without = await deploy(dir, [], env);
+    expect(without.code).toBe(6);
+    const run = await deploy(dir, [], env, ["--insecure-registry", name]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`image ${name}/demo/app:1.0.0 exists`);
   });
 
   it("mdeploy.yml: insecureRegistries for a plain-HTTP registry, per-registry credentials from the variables it names", async () => {

@@ -43,7 +43,11 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--skip-image-check", "a registry that cannot be reached is a warning, not a refusal (a missing tag is still refused)", false)
     .option("--no-image-check", "do not ask the registry at all (for clusters with no registry, such as mdeploy sim)")
     .option("--registry-ca <file>", "PEM file with the CA of a registry behind a private CA (or registries.<host>.caFile in mdeploy.yml)")
-    .option("--insecure-registry <host...>", "ask this registry (host[:port]) like Docker's insecure-registries: HTTPS without certificate checks, then plain HTTP")
+    .option(
+      "--insecure-registry <host>",
+      "ask this registry (host[:port]; repeat or comma-separate for more) like Docker's insecure-registries: HTTPS without certificate checks, then plain HTTP",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(",").map((h) => h.trim()).filter((h) => h !== "")],
+    )
     .option("--dotenv <file>", "dotenv report for GitLab (MDEPLOY_VERSION, ...); empty to skip", "deploy.env")
     .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
     .option(REPORT_FLAG, REPORT_HELP)
@@ -78,7 +82,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
             skipImageCheck: opts.skipImageCheck,
             imageCheck: opts.imageCheck,
             ...(opts.registryCa ? { registryCa: path.resolve(opts.registryCa) } : {}),
-            ...(opts.insecureRegistry ? { insecureRegistries: opts.insecureRegistry.flatMap((h) => h.split(",")).map((h) => h.trim()).filter((h) => h !== "") } : {}),
+            ...(opts.insecureRegistry ? { insecureRegistries: opts.insecureRegistry } : {}),
             dotenv: opts.dotenv,
             ...(opts.url ? { url: opts.url } : {}),
             ...(opts.report !== undefined ? { report: opts.report } : {}),
