@@ -7,6 +7,7 @@
  */
 import { Runners } from "@gitbeaker/rest";
 import { HttpError, UnreachableError } from "../errors.js";
+import { readFetchBody } from "../http/body-limit.js";
 import { checkRunnerDetails, checkRunnerList, type Checked } from "./response-shapes.js";
 import type { RunnerDetails, RunnerListItem } from "./types.js";
 
@@ -106,8 +107,11 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
   };
 }
 
-async function serverMessage(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
+/** Cap on a GitLab answer read here (an error message); past it: ResponseTooLargeError, exit 6. */
+const GITLAB_MAX_BODY_BYTES = 1024 * 1024;
+
+async function serverMessage(response: Response, method: string, url: string): Promise<string> {
+  const text = await readFetchBody(response, { method, url, maxBytes: GITLAB_MAX_BODY_BYTES });
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: unknown };
     const message = body.message ?? body.error;
@@ -146,7 +150,7 @@ export function createRunnerTokenApi(options: GitlabApiOptions): RunnerTokenApi 
       }
       if (response.status === 204 || response.status === 200) return "removed";
       if (response.status === 404) return "not-found";
-      throw explainTokenRefusal(new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response)));
+      throw explainTokenRefusal(new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response, "DELETE", url)));
     },
     async removeRunnerByToken(token) {
       const url = `${api}/runners`;
