@@ -23,7 +23,7 @@ function client(urls: string[], auth?: { username: string; password: string }): 
 }
 
 
-function follow(marathon: MarathonClient, extra: { eventTypes?: string[] } = {}) {
+function follow(marathon: MarathonClient, extra: { eventTypes?: string[]; attachTimeoutMs?: number; maxFrameChars?: number } = {}) {
   const events: MarathonEvent[] = [];
   const states: EventStreamState[] = [];
   const controller = new AbortController();
@@ -32,7 +32,8 @@ function follow(marathon: MarathonClient, extra: { eventTypes?: string[] } = {})
     client: marathon,
     signal: controller.signal,
     clock,
-    onEvent: (e) => events.push(e),
+    // Every stream starts with Marathon's attach event; the tests look at what follows it.
+    onEvent: (e) => (e.eventType === "event_stream_attached" ? undefined : events.push(e)),
     onStateChange: (s) => states.push(s),
     ...extra,
   });
@@ -179,5 +180,74 @@ describe("followMarathonEvents", () => {
     await until(() => server.openStreams === 1, "the stream");
     server.emit(success("d-5"));
     await until(() => events.length === 1, "an event via the second URL");
+  });
+
+  it("headers without event_stream_attached (a proxy buffering the stream) never count as open: a gap after attachTimeoutMs, then a new attempt", async () => {
+    const server = await fake({ attach: false });
+    const { states } = follow(client([server.url]), { attachTimeoutMs: 100 });
+    await server.waitForStreams(2);
+    expect(states.some((s) => s.state === "open")).toBe(false);
+    expect(states.find((s) => s.state === "gap")).toEqual({ state: "gap", reason: "no event_stream_attached within 100 ms of the answer (a proxy buffering the stream?)", retryInMs: 100 });
+  });
+
+  it("a first frame other than event_stream_attached is not Marathon talking: a gap, the event is not passed on", async () => {
+    const server = await fake({ attach: false });
+    const { states, events } = follow(client([server.url]), { attachTimeoutMs: 2000 });
+    await server.waitForStreams(1);
+    await until(() => server.openStreams === 1, "the stream");
+    server.emit(success("d-6"));
+    await until(() => states.some((s) => s.state === "gap"), "the gap");
+    expect(states.find((s) => s.state === "gap")).toMatchObject({ reason: "the event stream sent deployment_success before event_stream_attached" });
+    expect(events).toEqual([]);
+    expect(states.some((s) => s.state === "open")).toBe(false);
+  });
+
+  it("garbage instead of events (a proxy's page) is a gap, never an open stream", async () => {
+    const server = await fake({ eventsReply: () => ({ status: 200, headers: { "content-type": "text/event-stream" }, body: "data: <html>502 Bad Gateway</html>\n\n" }) });
+    const { states } = follow(client([server.url]));
+    await until(() => states.filter((s) => s.state === "gap").length >= 2, "two gaps");
+    expect(states.find((s) => s.state === "gap")).toMatchObject({ reason: 'the event stream sent something that is not a Marathon event ("<html>502 Bad Gateway</html>")' });
+    expect(states.some((s) => s.state === "open")).toBe(false);
+  });
+
+  it("garbage after the stream attached drops the connection as a gap (events may be lost) and reconnects", async () => {
+    const server = await fake();
+    const { states, events } = follow(client([server.url]));
+    await server.waitForStreams(1);
+    await until(() => states.some((s) => s.state === "open"), "the stream to attach");
+    server.write("data: not json at all\n\n");
+    await server.waitForStreams(2);
+    await until(() => states.filter((s) => s.state === "open").length === 2, "the second attach");
+    expect(states.map((s) => s.state).slice(0, 5)).toEqual(["connecting", "open", "gap", "connecting", "open"]);
+    server.emit(success("d-7"));
+    await until(() => events.length === 1, "an event after reconnecting");
+  });
+
+  it("a line that never ends is cut at maxFrameChars: a gap and a new connection, not a growing buffer", async () => {
+    const server = await fake();
+    const { states, events } = follow(client([server.url]), { maxFrameChars: 10_000 });
+    await server.waitForStreams(1);
+    await until(() => states.some((s) => s.state === "open"), "the stream to attach");
+    for (let i = 0; i < 20; i++) server.write(`data: ${"x".repeat(1000)}`);
+    await server.waitForStreams(2);
+    expect(states.find((s) => s.state === "gap")).toMatchObject({ reason: "the event stream sent a frame over the bound (an event-stream frame grew past 10000 characters without ending)" });
+    await until(() => states.filter((s) => s.state === "open").length === 2, "the second attach");
+    server.emit(success("d-8"));
+    await until(() => events.length === 1, "an event on the new connection");
+  });
+
+  it("an error that is no network failure (a bug) surfaces instead of becoming a gap", async () => {
+    const broken: Pick<MarathonClient, "openEventStream"> = {
+      openEventStream: async () => {
+        throw new TypeError("cannot read properties of undefined");
+      },
+    };
+    const states: EventStreamState[] = [];
+    const error = await followMarathonEvents({ client: broken, signal: new AbortController().signal, clock: createInstantClock(), onEvent: () => undefined, onStateChange: (s) => states.push(s) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect(states.map((s) => s.state)).toEqual(["connecting", "closed"]);
   });
 });

@@ -29,6 +29,8 @@ export interface SseFake {
 export interface SseFakeOptions {
   /** Answer `/v2/events` with this status instead of a stream (e.g. 302 with location). */
   eventsReply?: (request: IncomingMessage) => { status: number; headers?: Record<string, string>; body?: string } | undefined;
+  /** Send Marathon's `event_stream_attached` as each stream opens, as Marathon does (default true; false: a proxy holding it back). */
+  attach?: boolean;
   /** Answers for other paths; return undefined for "unexpected". */
   handle?: (method: string, url: URL) => { status?: number; body: unknown } | undefined;
 }
@@ -54,6 +56,10 @@ export async function startSseFake(options: SseFakeOptions = {}): Promise<SseFak
       streamRequests.push({ url, headers: req.headers });
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.flushHeaders();
+      if (options.attach !== false) {
+        const attached = { remoteAddress: req.socket.remoteAddress ?? "127.0.0.1", eventType: "event_stream_attached", timestamp: new Date(0).toISOString() };
+        res.write(`event: event_stream_attached\ndata: ${JSON.stringify(attached)}\n\n`);
+      }
       open.add(res);
       res.on("close", () => open.delete(res));
       for (const w of waiters.filter((w) => streamRequests.length >= w.count)) w.resolve();

@@ -2,7 +2,9 @@
  * `mdeploy deploy traefik` with the project's own marathon/cluster.mdeploy.yml
  * against an in-process simulator: `instances: "per-agent"` counts only agents
  * that offer host ports 80 and 443, a cluster that offers none is refused with
- * the reason, and an image upgrade with {0,0} replaces every instance in place.
+ * the reason, and an image upgrade goes one node at a time: hostname UNIQUE on fixed
+ * ports leaves no spare node, so an old instance stops before a new one takes its
+ * node, and the simulator's timeline shows N-1 healthy throughout.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,7 +61,7 @@ describe("mdeploy deploy traefik (per agent, host ports 80 and 443)", () => {
     expect(sim.state.app(TRAEFIK)).toBeUndefined();
   });
 
-  it("one instance per agent that offers the ports; a new tag upgrades in place with {0,0} to a verified end", { timeout: 90_000 }, async () => {
+  it("one instance per agent that offers the ports; a new tag upgrades one node at a time (never below N-1 = 2 healthy) to a verified end", { timeout: 90_000 }, async () => {
     const cluster = defaultCluster();
     const agents = cluster.agents.map((agent) => ({ ...agent, ports: "[80-80, 443-443, 31000-32000]" }));
     // A worker without the edge ports: not counted, so the deployment does not wait for it forever.
@@ -73,10 +75,19 @@ describe("mdeploy deploy traefik (per agent, host ports 80 and 443)", () => {
     expect(JSON.parse(first.stdout)).toMatchObject({ plan: { kind: "create", instances: { to: 3 } }, instances: { healthy: 3, total: 3 } });
 
     setTag("v1.7.35");
+    const upgradeStarted = sim.clock.now();
     const second = await deploy(dir);
     expect(second.code, second.stderr).toBe(0);
-    const result = JSON.parse(second.stdout) as { version: string; verifiedBy: string; plan: { kind: string; feasible: boolean; strategy: unknown; instances: unknown }; instances: unknown };
-    expect(result.plan).toMatchObject({ kind: "restart", feasible: true, strategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 }, instances: { from: 3, to: 3 } });
+    const result = JSON.parse(second.stdout) as { version: string; verifiedBy: string; plan: { kind: string; feasible: boolean; strategy: { minimumHealthCapacity: number }; instances: unknown; minHealthy: number }; instances: unknown };
+    expect(result.plan).toMatchObject({ kind: "restart", feasible: true, minHealthy: 2, instances: { from: 3, to: 3 } });
+    // ceil(3 x mhc) = 2: Marathon keeps two of three up while the third node is replaced.
+    expect(Math.ceil(3 * result.plan.strategy.minimumHealthCapacity)).toBe(2);
+    // What really happened, moment by moment: never fewer than 2 healthy, never more than 3 at once.
+    const upgrade = sim.timeline.samples(TRAEFIK).filter((s) => s.t >= upgradeStarted);
+    expect(upgrade.length).toBeGreaterThan(3);
+    expect(Math.min(...upgrade.map((s) => s.healthy))).toBe(2);
+    expect(Math.max(...upgrade.map((s) => s.active))).toBeLessThanOrEqual(3);
+    expect(upgrade.at(-1)?.healthyByVersion[result.version]).toBe(3);
     expect(result.verifiedBy).toBe("event");
     expect(result.instances).toEqual({ healthy: 3, total: 3 });
     const tasks = sim.state.tasks(TRAEFIK);

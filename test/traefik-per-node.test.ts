@@ -10,7 +10,8 @@ import { CLI_PATH } from "./helpers/run-cli.js";
 // One Traefik per node on the simulator's cluster: ansible/playbooks/traefik.yml writes the
 // static configuration (roles/traefik_node) and deploys marathon/traefik with `mdeploy deploy`,
 // which turns `instances: per-agent` into the number of agents; then an upgrade of the app
-// (new image, same in-place strategy) must finish without a spare node.
+// (new image, the same one-node-at-a-time strategy) must finish without a spare node,
+// keeping 3 of 4 healthy throughout.
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const APP_PLAYBOOK = fileURLToPath(new URL("./fixtures/ansible/marathon-app.yml", import.meta.url));
@@ -64,14 +65,16 @@ describe("the per-node Traefik app on the simulator", () => {
     expect(existsSync(join(work, "etc-traefik", "dynamic", "gitlab-registry.toml"))).toBe(true);
 
     const app = sim.state.app(TRAEFIK);
-    expect(app).toMatchObject({ instances: 4, constraints: [["hostname", "UNIQUE"]], upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } });
+    // One node at a time: Marathon keeps ceil(4 x 0.75) = 3 of 4 up, with no surge.
+    expect(app).toMatchObject({ instances: 4, constraints: [["hostname", "UNIQUE"]], upgradeStrategy: { minimumHealthCapacity: 0.75, maximumOverCapacity: 0 } });
     const hosts = sim.state.tasks(TRAEFIK).map((t) => t.host).sort();
     expect(hosts).toEqual(["edge", "production", "staging", "svc"]);
     expect(sim.state.healthyCount(TRAEFIK)).toBe(4);
   });
 
-  it("upgrades in place on every node without a spare one", { timeout: 180_000 }, async () => {
+  it("upgrades one node at a time without a spare one (3 of 4 healthy throughout)", { timeout: 180_000 }, async () => {
     const current = sim.state.app(TRAEFIK) as Record<string, unknown> & { container: { docker: { image: string } } };
+    const upgradeStarted = sim.clock.now();
     const definition = { ...current, container: { ...current.container, docker: { ...current.container.docker, image: "traefik:v1.7.35" } } };
     const resultFile = join(work, "upgrade.json");
     const run = await runAnsible(
@@ -88,5 +91,6 @@ describe("the per-node Traefik app on the simulator", () => {
     expect(tasks.map((t) => t.version)).toEqual([result.version, result.version, result.version, result.version]);
     expect(new Set(tasks.map((t) => t.host)).size).toBe(4);
     expect(sim.state.deployments()).toEqual([]);
+    expect(sim.timeline.extremes(TRAEFIK, upgradeStarted)?.minHealthy).toBe(3);
   });
 });

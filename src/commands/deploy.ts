@@ -63,6 +63,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         environment: options.environment,
         app: loaded.app,
         strategy: options.strategy ?? envConfig?.strategy ?? "auto",
+        ...(envConfig?.minHealthy !== undefined ? { minHealthy: envConfig.minHealthy } : {}),
         ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
         lockTimeoutMs: options.lockTimeoutSeconds * 1000,
         force: options.force,

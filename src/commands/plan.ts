@@ -35,7 +35,7 @@ export async function runPlan(options: PlanOptions, context: CliContext, clock: 
   const mesos = mesosClientFor(loaded.settings, clock);
   try {
     const app = resolveSecretPlaceholders(loaded.app, context.env, output.redactor);
-    const planned = await planDeploy(app, options.strategy ?? envConfig?.strategy ?? "auto", { marathon, ...(mesos ? { mesos } : {}), redact: output.redactor.redact });
+    const planned = await planDeploy(app, options.strategy ?? envConfig?.strategy ?? "auto", { marathon, ...(mesos ? { mesos } : {}), redact: output.redactor.redact }, envConfig?.minHealthy);
     output.info(`${options.environment}: changes to ${app.id}${planned.running ? "" : " (new app)"}:`);
     for (const line of formatDiff(planned.changes)) output.info(`  ${line}`);
     for (const line of formatPlan(planned, options.environment)) output.info(line);

@@ -37,6 +37,12 @@ describe("parseConfig", () => {
     expect(file.environments?.production?.secrets).toEqual(["REDIS_PASSWORD"]);
   });
 
+  it("accepts a floor as a count or a share, per environment or under defaults", () => {
+    const file = parseConfig("defaults:\n  template: a.hbs\n  minHealthy: 0.5\nenvironments:\n  production:\n    minHealthy: 2\n", "mdeploy.yml");
+    expect(file.defaults?.minHealthy).toBe(0.5);
+    expect(file.environments?.production?.minHealthy).toBe(2);
+  });
+
   it("accepts an empty file", () => {
     expect(parseConfig("", "mdeploy.yml")).toEqual({});
   });
@@ -52,6 +58,9 @@ describe("parseConfig", () => {
     ["a YAML syntax error", "environments:\n  staging:\n    template: [a.hbs\n", /^mdeploy\.yml:\d+:\d+: /],
     ["a duplicate key", "marathon: {}\nmarathon: {}\n", /^mdeploy\.yml:2:1: .*[Uu]nique/],
     ["a list at the top", "- a\n- b\n", /^mdeploy\.yml:1:1: the file must be a mapping/],
+    ["a floor of zero", "environments:\n  staging:\n    template: a.hbs\n    minHealthy: 0\n", /^mdeploy\.yml:4:17: environments\.staging\.minHealthy: must be > 0$/],
+    ["a floor that is neither a count nor a share", "environments:\n  staging:\n    template: a.hbs\n    minHealthy: 1.5\n", /^mdeploy\.yml:4:17: environments\.staging\.minHealthy: 1\.5 is neither a count \(a whole number such as 2\) nor a share \(a fraction between 0 and 1 such as 0\.5\)$/],
+    ["a floor in words", "defaults:\n  template: a.hbs\n  minHealthy: two\n", /^mdeploy\.yml:3:15: defaults\.minHealthy: must be number$/],
     ["a bad environment name", "environments:\n  'stag ing':\n    template: a.hbs\n", /^mdeploy\.yml:\d+:\d+: environments: name "stag ing" is not allowed/],
   ])("reports %s with file and line", (_name, text, expected) => {
     const error = problem(text);

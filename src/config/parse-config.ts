@@ -31,6 +31,7 @@ export interface EnvironmentFileSettings {
   strategy?: StrategyChoice;
   timeoutSeconds?: number;
   agents?: number;
+  minHealthy?: number;
 }
 
 /** mdeploy.yml as written, after schema validation (schemas/mdeploy.schema.json). */
@@ -171,6 +172,13 @@ function semanticProblems(file: ConfigFile, source: YamlSource): Problem[] {
       if (body?.variables && Object.hasOwn(body.variables, reserved)) {
         problems.push({ path: source.locate([...path, "variables"], { key: reserved }), message: `${dotted([...path, "variables", reserved])}: "${reserved}" is provided by mdeploy and cannot be a variable` });
       }
+    }
+  }
+  for (const [path, body] of scopes) {
+    // The schema says "a number above 0"; only here can 1.5 be told apart from 2 and 0.5.
+    const floor = body?.minHealthy;
+    if (floor !== undefined && floor >= 1 && !Number.isInteger(floor)) {
+      problems.push({ path: source.locate([...path, "minHealthy"]), message: `${dotted([...path, "minHealthy"])}: ${floor} is neither a count (a whole number such as 2) nor a share (a fraction between 0 and 1 such as 0.5)` });
     }
   }
   for (const [name, body] of Object.entries(file.environments ?? {})) {

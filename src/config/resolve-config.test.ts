@@ -38,6 +38,14 @@ describe("resolveConfig", () => {
     expect(config).toEqual({ baseDir: "/x", marathon: { urls: [], insecure: false }, mesos: {}, gitlab: {}, registry: { registries: {}, insecureRegistries: [] }, environments: {} });
   });
 
+  it("takes the floor from the environment, else from defaults", () => {
+    const withFloor: ConfigFile = { ...file, defaults: { ...file.defaults, minHealthy: 0.5 }, environments: { ...file.environments, production: { ...file.environments?.production, minHealthy: 2 } } };
+    const { config } = resolve({ file: withFloor });
+    expect(config.environments.staging?.minHealthy).toBe(0.5);
+    expect(config.environments.production?.minHealthy).toBe(2);
+    expect(resolve().config.environments.staging?.minHealthy).toBeUndefined();
+  });
+
   it("layers defaults, values files and variables (environment keys win)", () => {
     const { config } = resolve();
     expect(config.environments.staging).toMatchObject({

@@ -137,6 +137,8 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
     if (timeoutSeconds !== undefined) environment.timeoutSeconds = timeoutSeconds;
     const agents = body.agents ?? defaults.agents;
     if (agents !== undefined) environment.agents = agents;
+    const minHealthy = body.minHealthy ?? defaults.minHealthy;
+    if (minHealthy !== undefined) environment.minHealthy = minHealthy;
     environments[name] = environment;
   }
 

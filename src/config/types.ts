@@ -87,6 +87,8 @@ export interface EnvironmentConfig {
   timeoutSeconds?: number;
   /** How many Mesos agents can run this app (for lints such as hostname UNIQUE); undefined = unknown. */
   agents?: number;
+  /** The fewest healthy instances an upgrade may leave: a count (integer) or a share (0 < x < 1); undefined = no floor. */
+  minHealthy?: number;
 }
 
 /** The whole resolved configuration. */

@@ -50,6 +50,8 @@ export interface DeployAppOptions {
   dotenvPath?: string;
   /** MDEPLOY_URL; default from the app's Traefik Host rule. */
   url?: string;
+  /** The environment's floor of healthy instances during the upgrade (mdeploy.yml `minHealthy`). */
+  minHealthy?: number;
 }
 
 export interface DeployDeps {
@@ -88,7 +90,7 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   progress.start("plan", `${env}: plan ${app.id}`);
   // A deployment in progress changes what runs; plan against the state it leaves behind.
   if (!options.force) await waitForOtherDeployments(app.id, clock.now() + options.lockTimeoutMs, options, deps);
-  const planned = await planDeploy(app, options.strategy, { marathon, mesos: deps.mesos, redact: output.redactor.redact });
+  const planned = await planDeploy(app, options.strategy, { marathon, mesos: deps.mesos, redact: output.redactor.redact }, options.minHealthy);
   const { plan, running, target, changes } = planned;
   deps.onPlanned?.(planned);
   for (const line of formatDiff(changes)) progress.line(`  ${line}`);

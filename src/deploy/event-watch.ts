@@ -6,7 +6,7 @@
  * tell what happened then.
  */
 import type { Clock } from "../core/clock.js";
-import type { MarathonClient } from "../marathon/client.js";
+import { MarathonApiError, MarathonAuthError, type MarathonClient } from "../marathon/client.js";
 import { DEPLOYMENT_EVENT_TYPES } from "../marathon/deployment-watcher.js";
 import { followMarathonEvents, type EventStreamState } from "../marathon/event-stream.js";
 import type { MarathonEvent } from "../marathon/types.js";
@@ -16,8 +16,12 @@ export interface EventWatch {
   readonly events: readonly MarathonEvent[];
   /** True once the stream failed to open or dropped: events may be missing. */
   readonly interrupted: boolean;
-  /** True while events flow. */
+  /** True while events flow (Marathon's event_stream_attached arrived on the current connection). */
   readonly open: boolean;
+  /** Why the stream is not (or was not) open: the last gap's reason, or Marathon's refusal. */
+  readonly gapReason: string | undefined;
+  /** An error following the stream that is no stream failure (a bug): the deploy must stop on it, not carry on blind. */
+  readonly failure: Error | undefined;
   /** Resolves at the next event, or after `ms` on the clock. */
   wait(ms: number): Promise<void>;
   /** Waits until the first connection attempt settles (open, or a gap), at most `ms` on the clock; true when open. */
@@ -42,6 +46,8 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
   const waiters = new Set<() => void>();
   let interrupted = false;
   let open = false;
+  let gapReason: string | undefined;
+  let failure: Error | undefined;
   let everOpened = false;
   let settled = false;
   const wakeAll = () => {
@@ -67,6 +73,7 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
       } else if (state.state === "gap" || (state.state === "closed" && state.error)) {
         open = false;
         interrupted = true;
+        gapReason = state.state === "gap" ? state.reason : state.error?.message;
       } else if (state.state === "closed") {
         open = false;
       }
@@ -75,11 +82,14 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
       options.onState?.(state);
       wakeAll();
     },
-  }).catch(() => {
-    // Permanent stream errors (401, 405): polling carries on alone.
+  }).catch((error: unknown) => {
     settled = true;
     open = false;
     interrupted = true;
+    // Marathon (or something in front of it) refused the stream for good (401/403, 405):
+    // polling carries on alone and meets the same refusal if it is about credentials.
+    if (error instanceof MarathonAuthError || error instanceof MarathonApiError) gapReason = `the event stream was refused (${error.message})`;
+    else failure = error instanceof Error ? error : new Error(String(error));
     wakeAll();
   });
 
@@ -109,6 +119,12 @@ export function startEventWatch(options: EventWatchOptions): EventWatch {
     },
     get open() {
       return open;
+    },
+    get gapReason() {
+      return gapReason;
+    },
+    get failure() {
+      return failure;
     },
     wait,
     async whenOpen(ms) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../core/clock.js";
 import type { AppStatus, Deployment, MarathonEvent, Task } from "../marathon/types.js";
+import { MarathonApiError } from "../marathon/client.js";
 import type { EventWatch } from "./event-watch.js";
 import { followDeployment, type FollowOutcome } from "./follow-deployment.js";
 
@@ -18,7 +19,11 @@ function manualClock() {
   };
   const run = async <T>(promise: Promise<T>): Promise<T> => {
     let done = false;
-    void promise.finally(() => (done = true));
+    // Both ways, so a rejection is left to the caller, not reported as unhandled here.
+    void promise.then(
+      () => (done = true),
+      () => (done = true),
+    );
     for (let turn = 0; turn < 100_000 && !done; turn++) {
       await new Promise((r) => setImmediate(r));
       if (done) break;
@@ -50,12 +55,17 @@ interface Script {
   /** Events that arrive at clock time t (delivered once). */
   events?: { t: number; event: MarathonEvent }[];
   interrupted?: boolean;
+  /** Why the stream is down (with interrupted). */
+  gapReason?: string;
   deadline?: number;
   /** Cluster ms per real ms, as the simulator's fast virtual clock (default 1). */
   speed?: number;
+  /** An error the app read throws at clock time t, if any. */
+  fail?: (t: number) => Error | undefined;
 }
 
 async function follow(script: Script): Promise<FollowOutcome> {
+  notes = [];
   const { clock, run } = manualClock();
   const pending = [...(script.events ?? [])];
   const events: MarathonEvent[] = [];
@@ -66,6 +76,8 @@ async function follow(script: Script): Promise<FollowOutcome> {
     events,
     interrupted: script.interrupted ?? false,
     open: !(script.interrupted ?? false),
+    gapReason: script.gapReason,
+    failure: undefined,
     wait: async (ms) => {
       const nextEvent = pending[0]?.t;
       await clock.sleep(nextEvent !== undefined && nextEvent > clock.now() ? Math.min(ms, nextEvent - clock.now()) : ms);
@@ -75,7 +87,11 @@ async function follow(script: Script): Promise<FollowOutcome> {
     close: async () => undefined,
   };
   const marathon = {
-    getApp: async () => script.at(clock.now()).app,
+    getApp: async () => {
+      const error = script.fail?.(clock.now());
+      if (error) throw error;
+      return script.at(clock.now()).app;
+    },
     getDeployments: async () => script.at(clock.now()).deployments,
     getQueue: async () => [],
   };
@@ -83,8 +99,11 @@ async function follow(script: Script): Promise<FollowOutcome> {
   const speed = script.speed ?? 1;
   // Real time on the same timeline: one real ms is `speed` cluster ms.
   const realClock: Clock = { now: () => clock.now() / speed, sleep: (ms, signal) => clock.sleep(ms * speed, signal) };
-  return run(followDeployment({ marathon, clock, realClock, watch, appId: "/a", deploymentId: ID, version: NEW, deadline: script.deadline ?? 600_000 }));
+  return run(followDeployment({ marathon, clock, realClock, watch, appId: "/a", deploymentId: ID, version: NEW, deadline: script.deadline ?? 600_000, onNote: (line) => notes.push(line) }));
 }
+
+/** Notes the last follow printed (the fallback taken, task failures). */
+let notes: string[] = [];
 
 const success = (t: number): { t: number; event: MarathonEvent } => ({ t, event: { eventType: "deployment_success", timestamp: "", id: ID, plan: { id: ID, version: NEW, steps: [{ actions: [{ action: "RestartApplication", app: "/a" }] }] } } });
 
@@ -121,9 +140,33 @@ describe("followDeployment", () => {
     expect(outcome).toMatchObject({ kind: "success", verifiedBy: "event", version: NEW });
   });
 
-  it("vanished with the app verified but no event while the stream stayed open (a cancel at the last moment): failed, never success", async () => {
+  it("a cancel at the last moment that left the app verified: its deployment_failed arrives after the poll saw the deployment gone; failed, never success", async () => {
+    const cancelled = { eventType: "deployment_failed", timestamp: "", id: ID, plan: { id: ID, version: NEW, steps: [] }, reason: "The upgrade has been cancelled" } as MarathonEvent;
+    const outcome = await follow({
+      speed: 500,
+      deadline: 3_600_000,
+      at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [{ t: 8_000, event: cancelled }],
+    });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "The upgrade has been cancelled" });
+  });
+
+  it("vanished with the app verified but neither end event on the open stream (a proxy dropping events): success from the state, and the fallback is said", async () => {
     const outcome = await follow({ at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }) });
-    expect(outcome).toMatchObject({ kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" });
+    expect(outcome).toMatchObject({ kind: "success", verifiedBy: "state", version: NEW });
+    expect(notes).toContain(
+      "deployment d-1 ended but its deployment_success or deployment_failed did not arrive on the open event stream within 2000 ms (a proxy dropping events?); following by polling every 500 ms and verifying from the app's state",
+    );
+  });
+
+  it("a stream that never attached: says why and that it polls, then verifies from the state", async () => {
+    const outcome = await follow({
+      interrupted: true,
+      gapReason: "no event_stream_attached within 5000 ms of the answer (a proxy buffering the stream?)",
+      at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+    });
+    expect(outcome).toMatchObject({ kind: "success", verifiedBy: "state" });
+    expect(notes[0]).toBe("event stream: no event_stream_attached within 5000 ms of the answer (a proxy buffering the stream?); following by polling every 500 ms and verifying from the app's state");
   });
 
   it("vanished while the stream was down and the app verifies: success from the state", async () => {
@@ -170,5 +213,28 @@ describe("followDeployment", () => {
       events: [oldFailure(1), oldFailure(2), oldFailure(3), oldFailure(4), success(10_000)],
     });
     expect(outcome.kind).toBe("success");
+  });
+
+  it("Marathon answering 503 for a while is ridden out: success once it answers again", async () => {
+    const outcome = await follow({
+      fail: (t) => (t > 1_000 && t < 8_000 ? new MarathonApiError("GET", "http://m/v2/apps/a", 503, "Service Unavailable", "", [], undefined) : undefined),
+      at: (t) => (t < 10_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [success(10_000)],
+    });
+    expect(outcome).toMatchObject({ kind: "success", verifiedBy: "event" });
+    expect(notes[0]).toMatch(/^cannot read the app from Marathon \(GET http:\/\/m\/v2\/apps\/a: 503 Service Unavailable\); still following$/);
+  });
+
+  it("the app deleted mid-deployment (404): failed saying so, not followed to the deadline", async () => {
+    const outcome = await follow({
+      fail: (t) => (t > 3_000 ? new MarathonApiError("GET", "http://m/v2/apps/a", 404, "Not Found", "App '/a' does not exist", [], undefined) : undefined),
+      at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }),
+    });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "/a was deleted while its deployment ran" });
+  });
+
+  it("an error that is no Marathon failure (a bug) surfaces as it is instead of being followed past", async () => {
+    const bug = new TypeError("x is not a function");
+    await expect(follow({ fail: (t) => (t > 3_000 ? bug : undefined), at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }) })).rejects.toBe(bug);
   });
 });

@@ -5,17 +5,19 @@
  * that merely vanishes from /v2/deployments (cancelled and superseded ones do
  * too) is success only if the event stream had a gap that could have hidden
  * the event and the app's state verifies. While the stream stays open, a
- * vanished deployment's `deployment_success` is either already on its way or
- * never coming (a cancel): mdeploy waits for it a bounded time in real time,
+ * vanished deployment's end event (`deployment_success`, or `deployment_failed`
+ * for a cancel) is on its way: mdeploy waits for it a bounded time in real time,
  * because travel over the network takes real time whatever the cluster's clock
  * (on the simulator's fast virtual clock, seconds of cluster time pass in
- * milliseconds).
+ * milliseconds). When neither arrives, the stream lost it (a proxy dropping
+ * events): silence is a gap, not a verdict, and the app's state decides.
  *
  * Fails fast on a crash loop (tasks of the new version failing, OOM-killed or
  * killed as unhealthy) instead of waiting out the timeout.
  */
 import { systemClock, type Clock } from "../core/clock.js";
-import { MarathonAuthError, type MarathonClient } from "../marathon/client.js";
+import { UnreachableError } from "../errors.js";
+import { MarathonApiError, MarathonAuthError, UnexpectedResponseError, type MarathonClient } from "../marathon/client.js";
 import type { AppStatus, Deployment, MarathonEvent } from "../marathon/types.js";
 import type { EventWatch } from "./event-watch.js";
 import { explainLastFailure, explainQueue } from "./explain-stall.js";
@@ -39,7 +41,7 @@ export interface FollowInput {
   maxUnhealthyKills?: number;
   /** Called with progress after each poll. */
   onProgress?: (progress: FollowProgress) => void;
-  /** Called for notable moments (a task failure, the stream dropping). */
+  /** Called for notable moments (a task failure, the stream dropping and the fallback taken). */
   onNote?: (line: string) => void;
   /** Bounds the wait for an event already in flight (default: the wall clock; tests pass their own). */
   realClock?: Clock;
@@ -95,6 +97,17 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   let waitingPolls = 0;
   let finalLook = false;
 
+  /** The stream lost our deployment's end event: from here on it is a gap like a dropped connection. */
+  let endEventLost = false;
+  let notedFallback = false;
+  /** Says once, when it first happens, that events can no longer be trusted and what mdeploy does instead. */
+  const noteFallback = (why: string | undefined) => {
+    if (notedFallback) return;
+    notedFallback = true;
+    input.onNote?.(`${why ?? "the event stream is not available"}; following by polling every ${POLL_WITHOUT_STREAM_MS} ms and verifying from the app's state`);
+  };
+  const streamGap = () => watch.interrupted || !watch.open || endEventLost;
+
   const noteFailure = (key: string, line: string) => {
     if (seenFailures.has(key)) return;
     seenFailures.add(key);
@@ -138,8 +151,9 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     }
     try {
       lines.push(...explainQueue(await marathon.getQueue(), appId));
-    } catch {
-      // The explanation is a courtesy; the outcome stands without it.
+    } catch (error) {
+      // The explanation is a courtesy; the outcome stands without it when Marathon cannot answer now.
+      if (!isTransientPollFailure(error)) throw error;
     }
     lines.push(...explainLastFailure(app, version));
     lines.push(...failures.slice(-3));
@@ -147,6 +161,8 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   };
 
   for (let iteration = 0; ; iteration++) {
+    if (watch.failure) throw watch.failure;
+    if (watch.interrupted) noteFallback(watch.gapReason ? `event stream: ${watch.gapReason}` : undefined);
     // Stop reading at the threshold: a crash loop can deliver dozens of failures at once.
     while (cursor < watch.events.length && failures.length - kills < maxFailures && kills < maxKills) consume(watch.events[cursor++] as MarathonEvent);
 
@@ -156,7 +172,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     }
 
     const now = clock.now();
-    const mustPoll = sawSuccess || failedReason !== undefined || now - lastPoll >= (watch.open ? POLL_WHILE_STREAMING_MS : POLL_WITHOUT_STREAM_MS);
+    const mustPoll = sawSuccess || failedReason !== undefined || now - lastPoll >= (streamGap() ? POLL_WITHOUT_STREAM_MS : POLL_WHILE_STREAMING_MS);
     if (mustPoll) {
       lastPoll = now;
       let app: AppStatus;
@@ -165,7 +181,8 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
         [app, deployments] = await Promise.all([marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"] }), marathon.getDeployments()]);
         pollErrors = 0;
       } catch (error) {
-        if (isPermanent(error)) throw error;
+        if (isAppGone(error)) return { kind: "failed", reason: `${appId} was deleted while its deployment ran`, details: failures.slice(-3) };
+        if (!isTransientPollFailure(error)) throw error;
         // Marathon 5xx bursts and leader changes: the client already retried; keep following until the deadline.
         if (pollErrors++ === 0) input.onNote?.(`cannot read the app from Marathon (${(error as Error).message}); still following`);
         if (clock.now() >= input.deadline) return { kind: "timeout", details: await explain(lastApp) };
@@ -178,7 +195,13 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       // While new instances wait for offers, say why every few polls (the queue read is extra traffic).
       let waiting: string[] = [];
       if (ours && counts.runningNew < counts.instances && ++waitingPolls % 4 === 1) {
-        waiting = await marathon.getQueue().then((queue) => explainQueue(queue, appId), () => []);
+        waiting = await marathon.getQueue().then(
+          (queue) => explainQueue(queue, appId),
+          (error: unknown) => {
+            if (isTransientPollFailure(error)) return [];
+            throw error;
+          },
+        );
       }
       input.onProgress?.({
         counts,
@@ -209,14 +232,20 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       } else if (!ours) {
         goneSince ??= clock.now();
         const ended = { kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" } as const;
-        if (watch.interrupted || !watch.open) {
+        if (streamGap()) {
           // A gap may have swallowed the event: the app's state is the only witness left.
-          if (verified && (watch.interrupted || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, version, verifiedBy: "state" };
+          if (verified && (watch.interrupted || endEventLost || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, version, verifiedBy: "state" };
           if (!verified && clock.now() - goneSince >= VANISHED_GRACE_MS) return { ...ended, details: await explain(app) };
         } else {
-          // Every event since the PUT has arrived: the success event is in flight or was never sent.
+          // The stream is attached: the end event (success, or failed for a cancel) is in flight.
           awaitingEventSince ??= realClock.now();
-          if (realClock.now() - awaitingEventSince >= VANISHED_EVENT_WAIT_MS) return { ...ended, details: await explain(app) };
+          if (realClock.now() - awaitingEventSince >= VANISHED_EVENT_WAIT_MS) {
+            // Marathon always sends one of them; an open stream that delivers neither dropped it.
+            endEventLost = true;
+            noteFallback(`deployment ${deploymentId} ended but its deployment_success or deployment_failed did not arrive on the open event stream within ${VANISHED_EVENT_WAIT_MS} ms (a proxy dropping events?)`);
+            lastPoll = -Infinity;
+            continue;
+          }
           if (clock.now() < input.deadline) {
             await waitForEventInRealTime(watch, realClock, VANISHED_EVENT_WAIT_MS - (realClock.now() - awaitingEventSince), input.deadline - clock.now());
             lastPoll = -Infinity;
@@ -239,7 +268,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       }
       return { kind: "timeout", details: await explain(lastApp) };
     }
-    const pollIn = sawSuccess ? 50 : (watch.open ? POLL_WHILE_STREAMING_MS : POLL_WITHOUT_STREAM_MS) - (clock.now() - lastPoll);
+    const pollIn = sawSuccess ? 50 : (streamGap() ? POLL_WITHOUT_STREAM_MS : POLL_WHILE_STREAMING_MS) - (clock.now() - lastPoll);
     await watch.wait(Math.max(0, Math.min(remaining, pollIn)));
     if (iteration > 1_000_000) return { kind: "timeout", details: ["gave up after too many polls"] };
   }
@@ -257,7 +286,19 @@ async function waitForEventInRealTime(watch: EventWatch, realClock: Clock, realM
   done.abort();
 }
 
-/** Wrong credentials do not heal by asking again. */
-function isPermanent(error: unknown): boolean {
-  return error instanceof MarathonAuthError;
+/**
+ * The poll failures following rides out until the deadline: no answer (refused, reset,
+ * timeout; the client already retried), Marathon busy or between leaders (5xx, 408, 429),
+ * and an answer that is not Marathon's (a proxy's error page). Wrong credentials, other
+ * refusals and bugs do not heal by asking again: they surface as they are.
+ */
+function isTransientPollFailure(error: unknown): boolean {
+  if (error instanceof MarathonAuthError) return false;
+  if (error instanceof MarathonApiError) return error.status >= 500 || error.status === 408 || error.status === 429;
+  return error instanceof UnreachableError || error instanceof UnexpectedResponseError;
+}
+
+/** Marathon answered 404 for the app: someone deleted it. */
+function isAppGone(error: unknown): boolean {
+  return error instanceof MarathonApiError && error.status === 404;
 }

@@ -32,13 +32,18 @@ export interface PlannedDeploy {
   capacityChecked: boolean;
 }
 
-/** Reads and plans. `app` must have its secret placeholders resolved already (so an unchanged secret is no change). */
-export async function planDeploy(app: AppDefinition, mode: StrategyMode, deps: PlanDeployDeps): Promise<PlannedDeploy> {
+/**
+ * Reads and plans. `app` must have its secret placeholders resolved already (so an unchanged secret is no change).
+ * `minHealthy` is the environment's floor (mdeploy.yml): no plan leaves fewer healthy instances.
+ */
+export async function planDeploy(app: AppDefinition, mode: StrategyMode, deps: PlanDeployDeps, minHealthy?: number): Promise<PlannedDeploy> {
   const [running, agents] = await Promise.all([
     deps.marathon.findApp(app.id, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"] }),
     deps.mesos ? deps.mesos.getAgents() : Promise.resolve(undefined),
   ]);
-  const plan = agents ? planUpgrade({ cluster: snapshotFromAgents(agents), running, target: app, mode }) : planWithoutCapacity(running, app);
+  const plan = agents
+    ? planUpgrade({ cluster: snapshotFromAgents(agents), running, target: app, mode, ...(minHealthy !== undefined ? { minHealthy } : {}) })
+    : planWithoutCapacity(running, app, minHealthy);
   const target: AppDefinition = { ...app, instances: plan.instances.to, upgradeStrategy: plan.strategy };
   const changes = diffApps(running, target, { redact: deps.redact });
   return { running, target, plan, changes, capacityChecked: agents !== undefined };

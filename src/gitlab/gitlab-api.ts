@@ -9,6 +9,7 @@
  */
 import { Runners } from "@gitbeaker/rest";
 import { HttpError, UnreachableError } from "../errors.js";
+import { readFetchBody } from "../http/body-limit.js";
 import { nextPageUrl } from "./pagination.js";
 import { checkRunnerDetails, checkRunnerList, type Checked } from "./response-shapes.js";
 import type { RunnerDetails, RunnerListItem } from "./types.js";
@@ -113,12 +114,13 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
         } catch (error) {
           throw toTypedError(error, "GET", shown);
         }
-        if (response.status !== 200) throw new HttpError("GET", shown, response.status, response.statusText, await serverMessage(response));
+        if (response.status !== 200) throw new HttpError("GET", shown, response.status, response.statusText, await serverMessage(response, "GET", shown));
+        const text = await readFetchBody(response, { method: "GET", url: shown, maxBytes: GITLAB_MAX_PAGE_BYTES });
         let body: unknown;
         try {
-          body = await response.json();
+          body = JSON.parse(text);
         } catch {
-          body = undefined;
+          body = undefined; // requireShape names the answer as not a runner list
         }
         rows.push(...requireShape(checkRunnerList(body), "GET", shown));
         const next = nextPageUrl(url, { link: response.headers.get("link"), xNextPage: response.headers.get("x-next-page") });
@@ -137,8 +139,14 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
 /** A listing longer than this many pages of 100 is a loop, not a fleet. */
 const MAX_PAGES = 500;
 
-async function serverMessage(response: Response): Promise<string> {
-  const text = await response.text().catch(() => "");
+/** Cap on a GitLab answer read here (an error message); past it: ResponseTooLargeError, exit 6. */
+const GITLAB_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Cap on one page of a runner listing (100 runners are tens of kB); past it: exit 6. */
+const GITLAB_MAX_PAGE_BYTES = 4 * 1024 * 1024;
+
+async function serverMessage(response: Response, method: string, url: string): Promise<string> {
+  const text = await readFetchBody(response, { method, url, maxBytes: GITLAB_MAX_BODY_BYTES });
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: unknown };
     const message = body.message ?? body.error;
@@ -166,7 +174,7 @@ export function createRunnerTokenApi(options: GitlabApiOptions): RunnerTokenApi 
     if (response.status === 404) return "not-found";
     // GitLab's own 403 is JSON; an HTML 403 is a proxy or firewall and says nothing about the token.
     if (response.status === 403 && /^application\/json\b/i.test(response.headers.get("content-type") ?? "")) return "token-invalid";
-    throw new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response));
+    throw new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response, "DELETE", url));
   };
 
   return {

@@ -5,6 +5,7 @@
  * the check runs on every runner every interval. Every request is bound to an AbortSignal.
  */
 import type { IncomingHttpHeaders } from "node:http";
+import { createBodyCollector } from "../http/body-limit.js";
 
 export interface LightRequest {
   method: "GET" | "POST";
@@ -25,7 +26,7 @@ export interface LightHttpClient {
   request(request: LightRequest): Promise<LightResponse>;
 }
 
-/** Bodies beyond this are cut off: a metrics page or runner record is far smaller. */
+/** Cap on an answer: a metrics page or runner record is far smaller (past it: ResponseTooLargeError, exit 6). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Builds a client whose every request is aborted by `signal`. */
@@ -43,15 +44,16 @@ export function createLightHttpClient(options: { signal: AbortSignal }): LightHt
       }
       return new Promise<LightResponse>((resolve, reject) => {
         const req = transport.request(url, { method: request.method, headers, signal: options.signal, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
+          const body = createBodyCollector({ method: request.method, url: `${url.origin}${url.pathname}`, maxBytes: MAX_BODY_BYTES });
           res.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+            try {
+              body.push(chunk);
+            } catch (error) {
+              res.destroy();
+              reject(error as Error);
+            }
           });
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
-          );
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", headers: res.headers, body: body.text() }));
           res.on("error", reject);
         });
         req.on("error", reject);

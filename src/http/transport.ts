@@ -16,6 +16,7 @@ import type { Readable } from "node:stream";
 import { rootCertificates } from "node:tls";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { ConfigError } from "../errors.js";
+import { ResponseTooLargeError } from "./body-limit.js";
 import { displayUrl } from "./safe-url.js";
 
 /** TLS settings: verification is on unless `insecure` is set explicitly. */
@@ -30,7 +31,16 @@ export interface HttpTransportOptions {
   tls?: TlsOptions;
   /** Default per-request timeout (time to the full answer; for streams, to the headers). Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Default cap on an answer read whole (decompressed bytes); past it the request fails with
+   * ResponseTooLargeError and reading stops. Default {@link DEFAULT_MAX_RESPONSE_BYTES}; each
+   * adapter states its own. Streams are not capped here (their reader bounds each frame).
+   */
+  maxResponseBytes?: number;
 }
+
+/** The cap when an adapter states none: far above any answer these APIs give for one request. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface HttpRequest {
   method: string;
@@ -40,6 +50,8 @@ export interface HttpRequest {
   body?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Cap on this answer's size (overrides the transport's); see HttpTransportOptions.maxResponseBytes. */
+  maxBytes?: number;
 }
 
 export interface HttpResponse {
@@ -112,6 +124,7 @@ const TLS_CODE = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAM
 /** Builds a transport. Reads the CA file now, so a wrong path fails before any request. */
 export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
   const defaultTimeoutMs = options.timeoutMs ?? 10_000;
+  const defaultMaxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const tls = options.tls ?? {};
   let ca: Buffer | undefined;
   if (tls.caFile) {
@@ -145,6 +158,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
 
   async function send<T>(request: HttpRequest, responseType: "text" | "stream"): Promise<{ response: AxiosResponse<T>; done: () => void }> {
     const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
+    const maxBytes = request.maxBytes ?? defaultMaxBytes;
     const controller = new AbortController();
     let timedOut = false;
     // A socket timeout guards real I/O, so it runs on real time, not the injected Clock:
@@ -172,11 +186,14 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
         responseType,
         signal: controller.signal,
         decompress: responseType === "text",
+        // Counted on the decompressed bytes, so a small gzip bomb is stopped as well.
+        ...(responseType === "text" ? { maxContentLength: maxBytes } : {}),
         ...agentsFor(request.method),
       });
       return { response, done };
     } catch (error) {
       done();
+      if (isOverCap(error)) throw new ResponseTooLargeError(request.method.toUpperCase(), displayUrl(request.url), maxBytes);
       throw toFailure(error, request, timedOut ? "timeout" : request.signal?.aborted ? "aborted" : undefined, timeoutMs);
     }
   }
@@ -234,6 +251,11 @@ function toFailure(error: unknown, request: HttpRequest, forced: TransportFailur
               ? "tls"
               : "other");
   return new TransportFailure(kind, request.method.toUpperCase(), displayUrl(request.url), code, timeoutMs, { cause: error });
+}
+
+/** axios stopped reading at maxContentLength (it says so only in the message). */
+function isOverCap(error: unknown): boolean {
+  return axios.isAxiosError(error) && error.code === "ERR_BAD_RESPONSE" && /^maxContentLength size of \d+ exceeded$/.test(error.message);
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -163,6 +163,18 @@ export class MarathonAuthError extends UnreachableError {
 
 const MAX_EVENT_REDIRECTS = 3;
 
+/**
+ * Size caps on Marathon's answers (decompressed). Lists grow with the cluster: 2,000 apps
+ * with their tasks, or /v2/deployments on Marathon 1.4 (whole groups in every plan), run to
+ * tens of MB. One app (tasks embedded), one version, or the answer to a write is far smaller.
+ * An answer past its cap is ResponseTooLargeError (exit 6) naming the URL.
+ */
+export const MARATHON_LIST_MAX_BYTES = 64 * 1024 * 1024;
+/** See {@link MARATHON_LIST_MAX_BYTES}. */
+export const MARATHON_ANSWER_MAX_BYTES = 16 * 1024 * 1024;
+/** How much of an error answer to the event stream is read for its message. */
+const EVENT_ERROR_BODY_BYTES = 64 * 1024;
+
 /** Builds a Marathon client. Throws ConfigError for a missing URL or unreadable CA file. */
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
   if (options.urls.length === 0) throw new ConfigError("No Marathon URL is configured: set MARATHON_URL (a comma list for several) or marathon.url in mdeploy.yml");
@@ -172,7 +184,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? defaultRetryPolicy;
   const clock = options.clock ?? systemClock;
-  const transport = createHttpTransport({ tls: options.tls, timeoutMs });
+  const transport = createHttpTransport({ tls: options.tls, timeoutMs, maxResponseBytes: MARATHON_ANSWER_MAX_BYTES });
   const requester = createFailoverRequester({ baseUrls, transport, retry, clock, onRetry: options.onRetry });
   const check = createResponseChecker(marathonResponseSchemas);
   let leaderUrl: string | undefined;
@@ -189,10 +201,10 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     if (match) requester.prefer(match);
   }
 
-  async function call(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<HttpResponse> {
+  async function call(method: string, path: string, body?: unknown, signal?: AbortSignal, maxBytes?: number): Promise<HttpResponse> {
     let response: HttpResponse;
     try {
-      response = await requester.send({ method, path, headers: headers(), body: body === undefined ? undefined : JSON.stringify(body), signal });
+      response = await requester.send({ method, path, headers: headers(), body: body === undefined ? undefined : JSON.stringify(body), signal, ...(maxBytes ? { maxBytes } : {}) });
     } catch (error) {
       throw transportError(method, path, error);
     }
@@ -216,7 +228,8 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     return value as T;
   }
 
-  const get = async <T>(kind: MarathonResponseKind, path: string, signal?: AbortSignal): Promise<T> => parse<T>(kind, "GET", await call("GET", path, undefined, signal));
+  const get = async <T>(kind: MarathonResponseKind, path: string, signal?: AbortSignal, maxBytes?: number): Promise<T> =>
+    parse<T>(kind, "GET", await call("GET", path, undefined, signal, maxBytes));
 
   const client: MarathonClient = {
     urls: baseUrls,
@@ -224,7 +237,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       return leaderUrl;
     },
     async listApps(opts = {}) {
-      const result = await get<{ apps: AppStatus[] }>("appsEnvelope", `/v2/apps${query({ embed: opts.embed })}`, opts.signal);
+      const result = await get<{ apps: AppStatus[] }>("appsEnvelope", `/v2/apps${query({ embed: opts.embed })}`, opts.signal, MARATHON_LIST_MAX_BYTES);
       return result.apps;
     },
     async getApp(id, opts = {}) {
@@ -267,7 +280,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       return parse<DeploymentResult>("deploymentResult", "PUT", await call("PUT", path, { version }));
     },
     async getDeployments(opts = {}) {
-      return get<Deployment[]>("deployments", "/v2/deployments", opts.signal);
+      return get<Deployment[]>("deployments", "/v2/deployments", opts.signal, MARATHON_LIST_MAX_BYTES);
     },
     async deleteDeployment(id, opts = {}) {
       const response = await call("DELETE", `/v2/deployments/${encodeURIComponent(id)}${query({ force: opts.force })}`);
@@ -275,7 +288,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       return parse<DeploymentResult>("deploymentResult", "DELETE", response);
     },
     async getQueue(opts = {}) {
-      return (await get<{ queue: QueueItem[] }>("queue", "/v2/queue", opts.signal)).queue;
+      return (await get<{ queue: QueueItem[] }>("queue", "/v2/queue", opts.signal, MARATHON_LIST_MAX_BYTES)).queue;
     },
     async getInfo() {
       return get<MarathonInfo>("info", "/v2/info");
@@ -317,7 +330,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       }
       noteLeader(stream);
       if (stream.status !== 200) {
-        const text = await readAll(stream.body);
+        const text = await readStart(stream.body, EVENT_ERROR_BODY_BYTES);
         throw statusError("GET", { ...stream, body: text }, auth !== undefined);
       }
       return { url: displayUrl(stream.url), body: stream.body };
@@ -404,8 +417,16 @@ function hostOf(url: string): string | undefined {
 }
 
 
-async function readAll(body: Readable): Promise<string> {
+/** The start of an error answer, for its message: reading stops at `maxBytes`, whatever the server keeps sending. */
+async function readStart(body: Readable, maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString("utf8").slice(0, 10_000);
+  let size = 0;
+  for await (const chunk of body) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    chunks.push(bytes);
+    size += bytes.length;
+    if (size >= maxBytes) break;
+  }
+  body.destroy();
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8");
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSseParser, type SseFrame } from "./sse-parser.js";
+import { createSseParser, SseFrameTooLargeError, type SseFrame } from "./sse-parser.js";
 
 function parseChunks(chunks: (string | Uint8Array)[]): SseFrame[] {
   const frames: SseFrame[] = [];
@@ -46,5 +46,28 @@ describe("SSE parser", () => {
 
   it("dispatches nothing for a block without data and drops an unterminated frame at the end", () => {
     expect(parseChunks(["event: lonely\n\n", "event: cut\ndata: half"])).toEqual([]);
+  });
+
+  it("a line that never ends is an error once it passes the bound, not a buffer that grows forever", () => {
+    const frames: SseFrame[] = [];
+    const parser = createSseParser((f) => frames.push(f), { maxFrameChars: 1000 });
+    parser.push(marathonStream);
+    expect(frames).toHaveLength(2);
+    parser.push(`data: ${"x".repeat(600)}`);
+    expect(() => parser.push("x".repeat(600))).toThrow(SseFrameTooLargeError);
+  });
+
+  it("many data lines that together pass the bound are an error too", () => {
+    const parser = createSseParser(() => undefined, { maxFrameChars: 1000 });
+    expect(() => {
+      for (let i = 0; i < 20; i++) parser.push(`data: ${"y".repeat(99)}\n`);
+    }).toThrow(/grew past 1000 characters/);
+  });
+
+  it("frames up to the bound pass", () => {
+    const frames: SseFrame[] = [];
+    const parser = createSseParser((f) => frames.push(f), { maxFrameChars: 1000 });
+    for (let i = 0; i < 50; i++) parser.push(`event: e\ndata: ${"z".repeat(900)}\n\n`);
+    expect(frames).toHaveLength(50);
   });
 });

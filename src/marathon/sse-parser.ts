@@ -19,19 +19,40 @@ export interface SseFrame {
 }
 
 export interface SseParser {
-  /** Feeds bytes or text; calls onFrame for every complete frame. */
+  /** Feeds bytes or text; calls onFrame for every complete frame. Throws SseFrameTooLargeError past the bound. */
   push(chunk: Uint8Array | string): void;
   /** The stream ended: a frame without its blank line is dropped, as the spec says. */
   end(): void;
 }
 
-export function createSseParser(onFrame: (frame: SseFrame) => void): SseParser {
+/** Default bound on one frame (a line, or a frame's data lines together), in characters. */
+export const DEFAULT_MAX_FRAME_CHARS = 16 * 1024 * 1024;
+
+/**
+ * A line or frame grew past the bound without ending: whatever sends it is not
+ * Marathon (its frames are one line of JSON), and buffering on would let it take
+ * all memory. The stream must be dropped; the parser is unusable after this.
+ */
+export class SseFrameTooLargeError extends Error {
+  constructor(readonly maxChars: number) {
+    super(`an event-stream frame grew past ${maxChars} characters without ending`);
+    this.name = "SseFrameTooLargeError";
+  }
+}
+
+/**
+ * `maxFrameChars` bounds the memory one frame may take (default {@link DEFAULT_MAX_FRAME_CHARS}):
+ * push throws SseFrameTooLargeError once a line or a frame's data passes it.
+ */
+export function createSseParser(onFrame: (frame: SseFrame) => void, options: { maxFrameChars?: number } = {}): SseParser {
+  const maxChars = options.maxFrameChars ?? DEFAULT_MAX_FRAME_CHARS;
   const decoder = new TextDecoder("utf-8");
   let buffer = "";
   // A chunk that ended in "\r" may be followed by the "\n" of the same line break.
   let skipLeadingLf = false;
   let eventType = "";
   let dataLines: string[] = [];
+  let dataChars = 0;
   let hasData = false;
   let lastId: string | undefined;
   let retry: number | undefined;
@@ -45,6 +66,7 @@ export function createSseParser(onFrame: (frame: SseFrame) => void): SseParser {
     }
     eventType = "";
     dataLines = [];
+    dataChars = 0;
     hasData = false;
     retry = undefined;
   };
@@ -64,6 +86,8 @@ export function createSseParser(onFrame: (frame: SseFrame) => void): SseParser {
         eventType = value;
         break;
       case "data":
+        dataChars += value.length + 1;
+        if (dataChars > maxChars) throw new SseFrameTooLargeError(maxChars);
         dataLines.push(value);
         hasData = true;
         break;
@@ -102,6 +126,7 @@ export function createSseParser(onFrame: (frame: SseFrame) => void): SseParser {
       }
     }
     buffer = buffer.slice(from);
+    if (buffer.length > maxChars) throw new SseFrameTooLargeError(maxChars);
   };
 
   return {
@@ -113,6 +138,7 @@ export function createSseParser(onFrame: (frame: SseFrame) => void): SseParser {
       buffer = "";
       eventType = "";
       dataLines = [];
+      dataChars = 0;
       hasData = false;
     },
   };

@@ -39,6 +39,13 @@ export interface MesosClient {
 
 const MAX_REDIRECTS = 3;
 
+/**
+ * Cap on `/master/slaves` (decompressed): each agent is a few KB with its resources,
+ * reservations and attributes, so 10,000 agents stay well under it. Past it the read
+ * stops with ResponseTooLargeError (exit 6) naming the URL.
+ */
+export const MESOS_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
 const resources = {
   type: "object",
   required: ["cpus", "mem", "disk"],
@@ -81,7 +88,7 @@ export function createMesosClient(options: MesosClientOptions): MesosClient {
   const authHeader = authorizationHeader(auth);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retry = options.retry ?? defaultRetryPolicy;
-  const transport = createHttpTransport({ tls: options.tls, timeoutMs });
+  const transport = createHttpTransport({ tls: options.tls, timeoutMs, maxResponseBytes: MESOS_MAX_RESPONSE_BYTES });
   const requester = createFailoverRequester({ baseUrls, transport, retry, clock: options.clock ?? systemClock, onRetry: options.onRetry });
   const check = createResponseChecker(schemas);
   const headers = { accept: "application/json", ...(authHeader ? { authorization: authHeader } : {}) };

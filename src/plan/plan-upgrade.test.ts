@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppDefinition, AppStatus, Task } from "../marathon/types.js";
-import { capacityFor, countPerAgent, perAgentCount, planUpgrade } from "./plan-upgrade.js";
+import { capacityFor, countPerAgent, floorCount, perAgentCount, planUpgrade, planWithoutCapacity } from "./plan-upgrade.js";
 import type { AgentCapacity, ClusterSnapshot } from "./types.js";
 
 /** An agent with `memTotal` MB of which `memUsed` is taken (by the running instances counted in `tasks`). */
@@ -274,6 +274,31 @@ describe("per-node Traefik: fixed host ports 80 and 443, hostname UNIQUE, {0,0}"
     expect(held.shortfall).toContain("port 80 is held by this app's old instance on svc until it stops");
   });
 
+  const edgeCluster = () => snap(...["svc", "staging", "production"].map((h) => node(h, edgePorts, { freePortRanges: [[31000, 32000]], free: { cpus: 0.05, mem: 20, disk: 10_000, ports: 999 } })));
+  const withoutStrategy = (image: string, instances: number | string = "per-agent"): AppDefinition => {
+    const app = traefik(image, instances);
+    delete app.upgradeStrategy;
+    return app;
+  };
+
+  it("auto on a new per-agent app sends the one-node-at-a-time strategy its upgrades need: N-1 kept, no surge", () => {
+    const fresh = snap(...["svc", "staging", "production"].map((h) => node(h, edgePorts)));
+    const plan = planUpgrade({ cluster: fresh, target: withoutStrategy("traefik:v1.7.34") });
+    expect(plan.kind).toBe("create");
+    expect(plan.strategy).toEqual({ minimumHealthCapacity: capacityFor(2, 3), maximumOverCapacity: 0 });
+    expect(plan.strategySource).toBe("auto");
+  });
+
+  it("auto on a per-agent upgrade replaces one node at a time: never below N-1 healthy, never above N running", () => {
+    const plan = planUpgrade({ cluster: edgeCluster(), running: running(["svc", "staging", "production"]), target: withoutStrategy("traefik:v1.7.35") });
+    expect(plan.feasible, plan.shortfall).toBe(true);
+    expect(plan.strategy).toEqual({ minimumHealthCapacity: capacityFor(2, 3), maximumOverCapacity: 0 });
+    expect(Math.ceil(3 * plan.strategy.minimumHealthCapacity)).toBe(2);
+    expect(plan.minHealthy).toBe(2);
+    expect(plan.peak.instances).toBe(3);
+    expect(plan.steps[0]?.action).toMatch(/^stop 1 old instance first/);
+  });
+
   it("{0,0} stops the old instances first, so their ports and room go to the new ones: the upgrade progresses", () => {
     // Mesos lists 80 and 443 as used on every node: the old Traefik holds them.
     const cluster = snap(...["svc", "staging", "production", "edge"].map((h) => node(h, edgePorts, { freePortRanges: [[31000, 32000]], free: { cpus: 0.05, mem: 20, disk: 10_000, ports: 999 } })));
@@ -283,6 +308,86 @@ describe("per-node Traefik: fixed host ports 80 and 443, hostname UNIQUE, {0,0}"
     expect(plan.strategy).toEqual({ minimumHealthCapacity: 0, maximumOverCapacity: 0 });
     expect(plan.steps[0]?.action).toMatch(/^stop 4 old instances first/);
     expect(plan.steps[1]?.action).toMatch(/^start 4 new instances/);
+  });
+});
+
+describe("a floor the environment sets (minHealthy)", () => {
+  // Three staging agents of 497 MB, each running one 300 MB instance: no room for a surge.
+  const full = snap(agent("s1", "staging", 497, 300), agent("s2", "staging", 497, 300), agent("s3", "staging", 497, 300));
+  // The same plus one empty staging agent: one new instance fits beside the old ones.
+  const oneSpare = snap(...full.agents, agent("s4", "staging", 497, 0));
+  const running = runningApp(clickCount("img:1", { instances: 3 }), [task("s1"), task("s2"), task("s3")]);
+  const target = (extra: Partial<AppDefinition> = {}) => clickCount("img:2", { instances: 3, ...extra });
+
+  const cases: { name: string; cluster: ClusterSnapshot; minHealthy: number; extra?: Partial<AppDefinition>; mode?: "auto" | "template"; feasible: boolean; keeps?: number; shortfall?: RegExp }[] = [
+    { name: "auto, no spare, floor 2: one at a time keeps 2", cluster: full, minHealthy: 2, feasible: true, keeps: 2 },
+    { name: "auto, no spare, floor 0.5 of 3 = 2: keeps 2", cluster: full, minHealthy: 0.5, feasible: true, keeps: 2 },
+    {
+      name: "auto, no spare, floor 3: refused with the shortfall",
+      cluster: full,
+      minHealthy: 3,
+      feasible: false,
+      shortfall: /^keeping 3 of 3 healthy \(the environment's floor, minHealthy 3\) needs 300 MB more on one agent with type:staging; the largest free is 197 MB; the most the cluster allows is 2$/,
+    },
+    { name: "auto, one spare agent, floor 3: the surge keeps all 3", cluster: oneSpare, minHealthy: 3, feasible: true, keeps: 3 },
+    {
+      name: "template {0, 1} below the floor of 1: refused",
+      cluster: oneSpare,
+      minHealthy: 1,
+      extra: { upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } },
+      feasible: false,
+      shortfall: /^upgradeStrategy minimumHealthCapacity 0, maximumOverCapacity 1 may leave 0 of 3 healthy, 1 below the environment's floor of 1 \(minHealthy 1\)$/,
+    },
+    { name: "template {0.5, 0} keeps 2, at the floor of 2", cluster: full, minHealthy: 2, extra: { upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }, feasible: true, keeps: 2 },
+    {
+      name: "--strategy template (Marathon's 1/1) with the floor met but no room: refused for room, not for the floor",
+      cluster: full,
+      minHealthy: 1,
+      mode: "template",
+      feasible: false,
+      shortfall: /needs 300 MB more/,
+    },
+    { name: "a floor above the instance count: refused", cluster: oneSpare, minHealthy: 4, feasible: false, shortfall: /floor of 4 healthy instances \(minHealthy 4\) is more than the 3 instances/ },
+  ];
+  it.each(cases)("$name", ({ cluster, minHealthy, extra, mode, feasible, keeps, shortfall }) => {
+    const plan = planUpgrade({ cluster, running, target: target(extra), minHealthy, ...(mode ? { mode } : {}) });
+    expect(plan.feasible, plan.verdict).toBe(feasible);
+    if (keeps !== undefined) {
+      expect(plan.minHealthy).toBeGreaterThanOrEqual(keeps);
+      expect(Math.ceil(3 * plan.strategy.minimumHealthCapacity)).toBeGreaterThanOrEqual(keeps);
+      expect(Math.min(...plan.steps.map((s) => s.healthy))).toBeGreaterThanOrEqual(keeps);
+    }
+    if (shortfall) expect(plan.shortfall).toMatch(shortfall);
+  });
+
+  it("without the floor the same cluster goes as low as progress needs", () => {
+    const plan = planUpgrade({ cluster: full, running, target: target() });
+    expect(plan.feasible).toBe(true);
+    expect(plan.minHealthy).toBe(2);
+  });
+
+  it("a new app and a scale are not upgrades: the floor does not refuse them", () => {
+    const roomy = snap(agent("s5", "staging", 4000), agent("s6", "staging", 4000));
+    expect(planUpgrade({ cluster: roomy, target: target(), minHealthy: 3 }).feasible).toBe(true);
+    expect(planUpgrade({ cluster: oneSpare, running, target: clickCount("img:1", { instances: 1 }), minHealthy: 2 }).feasible).toBe(true);
+  });
+
+  it("without Mesos the floor is checked against what Marathon may do: ceil(n x minimumHealthCapacity)", () => {
+    const refused = planWithoutCapacity(running, target({ upgradeStrategy: { minimumHealthCapacity: 0.3, maximumOverCapacity: 0 } }), 2);
+    expect(refused.feasible).toBe(false);
+    expect(refused.shortfall).toBe("upgradeStrategy minimumHealthCapacity 0.3, maximumOverCapacity 0 may leave 1 of 3 healthy, 1 below the environment's floor of 2 (minHealthy 2)");
+    expect(planWithoutCapacity(running, target(), 3).feasible).toBe(true);
+  });
+
+  it.each([
+    [2, 3, 2],
+    [0.5, 3, 2],
+    [0.5, 4, 2],
+    [0.34, 3, 2],
+    [0.99, 100, 99],
+    [1, 5, 1],
+  ])("floorCount(%d, %d) = %d", (minHealthy, n, expected) => {
+    expect(floorCount(minHealthy, n)).toBe(expected);
   });
 });
 

@@ -34,6 +34,12 @@ export interface PlanUpgradeInput {
   target: AppDefinition;
   /** `auto` (default): capacity-aware unless the template states its own; `template`: the template's or Marathon's default, checked. */
   mode?: StrategyMode;
+  /**
+   * The environment's floor (`minHealthy` in mdeploy.yml): the fewest healthy instances
+   * an upgrade may leave, as a count (an integer, 1 or more) or a share of the new
+   * instance count (a fraction between 0 and 1, rounded up). No plan goes below it.
+   */
+  minHealthy?: number;
 }
 
 /** Plans one deploy. The returned plan's `strategy` is what the PUT must carry. */
@@ -68,6 +74,7 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   const simulate = (strategy: UpgradeStrategy) => simulateUpgrade({ ...base, strategy });
 
   const common = { appId: target.id, kind, instances: { from, to: n }, warnings };
+  const floor = input.minHealthy === undefined ? undefined : floorCount(input.minHealthy, n);
 
   if (perAgent && perAgent.count === 0) {
     // Zero copies is never what "one per agent" meant: refuse, saying why each agent is out.
@@ -79,8 +86,11 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
 
   if (kind === "unchanged" || kind === "scale" || kind === "create") {
     // Start and scale steps ignore the strategy; keep what is there so no restart is triggered.
-    const strategy = explicit ?? running?.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
-    const source: StrategySource = explicit ? "template" : mode === "auto" && running?.upgradeStrategy ? "auto" : "marathon-default";
+    // A new per-agent app gets the one-node-at-a-time strategy its later upgrades need
+    // (see perAgentStrategy), so a change made outside mdeploy does not hang on 1/1.
+    const firstPerAgent = kind === "create" && perAgent && !explicit && mode === "auto" ? perAgentStrategy(n) : undefined;
+    const strategy = explicit ?? firstPerAgent ?? running?.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
+    const source: StrategySource = explicit ? "template" : mode === "auto" && (firstPerAgent || running?.upgradeStrategy) ? "auto" : "marathon-default";
     const result = kind === "unchanged" ? undefined : simulate(strategy);
     const feasible = result?.completed ?? true;
     return {
@@ -98,10 +108,22 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
     };
   }
 
+  if (floor !== undefined && floor > n) {
+    const problem = `the environment's floor of ${floor} healthy instance${floor === 1 ? "" : "s"} (minHealthy ${input.minHealthy}) is more than the ${n} instance${n === 1 ? "" : "s"} ${target.id} will have`;
+    const strategy = explicit ?? MARATHON_DEFAULT_STRATEGY;
+    return refusedPlan(common, strategy, explicit ? "template" : "marathon-default", simulate(strategy), problem, "lower minHealthy for this environment or raise instances", problem);
+  }
+
   if (explicit || mode === "template") {
     const strategy = explicit ?? MARATHON_DEFAULT_STRATEGY;
+    const source: StrategySource = explicit ? "template" : "marathon-default";
     const result = simulate(strategy);
-    if (result.completed) return restartPlan(common, strategy, explicit ? "template" : "marathon-default", result, []);
+    const keeps = guaranteedHealthy(strategy, n, result);
+    if (result.completed && floor !== undefined && keeps < floor) {
+      const shortfall = belowFloorWords(strategy, keeps, n, floor, input.minHealthy as number);
+      return refusedPlan(common, strategy, source, result, shortfall, `set minimumHealthCapacity to at least ${capacityFor(floor, n)} in the template, or use --strategy auto`, shortfall);
+    }
+    if (result.completed) return restartPlan(common, strategy, source, result, []);
     const alternative = chooseAuto(n, strategy.maximumOverCapacity, simulate);
     const hint = alternative
       ? `minimumHealthCapacity ${alternative.strategy.minimumHealthCapacity} would fit (${keepsWords(alternative.result.minHealthy, n)}): ${explicit ? "remove upgradeStrategy from the template or set it" : "use --strategy auto"}`
@@ -109,10 +131,19 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
     return refusedPlan(common, strategy, explicit ? "template" : "marathon-default", result, `upgradeStrategy ${strategyWords(strategy)} cannot finish: ${result.shortfall ?? "no capacity"}`, hint);
   }
 
-  const keepAll = { minimumHealthCapacity: 1, maximumOverCapacity: MARATHON_DEFAULT_STRATEGY.maximumOverCapacity };
+  // One copy per agent leaves no agent for an extra copy: a surge only queues instances that cannot be placed.
+  const keepAll = { minimumHealthCapacity: 1, maximumOverCapacity: perAgent ? 0 : MARATHON_DEFAULT_STRATEGY.maximumOverCapacity };
   const full = simulate(keepAll);
   if (full.completed) return restartPlan(common, keepAll, "auto", full, []);
   const chosen = chooseAuto(n, keepAll.maximumOverCapacity, simulate);
+  if (floor !== undefined && (!chosen || guaranteedHealthy(chosen.strategy, n, chosen.result) < floor)) {
+    // The floor decides, not the bare possibility of progress: say what keeping it would need.
+    const atFloor = { minimumHealthCapacity: capacityFor(floor, n), maximumOverCapacity: keepAll.maximumOverCapacity };
+    const tried = simulate(atFloor);
+    const most = chosen ? guaranteedHealthy(chosen.strategy, n, chosen.result) : 0;
+    const shortfall = `keeping ${floor} of ${n} healthy (the environment's floor, minHealthy ${input.minHealthy}) ${tried.shortfall ?? "does not fit"}; ${chosen ? `the most the cluster allows is ${most}` : "the upgrade cannot progress at all"}`;
+    return refusedPlan(common, atFloor, "auto", tried, `cannot upgrade ${target.id} without going below ${floor} healthy: ${shortfall}`, "free capacity on a matching agent, lower the app's resources, or lower minHealthy for this environment", shortfall);
+  }
   if (!chosen) {
     const lowest = simulate({ minimumHealthCapacity: 0, maximumOverCapacity: keepAll.maximumOverCapacity });
     return refusedPlan(common, lowest.completed ? keepAll : { minimumHealthCapacity: 0, maximumOverCapacity: keepAll.maximumOverCapacity }, "auto", lowest, `cannot upgrade ${target.id} even one instance at a time: ${lowest.shortfall ?? "no capacity"}`, "free capacity on a matching agent or lower the app's resources");
@@ -138,7 +169,7 @@ function restartPlan(common: Common, strategy: UpgradeStrategy, source: Strategy
   return { ...common, strategy, strategySource: source, feasible: true, zeroDowntime, minHealthy: result.minHealthy, verdict, reasons, steps: result.steps, peak: result.peak };
 }
 
-function refusedPlan(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, problem: string, hint: string): UpgradePlan {
+function refusedPlan(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, problem: string, hint: string, shortfall?: string): UpgradePlan {
   return {
     ...common,
     strategy,
@@ -148,7 +179,7 @@ function refusedPlan(common: Common, strategy: UpgradeStrategy, source: Strategy
     minHealthy: result.minHealthy,
     verdict: problem,
     reasons: [problem, hint],
-    shortfall: result.shortfall ?? "no capacity",
+    shortfall: shortfall ?? result.shortfall ?? "no capacity",
     steps: result.steps,
     peak: result.peak,
   };
@@ -183,6 +214,28 @@ function chooseAuto(n: number, maximumOverCapacity: number, simulate: (s: Upgrad
     } else hi = mid;
   }
   return best;
+}
+
+/**
+ * The floor as a count of healthy instances for an app of `n`: an integer is a
+ * count, a fraction between 0 and 1 a share of `n` rounded up (0.5 of 3 is 2).
+ */
+export function floorCount(minHealthy: number, n: number): number {
+  return minHealthy > 0 && minHealthy < 1 ? Math.ceil(n * minHealthy - 1e-9) : minHealthy;
+}
+
+/** The fewest healthy instances an upgrade may leave: what Marathon is allowed to go down to, or less if the prediction says so. */
+function guaranteedHealthy(strategy: UpgradeStrategy, n: number, result: SimulationResult): number {
+  return Math.min(Math.ceil(n * strategy.minimumHealthCapacity), result.minHealthy);
+}
+
+/**
+ * The strategy for an app with one instance per agent: every eligible agent already
+ * runs a copy, so a new copy can only take the node of an old one that stopped.
+ * Keeping N-1 up with no surge replaces one node at a time ({0, 0} would stop all).
+ */
+export function perAgentStrategy(n: number): UpgradeStrategy {
+  return { minimumHealthCapacity: capacityFor(Math.max(0, n - 1), n), maximumOverCapacity: 0 };
 }
 
 /** The smallest short decimal m with ceil(n * m) === k, computed as Marathon computes it (floating point). */
@@ -314,7 +367,7 @@ function keepsWords(minHealthy: number, n: number): string {
  * (else the running app's, else Marathon's default) goes unchecked, and the plan
  * says so rather than guessing.
  */
-export function planWithoutCapacity(running: AppStatus | undefined, target: AppDefinition): UpgradePlan {
+export function planWithoutCapacity(running: AppStatus | undefined, target: AppDefinition, minHealthy?: number): UpgradePlan {
   if ((target.instances as unknown) === PER_AGENT) {
     throw new UsageError('instances "per-agent" needs the Mesos agents: set MESOS_URL (or mesos.url in the config)');
   }
@@ -323,19 +376,31 @@ export function planWithoutCapacity(running: AppStatus | undefined, target: AppD
   const strategy = explicit ?? running?.upgradeStrategy ?? MARATHON_DEFAULT_STRATEGY;
   const n = target.instances ?? 1;
   const from = running ? (running.instances ?? 1) : 0;
-  return {
+  const allowed = Math.ceil(n * strategy.minimumHealthCapacity);
+  const plan: UpgradePlan = {
     appId: target.id,
     kind,
     instances: { from, to: n },
     strategy,
     strategySource: explicit ? "template" : running?.upgradeStrategy ? "auto" : "marathon-default",
     feasible: true,
-    zeroDowntime: Math.ceil(n * strategy.minimumHealthCapacity) > 0 || from === 0,
-    minHealthy: kind === "restart" ? Math.min(from, Math.ceil(n * strategy.minimumHealthCapacity)) : from,
+    zeroDowntime: allowed > 0 || from === 0,
+    minHealthy: kind === "restart" ? Math.min(from, allowed) : from,
     verdict: `${kind === "unchanged" ? "no changes" : kind}: capacity not checked (no Mesos URL); upgradeStrategy ${strategy.minimumHealthCapacity}/${strategy.maximumOverCapacity} sent as is`,
     reasons: ["capacity not checked: set MESOS_URL so mdeploy can tell whether the upgrade can progress"],
     steps: [],
     peak: { instances: from + n, cpus: 0, mem: 0, disk: 0 },
     warnings: [],
   };
+  // Without capacity only Marathon's promise can be checked against the floor: ceil(n x minimumHealthCapacity).
+  const floor = minHealthy === undefined || kind !== "restart" ? undefined : floorCount(minHealthy, n);
+  if (floor === undefined || allowed >= floor) return plan;
+  const shortfall = belowFloorWords(strategy, allowed, n, floor, minHealthy as number);
+  const hint = `set minimumHealthCapacity to at least ${capacityFor(floor, n)} in the template (capacity not checked: no Mesos URL)`;
+  return { ...plan, feasible: false, minHealthy: allowed, verdict: shortfall, reasons: [shortfall, hint], shortfall };
+}
+
+/** "upgradeStrategy ... may leave 1 of 3 healthy, 1 below the environment's floor of 2 (minHealthy 2)". */
+function belowFloorWords(strategy: UpgradeStrategy, keeps: number, n: number, floor: number, minHealthy: number): string {
+  return `upgradeStrategy ${strategyWords(strategy)} may leave ${keeps} of ${n} healthy, ${floor - keeps} below the environment's floor of ${floor} (minHealthy ${minHealthy})`;
 }

@@ -6,6 +6,7 @@
  */
 import { PreflightRefusedError, UnreachableError, ValidationError } from "../errors.js";
 import { authorizationHeader } from "../http/auth.js";
+import { readFetchBody } from "../http/body-limit.js";
 import { realmMayReceive, type RegistryCredentials } from "./credentials.js";
 import { parseImageReference, registryApiHost, type ImageReference } from "./image-reference.js";
 import { parseAuthChallenge, type AuthChallenge } from "./www-authenticate.js";
@@ -237,6 +238,9 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
   throw new UnreachableError(`${where} answered HEAD ${url}: ${response.status} ${response.statusText}`.trim());
 }
 
+/** Cap on a token service's answer (a token is a few KB); past it: ResponseTooLargeError, exit 6. */
+const TOKEN_MAX_BODY_BYTES = 1024 * 1024;
+
 interface AuthContext {
   doFetch: typeof globalThis.fetch;
   delays: readonly number[];
@@ -293,11 +297,12 @@ async function authorize(challenge: AuthChallenge | undefined, image: ImageRefer
     );
   }
   if (response.status !== 200) throw new UnreachableError(`the token service of ${context.where} answered GET ${shownTokenUrl}: ${response.status} ${response.statusText}`.trim());
+  const text = await readFetchBody(response, { method: "GET", url: shownTokenUrl, maxBytes: TOKEN_MAX_BODY_BYTES });
   let body: unknown;
   try {
-    body = await response.json();
+    body = JSON.parse(text);
   } catch {
-    body = undefined;
+    body = undefined; // Not JSON: reported below as "without a token".
   }
   // The spec allows either name (distribution token authentication).
   const token = (body as { token?: unknown; access_token?: unknown } | undefined)?.token ?? (body as { access_token?: unknown } | undefined)?.access_token;

@@ -15,7 +15,7 @@ import type { Progress } from "../deploy/progress.js";
 import { isHealthyAndReady } from "../deploy/verify-app.js";
 import type { MarathonClient } from "../marathon/client.js";
 import { eventFromFrame } from "../marathon/event-stream.js";
-import { createSseParser } from "../marathon/sse-parser.js";
+import { createSseParser, SseFrameTooLargeError } from "../marathon/sse-parser.js";
 import type { AppDefinition, AppStatus, DeploymentResult, MarathonEvent, Task } from "../marathon/types.js";
 import { formatDiff } from "../plan/diff-app.js";
 import { replayObservations, type InstanceState, type Observation, type PolledInstance } from "./replay-counts.js";
@@ -381,9 +381,18 @@ function teeEvents(body: Readable, onEvent: (event: MarathonEvent) => void): Rea
     const event = eventFromFrame(frame);
     if (event) onEvent(event);
   });
+  // The engine's own parser drops the connection at a frame over the bound; the copy stops parsing there.
+  let overBound = false;
   const tap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      parser.push(chunk);
+      if (!overBound) {
+        try {
+          parser.push(chunk);
+        } catch (error) {
+          if (!(error instanceof SseFrameTooLargeError)) throw error;
+          overBound = true;
+        }
+      }
       done(null, chunk);
     },
   });
