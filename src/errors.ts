@@ -12,6 +12,8 @@ export const ExitCode = {
   timedOut: 4,
   needsPerson: 5,
   unreachable: 6,
+  /** `plan --detailed-exitcode` only: the running app differs from the artifact. */
+  drift: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -101,4 +103,9 @@ export class ExitWithCode extends MdeployError {
   ) {
     super(message);
   }
+}
+
+/** `mdeploy plan --detailed-exitcode`: the running app differs from the artifact (exit 8, after Terraform's 2, which mdeploy gives to bad input). */
+export class DriftDetectedError extends MdeployError {
+  readonly exitCode = ExitCode.drift;
 }

@@ -8,6 +8,13 @@ function seconds(value: string): number {
   return n;
 }
 
+/** Parses the demo's speed: how many simulated seconds pass per real second. */
+function speedFactor(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a speed above 0 (simulated seconds per real second, such as 400)");
+  return n;
+}
+
 function strategy(value: string): "auto" | "template" {
   if (value !== "auto" && value !== "template") throw new InvalidArgumentError('expected "auto" or "template"');
   return value;
@@ -25,7 +32,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .argument("<env>", "environment name from the config")
     .option("--artifact <file>", "plan this rendered artifact instead of rendering")
     .option("--strategy <mode>", "auto (capacity-aware) or template (the template's own, checked)", strategy)
-    .action(async (environment: string, opts: { artifact?: string; strategy?: "auto" | "template" }) => {
+    .option("--detailed-exitcode", "exit 0 when the running app equals the artifact, 8 when it differs (drift check)", false)
+    .action(async (environment: string, opts: { artifact?: string; strategy?: "auto" | "template"; detailedExitcode: boolean }) => {
       const { runPlan } = await import("../commands/plan.js");
       await runPlan({ environment, ...opts }, context());
     });
@@ -101,7 +109,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("demo")
     .description("start the simulator and deploy, upgrade and roll back the example app on it (npm start)")
-    .option("--speed <factor>", "simulated seconds per real second", (v) => seconds(v), 400)
+    .option("--speed <factor>", "simulated seconds per real second", speedFactor, 400)
     .option("--reports <dir>", "folder for the HTML deployment report of each act (default: a new folder under the system's temp folder)")
     .action(async (opts: { speed: number; reports?: string }) => {
       const { runDemo } = await import("../commands/demo.js");

@@ -12,6 +12,7 @@ import { MdeployError, PreflightRefusedError, UnreachableError } from "../errors
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
+import { withCiProvenance } from "../deploy/app-provenance.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import type { StrategyMode } from "../plan/types.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
@@ -56,7 +57,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     const result = await withReport(report, () => deployApp(
       {
         environment: options.environment,
-        app: loaded.app,
+        app: withCiProvenance(loaded.app, context.env),
         strategy: options.strategy ?? envConfig?.strategy ?? "auto",
         ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
         lockTimeoutMs: options.lockTimeoutSeconds * 1000,
