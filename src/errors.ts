@@ -22,10 +22,13 @@ export abstract class MdeployError extends Error {
   abstract readonly exitCode: ExitCode;
   /** Extra lines printed under the one-line message (problem lists, hints). */
   readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+  /** What the command knew when it stopped (a plan, what runs); `--json` prints it as `error.state`. */
+  readonly state?: unknown;
+  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown; state?: unknown }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     this.details = details;
+    if (options?.state !== undefined) this.state = options.state;
   }
 }
 

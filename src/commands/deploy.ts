@@ -8,7 +8,7 @@ import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { MdeployError, PreflightRefusedError, UnreachableError } from "../errors.js";
+import { PreflightRefusedError, UnreachableError } from "../errors.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
@@ -78,12 +78,6 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     ), (r) => `${r.appId} version ${r.version} verified: ${r.instances.healthy}/${r.instances.total} healthy`);
     output.result(result);
     return result;
-  } catch (error) {
-    // --json promises one document on stdout: failures get one too, then the CLI entry reports the error.
-    if (output.json && error instanceof MdeployError) {
-      output.result({ environment: options.environment, ok: false, exitCode: error.exitCode, error: error.message, details: error.details });
-    }
-    throw error;
   } finally {
     marathon.close();
     mesos?.close();

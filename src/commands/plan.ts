@@ -59,13 +59,14 @@ export async function runPlan(options: PlanOptions, context: CliContext, clock: 
       target: summarizeVersion("(to deploy)", planned.target),
       drift,
     };
-    output.result(result);
+    // A plan that ends in exit 3 or 8 is still the answer: it goes into the error document's state.
     if (!planned.plan.feasible) {
-      throw new PreflightRefusedError(`${options.environment}: this deployment cannot finish: ${planned.plan.verdict}`, planned.plan.reasons.slice(1));
+      throw new PreflightRefusedError(`${options.environment}: this deployment cannot finish: ${planned.plan.verdict}`, planned.plan.reasons.slice(1), { state: result });
     }
     if (options.detailedExitcode && drift.length > 0) {
-      throw new DriftDetectedError(`${options.environment}: ${app.id} differs from the artifact (${drift.length} path${drift.length === 1 ? "" : "s"}: ${drift.slice(0, 5).join(", ")}${drift.length > 5 ? ", ..." : ""})`);
+      throw new DriftDetectedError(`${options.environment}: ${app.id} differs from the artifact (${drift.length} path${drift.length === 1 ? "" : "s"}: ${drift.slice(0, 5).join(", ")}${drift.length > 5 ? ", ..." : ""})`, [], { state: result });
     }
+    output.result(result);
     if (options.detailedExitcode) output.info(`${options.environment}: no drift: ${app.id} runs what the artifact says`);
     return result;
   } finally {

@@ -165,7 +165,7 @@ const MAX_EVENT_REDIRECTS = 3;
 
 /** Builds a Marathon client. Throws ConfigError for a missing URL or unreadable CA file. */
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
-  if (options.urls.length === 0) throw new ConfigError("No Marathon URL is configured: set MARATHON_URL (a comma list for several) or marathon.url in mdeploy.yml");
+  if (options.urls.length === 0) throw new ConfigError("No Marathon URL is configured: set MARATHON_URL (a comma list for several) or marathon.urls in mdeploy.yml");
   const baseUrls = options.urls.map((u) => normalizeBaseUrl(u.trim(), "Marathon URL"));
   const auth = resolveAuth(options.auth, options.urls);
   const authHeader = authorizationHeader(auth);
