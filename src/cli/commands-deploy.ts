@@ -1,12 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "./context.js";
-
-/** Parses a positive number of seconds. */
-function seconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
-  return n;
-}
+import { environmentName, timeoutSeconds } from "./flag-checks.js";
 
 /** Parses the demo's speed: how many simulated seconds pass per real second. */
 function speedFactor(value: string): number {
@@ -29,7 +23,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("plan")
     .description("diff against the running app, chosen upgradeStrategy, capacity verdict, predicted steps (exit 3 if it cannot finish)")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "plan this rendered artifact instead of rendering")
     .option("--strategy <mode>", "auto (capacity-aware) or template (the template's own, checked)", strategy)
     .option("--detailed-exitcode", "exit 0 when the running app equals the artifact, 8 when it differs (drift check)", false)
@@ -41,11 +35,11 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("deploy")
     .description("preflight, PUT, follow to a verified end, roll back on failure")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "deploy this rendered artifact (marathon_app_<env>.json) instead of rendering")
     .option("--strategy <mode>", "auto (capacity-aware, default) or template (the template's own, checked)", strategy)
-    .option("--timeout <seconds>", "deployment timeout (default: from the app's health checks)", seconds)
-    .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", seconds, 600)
+    .option("--timeout <seconds>", "deployment timeout (default: from the app's health checks)", timeoutSeconds)
+    .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", timeoutSeconds, 600)
     .option("--force", "cancel a deployment holding the app (Marathon ?force=true); never the default", false)
     .option("--skip-image-check", "a registry that cannot be reached is a warning, not a refusal (a missing tag is still refused)", false)
     .option("--no-image-check", "do not ask the registry at all (for clusters with no registry, such as mdeploy sim)")
@@ -81,10 +75,10 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("rollback")
     .description("go back to the previous (or given) app version and wait for it")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--to <version>", "the version to go back to (default: the one before the current configuration)")
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
-    .option("--timeout <seconds>", "how long to wait for the rollback (default: from the app's health checks)", seconds)
+    .option("--timeout <seconds>", "how long to wait for the rollback (default: from the app's health checks)", timeoutSeconds)
     .option("--force", "cancel a deployment holding the app", false)
     .option(REPORT_FLAG, REPORT_HELP)
     .option("--no-report", "write no HTML deployment report, even in CI")
@@ -99,7 +93,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("status")
     .description("app version, instances healthy/total, running deployment, queue reasons, last task failure")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
     .action(async (environment: string, opts: { artifact?: string }) => {
       const { runStatus } = await import("../commands/status.js");

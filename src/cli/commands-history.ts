@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "./context.js";
+import { environmentName } from "./flag-checks.js";
 
 /** The most versions `history` shows; Marathon stores 50 by default. */
 const MAX_LIMIT = 1_000;
@@ -15,7 +16,7 @@ export function registerHistoryCommand(program: Command, context: () => CliConte
   program
     .command("history")
     .description("stored versions newest first: when, image, instances, pipeline/commit, whether it became healthy, which runs")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
     .option("--limit <n>", "show the newest N versions", limit, 20)
     .action(async (environment: string, opts: { artifact?: string; limit: number }) => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "./context.js";
+import { zkDataDir, zkPeers } from "./flag-checks.js";
 
 /** Flags of `mdeploy zk-id`, as commander hands them over. */
 export interface ZkIdFlags {
@@ -35,13 +36,13 @@ export function registerZkCommands(program: Command, context: () => CliContext):
   program
     .command("zk-id")
     .description("discover this node's ZooKeeper ID before ZooKeeper starts; write myid, zoo.cfg and the dynamic membership file")
-    .option("--data-dir <dir>", "ZooKeeper dataDir (myid, version-2)", "/var/lib/zookeeper")
+    .option("--data-dir <dir>", "ZooKeeper dataDir (myid, version-2)", zkDataDir, "/var/lib/zookeeper")
     .option("--conf-dir <dir>", "where zoo.cfg and the dynamic membership file live", "/etc/zookeeper/conf")
     .option("--address <host[:client[:quorum[:election]]]>", "this server's address (default on EC2: its private IP from instance metadata)")
     .option("--client-port <port>", "client port of every server unless given per address", "2181")
     .option("--quorum-port <port>", "quorum port of every server unless given per address", "2888")
     .option("--election-port <port>", "election port of every server unless given per address", "3888")
-    .option("--peers <list>", "discovery: comma-separated host[:client[:quorum[:election]]] of every server")
+    .option("--peers <list>", "discovery: comma-separated host[:client[:quorum[:election]]] of every server", zkPeers)
     .option("--dns <name>", "discovery: a name with one A record per server")
     .option("--ec2-asg <name>", "discovery: running instances of this autoscaling group")
     .option("--ec2-tag <key=value>", "discovery: running instances with this tag")

@@ -50,7 +50,7 @@ describe("parseConfig", () => {
     ["an environment without a template", "environments:\n  staging:\n    agents: 1\n", /^mdeploy\.yml:3:5: environments\.staging: no template/],
     ["a reserved variable", "environments:\n  staging:\n    template: a.hbs\n    variables:\n      env: x\n", /^mdeploy\.yml:5:7: environments\.staging\.variables\.env: "env" is provided by mdeploy/],
     ["a YAML syntax error", "environments:\n  staging:\n    template: [a.hbs\n", /^mdeploy\.yml:\d+:\d+: /],
-    ["a duplicate key", "marathon: {}\nmarathon: {}\n", /^mdeploy\.yml:2:1: .*[Uu]nique/],
+    ["a duplicate key", "marathon: {}\nmarathon: {}\n", /^mdeploy\.yml:2:1: duplicate key "marathon"/],
     ["a list at the top", "- a\n- b\n", /^mdeploy\.yml:1:1: the file must be a mapping/],
     ["a bad environment name", "environments:\n  'stag ing':\n    template: a.hbs\n", /^mdeploy\.yml:\d+:\d+: environments: name "stag ing" is not allowed/],
   ])("reports %s with file and line", (_name, text, expected) => {
