@@ -10,6 +10,8 @@ import { format } from "node:util";
 import type { CliContext, GlobalOptions } from "./context.js";
 import type { Output } from "./output.js";
 import { describeFailure } from "./failure-document.js";
+import { subscribe } from "node:diagnostics_channel";
+import { formatHttpEvent, HTTP_EVENTS_CHANNEL, noAnswerNotice, type HttpEvent } from "../http/http-events.js";
 
 async function main(argv: string[]): Promise<number> {
   const globalOptions: GlobalOptions = {
@@ -24,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
   const { createOutput } = await import("./output.js");
   const output: Output = createOutput({ json: globalOptions.json });
   keepStdoutForResults(output);
+  showHttpEvents(output, globalOptions.debug);
   try {
     if (isPlainHealthCheck(argv)) {
       await runHealthCheckWithoutCommander(argv.slice(3), { output, env: process.env, cwd: process.cwd(), global: globalOptions });
@@ -88,6 +91,23 @@ function readVersion(): string {
 function keepStdoutForResults(output: Output): void {
   const toStderr = (...args: unknown[]) => output.error(format(...args));
   for (const method of ["log", "info", "debug", "warn", "error", "trace"] as const) console[method] = toStderr;
+}
+
+/**
+ * HTTP as the adapters report it: with --debug one line per request, retry and
+ * event-stream change; always a note when a server takes connections but does
+ * not answer, so a hung Marathon is not a minute of silence.
+ */
+function showHttpEvents(output: Output, debug: boolean): void {
+  const told = new Set<string>();
+  subscribe(HTTP_EVENTS_CHANNEL, (message) => {
+    const event = message as HttpEvent;
+    if (debug) output.error(formatHttpEvent(event));
+    const notice = noAnswerNotice(event);
+    // Once per server: parallel reads would otherwise repeat it.
+    if (notice && !told.has(notice.server)) output.warn(notice.text);
+    if (notice) told.add(notice.server);
+  });
 }
 
 /**

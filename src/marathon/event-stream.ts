@@ -5,6 +5,7 @@
  * events sent while disconnected are lost for good (Marathon keeps no history)
  * and the caller must poll to learn what it missed.
  */
+import { publishHttpEvent } from "../http/http-events.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "./client.js";
 import { createSseParser, type SseFrame } from "./sse-parser.js";
@@ -55,7 +56,10 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
   const { client, signal, onEvent } = options;
   const clock = options.clock ?? systemClock;
   const delays = options.reconnectDelaysMs && options.reconnectDelaysMs.length > 0 ? options.reconnectDelaysMs : DEFAULT_RECONNECT_DELAYS_MS;
-  const report = (state: EventStreamState) => options.onStateChange?.(state);
+  const report = (state: EventStreamState) => {
+    publishHttpEvent({ kind: "stream", url: "/v2/events", state: state.state, ...streamDetail(state) });
+    options.onStateChange?.(state);
+  };
   const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
   const requested = wanted && !wanted.has(ATTACHED) ? [...wanted, ATTACHED] : options.eventTypes;
   let failures = 0;
@@ -156,4 +160,12 @@ function isPermanent(error: unknown): boolean {
   if (error instanceof MarathonAuthError) return true;
   // 4xx other than 404/408/429 will not change by asking again (405: not an event endpoint).
   return error instanceof MarathonApiError && error.status >= 400 && error.status < 500 && ![404, 408, 429].includes(error.status);
+}
+
+/** The detail `--debug` shows for a state change. */
+function streamDetail(state: EventStreamState): { detail?: string } {
+  if (state.state === "connecting") return { detail: `attempt ${state.attempt}` };
+  if (state.state === "open") return { detail: state.url };
+  if (state.state === "gap") return { detail: `${state.reason}; reconnecting in ${state.retryInMs} ms` };
+  return state.error ? { detail: state.error.message } : {};
 }
