@@ -110,7 +110,8 @@ async function checkImage(
   try {
     result = await checkImageTagExists({ image, ...bounds, ...(credentials ? { credentials } : {}) });
   } catch (error) {
-    if (!warnIfUnreachable || !(error instanceof UnreachableError)) throw error;
+    if (!(error instanceof UnreachableError)) throw error;
+    if (!warnIfUnreachable) throw new UnreachableError(error.message, [...error.details, ...UNREACHABLE_REGISTRY_HINTS]);
     warnIfUnreachable(`image tag not checked (--skip-image-check): ${error.message}`);
     return undefined;
   }
@@ -124,6 +125,12 @@ async function checkImage(
 async function skippedImageCheck(): Promise<string> {
   return "image tag not checked (--no-image-check)";
 }
+
+/** What to do about a registry that cannot be reached, named with the flags. */
+const UNREACHABLE_REGISTRY_HINTS = [
+  "--skip-image-check makes an unreachable registry a warning (a missing tag is still refused)",
+  "--no-image-check asks no registry at all (for clusters without one, such as mdeploy sim)",
+];
 
 /** Bound on the registry check under --skip-image-check, where giving up only costs a warning. */
 const SKIPPABLE_CHECK_TIMEOUT_MS = 5_000;
