@@ -5,7 +5,8 @@
  */
 import { closestName } from "../core/did-you-mean.js";
 import { createRequire } from "node:module";
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { precompiledValidator } from "../validate/precompiled.js";
 import { ConfigError } from "../errors.js";
 import { parseYaml, type YamlSource } from "./yaml-source.js";
 import type { Problem, StrategyChoice } from "./types.js";
@@ -51,10 +52,10 @@ const require = createRequire(import.meta.url);
 /** The editor-facing JSON Schema of mdeploy.yml; the same file validates at run time. */
 export const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
 
-let compiled: ReturnType<Ajv["compile"]> | undefined;
-function validator(): ReturnType<Ajv["compile"]> {
-  // Compiled on first use: commands that never read a config (--version) pay nothing.
-  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(CONFIG_SCHEMA);
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  // Loaded on first use: commands that never read a config (--version) pay nothing.
+  compiled ??= precompiledValidator("mdeploy-config", CONFIG_SCHEMA);
   return compiled;
 }
 
