@@ -12,6 +12,8 @@ export const ExitCode = {
   timedOut: 4,
   needsPerson: 5,
   unreachable: 6,
+  /** `plan --detailed-exitcode` only: the running app differs from the artifact. */
+  drift: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -20,10 +22,13 @@ export abstract class MdeployError extends Error {
   abstract readonly exitCode: ExitCode;
   /** Extra lines printed under the one-line message (problem lists, hints). */
   readonly details: readonly string[];
-  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown }) {
-    super(message, options);
+  /** What the command knew when it stopped (a plan, what runs); `--json` prints it as `error.state`. */
+  readonly state?: unknown;
+  constructor(message: string, details: readonly string[] = [], options?: { cause?: unknown; state?: unknown }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     this.details = details;
+    if (options?.state !== undefined) this.state = options.state;
   }
 }
 
@@ -101,4 +106,9 @@ export class ExitWithCode extends MdeployError {
   ) {
     super(message);
   }
+}
+
+/** `mdeploy plan --detailed-exitcode`: the running app differs from the artifact (exit 8, after Terraform's 2, which mdeploy gives to bad input). */
+export class DriftDetectedError extends MdeployError {
+  readonly exitCode = ExitCode.drift;
 }

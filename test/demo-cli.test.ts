@@ -15,8 +15,8 @@ describe("mdeploy demo", () => {
       const run = await runCli(["demo"], { cwd: dir, timeoutMs: 60_000 });
       expect(run.code, run.stderr).toBe(0);
       const out = run.stdout;
-      expect(out).toMatch(/staging: \/staging\/click-count version \S+ verified: 1\/1 healthy/);
-      expect(out).toMatch(/production: \/production\/click-count version \S+ verified: 1\/1 healthy/);
+      expect(out).toMatch(/staging: \/staging\/click-count version \S+ \(registry\.gitlab\.example\.com\/demo\/click-count:1\.0\.0, 1 instance\) verified: 1\/1 healthy/);
+      expect(out).toMatch(/production: \/production\/click-count version \S+ \(registry\.gitlab\.example\.com\/demo\/click-count:1\.0\.0, 1 instance\) verified: 1\/1 healthy/);
       expect(out).toContain("zero-downtime was not possible: keeping all 1 instance up needs 300 MB more on one agent with type:staging; the largest free is 197 MB");
       expect(out).toMatch(/mdeploy would exit 1 here: .*never became healthy.*rolled back/);
       expect(out).toContain("staging runs registry.gitlab.example.com/demo/click-count:1.1.0 (1 healthy)");

@@ -212,6 +212,9 @@ describe("mdeploy deploy family, end to end", () => {
     expect(sim?.state.healthyCount("/staging/click-count")).toBe(1);
     const without = await cli(dir, ["staging", "--dotenv", ""], { CI_COMMIT_TAG: "1.0.1" });
     expect(without.code).toBe(6);
+    // The way out is named: both flags, each with what it does.
+    expect(without.stderr).toMatch(/--skip-image-check makes an unreachable registry a warning/);
+    expect(without.stderr).toMatch(/--no-image-check asks no registry at all/);
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 

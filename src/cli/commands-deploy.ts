@@ -1,11 +1,12 @@
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "./context.js";
+import { environmentName, timeoutSeconds } from "./flag-checks.js";
 
-/** Parses a positive number of seconds. */
-function seconds(value: string): number {
+/** Parses the demo's speed: how many simulated seconds pass per real second. */
+function speedFactor(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a speed above 0 (simulated seconds per real second, such as 400)");
   return n;
 }
 
@@ -23,10 +24,11 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("plan")
     .description("diff against the running app, chosen upgradeStrategy, capacity verdict, predicted steps (exit 3 if it cannot finish)")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "plan this rendered artifact instead of rendering")
     .option("--strategy <mode>", "auto (capacity-aware) or template (the template's own, checked)", strategy)
-    .action(async (environment: string, opts: { artifact?: string; strategy?: "auto" | "template" }) => {
+    .option("--detailed-exitcode", "exit 0 when the running app equals the artifact, 8 when it differs (drift check)", false)
+    .action(async (environment: string, opts: { artifact?: string; strategy?: "auto" | "template"; detailedExitcode: boolean }) => {
       const { runPlan } = await import("../commands/plan.js");
       await runPlan({ environment, ...opts }, context());
     });
@@ -34,11 +36,11 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("deploy")
     .description("preflight, PUT, follow to a verified end, roll back on failure")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "deploy this rendered artifact (marathon_app_<env>.json) instead of rendering")
     .option("--strategy <mode>", "auto (capacity-aware, default) or template (the template's own, checked)", strategy)
-    .option("--timeout <seconds>", "deployment timeout (default: from the app's health checks)", seconds)
-    .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", seconds, 600)
+    .option("--timeout <seconds>", "deployment timeout (default: from the app's health checks)", timeoutSeconds)
+    .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", timeoutSeconds, 600)
     .option("--force", "cancel a deployment holding the app (Marathon ?force=true); never the default", false)
     .option("--skip-image-check", "a registry that cannot be reached is a warning, not a refusal (a missing tag is still refused)", false)
     .option("--no-image-check", "do not ask the registry at all (for clusters with no registry, such as mdeploy sim)")
@@ -95,10 +97,10 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("rollback")
     .description("go back to the previous (or given) app version and wait for it")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--to <version>", "the version to go back to (default: the one before the current configuration)")
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
-    .option("--timeout <seconds>", "how long to wait for the rollback (default: from the app's health checks)", seconds)
+    .option("--timeout <seconds>", "how long to wait for the rollback (default: from the app's health checks)", timeoutSeconds)
     .option("--force", "cancel a deployment holding the app", false)
     .option(REPORT_FLAG, REPORT_HELP)
     .option("--no-report", "write no HTML deployment report, even in CI")
@@ -113,7 +115,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("status")
     .description("app version, instances healthy/total, running deployment, queue reasons, last task failure")
-    .argument("<env>", "environment name from the config")
+    .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
     .action(async (environment: string, opts: { artifact?: string }) => {
       const { runStatus } = await import("../commands/status.js");
@@ -123,7 +125,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
   program
     .command("demo")
     .description("start the simulator and deploy, upgrade and roll back the example app on it (npm start)")
-    .option("--speed <factor>", "simulated seconds per real second", (v) => seconds(v), 400)
+    .option("--speed <factor>", "simulated seconds per real second", speedFactor, 400)
     .option("--reports <dir>", "folder for the HTML deployment report of each act (default: a new folder under the system's temp folder)")
     .action(async (opts: { speed: number; reports?: string }) => {
       const { runDemo } = await import("../commands/demo.js");

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "./context.js";
+import { registryHost } from "./flag-checks.js";
 import { commanderFlag, runnerHealthFlags } from "./runner-health-flags.js";
 
 /**
@@ -49,7 +50,7 @@ export function registerGitlabCommands(program: Command, context: () => CliConte
   program
     .command("registry-auth")
     .description("write docker.tar.gz holding .docker/config.json from a read_registry deploy token, for Marathon to fetch")
-    .option("--registry <host>", "registry host[:port] (default CI_REGISTRY)")
+    .option("--registry <host>", "registry host[:port] (default CI_REGISTRY)", registryHost)
     .option("--username <name>", "deploy token user name (default MDEPLOY_REGISTRY_USER or CI_DEPLOY_USER); the password comes from MDEPLOY_REGISTRY_PASSWORD or CI_DEPLOY_PASSWORD")
     .option("--out <file>", "archive to write", "docker.tar.gz")
     .option("--verify-image <image>", "first check the credentials can see this image")

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "./context.js";
+import { zkDataDir, zkPeers } from "./flag-checks.js";
 
 /** Flags of `mdeploy zk-id`, as commander hands them over. */
 export interface ZkIdFlags {
@@ -35,13 +36,13 @@ export function registerZkCommands(program: Command, context: () => CliContext):
   program
     .command("zk-id")
     .description("discover this node's ZooKeeper ID before ZooKeeper starts; write myid, zoo.cfg and the dynamic membership file")
-    .option("--data-dir <dir>", "ZooKeeper dataDir (myid, version-2)", "/var/lib/zookeeper")
+    .option("--data-dir <dir>", "ZooKeeper dataDir (myid, version-2)", zkDataDir, "/var/lib/zookeeper")
     .option("--conf-dir <dir>", "where zoo.cfg and the dynamic membership file live", "/etc/zookeeper/conf")
-    .option("--address <host[:client[:quorum[:election]]]>", "this server's address (default on EC2: its private IP from instance metadata)")
+    .option("--address <host[:ports]>", "this server's address, host[:client[:quorum[:election]]] (default on EC2: its private IP from instance metadata)")
     .option("--client-port <port>", "client port of every server unless given per address", "2181")
     .option("--quorum-port <port>", "quorum port of every server unless given per address", "2888")
     .option("--election-port <port>", "election port of every server unless given per address", "3888")
-    .option("--peers <list>", "discovery: comma-separated host[:client[:quorum[:election]]] of every server")
+    .option("--peers <list>", "discovery: comma-separated host[:client[:quorum[:election]]] of every server", zkPeers)
     .option("--dns <name>", "discovery: a name with one A record per server")
     .option("--ec2-asg <name>", "discovery: running instances of this autoscaling group")
     .option("--ec2-tag <key=value>", "discovery: running instances with this tag")
@@ -60,7 +61,7 @@ export function registerZkCommands(program: Command, context: () => CliContext):
     .option("--poll-interval <ms>", "pause between checks while waiting", "1000")
     .option("--claim-grace <seconds>", "an ID claim whose owner is gone is stale after this", "120")
     .option("--claim-ttl <seconds>", "any unfinished ID claim is stale after this", "900")
-    .addHelpText("after", "\nZK_SUPER_PASSWORD (environment): ZooKeeper super-user password for reconfig; without it zoo.cfg sets skipACL=yes.\n")
+    .addHelpText("after", "\nZK_SUPER_PASSWORD (environment): ZooKeeper super-user password for reconfig;\nwithout it zoo.cfg sets skipACL=yes.\n")
     .action(async (flags: ZkIdFlags) => {
       const { runZkIdFromFlags } = await import("../zk/zk-id-wiring.js");
       await runZkIdFromFlags(flags, context());

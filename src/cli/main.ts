@@ -6,8 +6,12 @@
  * runs, so `--version` and `--help` start as fast as plain node.
  */
 import { readFileSync } from "node:fs";
+import { format } from "node:util";
 import type { CliContext, GlobalOptions } from "./context.js";
 import type { Output } from "./output.js";
+import { describeFailure } from "./failure-document.js";
+import { subscribe } from "node:diagnostics_channel";
+import { formatHttpEvent, HTTP_EVENTS_CHANNEL, noAnswerNotice, type HttpEvent } from "../http/http-events.js";
 
 async function main(argv: string[]): Promise<number> {
   const globalOptions: GlobalOptions = {
@@ -21,6 +25,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const { createOutput } = await import("./output.js");
   const output: Output = createOutput({ json: globalOptions.json });
+  keepStdoutForResults(output);
+  showHttpEvents(output, globalOptions.debug);
   try {
     if (isPlainHealthCheck(argv)) {
       await runHealthCheckWithoutCommander(argv.slice(3), { output, env: process.env, cwd: process.cwd(), global: globalOptions });
@@ -77,12 +83,44 @@ function readVersion(): string {
   return pkg.version;
 }
 
-/** The one catch: map an error to its exit code and one clear message. */
+/**
+ * Whatever a dependency prints with `console.*` (Handlebars' `{{log}}` among
+ * them) goes to stderr through the redactor: stdout carries only results, and
+ * under --json exactly one document.
+ */
+function keepStdoutForResults(output: Output): void {
+  const toStderr = (...args: unknown[]) => output.error(format(...args));
+  for (const method of ["log", "info", "debug", "warn", "error", "trace"] as const) console[method] = toStderr;
+}
+
+/**
+ * HTTP as the adapters report it: with --debug one line per request, retry and
+ * event-stream change; always a note when a server takes connections but does
+ * not answer, so a hung Marathon is not a minute of silence.
+ */
+function showHttpEvents(output: Output, debug: boolean): void {
+  const told = new Set<string>();
+  subscribe(HTTP_EVENTS_CHANNEL, (message) => {
+    const event = message as HttpEvent;
+    if (debug) output.error(formatHttpEvent(event));
+    const notice = noAnswerNotice(event);
+    // Once per server: parallel reads would otherwise repeat it.
+    if (notice && !told.has(notice.server)) output.warn(notice.text);
+    if (notice) told.add(notice.server);
+  });
+}
+
+/**
+ * The one catch: map an error to its exit code and one clear message, and
+ * under --json to the one document stdout carries when the command printed none.
+ */
 function report(error: unknown, output: Output, debug: boolean): number {
+  const failure = describeFailure(error);
+  if (failure.exitCode === 0) return 0;
+  output.result({ ok: false, exitCode: failure.exitCode, error: failure.error });
   if (isCommanderError(error)) {
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
-    output.error(`mdeploy: ${error.message.replace(/^error:\s*/, "")} (see mdeploy --help)`);
-    return 2;
+    output.error(`mdeploy: ${failure.error.message} (see mdeploy --help)`);
+    return failure.exitCode;
   }
   if (isMdeployError(error)) {
     if (error.message) output.error(`mdeploy: ${error.message}`);
@@ -95,7 +133,7 @@ function report(error: unknown, output: Output, debug: boolean): number {
   output.error(`mdeploy: internal error: ${err.message}`);
   output.error(err.stack ?? "");
   output.error("This is a bug in mdeploy; please report it with the output above.");
-  return 70;
+  return failure.exitCode;
 }
 
 // Checked by shape so the catch does not have to load commander to recognise its errors.

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { CliContext, GlobalOptions } from "./context.js";
 import { registerCommands } from "./commands.js";
+import { addManualHelp, HELP_WIDTH } from "./help-text.js";
 
 /**
  * Builds the commander program with every command registered. Kept apart from
@@ -15,6 +16,8 @@ export function createProgram(version: string, globalOptions: GlobalOptions, con
     .option("--json", "print one JSON document on stdout, human text on stderr", false)
     .option("--debug", "print stack traces and HTTP details", false)
     .exitOverride()
+    // Every help wraps at 80 columns, narrow description columns included (zk-id's long flags).
+    .configureHelp({ helpWidth: HELP_WIDTH, minWidthToWrap: 20 })
     .configureOutput({
       writeOut: (text) => process.stdout.write(text),
       // Commander prints its own "error: ..." line; ours comes from the entry's catch.
@@ -28,6 +31,7 @@ export function createProgram(version: string, globalOptions: GlobalOptions, con
     globalOptions.config = opts.config;
   });
   registerCommands(program, context);
+  addManualHelp(program);
   return program;
 }
 

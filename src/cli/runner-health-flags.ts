@@ -57,7 +57,7 @@ export function parseFlags(specs: readonly FlagSpec[], args: string[]): Record<s
   for (const spec of [...specs, ...globalFlags]) options[spec.negated ? `no-${spec.name}` : spec.name] = { type: spec.value ? "string" : "boolean" };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: joinNegativeValues(args, options), options, strict: true, allowPositionals: false });
   } catch (error) {
     throw new UsageError(`${describeParseError(error)} (see mdeploy runner-health --help)`);
   }
@@ -69,6 +69,26 @@ export function parseFlags(specs: readonly FlagSpec[], args: string[]): Record<s
     else result[camelCase(key)] = value;
   }
   return result;
+}
+
+/**
+ * `--timeout -5` as `--timeout=-5`: parseArgs takes "-5" for a flag and would
+ * say "argument missing"; commander takes it as the value, and so does this,
+ * so the flag's own check can say what is wrong with it.
+ */
+function joinNegativeValues(args: readonly string[], options: Record<string, { type: "string" | "boolean" }>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const next = args[i + 1];
+    if (arg.startsWith("--") && options[arg.slice(2)]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }
 
 function describeParseError(error: unknown): string {

@@ -14,6 +14,7 @@ import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { DeploymentFailedError, DeploymentTimedOutError, ExitWithCode, MdeployError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { reportedDeps, startReport, withReport } from "../report/write-report.js";
+import type { VersionSummary } from "../deploy/version-display.js";
 
 export interface DemoOptions {
   /** Simulated seconds per real second. */
@@ -25,7 +26,7 @@ export interface DemoOptions {
 export interface DemoResult {
   /** The folder holding one HTML deployment report per act. */
   reports: string;
-  steps: { title: string; outcome: string; exitCode: number; version?: string; report: string }[];
+  steps: { title: string; outcome: string; exitCode: number; version?: string; runs?: VersionSummary; report: string }[];
 }
 
 /** The example app as marathon/click-count/app.json.hbs renders it for an environment and tag. */
@@ -74,14 +75,14 @@ export async function runDemo(options: DemoOptions, context: CliContext): Promis
     const report = startReport({ file, command: "deploy", environment, appId: app.id, clock, env: {}, cwd: context.cwd, output });
     return withReport(report, () => deployApp(deployOptions, reportedDeps(report, { marathon, mesos, clock, output, progress })), (r) => `${r.appId} version ${r.version} verified`);
   };
-  const step = async (title: string, explain: string, run: (reportFile: string) => Promise<{ version?: string }>, expectFailure = false): Promise<void> => {
+  const step = async (title: string, explain: string, run: (reportFile: string) => Promise<{ version?: string; runs?: VersionSummary }>, expectFailure = false): Promise<void> => {
     say();
     say(`### ${title}`);
     say(`    ${explain}`);
     const report = path.join(reports, `${title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}.html`);
     try {
-      const { version } = await run(report);
-      result.steps.push({ title, outcome: "verified", exitCode: 0, ...(version ? { version } : {}), report });
+      const { version, runs } = await run(report);
+      result.steps.push({ title, outcome: "verified", exitCode: 0, ...(version ? { version } : {}), ...(runs ? { runs } : {}), report });
       if (expectFailure) throw new ExitWithCode(1, `demo: "${title}" was expected to fail and roll back, but it succeeded`);
     } catch (error) {
       if (!expectFailure || !(error instanceof DeploymentFailedError || error instanceof DeploymentTimedOutError)) throw error;

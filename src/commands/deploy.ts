@@ -8,10 +8,11 @@ import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { MdeployError, PreflightRefusedError, UnreachableError } from "../errors.js";
+import { PreflightRefusedError, UnreachableError } from "../errors.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
+import { withCiProvenance } from "../deploy/app-provenance.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import type { RegistryAccess } from "../config/types.js";
 import type { StrategyMode } from "../plan/types.js";
@@ -61,7 +62,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     const result = await withReport(report, () => deployApp(
       {
         environment: options.environment,
-        app: loaded.app,
+        app: withCiProvenance(loaded.app, context.env),
         strategy: options.strategy ?? envConfig?.strategy ?? "auto",
         ...(envConfig?.minHealthy !== undefined ? { minHealthy: envConfig.minHealthy } : {}),
         ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
@@ -83,12 +84,6 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     ), (r) => `${r.appId} version ${r.version} verified: ${r.instances.healthy}/${r.instances.total} healthy`);
     output.result(result);
     return result;
-  } catch (error) {
-    // --json promises one document on stdout: failures get one too, then the CLI entry reports the error.
-    if (output.json && error instanceof MdeployError) {
-      output.result({ environment: options.environment, ok: false, exitCode: error.exitCode, error: error.message, details: error.details });
-    }
-    throw error;
   } finally {
     marathon.close();
     mesos?.close();
@@ -126,7 +121,8 @@ async function checkImage(
   try {
     result = await checkImageTagExists({ image, ...bounds, ...access });
   } catch (error) {
-    if (!warnIfUnreachable || !(error instanceof UnreachableError)) throw error;
+    if (!(error instanceof UnreachableError)) throw error;
+    if (!warnIfUnreachable) throw new UnreachableError(error.message, [...error.details, ...UNREACHABLE_REGISTRY_HINTS]);
     warnIfUnreachable(`image tag not checked (--skip-image-check): ${error.message}`);
     return undefined;
   }
@@ -140,6 +136,12 @@ async function checkImage(
 async function skippedImageCheck(): Promise<string> {
   return "image tag not checked (--no-image-check)";
 }
+
+/** What to do about a registry that cannot be reached, named with the flags. */
+const UNREACHABLE_REGISTRY_HINTS = [
+  "--skip-image-check makes an unreachable registry a warning (a missing tag is still refused)",
+  "--no-image-check asks no registry at all (for clusters without one, such as mdeploy sim)",
+];
 
 /** Bound on the registry check under --skip-image-check, where giving up only costs a warning. */
 const SKIPPABLE_CHECK_TIMEOUT_MS = 5_000;

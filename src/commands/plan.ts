@@ -6,7 +6,9 @@
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { resolveSecretPlaceholders } from "../core/secret-placeholders.js";
-import { PreflightRefusedError } from "../errors.js";
+import { DriftDetectedError, PreflightRefusedError } from "../errors.js";
+import { driftChanges, withCiProvenance } from "../deploy/app-provenance.js";
+import { formatVersion, summarizeVersion, type VersionSummary } from "../deploy/version-display.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { formatPlan, planDeploy } from "../deploy/plan-deploy.js";
@@ -17,6 +19,8 @@ export interface PlanOptions {
   environment: string;
   artifact?: string;
   strategy?: StrategyMode;
+  /** Exit 8 when the running app differs from the artifact (mdeploy's labels and the strategy aside). */
+  detailedExitcode?: boolean;
 }
 
 export interface PlanResult {
@@ -24,6 +28,11 @@ export interface PlanResult {
   plan: UpgradePlan;
   changes: AppChange[];
   capacityChecked: boolean;
+  /** What runs now and what the artifact would run. */
+  runs?: VersionSummary;
+  target: VersionSummary;
+  /** Paths that differ, mdeploy's labels and the upgradeStrategy aside (what --detailed-exitcode reports). */
+  drift: string[];
 }
 
 /** Prints the diff and the plan; throws PreflightRefusedError (exit 3) when it cannot finish. */
@@ -34,16 +43,31 @@ export async function runPlan(options: PlanOptions, context: CliContext, clock: 
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   const mesos = mesosClientFor(loaded.settings, clock);
   try {
-    const app = resolveSecretPlaceholders(loaded.app, context.env, output.redactor);
+    const app = resolveSecretPlaceholders(withCiProvenance(loaded.app, context.env), context.env, output.redactor);
     const planned = await planDeploy(app, options.strategy ?? envConfig?.strategy ?? "auto", { marathon, ...(mesos ? { mesos } : {}), redact: output.redactor.redact }, envConfig?.minHealthy);
-    output.info(`${options.environment}: changes to ${app.id}${planned.running ? "" : " (new app)"}:`);
+    const runs = planned.running ? summarizeVersion(planned.running.version, planned.running) : undefined;
+    output.info(`${options.environment}: ${app.id} ${runs ? `runs ${formatVersion(runs)}` : "is not deployed (new app)"}; changes:`);
     for (const line of formatDiff(planned.changes)) output.info(`  ${line}`);
     for (const line of formatPlan(planned, options.environment)) output.info(line);
-    const result: PlanResult = { environment: options.environment, plan: planned.plan, changes: planned.changes, capacityChecked: planned.capacityChecked };
-    output.result(result);
+    const drift = driftChanges(planned.running, planned.target).map((c) => c.path);
+    const result: PlanResult = {
+      environment: options.environment,
+      plan: planned.plan,
+      changes: planned.changes,
+      capacityChecked: planned.capacityChecked,
+      ...(runs ? { runs } : {}),
+      target: summarizeVersion("(to deploy)", planned.target),
+      drift,
+    };
+    // A plan that ends in exit 3 or 8 is still the answer: it goes into the error document's state.
     if (!planned.plan.feasible) {
-      throw new PreflightRefusedError(`${options.environment}: this deployment cannot finish: ${planned.plan.verdict}`, planned.plan.reasons.slice(1));
+      throw new PreflightRefusedError(`${options.environment}: this deployment cannot finish: ${planned.plan.verdict}`, planned.plan.reasons.slice(1), { state: result });
     }
+    if (options.detailedExitcode && drift.length > 0) {
+      throw new DriftDetectedError(`${options.environment}: ${app.id} differs from the artifact (${drift.length} path${drift.length === 1 ? "" : "s"}: ${drift.slice(0, 5).join(", ")}${drift.length > 5 ? ", ..." : ""})`, [], { state: result });
+    }
+    output.result(result);
+    if (options.detailedExitcode) output.info(`${options.environment}: no drift: ${app.id} runs what the artifact says`);
     return result;
   } finally {
     marathon.close();

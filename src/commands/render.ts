@@ -4,6 +4,7 @@
  * every environment is rendered and checked before the first byte is written,
  * and each file appears by rename, so a failure leaves no half-written artifact.
  */
+import { didYouMean } from "../core/did-you-mean.js";
 import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -49,7 +50,7 @@ export async function runRender(options: RenderOptions, context: CliContext): Pr
   if (unknown.length > 0) {
     const where = config.configFile ? path.relative(context.cwd, config.configFile) || config.configFile : "no mdeploy.yml found";
     const known = Object.keys(config.environments);
-    throw new UsageError(`unknown environment${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `"${n}"`).join(", ")} (${where}: ${known.length > 0 ? `environments are ${known.join(", ")}` : "no environments defined"})`);
+    throw new UsageError(`unknown environment${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `"${n}"${didYouMean(n, known)}`).join(", ")} (${where}: ${known.length > 0 ? `environments are ${known.join(", ")}` : "no environments defined"})`);
   }
 
   // Render everything first: one bad environment means nothing is written.

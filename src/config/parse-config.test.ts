@@ -56,7 +56,7 @@ describe("parseConfig", () => {
     ["an environment without a template", "environments:\n  staging:\n    agents: 1\n", /^mdeploy\.yml:3:5: environments\.staging: no template/],
     ["a reserved variable", "environments:\n  staging:\n    template: a.hbs\n    variables:\n      env: x\n", /^mdeploy\.yml:5:7: environments\.staging\.variables\.env: "env" is provided by mdeploy/],
     ["a YAML syntax error", "environments:\n  staging:\n    template: [a.hbs\n", /^mdeploy\.yml:\d+:\d+: /],
-    ["a duplicate key", "marathon: {}\nmarathon: {}\n", /^mdeploy\.yml:2:1: .*[Uu]nique/],
+    ["a duplicate key", "marathon: {}\nmarathon: {}\n", /^mdeploy\.yml:2:1: duplicate key "marathon"/],
     ["a list at the top", "- a\n- b\n", /^mdeploy\.yml:1:1: the file must be a mapping/],
     ["a floor of zero", "environments:\n  staging:\n    template: a.hbs\n    minHealthy: 0\n", /^mdeploy\.yml:4:17: environments\.staging\.minHealthy: must be > 0$/],
     ["a floor that is neither a count nor a share", "environments:\n  staging:\n    template: a.hbs\n    minHealthy: 1.5\n", /^mdeploy\.yml:4:17: environments\.staging\.minHealthy: 1\.5 is neither a count \(a whole number such as 2\) nor a share \(a fraction between 0 and 1 such as 0\.5\)$/],

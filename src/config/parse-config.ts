@@ -3,8 +3,10 @@
  * ConfigError listing every problem at once, each with `file:line:column` and
  * the key path. Unknown keys are errors so a typo cannot pass silently.
  */
+import { closestName } from "../core/did-you-mean.js";
 import { createRequire } from "node:module";
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { precompiledValidator } from "../validate/precompiled.js";
 import { ConfigError } from "../errors.js";
 import { parseYaml, type YamlSource } from "./yaml-source.js";
 import type { Problem, StrategyChoice } from "./types.js";
@@ -53,10 +55,10 @@ const require = createRequire(import.meta.url);
 /** The editor-facing JSON Schema of mdeploy.yml; the same file validates at run time. */
 export const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
 
-let compiled: ReturnType<Ajv["compile"]> | undefined;
-function validator(): ReturnType<Ajv["compile"]> {
-  // Compiled on first use: commands that never read a config (--version) pay nothing.
-  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(CONFIG_SCHEMA);
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  // Loaded on first use: commands that never read a config (--version) pay nothing.
+  compiled ??= precompiledValidator("mdeploy-config", CONFIG_SCHEMA);
   return compiled;
 }
 
@@ -124,7 +126,7 @@ function schemaProblems(value: unknown, source: YamlSource): Problem[] {
     if (error.keyword === "additionalProperties") {
       const key = String((error.params as { additionalProperty: string }).additionalProperty);
       const known = knownKeys(error.parentSchema);
-      const hint = suggest(key, known);
+      const hint = closestName(key, known);
       problem = {
         path: source.locate(path, { key }),
         message: `${dotted([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length > 0 ? ` (expected one of ${known.join(", ")})` : ""}${credentialHint(key)}`,
@@ -210,27 +212,3 @@ function credentialHint(key: string): string {
   return /^(password|token|username)$/i.test(key) ? `; credentials do not belong in the file: set ${key}Env to the name of the environment variable that holds it` : "";
 }
 
-/** The closest known key within a small edit distance, for "did you mean". */
-function suggest(key: string, known: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(key.toLowerCase(), name.toLowerCase());
-    if (distance <= Math.max(2, Math.floor(name.length / 3)) && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
-}

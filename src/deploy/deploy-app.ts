@@ -23,6 +23,9 @@ import { formatPlan, planDeploy, type MesosAgentsSource, type PlannedDeploy } fr
 import type { Progress } from "./progress.js";
 import { replanVersion, ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
+import { isUnchangedRedeploy } from "./app-provenance.js";
+import { unchangedRedeploy } from "./unchanged-redeploy.js";
+import { formatVersion, summarizeVersion, type VersionSummary } from "./version-display.js";
 
 /** The Marathon calls a deploy makes. */
 export type DeployMarathon = Pick<
@@ -78,6 +81,11 @@ export interface DeployResult {
   changes: AppChange[];
   url?: string;
   instances: { healthy: number; total: number };
+  /** What the version runs and where it came from, and the same for the previous one. */
+  runs: VersionSummary;
+  previousRuns?: VersionSummary;
+  /** True when nothing but mdeploy's labels or the strategy differed, so nothing was sent. */
+  unchanged?: boolean;
 }
 
 /** Deploys and verifies; throws a typed error for every other outcome. */
@@ -96,6 +104,7 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   for (const line of formatDiff(changes)) progress.line(`  ${line}`);
   for (const line of formatPlan(planned, env)) progress.line(line);
   progress.end("plan");
+  if (running && isUnchangedRedeploy(running, target)) return await unchangedRedeploy(running, planned, options, deps);
   if (!plan.feasible) {
     throw new PreflightRefusedError(`${env}: refused before any change: ${plan.verdict}`, [...plan.reasons.slice(1), ...plan.warnings.map((w) => `warning: ${w}`), "nothing was sent to Marathon"]);
   }
@@ -118,7 +127,7 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
       const version = outcome.version;
       const counts = countTasks(outcome.app, version);
       const url = options.url ?? urlFromLabels(target.labels);
-      progress.line(`${env}: ${target.id} version ${version} verified: ${counts.healthyNew}/${counts.instances} healthy${outcome.verifiedBy === "state" ? " (deployment_success not seen while the event stream was down; verified from the app's state)" : ""}`);
+      progress.line(`${env}: ${target.id} version ${formatVersion(summarizeVersion(version, target))} verified: ${counts.healthyNew}/${counts.instances} healthy${outcome.verifiedBy === "state" ? " (deployment_success not seen while the event stream was down; verified from the app's state)" : ""}`);
       if (options.dotenvPath && deps.writeFile) {
         await deps.writeFile(options.dotenvPath, output.redactor.redact(formatDotenvReport({ version, previousVersion, deploymentId: put.deploymentId, url })));
       }
@@ -133,6 +142,8 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
         changes,
         ...(url ? { url } : {}),
         instances: { healthy: counts.healthyNew, total: counts.instances },
+        runs: summarizeVersion(version, target),
+        ...(running ? { previousRuns: summarizeVersion(running.version, running) } : {}),
       };
     }
     return await recover(outcome, { env, appId: target.id, put, previousVersion, timeoutMs }, deps, watch);

@@ -8,7 +8,6 @@ import { formatStatus, summarizeStatus } from "./describe-status.js";
 import { formatDotenvReport, urlFromLabels } from "./dotenv-report.js";
 import { explainLastFailure, explainQueue } from "./explain-stall.js";
 import { createProgress, progressModeFor } from "./progress.js";
-import { chooseRollbackTarget } from "./rollback-app.js";
 import { countTasks, isVerified } from "./verify-app.js";
 
 const V1 = "2026-01-01T00:00:00.000Z";
@@ -119,7 +118,7 @@ describe("status", () => {
   it("summarises version, health, the running deployment and its step", () => {
     const a = app([task(V2)], { tasksHealthy: 1, tasksRunning: 1, instances: 2 });
     const summary = summarizeStatus(a, [{ id: "d-1", version: V2, affectedApps: ["/a"], affectedPods: [], steps: [], currentActions: [{ action: "RestartApplication", app: "/a" }], currentStep: 1, totalSteps: 1 }], []);
-    expect(formatStatus("staging", summary)).toEqual([`staging: /a version ${V2}`, "  instances: 1/2 healthy, 1 running (0 unhealthy, 0 staging)", "  deployment d-1: step 1/1 RestartApplication"]);
+    expect(formatStatus("staging", summary)).toEqual([`staging: /a version ${V2} (no image or command, 2 instances)`, "  instances: 1/2 healthy, 1 running (0 unhealthy, 0 staging)", "  deployment d-1: step 1/1 RestartApplication"]);
   });
 });
 
@@ -156,26 +155,5 @@ describe("progress output", () => {
     expect(progressModeFor({ CI: "true" }, true)).toBe("gitlab");
     expect(progressModeFor({}, true)).toBe("tty");
     expect(progressModeFor({}, false)).toBe("plain");
-  });
-});
-
-describe("rollback target", () => {
-  const definitions: Record<string, AppDefinition> = {
-    [V1]: { id: "/a", container: { docker: { image: "a:1" } } },
-    "2026-01-01T00:05:00.000Z": { id: "/a", container: { docker: { image: "a:2" } } },
-    "2026-01-01T00:07:00.000Z": { id: "/a", container: { docker: { image: "a:broken" } } },
-  };
-  const marathon = { getAppVersion: async (_id: string, v: string) => definitions[v] as AppDefinition };
-  const versions = [V1, "2026-01-01T00:05:00.000Z", "2026-01-01T00:07:00.000Z", V2];
-  it("after an automatic rollback: skips the failed version and the older copy of the restored one", async () => {
-    const current = app([], { healthChecks: [], container: { docker: { image: "a:2" } }, labels: { MDEPLOY_ROLLBACK_OF: "2026-01-01T00:07:00.000Z" } });
-    expect(await chooseRollbackTarget(current, versions, marathon)).toBe(V1);
-  });
-  it("otherwise: the newest earlier configuration", async () => {
-    const current = app([], { healthChecks: [], container: { docker: { image: "a:3" } } });
-    expect(await chooseRollbackTarget(current, versions, marathon)).toBe("2026-01-01T00:07:00.000Z");
-  });
-  it("nothing earlier: undefined", async () => {
-    expect(await chooseRollbackTarget(app([], { version: V1, versionInfo: { lastScalingAt: V1, lastConfigChangeAt: V1 } }), [V1], marathon)).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { AppStatus, Deployment, QueueItem } from "../marathon/types.js";
 import { explainLastFailure, explainQueue } from "./explain-stall.js";
+import { formatVersion, summarizeVersion, type VersionSummary } from "./version-display.js";
 
 export interface AppStatusSummary {
   appId: string;
@@ -17,6 +18,8 @@ export interface AppStatusSummary {
   deployments: { id: string; step: string }[];
   waiting: string[];
   lastTaskFailure: string[];
+  /** What the version runs and where it came from. */
+  runs: VersionSummary;
 }
 
 /** Summarises what Marathon says about one app. */
@@ -34,12 +37,13 @@ export function summarizeStatus(app: AppStatus, deployments: readonly Deployment
     deployments: mine.map((d) => ({ id: d.id, step: `step ${d.currentStep}/${d.totalSteps}${d.currentActions.length ? ` ${d.currentActions.map((a) => a.action).join(", ")}` : ""}` })),
     waiting: explainQueue(queue, app.id),
     lastTaskFailure: explainLastFailure(app),
+    runs: summarizeVersion(app.version, app),
   };
 }
 
 /** Lines for people. */
 export function formatStatus(environment: string, s: AppStatusSummary): string[] {
-  const lines = [`${environment}: ${s.appId} version ${s.version}${s.configVersion && s.configVersion !== s.version ? ` (configuration of ${s.configVersion})` : ""}`];
+  const lines = [`${environment}: ${s.appId} version ${formatVersion(s.runs)}${s.configVersion && s.configVersion !== s.version ? ` (configuration of ${s.configVersion})` : ""}`];
   const checks = s.healthy === s.instances ? "" : ` (${s.unhealthy} unhealthy, ${s.staged} staging)`;
   lines.push(`  instances: ${s.healthy}/${s.instances} healthy, ${s.running} running${checks}`);
   if (s.deployments.length === 0) lines.push("  no deployment running");

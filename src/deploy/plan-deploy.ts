@@ -4,6 +4,7 @@
  */
 import type { MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, MesosAgent } from "../marathon/types.js";
+import { previousHealthyLabel } from "./app-provenance.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
 import { diffApps, type AppChange } from "../plan/diff-app.js";
 import { planUpgrade, planWithoutCapacity } from "../plan/plan-upgrade.js";
@@ -44,7 +45,8 @@ export async function planDeploy(app: AppDefinition, mode: StrategyMode, deps: P
   const plan = agents
     ? planUpgrade({ cluster: snapshotFromAgents(agents), running, target: app, mode, ...(minHealthy !== undefined ? { minHealthy } : {}) })
     : planWithoutCapacity(running, app, minHealthy);
-  const target: AppDefinition = { ...app, instances: plan.instances.to, upgradeStrategy: plan.strategy };
+  // The running version's health is known now and nowhere later: the new version keeps a note of it (mdeploy history).
+  const target: AppDefinition = { ...app, labels: { ...app.labels, ...previousHealthyLabel(running) }, instances: plan.instances.to, upgradeStrategy: plan.strategy };
   const changes = diffApps(running, target, { redact: deps.redact });
   return { running, target, plan, changes, capacityChecked: agents !== undefined };
 }

@@ -5,10 +5,11 @@
  * default, so scale-only versions in between are skipped.
  */
 import type { Clock } from "../core/clock.js";
-import { NeedsPersonError, UsageError } from "../errors.js";
+import { NeedsPersonError } from "../errors.js";
 import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
-import { changesNeedRestart, diffApps } from "../plan/diff-app.js";
-import type { AppStatus } from "../marathon/types.js";
+import { previousHealthyLabel } from "./app-provenance.js";
+import { pickRollbackVersion } from "./rollback-choice.js";
+import { formatVersion, type VersionSummary } from "./version-display.js";
 import { follow, type DeployMarathon } from "./deploy-app.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { startEventWatch } from "./event-watch.js";
@@ -28,7 +29,7 @@ export interface RollbackAppOptions {
 }
 
 export interface RollbackAppDeps {
-  marathon: DeployMarathon & Pick<MarathonClient, "getAppVersions">;
+  marathon: DeployMarathon & Pick<MarathonClient, "getAppVersions" | "urls">;
   /** When given, the old definition goes back with a strategy today's capacity can carry. */
   mesos?: MesosAgentsSource;
   clock: Clock;
@@ -45,22 +46,25 @@ export interface RollbackResult {
   fromVersion: string;
   deploymentId: string;
   instances: { healthy: number; total: number };
+  /** What the restored version runs and what ran before, and why that version was chosen. */
+  restoredRuns: VersionSummary;
+  fromRuns: VersionSummary;
+  reason: string;
 }
 
 /** Rolls back and verifies; throws NeedsPersonError (exit 5) when the rollback does not finish. */
 export async function rollbackApp(options: RollbackAppOptions, deps: RollbackAppDeps): Promise<RollbackResult> {
   const { marathon, clock, progress } = deps;
-  const app = await marathon.getApp(options.appId, { embed: ["app.tasks", "app.deployments"] });
-  const restored = options.to ?? (await chooseRollbackTarget(app, await marathon.getAppVersions(options.appId), marathon));
-  if (!restored) throw new UsageError(`${options.environment}: ${options.appId} has no version before ${app.version}; give one with --to`);
+  const { app, version: restored, reason, restoredRuns, fromRuns } = await pickRollbackVersion(marathon, options.appId, options.environment, options.to);
   const watch = startEventWatch({ marathon, clock, appId: options.appId });
   try {
     await watch.whenOpen(60_000);
     progress.start("rollback", `${options.environment}: roll back ${options.appId} from ${app.version} to ${restored}`);
+    progress.line(`  ${reason}`);
     let put;
     try {
       const settleMs = (options.timeoutMs ?? defaultTimeoutMs(app)) / 2;
-      const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, options.appId, restored, {}, settleMs) : undefined;
+      const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, options.appId, restored, { [ROLLBACK_OF_LABEL]: app.version, ...previousHealthyLabel(app) }, settleMs) : undefined;
       const force = options.force ? { force: true } : {};
       put = replanned ? await marathon.putApp(replanned, { partialUpdate: false, ...force }) : await marathon.rollbackApp(options.appId, restored, force);
     } catch (error) {
@@ -77,7 +81,7 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
       throw new NeedsPersonError(`${options.environment}: the rollback of ${options.appId} to ${restored} ${why}`, [...outcome.details, `look at mdeploy status ${options.environment}; try an older version with --to`]);
     }
     const counts = countTasks(outcome.app, outcome.version);
-    progress.line(`${options.environment}: ${options.appId} is back at ${restored} (as version ${put.version}): ${counts.healthyNew}/${counts.instances} healthy`);
+    progress.line(`${options.environment}: ${options.appId} is back at ${formatVersion(restoredRuns)} (as version ${put.version}): ${counts.healthyNew}/${counts.instances} healthy`);
     return {
       environment: options.environment,
       appId: options.appId,
@@ -86,31 +90,12 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
       fromVersion: app.version,
       deploymentId: put.deploymentId,
       instances: { healthy: counts.healthyNew, total: counts.instances },
+      restoredRuns,
+      fromRuns,
+      reason,
     };
   } finally {
     progress.settle();
     await watch.close();
   }
-}
-
-/** How many earlier definitions are read when looking for the one to go back to. */
-const MAX_CANDIDATES = 10;
-
-/**
- * The version a person means by "the previous one": the newest earlier version
- * with a different configuration that is not a version mdeploy already rolled
- * back from. After an automatic rollback (which restores the last good
- * configuration as a new version), that skips both the failed version and the
- * older copy of the restored one.
- */
-export async function chooseRollbackTarget(app: AppStatus, versions: readonly string[], marathon: Pick<MarathonClient, "getAppVersion">): Promise<string | undefined> {
-  const current = app.versionInfo?.lastConfigChangeAt ?? app.version;
-  const failed = app.labels?.[ROLLBACK_OF_LABEL];
-  const candidates = [...versions].sort().reverse().filter((v) => v < current && v !== failed);
-  for (const version of candidates.slice(0, MAX_CANDIDATES)) {
-    const definition = await marathon.getAppVersion(app.id, version);
-    const { [ROLLBACK_OF_LABEL]: _ignored, ...labels } = app.labels ?? {};
-    if (changesNeedRestart(diffApps(definition, { ...app, labels }))) return version;
-  }
-  return candidates[0];
 }

@@ -7,7 +7,8 @@
 import type { Clock } from "../core/clock.js";
 import { UnreachableError } from "../errors.js";
 import { RequestTimedOutError } from "./errors.js";
-import { isRetryable, retryDelay, type AttemptFailure, type RetryPolicy } from "./retry-policy.js";
+import { publishHttpEvent } from "./http-events.js";
+import { attemptsAllowed, isRetryable, retryDelay, retryDelaysTotal, type AttemptFailure, type RetryPolicy } from "./retry-policy.js";
 import { displayUrl, joinUrl } from "./safe-url.js";
 import { TransportFailure, type HttpRequest, type HttpResponse, type HttpStreamResponse, type HttpTransport } from "./transport.js";
 
@@ -80,12 +81,18 @@ export function createFailoverRequester(options: FailoverOptions): FailoverReque
       const base = baseUrls[index] as string;
       const url = joinUrl(base, request.path);
       let outcome: R | TransportFailure;
+      const started = performance.now();
       try {
         outcome = await exchange({ ...request, method, url });
       } catch (error) {
         if (!(error instanceof TransportFailure)) throw error;
         outcome = error;
       }
+      publishHttpEvent(
+        outcome instanceof TransportFailure
+          ? { kind: "exchange", method, url: displayUrl(url), ms: performance.now() - started, failure: outcome.reason, ...(outcome.kind === "timeout" ? { timedOut: true, timeoutMs: outcome.timeoutMs } : {}) }
+          : { kind: "exchange", method, url: displayUrl(url), ms: performance.now() - started, status: outcome.status, statusText: outcome.statusText },
+      );
       if (!(outcome instanceof TransportFailure)) {
         const delay = retryDelay(retry, method, outcome.status, retries);
         if (delay === undefined) {
@@ -110,14 +117,18 @@ export function createFailoverRequester(options: FailoverOptions): FailoverReque
       const kind: AttemptFailure | undefined = outcome.kind === "connect" || outcome.kind === "reset" || outcome.kind === "timeout" ? outcome.kind : undefined;
       const delay = kind === undefined ? undefined : retryDelay(retry, method, kind, retries);
       if (delay === undefined) throw new AttemptsFailed(failures);
-      await wait(method, url, outcome.reason, delay);
+      await wait(method, url, outcome.reason, delay, outcome.kind === "timeout" ? outcome.timeoutMs : undefined);
       retries++;
       refusedInARow = 0;
       index = (index + 1) % baseUrls.length;
     }
 
-    async function wait(m: string, url: string, failure: string, delayMs: number): Promise<void> {
+    async function wait(m: string, url: string, failure: string, delayMs: number, timeoutMs?: number): Promise<void> {
       onRetry?.({ method: m, url: displayUrl(url), failure, retry: retries + 1, delayMs });
+      const attempts = attemptsAllowed(retry, m);
+      // When every attempt times out: each waits its timeout, plus the pauses between them.
+      const boundMs = timeoutMs !== undefined ? attempts * timeoutMs + retryDelaysTotal(retry, m) : undefined;
+      publishHttpEvent({ kind: "retry", method: m, url: displayUrl(url), failure, attempt: retries + 2, attempts, delayMs, ...(boundMs !== undefined ? { boundMs } : {}) });
       await clock.sleep(delayMs, request.signal);
     }
   }

@@ -60,3 +60,15 @@ export function retryDelay(policy: RetryPolicy, method: string, failure: Attempt
 export function isRetryable(policy: RetryPolicy, method: string, failure: AttemptFailure): boolean {
   return retryDelay(policy, method, failure, 0) !== undefined;
 }
+
+/** How many attempts the table allows for `method` in all (1 when it never retries). */
+export function attemptsAllowed(policy: RetryPolicy, method: string): number {
+  const rule = policy.rules.find((r) => r.methods.includes(method.toUpperCase()));
+  return (rule?.delaysMs.length ?? 0) + 1;
+}
+
+/** The sum of the table's waits between attempts for `method`. */
+export function retryDelaysTotal(policy: RetryPolicy, method: string): number {
+  const rule = policy.rules.find((r) => r.methods.includes(method.toUpperCase()));
+  return (rule?.delaysMs ?? []).reduce((sum, ms) => sum + ms, 0);
+}

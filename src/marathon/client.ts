@@ -25,6 +25,7 @@ import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
 import { briefErrorText, isRedirect } from "../http/status.js";
 import { createHttpTransport, type HttpResponse, type TlsOptions } from "../http/transport.js";
 import { createResponseChecker } from "../http/response-checker.js";
+import { looksLikeServiceAnswer, notServiceMessage, redirectMessage } from "../http/service-identity.js";
 import { marathonResponseSchemas, type MarathonResponseKind } from "./response-schemas.js";
 import type { AppDefinition, AppStatus, Deployment, DeploymentResult, MarathonErrorBody, QueueItem } from "./types.js";
 
@@ -177,7 +178,7 @@ const EVENT_ERROR_BODY_BYTES = 64 * 1024;
 
 /** Builds a Marathon client. Throws ConfigError for a missing URL or unreadable CA file. */
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
-  if (options.urls.length === 0) throw new ConfigError("No Marathon URL is configured: set MARATHON_URL (a comma list for several) or marathon.url in mdeploy.yml");
+  if (options.urls.length === 0) throw new ConfigError("No Marathon URL is configured: set MARATHON_URL (a comma list for several) or marathon.urls in mdeploy.yml");
   const baseUrls = options.urls.map((u) => normalizeBaseUrl(u.trim(), "Marathon URL"));
   const auth = resolveAuth(options.auth, options.urls);
   const authHeader = authorizationHeader(auth);
@@ -209,8 +210,33 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       throw transportError(method, path, error);
     }
     noteLeader(response);
+    if (response.status >= 200 && response.status < 300 && looksLikeServiceAnswer(response)) return response;
+    if (response.status >= 300 && response.status < 400) {
+      throw new UnreachableError(redirectMessage(method, displayUrl(response.url), response), ["point MARATHON_URL (or marathon.urls) at the address Marathon answers on"]);
+    }
+    // Only a 404 or a success can be "not Marathon at all"; 401/403 and 5xx keep their own meaning.
+    const maybeElsewhere = response.status === 404 || (response.status >= 200 && response.status < 300);
+    if (maybeElsewhere && !looksLikeServiceAnswer(response) && path !== "/v2/info") await insistOnMarathon(response);
     if (response.status >= 200 && response.status < 300) return response;
     throw statusError(method, response, auth !== undefined);
+  }
+
+  /**
+   * An answer Marathon would not give (HTML, a login page): ask /v2/info once.
+   * When that is not Marathon's either, the URL is wrong (exit 6).
+   */
+  async function insistOnMarathon(answer: HttpResponse): Promise<void> {
+    const base = baseUrls.find((b) => answer.url.startsWith(b)) ?? baseUrls[0] ?? "";
+    let info: HttpResponse;
+    try {
+      info = await requester.send({ method: "GET", path: "/v2/info", headers: headers() });
+    } catch (error) {
+      throw transportError("GET", "/v2/info", error);
+    }
+    if (info.status === 200 && looksLikeServiceAnswer(info)) return;
+    throw new UnreachableError(notServiceMessage("Marathon", displayUrl(base).replace(/\/$/, ""), "GET /v2/info", info), [
+      `it answered ${displayUrl(answer.url)} with ${answer.status} ${answer.statusText}; check MARATHON_URL (Marathon listens on 8080 by default, Mesos on 5050)`,
+    ]);
   }
 
   const transportError = (method: string, path: string, error: unknown): unknown =>

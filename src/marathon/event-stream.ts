@@ -11,6 +11,7 @@
  * `event_stream_attached`, has arrived; headers without it within
  * `attachTimeoutMs`, or anything that is not a Marathon event, is a gap.
  */
+import { publishHttpEvent } from "../http/http-events.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { UnreachableError } from "../errors.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "./client.js";
@@ -74,7 +75,10 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
   const clock = options.clock ?? systemClock;
   const delays = options.reconnectDelaysMs && options.reconnectDelaysMs.length > 0 ? options.reconnectDelaysMs : DEFAULT_RECONNECT_DELAYS_MS;
   const attachTimeoutMs = options.attachTimeoutMs ?? DEFAULT_ATTACH_TIMEOUT_MS;
-  const report = (state: EventStreamState) => options.onStateChange?.(state);
+  const report = (state: EventStreamState) => {
+    publishHttpEvent({ kind: "stream", url: "/v2/events", state: state.state, ...streamDetail(state) });
+    options.onStateChange?.(state);
+  };
   const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
   const requested = wanted && !wanted.has(ATTACHED) ? [...wanted, ATTACHED] : options.eventTypes;
   let failures = 0;
@@ -221,4 +225,12 @@ function isTransient(error: unknown): error is Error {
   if (error instanceof UnreachableError) return true;
   // A body stream that breaks gives the socket's error (ECONNRESET, premature close, aborted).
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string" && /^(E[A-Z]+|ERR_STREAM_PREMATURE_CLOSE)$/.test((error as NodeJS.ErrnoException).code as string);
+}
+
+/** The detail `--debug` shows for a state change. */
+function streamDetail(state: EventStreamState): { detail?: string } {
+  if (state.state === "connecting") return { detail: `attempt ${state.attempt}` };
+  if (state.state === "open") return { detail: state.url };
+  if (state.state === "gap") return { detail: `${state.reason}; reconnecting in ${state.retryInMs} ms` };
+  return state.error ? { detail: state.error.message } : {};
 }

@@ -2,6 +2,7 @@
  * Renders one configured environment: reads its template and hands it to the
  * pure renderer. What deploy calls when no `--artifact` is given.
  */
+import { didYouMean } from "../core/did-you-mean.js";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { TemplateError, UsageError } from "../errors.js";
@@ -41,7 +42,7 @@ export async function renderEnvironment(config: MdeployConfig, envName: string, 
   if (!environment) {
     const known = Object.keys(config.environments);
     const source = config.configFile ? path.relative(options.cwd ?? config.baseDir, config.configFile) || config.configFile : "no mdeploy.yml found";
-    throw new UsageError(`unknown environment "${envName}" (${source}: ${known.length > 0 ? `environments are ${known.join(", ")}` : "no environments defined"})`);
+    throw new UsageError(`unknown environment "${envName}"${didYouMean(envName, known)} (${source}: ${known.length > 0 ? `environments are ${known.join(", ")}` : "no environments defined"})`);
   }
   const templateName = path.relative(options.cwd ?? config.baseDir, environment.template) || environment.template;
   let templateSource: string;

@@ -4,7 +4,8 @@
  * render and by deploy for `--artifact FILE`. Pure.
  */
 import { createRequire } from "node:module";
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import { precompiledValidator } from "./precompiled.js";
 import type { AppDefinition } from "../marathon/types.js";
 import type { Problem } from "../config/types.js";
 import { appRuleProblems } from "./app-rules.js";
@@ -15,9 +16,9 @@ const require = createRequire(import.meta.url);
 /** mdeploy's JSON Schema for Marathon app definitions. */
 export const APP_SCHEMA = require("../../schemas/marathon-app.schema.json") as Record<string, unknown>;
 
-let compiled: ReturnType<Ajv["compile"]> | undefined;
-function validator(): ReturnType<Ajv["compile"]> {
-  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(APP_SCHEMA);
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
+  compiled ??= precompiledValidator("marathon-app", APP_SCHEMA);
   return compiled;
 }
 
