@@ -5,6 +5,7 @@ import { registerDeployCommands } from "./commands-deploy.js";
 import { registerSimCommands } from "./commands-sim.js";
 import { registerGitlabCommands } from "./commands-gitlab.js";
 import { registerZkCommands } from "./commands-zk.js";
+import { registerProjectCommands } from "./commands-project.js";
 
 /**
  * Registers every command. Each area keeps its flags in its own file and
@@ -16,4 +17,5 @@ export function registerCommands(program: Command, context: () => CliContext): v
   registerSimCommands(program, context);
   registerGitlabCommands(program, context);
   registerZkCommands(program, context);
+  registerProjectCommands(program, context);
 }
