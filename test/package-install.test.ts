@@ -104,6 +104,35 @@ try {
     expect(JSON.parse(deploy.stdout)).toEqual({ code: 0, healthy: 1 });
   });
 
+  it("loads the AWS SDK only where EC2 discovery runs", { timeout: 120_000 }, async () => {
+    // A module-resolution hook that writes every resolved URL to a file.
+    const hooks = join(work, "hooks");
+    mkdirSync(hooks, { recursive: true });
+    writeFileSync(
+      join(hooks, "log-resolve.mjs"),
+      `import { appendFileSync } from "node:fs";\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(process.env.MODULE_LOG, result.url + "\\n");\n  return result;\n}\n`,
+    );
+    writeFileSync(join(hooks, "register.mjs"), `import { register } from "node:module";\nregister("./log-resolve.mjs", import.meta.url);\n`);
+    const loaded = async (name: string, args: string[], cwd: string): Promise<string[]> => {
+      const log = join(hooks, `${name}.log`);
+      writeFileSync(log, "");
+      await runProcess(process.execPath, ["--import", join(hooks, "register.mjs"), join(installed, "dist", "cli", "main.js"), ...args], {
+        cwd,
+        env: { ...env(), MODULE_LOG: log, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
+        timeoutMs: 60_000,
+      });
+      return readFileSync(log, "utf8").split("\n").filter((url) => url.includes("/node_modules/@aws-sdk/"));
+    };
+    const app = join(work, "shop");
+    expect(await loaded("render", ["render", "staging"], app)).toEqual([]);
+    expect(await loaded("deploy", ["deploy", "staging", "--no-image-check", "--dotenv", ""], app)).toEqual([]);
+    // EC2 discovery does load it (nothing answers on port 1, so the run ends at once).
+    const zk = join(work, "zk");
+    mkdirSync(zk);
+    const ec2 = ["zk-id", "--ec2-tag", "role=zk", "--aws-region", "us-east-1", "--aws-endpoint", "http://127.0.0.1:1", "--imds-endpoint", "http://127.0.0.1:1", "--address", "10.0.0.1"];
+    expect(await loaded("zk-id", [...ec2, "--data-dir", join(zk, "data"), "--conf-dir", join(zk, "conf"), "--wait-timeout", "1"], zk)).not.toEqual([]);
+  });
+
   it("a strict TypeScript project imports the simulator and its types; nothing else is exported", { timeout: 120_000 }, async () => {
     const consumer = join(work, "consumer");
     mkdirSync(join(consumer, "node_modules"), { recursive: true });
