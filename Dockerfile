@@ -5,11 +5,13 @@
 #   docker build -t registry.example.com/platform/mdeploy:0.1.0 .
 #   docker build --target runner -t registry.example.com/platform/gitlab-runner-mdeploy:0.1.0 .
 #
-# Size (estimate, see README "Delivery kit"): about 200 MB uncompressed, 60 MB compressed:
-# the node:20.20.2-alpine3.22 base (~130 MB), 64 MB of production node_modules (measured with
-# `npm ci --omit=dev`; 36 MB of it is the AWS SDK zk-id uses), under 1 MB of compiled code.
+# Node 20.20.2 (the base image's), which satisfies package.json engines (>=20.19).
+# Size (estimate, see README "The toolkit image"): the node:20.20.2-alpine3.22 base (~130 MB)
+# plus /opt/mdeploy as the replay test installs it (production node_modules and code).
 # The image is not built in this repository's CI: that machine has no Docker engine. The test
-# suite lints this file instead (test/dockerfile-lint.test.ts).
+# suite lints this file (test/dockerfile-lint.test.ts) and replays it, COPY by COPY and RUN by
+# RUN, against the build context .dockerignore lets through (test/dockerfile-build.test.ts).
+# The release pipeline (.gitlab-ci.yml, toolkit-image) builds it with Buildah.
 
 ARG NODE_IMAGE=node:20.20.2-alpine3.22
 
@@ -20,6 +22,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build writes dist/cli/help.txt with this script after compiling.
+COPY scripts/write-help.mjs ./scripts/
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS toolkit

@@ -21,6 +21,11 @@ const required = [
   { pkg: "chromium", probe: "/usr/bin/chromium" },
   // a Marathon client written elsewhere drives the simulator (test/sim-marathon-python.test.ts)
   { pkg: "python3-marathon", probe: "/usr/lib/python3/dist-packages/marathon/client.py" },
+  // ansible-test sanity's tools, used offline instead of its PyPI pins (ansible/ansible-test-offline.py)
+  { pkg: "python3-pycodestyle", probe: "/usr/lib/python3/dist-packages/pycodestyle.py" },
+  { pkg: "python3-voluptuous", probe: "/usr/lib/python3/dist-packages/voluptuous" },
+  { pkg: "pylint", probe: "/usr/bin/pylint" },
+  { pkg: "yamllint", probe: "/usr/bin/yamllint" },
 ];
 
 const missing = required.filter(({ probe }) => spawnSync("sh", ["-c", `test -e ${probe}`]).status !== 0);

@@ -3,40 +3,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { validate } from "dockerfile-utils";
 import { describe, expect, it } from "vitest";
+import { instructions } from "./helpers/dockerfile.js";
 
 // The CI machine has no Docker engine, so the image recipe is linted, not built: the
 // dockerfile-utils validator (syntax and instruction checks) plus the rules this image
 // promises in its header (pinned Alpine Node base, production dependencies only, non-root).
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-interface Instruction {
-  keyword: string;
-  args: string;
-  line: number;
-}
-
-/** Instructions with continuation lines joined; comments and parser directives dropped. */
-function instructions(dockerfile: string): Instruction[] {
-  const result: Instruction[] = [];
-  let pending: Instruction | undefined;
-  dockerfile.split("\n").forEach((raw, index) => {
-    const text = raw.trim();
-    if (!pending && (text === "" || text.startsWith("#"))) return;
-    const continued = text.endsWith("\\");
-    const body = continued ? text.slice(0, -1).trim() : text;
-    if (pending) pending.args = `${pending.args} ${body}`.trim();
-    else {
-      const [keyword = "", ...rest] = body.split(/\s+/);
-      pending = { keyword: keyword.toUpperCase(), args: rest.join(" "), line: index + 1 };
-    }
-    if (!continued) {
-      result.push(pending);
-      pending = undefined;
-    }
-  });
-  return result;
-}
 
 /** The image's own rules; each problem names its line. */
 export function lintImageRecipe(dockerfile: string, dockerignore: string): string[] {

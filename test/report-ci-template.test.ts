@@ -1,21 +1,25 @@
 /**
- * The CI template collects the deployment report and shows it where reviewers
+ * The CI/CD components collect the deployment report and show it where reviewers
  * look (a link on the merge request and the job), for failed jobs too.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { DEFAULT_REPORT_FILE } from "../src/report/write-report.js";
 
-const template = parseYaml(readFileSync(fileURLToPath(new URL("../gitlab-ci/mdeploy.gitlab-ci.yml", import.meta.url)), "utf8")) as Record<string, { artifacts?: Record<string, unknown> }>;
+/** A component's jobs (its second YAML document), job names as written, inputs not filled in. */
+const jobs = (component: string) =>
+  parseAllDocuments(readFileSync(fileURLToPath(new URL(`../templates/${component}/template.yml`, import.meta.url)), "utf8"))[1]?.toJS() as Record<string, { artifacts?: Record<string, unknown> }>;
 
-describe("the CI template and the deployment report", () => {
+describe("the CI/CD components and the deployment report", () => {
   it.each([
-    ["mdeploy-staging", "deployment report"],
-    ["mdeploy-production", "deployment report"],
-    [".mdeploy-rollback", "rollback report"],
-  ])("%s exposes the file mdeploy writes in CI as %j, even when the job fails", (name, label) => {
-    expect(template[name]?.artifacts).toMatchObject({ expose_as: label, paths: [DEFAULT_REPORT_FILE], when: "always" });
+    ["deploy", "mdeploy-$[[ inputs.environment ]]", "deployment report"],
+    ["deploy", "mdeploy-rollback-$[[ inputs.environment ]]", "rollback report"],
+    ["review", "mdeploy-review", "deployment report"],
+  ])("%s: %s exposes the file mdeploy writes in CI as %j, even when the job fails", (component, name, label) => {
+    const artifacts = jobs(component)[name]?.artifacts;
+    expect(artifacts).toMatchObject({ expose_as: label, when: "always" });
+    expect(artifacts?.paths).toContain(DEFAULT_REPORT_FILE);
   });
 });

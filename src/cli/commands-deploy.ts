@@ -104,10 +104,19 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--force", "cancel a deployment holding the app", false)
     .option(REPORT_FLAG, REPORT_HELP)
     .option("--no-report", "write no HTML deployment report, even in CI")
-    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean; report?: string | false }) => {
+    .option("--dotenv <file>", "dotenv report naming the restored version (MDEPLOY_RESTORED_VERSION, MDEPLOY_RESTORED_IMAGE)")
+    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean; report?: string | false; dotenv?: string }) => {
       const { runRollback } = await import("../commands/rollback.js");
       await runRollback(
-        { environment, ...(opts.to ? { to: opts.to } : {}), ...(opts.artifact ? { artifact: opts.artifact } : {}), ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}), force: opts.force, ...(opts.report !== undefined ? { report: opts.report } : {}) },
+        {
+          environment,
+          ...(opts.to ? { to: opts.to } : {}),
+          ...(opts.artifact ? { artifact: opts.artifact } : {}),
+          ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
+          force: opts.force,
+          ...(opts.report !== undefined ? { report: opts.report } : {}),
+          ...(opts.dotenv ? { dotenv: opts.dotenv } : {}),
+        },
         context(),
       );
     });

@@ -6,6 +6,7 @@ import { registerSimCommands } from "./commands-sim.js";
 import { registerGitlabCommands } from "./commands-gitlab.js";
 import { registerZkCommands } from "./commands-zk.js";
 import { registerHistoryCommand } from "./commands-history.js";
+import { registerProjectCommands } from "./commands-project.js";
 
 /**
  * Registers every command. Each area keeps its flags in its own file and
@@ -18,4 +19,5 @@ export function registerCommands(program: Command, context: () => CliContext): v
   registerGitlabCommands(program, context);
   registerZkCommands(program, context);
   registerHistoryCommand(program, context);
+  registerProjectCommands(program, context);
 }

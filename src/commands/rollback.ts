@@ -1,4 +1,6 @@
 /** `mdeploy rollback <env> [--to VERSION]`: wiring for the rollback engine. */
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
@@ -6,6 +8,7 @@ import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
+import { formatDotenvReport } from "../deploy/dotenv-report.js";
 
 export interface RollbackOptions {
   environment: string;
@@ -15,6 +18,8 @@ export interface RollbackOptions {
   force?: boolean;
   /** `--report FILE`; false with `--no-report`; default: mdeploy-report.html in CI only. */
   report?: string | false;
+  /** Where to write the dotenv report naming the restored version (GitLab artifacts:reports:dotenv); empty or absent: none. */
+  dotenv?: string;
 }
 
 /** Rolls the environment's app back and waits for it. */
@@ -29,10 +34,23 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
       { environment: options.environment, appId: loaded.app.id, ...(options.to ? { to: options.to } : {}), ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}), force: options.force ?? false },
       reportedDeps(report, { marathon, ...(mesos ? { mesos } : {}), clock, progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock) }),
     ), (r) => `${r.appId} is back at ${r.restored} (as version ${r.version}): ${r.instances.healthy}/${r.instances.total} healthy`);
+    if (options.dotenv) {
+      const restoredApp = await marathon.getAppVersion(loaded.app.id, result.restored);
+      await writeFile(path.resolve(context.cwd, options.dotenv), rollbackReport(result, restoredApp.container?.docker?.image), "utf8");
+    }
     output.result(result);
     return result;
   } finally {
     marathon.close();
     mesos?.close();
   }
+}
+
+/**
+ * The deploy report's keys for the version now running, plus what was restored:
+ * a rollback job records the version it put back, not the pipeline's commit.
+ */
+function rollbackReport(result: RollbackResult, restoredImage: string | undefined): string {
+  const clean = (value: string) => value.replace(/[\r\n]/g, "");
+  return `${formatDotenvReport({ version: result.version, previousVersion: result.fromVersion, deploymentId: result.deploymentId })}MDEPLOY_RESTORED_VERSION=${clean(result.restored)}\nMDEPLOY_RESTORED_IMAGE=${clean(restoredImage ?? "")}\n`;
 }

@@ -2,7 +2,7 @@
 # -*- coding: utf-8 -*-
 
 # Copyright (c) 2026 mdeploy contributors
-# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -31,7 +31,7 @@ description:
     fails after C(wait_timeout) seconds and reports why Marathon could not place the
     tasks (offer reject reasons from C(/v2/queue)). It does not roll back.
 author:
-  - mdeploy contributors
+  - mdeploy contributors (@mdeploy)
 options:
   url:
     description:
@@ -142,8 +142,10 @@ seealso:
     link: https://mesosphere.github.io/marathon/api-console/index.html
 attributes:
   check_mode:
+    description: Reports whether the application would change and what would be sent, without sending it.
     support: full
   diff_mode:
+    description: Shows the managed fields of the running application before and after, numbers compared by value.
     support: full
 '''
 
@@ -329,6 +331,21 @@ def _canonical(value):
     return value
 
 
+def _plain_numbers(value):
+    """Display form: whole numbers as integers, so a diff never shows 0 -> 0.0 or 1 -> 1.0.
+
+    Marathon answers with doubles (cpus 1.0, disk 0.0) while playbooks usually write
+    integers; the values are equal, and diff mode must not present them as a change.
+    """
+    if isinstance(value, dict):
+        return dict((k, _plain_numbers(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_plain_numbers(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _with_defaults(value, defaults):
     merged = dict(defaults)
     merged.update(value)
@@ -407,8 +424,8 @@ def compare_definitions(desired, current):
     want, have = _prune(want), _prune(have)
     fields = sorted(set(want) | set(k for k in have if k in MANAGED_FIELDS and k not in SERVER_DEFAULTED_FIELDS))
     changed = [k for k in fields if _canonical(want.get(k)) != _canonical(have.get(k))]
-    before = dict((k, have[k]) for k in fields if k in have)
-    after = dict((k, want[k]) for k in fields if k in want)
+    before = _plain_numbers(dict((k, have[k]) for k in fields if k in have))
+    after = _plain_numbers(dict((k, want[k]) for k in fields if k in want))
     return changed, before, after
 
 
@@ -532,8 +549,8 @@ class MarathonClient(object):
             summary = (item.get('processedOffersSummary') or {}).get('rejectSummaryLastOffers') or []
             for entry in summary:
                 if entry.get('declined'):
-                    reasons.append('%s declined %s of %s offers' % (entry.get('reason'), entry.get('declined'),
-                                                                   entry.get('processed')))
+                    reasons.append('%s declined %s of %s offers' % (
+                        entry.get('reason'), entry.get('declined'), entry.get('processed')))
         return reasons
 
 
