@@ -14,8 +14,8 @@ import { runCli } from "./helpers/run-cli.js";
 
 const README = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
 
-/** Flags of other programs README quotes (npm, gitlab-ci-local, gitlab-runner, Docker). */
-const OTHER_PROGRAMS = new Set(["--force-shell-executor", "--ignore-scripts", "--omit", "--shell-isolation", "--variable", "--target"]);
+/** Flags of other programs README quotes (npm, gitlab-ci-local, gitlab-runner, Docker, ansible-test). */
+const OTHER_PROGRAMS = new Set(["--force-shell-executor", "--ignore-scripts", "--omit", "--shell-isolation", "--variable", "--input", "--target", "--global", "--save-dev", "--save-exact", "--rm", "--local", "--python"]);
 
 const program = createProgram("0.0.0", { json: false, debug: false }, () => undefined as never);
 

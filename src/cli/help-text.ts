@@ -52,6 +52,8 @@ export const COMMAND_EXAMPLES: Record<string, readonly string[]> = {
   "runner-unregister": ["mdeploy runner-unregister", "mdeploy runner-unregister --runner-config /etc/gitlab-runner/config.toml"],
   "runner-reap": ["mdeploy runner-reap --tag marathon", "mdeploy runner-reap --description-prefix marathon- --yes"],
   "registry-auth": ["mdeploy registry-auth", "mdeploy registry-auth --registry registry.gitlab.example.com:5050"],
+  init: ["mdeploy init", "mdeploy init --env staging --env production --port 8080", "mdeploy init --image registry.example.com/team/app:1.0.0 --no-review"],
+  stop: ["mdeploy stop review", "mdeploy stop review --timeout 120 --force"],
   "zk-id": ["mdeploy zk-id --peers zk1,zk2,zk3 --address zk1", "mdeploy zk-id --ec2-tag role=zookeeper --promote", "mdeploy zk-id --print-zk-url"],
 };
 
