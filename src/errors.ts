@@ -12,6 +12,8 @@ export const ExitCode = {
   timedOut: 4,
   needsPerson: 5,
   unreachable: 6,
+  /** zk-id: a ZooKeeper ensemble exists but has no quorum; this server did not bootstrap. */
+  ensembleWithoutQuorum: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -101,4 +103,12 @@ export class ExitWithCode extends MdeployError {
   ) {
     super(message);
   }
+}
+
+/**
+ * zk-id saw evidence of an existing ZooKeeper ensemble that has no quorum, waited
+ * for one, and did not bootstrap (a second ensemble with the same IDs).
+ */
+export class EnsembleWithoutQuorumError extends MdeployError {
+  readonly exitCode = ExitCode.ensembleWithoutQuorum;
 }

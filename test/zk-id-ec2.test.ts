@@ -27,7 +27,7 @@ async function setup(self: { id: string; ip: string }, failWith?: { status: numb
   cleanups.push(() => fake.close());
   const dir = mkdtempSync(join(tmpdir(), "mdeploy-zk-ec2-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const [clientPort, quorumPort, electionPort] = await freePorts(3);
+  const [clientPort, quorumPort, electionPort] = await freePorts(3, 6);
   const args = [
     "--json",
     "zk-id",

@@ -93,7 +93,8 @@ describe("classifyClaim", () => {
   const claim = (id: number, owner: string, ageMs: number): ClaimRecord => ({ id, owner, mtimeMs: ctx.nowMs - ageMs });
   it.each([
     { name: "own claim", c: claim(6, "d:2888", 0), want: "mine" },
-    { name: "id now a participant", c: claim(1, "a:2888", 0), want: "stale" },
+    { name: "replacement participant within grace (not started yet)", c: claim(1, "a:2888", 10_000), want: "active" },
+    { name: "participant past grace", c: claim(1, "a:2888", 70_000), want: "stale" },
     { name: "observer joining with its claim", c: claim(5, "e:2888", 0), want: "active" },
     { name: "id given to someone else", c: claim(5, "x:2888", 0), want: "stale" },
     { name: "live owner within ttl", c: claim(7, "f:2888", 500_000), want: "active" },

@@ -192,9 +192,12 @@ export type ClaimState = "mine" | "active" | "stale";
  */
 export function classifyClaim(claim: ClaimRecord, ctx: { selfKey: string; membership: Membership; liveKeys: ReadonlySet<string>; nowMs: number; graceMs: number; ttlMs: number }): ClaimState {
   const member = memberById(ctx.membership, claim.id);
-  if (member && (member.role === "participant" || addressKey(member) !== claim.owner)) return "stale";
-  if (claim.owner === ctx.selfKey) return "mine";
   const age = ctx.nowMs - claim.mtimeMs;
+  if (member && addressKey(member) !== claim.owner) return "stale";
+  // A replacement is a participant from its reconfig on, before it runs: its claim
+  // keeps other joiners from taking it for dead until it had the grace to start.
+  if (member?.role === "participant" && age > ctx.graceMs) return "stale";
+  if (claim.owner === ctx.selfKey) return "mine";
   if (age > ctx.ttlMs) return "stale";
   if (!ctx.liveKeys.has(claim.owner) && age > ctx.graceMs) return "stale";
   return "active";
