@@ -5,6 +5,7 @@
  *                          so two claimers never both get one ID)
  *   /mdeploy/zk-join       held only around a participant reconfig (one at a time)
  *   /mdeploy/zk-clock      touched to read ZooKeeper's own clock for claim ages
+ *   /mdeploy/zk-target-size  voters the ensemble should keep, recorded once
  *
  * The committed membership stays the truth about who holds an ID; claims only
  * serialize joiners between "picked an ID" and "reconfig added it".
@@ -18,6 +19,7 @@ import { classifyClaim, freeIdCandidates, type ClaimRecord } from "./plan.js";
 export const CLAIMS_PATH = "/mdeploy/zk-ids";
 export const JOIN_LOCK_PATH = "/mdeploy/zk-join";
 const CLOCK_PATH = "/mdeploy/zk-clock";
+export const TARGET_SIZE_PATH = "/mdeploy/zk-target-size";
 
 /** How long claims live (ZooKeeper's clock). */
 export interface ClaimTimes {
@@ -58,6 +60,24 @@ export async function zookeeperNow(zk: ZkClient): Promise<number> {
     await ensurePath(zk, CLOCK_PATH);
     return Number((await zk.setData(CLOCK_PATH, "", -1)).mtime);
   }
+}
+
+/**
+ * The number of voters the ensemble should keep. The first zk-id run that
+ * finds it unrecorded records the voters of the committed config then: the
+ * bootstrap size, since a failed member stays a voter until it is replaced.
+ */
+export async function targetSize(zk: ZkClient, membership: Membership): Promise<number> {
+  const voters = membership.servers.filter((s) => s.role === "participant").length;
+  try {
+    await ensurePath(zk, "/mdeploy");
+    await zk.create(TARGET_SIZE_PATH, String(voters));
+    return voters;
+  } catch (error) {
+    if (!isZkError(error, ZkErrorCode.nodeExists)) throw error;
+  }
+  const recorded = Number((await zk.getData(TARGET_SIZE_PATH)).data.toString("utf8").trim());
+  return Number.isInteger(recorded) && recorded > 0 ? recorded : voters;
 }
 
 interface StoredClaim {

@@ -11,7 +11,7 @@
  *   and give up with exit 7.
  */
 import { EnsembleWithoutQuorumError, PreflightRefusedError } from "../errors.js";
-import { claimedByOthers, claimExactId, claimFreeId, readMembership, releaseClaim } from "./claims.js";
+import { claimedByOthers, claimExactId, claimFreeId, readMembership, releaseClaim, targetSize } from "./claims.js";
 import type { ZkClient } from "./client/zk-client.js";
 import { decideDeadVoter, voterKey } from "./dead-voters.js";
 import { withEnsemble, reconfigWithRetry } from "./ensemble-session.js";
@@ -168,12 +168,12 @@ class VoterChanged extends Error {}
 async function replaceOrJoin(zk: ZkClient, options: ZkIdOptions, deps: ZkIdDeps, s: Surroundings, preferredId: number | null, why: string): Promise<ZkIdResult> {
   const selfKey = addressKey(s.self.address);
   const discoveredKeys = new Set(s.discovery.peers.map((p) => addressKey(p)));
-  const targetSize = options.targetSize ?? s.discovery.expectedSize;
   const unreachableSince = new Map<string, number>();
   const rounds = Math.ceil((options.deadVoterGraceMs + options.waitTimeoutMs) / Math.max(1, options.pollMs)) + 2;
   let told = "";
   for (let round = 0; round < rounds; round++) {
     const membership = await readMembership(zk);
+    const target = options.targetSize ?? (await targetSize(zk, membership));
     const ctx = { selfKey, membership, liveKeys: liveKeys(s), times: options.claimTimes };
     const voters = membership.servers.filter((m) => m.role === "participant" && addressKey(m) !== selfKey);
     const reachable = await Promise.all(voters.map((v) => answers(deps, v)));
@@ -192,7 +192,7 @@ async function replaceOrJoin(zk: ZkClient, options: ZkIdOptions, deps: ZkIdDeps,
       discoveredKeys,
       protectedIds: unreachableSince.size > 0 ? await claimedByOthers(zk, ctx) : new Set(),
       syncedVoters: unreachableSince.size > 0 ? await syncedVoters(deps, voters.filter((_, i) => reachable[i])) : null,
-      targetSize,
+      targetSize: target,
       preferredId,
     });
     if (decision.kind === "wait") {

@@ -39,7 +39,7 @@ export interface ZkIdOptions {
   bootstrap: boolean;
   /** A voter unreachable for longer than this (and not synced) is dead and its ID is taken over by a joiner. */
   deadVoterGraceMs: number;
-  /** Voters the ensemble should have; null: the bootstrap size discovery reports. */
+  /** Voters the ensemble should keep; null: the number recorded in ZooKeeper (the voters when first recorded, normally the bootstrap size). */
   targetSize: number | null;
 }
 
