@@ -32,7 +32,7 @@ export function registerZkCommands(program: Command, context: () => CliContext):
     .option("--wait-timeout <seconds>", "longest wait for bootstrap discovery or another joiner", "300")
     .option("--sync-timeout <seconds>", "longest wait for this server to sync before --promote gives up", "120")
     .option("--settle-timeout <seconds>", "a server without an ID that sees an existing ensemble without quorum waits this long for one, then exits 7", "30")
-    .option("--poll-interval <ms>", "pause between checks while waiting", "1000")
+    .option("--poll-interval <ms>", "pause between checks while waiting", "250")
     .option("--claim-grace <seconds>", "an ID claim whose owner is gone is stale after this", "120")
     .option("--claim-ttl <seconds>", "any unfinished ID claim is stale after this", "900")
     .addHelpText("after", "\nZK_SUPER_PASSWORD (environment): ZooKeeper super-user password for reconfig; without it zoo.cfg sets skipACL=yes.\n")
