@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fourLetterWord, parseSrvr } from "../../src/zk/client/four-letter.js";
 
 export const ZK_CLASSPATH = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar", "/usr/share/java/servlet-api.jar"].join(":");
-const JVM_FLAGS = ["-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xshare:auto"];
+export const ZK_JVM_FLAGS = ["-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xshare:auto"];
 
 /** Ports for one node, distinct from every other port this process picked. */
 export interface NodePorts {
@@ -111,7 +111,7 @@ export function createZkHarness(portBlock: number, prefix = "mdeploy-zk-"): ZkHa
       const fd = openSync(logFile, "a");
       const child: ChildProcess = spawn(
         "java",
-        [...JVM_FLAGS, ...extraJvmFlags, "-cp", ZK_CLASSPATH, "org.apache.zookeeper.server.quorum.QuorumPeerMain", zooCfg],
+        [...ZK_JVM_FLAGS, ...extraJvmFlags, "-cp", ZK_CLASSPATH, "org.apache.zookeeper.server.quorum.QuorumPeerMain", zooCfg],
         { detached: true, stdio: ["ignore", fd, fd] },
       );
       closeSync(fd);
