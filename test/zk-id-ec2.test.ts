@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,8 +22,8 @@ const instances: FakeInstance[] = [
   { id: "i-0bbb", ip: "127.0.0.12", state: "running", launchTime: "2026-01-01T10:01:00.000Z" },
 ];
 
-async function setup(self: { id: string; ip: string }, failWith?: { status: number; code: string; message: string }) {
-  const fake = await startFakeEc2({ group: { name: "zk-asg", desired: 3 }, instances, self, ...(failWith ? { failWith } : {}) });
+async function setup(self: { id: string; ip: string }, failWith?: { status: number; code: string; message: string }, groupTags?: Record<string, string>) {
+  const fake = await startFakeEc2({ group: { name: "zk-asg", desired: 3, ...(groupTags ? { tags: groupTags } : {}) }, instances, self, ...(failWith ? { failWith } : {}) });
   cleanups.push(() => fake.close());
   const dir = mkdtempSync(join(tmpdir(), "mdeploy-zk-ec2-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,6 +73,14 @@ describe("zk-id with EC2 discovery (fake EC2, Auto Scaling and instance metadata
     expect(ec2?.get("Filter.1.Value.1")).toBe("running");
     expect(fake.unexpected).toEqual([]);
     expect(run.stdout + run.stderr).not.toContain(SECRET);
+  });
+
+  it("never bootstraps while the group carries the ensemble-formed tag: exit 7, nothing written", async () => {
+    const { dir, args } = await setup({ id: "i-0bbb", ip: "127.0.0.12" }, undefined, { "mdeploy:zk-ensemble-formed": "2026-01-01" });
+    const run = await runCli([...args, "--ec2-asg", "zk-asg", "--settle-timeout", "1"], { env: awsEnv, timeoutMs: 30_000 });
+    expect(run.code, run.stderr).toBe(7);
+    expect(run.stderr).toMatch(/not bootstrapping: tag mdeploy:zk-ensemble-formed=2026-01-01 on autoscaling group zk-asg says the ensemble formed before/);
+    expect(existsSync(join(dir, "data", "myid"))).toBe(false);
   });
 
   it("discovers by cluster tag with an explicit ensemble size", async () => {
