@@ -117,5 +117,8 @@ describe("zk-id with EC2 discovery (fake EC2, Auto Scaling and instance metadata
     expect(run.stderr).toMatch(/exactly one discovery source/);
     expect(run.stderr).toMatch(/--peers: "a:1:2:3:4"/);
     expect(run.stderr).toMatch(/--address is required/);
+    const ec2WithFlag = await runCli(["zk-id", "--ec2-asg", "zk-asg", "--aws-region", "eu-west-1", "--bootstrap"], { timeoutMs: 30_000 });
+    expect(ec2WithFlag.code).toBe(2);
+    expect(ec2WithFlag.stderr).toMatch(/--bootstrap is for --peers and --dns; with EC2 discovery the mdeploy:zk-ensemble-formed tag decides/);
   });
 });

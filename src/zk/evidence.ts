@@ -39,7 +39,8 @@ export function ownIdOf(reply: ElectionReply, address: ServerAddress): { id: num
   try {
     membership = parseMembership(reply.config);
   } catch {
-    // A config we cannot read is no proof either way; the caller treats id null as unknown.
+    // parseMembership throws only on text that is not a dynamic config: no ID to report,
+    // which bootstrapEvidence counts against bootstrapping.
     return { id: null, version: null };
   }
   const key = addressKey(address);

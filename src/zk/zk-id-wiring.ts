@@ -56,6 +56,7 @@ export async function zkIdFromFlags(flags: ZkIdFlags, context: ZkIdEnvironment):
     if (i < 1) problems.push(`--ec2-tag: expected key=value, got "${flags.ec2Tag}"`);
     else tag = { key: flags.ec2Tag.slice(0, i), value: flags.ec2Tag.slice(i + 1) };
   }
+  if (isEc2 && flags.bootstrap) problems.push("--bootstrap is for --peers and --dns; with EC2 discovery the mdeploy:zk-ensemble-formed tag decides");
   const region = flags.awsRegion ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
   if (isEc2 && !region) problems.push("EC2 discovery needs a region: --aws-region or AWS_REGION");
   let staticPeers: ServerAddress[] = [];
