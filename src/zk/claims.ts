@@ -13,7 +13,7 @@
 import type { Clock } from "../core/clock.js";
 import { PreflightRefusedError } from "../errors.js";
 import { isZkError, ZkErrorCode, type ZkClient } from "./client/zk-client.js";
-import { parseMembership, type Membership } from "./members.js";
+import { addressKey, parseMembership, type Membership } from "./members.js";
 import { classifyClaim, freeIdCandidates, type ClaimRecord } from "./plan.js";
 
 export const CLAIMS_PATH = "/mdeploy/zk-ids";
@@ -247,7 +247,9 @@ export async function acquireJoinLock(zk: ZkClient, ctx: ClaimContext & { id: nu
     if (!held) continue;
     const membership = parseMembership((await zk.getData("/zookeeper/config")).data.toString("utf8"));
     const nowMs = await zookeeperNow(zk);
-    const state = classifyClaim(held.record, { ...ctx, membership, nowMs, graceMs: ctx.times.graceMs, ttlMs: ctx.times.ttlMs });
+    // A lock whose holder is a participant now did its reconfig: it is done, whatever its age.
+    const holderDone = membership.servers.some((s) => s.id === held.record.id && s.role === "participant" && addressKey(s) === held.record.owner);
+    const state = holderDone ? "stale" : classifyClaim(held.record, { ...ctx, membership, nowMs, graceMs: ctx.times.graceMs, ttlMs: ctx.times.ttlMs });
     if (state === "mine") {
       await zk.setData(JOIN_LOCK_PATH, payload, held.version).catch((error: unknown) => {
         if (!isZkError(error, ZkErrorCode.badVersion, ZkErrorCode.noNode)) throw error;
