@@ -166,6 +166,14 @@ describe("zk-id prepare without a serving quorum (fakes, virtual clock)", () => 
     expect(existsSync(join(options.paths.dataDir, "initialize"))).toBe(false);
   });
 
+  it("a server whose myid a running peer reports as its own refuses to start (a copied disk)", async () => {
+    const { deps, options } = setup({ discoveries: [three], status: (a) => (a.host === "10.0.0.3" ? notServing : null), election: (a) => (a.host === "10.0.0.3" ? electionReply({ "10.0.0.1": 1, "10.0.0.3": 2 }, 0x100000000n, 1n) : null) });
+    mkdirSync(options.paths.dataDir, { recursive: true });
+    writeFileSync(join(options.paths.dataDir, "myid"), "2\n");
+    await expect(runZkId(options, deps)).rejects.toThrow(/^ID 2 in myid is the ID running server 10\.0\.0\.3:2181 .* reports as its own; starting would duplicate it/);
+    expect(existsSync(options.paths.confDir)).toBe(false);
+  });
+
   it("an unreadable myid is a config error naming the file", async () => {
     const { deps, options } = setup({ discoveries: [three], status: () => null });
     mkdirSync(options.paths.dataDir, { recursive: true });

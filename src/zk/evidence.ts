@@ -84,3 +84,9 @@ export function bootstrapEvidence(input: { self: ServerAddress; observations: re
   }
   return { blocking, unknown };
 }
+
+/** A running peer (not this server) that reports `id` as its own, if any: starting with that ID would duplicate it. */
+export function peerHoldingId(observations: readonly PeerObservation[], self: ServerAddress, id: number): PeerObservation | undefined {
+  const selfKey = addressKey(self);
+  return observations.find((o) => addressKey(o.address) !== selfKey && o.election !== null && ownIdOf(o.election, o.address).id === id);
+}

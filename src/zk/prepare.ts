@@ -15,9 +15,9 @@ import { claimedByOthers, claimExactId, claimFreeId, readMembership, releaseClai
 import type { ZkClient } from "./client/zk-client.js";
 import { decideDeadVoter, voterKey } from "./dead-voters.js";
 import { withEnsemble, reconfigWithRetry } from "./ensemble-session.js";
-import { bootstrapEvidence } from "./evidence.js";
+import { bootstrapEvidence, peerHoldingId } from "./evidence.js";
 import { defaultDynamicPath, writeZkFiles } from "./local-files.js";
-import { addressKey, memberById, renderDynamicConfig, renderServerLine, type Membership, type ServerSpec } from "./members.js";
+import { addressKey, describeAddress, memberById, renderDynamicConfig, renderServerLine, type Membership, type ServerSpec } from "./members.js";
 import { planBootstrap, planWithQuorum } from "./plan.js";
 import { renderStaticConfig, superDigestFor } from "./static-config.js";
 import { liveKeys, look, observe, serving, type Surroundings } from "./surroundings.js";
@@ -55,7 +55,11 @@ export async function prepare(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkI
     if (serving(s).length > 0) return prepareWithQuorum(options, deps, s);
     const verdict = planBootstrap({ self: s.self.address, local: s.local.state, peers: s.discovery.peers, expectedSize: s.discovery.expectedSize });
     if (verdict.kind === "refuse") throw new PreflightRefusedError(verdict.reason);
-    if (verdict.kind === "keep") return keepWithoutQuorum(options, s, verdict.id, verdict.reason);
+    if (verdict.kind === "keep") {
+      const holder = peerHoldingId(await observe(s, deps), s.self.address, verdict.id);
+      if (holder) throw new PreflightRefusedError(`ID ${verdict.id} in myid is the ID running server ${describeAddress(holder.address)} reports as its own; starting would duplicate it: wipe this server's data dir and rerun zk-id`);
+      return keepWithoutQuorum(options, s, verdict.id, verdict.reason);
+    }
 
     // No ID here and no quorum anywhere: is this really a first bootstrap?
     const observations = await observe(s, deps);
