@@ -19,7 +19,7 @@ export function registerZkCommands(program: Command, context: () => CliContext):
     .option("--ec2-tag <key=value>", "discovery: running instances with this tag")
     .option("--ensemble-size <n>", "servers expected at first bootstrap (default: the list, the DNS records or the ASG desired capacity)")
     .option("--bootstrap", "static list or DNS: this is a new ensemble, a first bootstrap is allowed (still never beside a peer of an ensemble that formed)", false)
-    .option("--target-size <n>", "voters the ensemble should keep; a joiner replaces a dead voter instead of growing past it (default: the bootstrap size)")
+    .option("--target-size <n>", "voters the ensemble should keep; a joiner replaces a dead voter instead of growing past it (default: recorded in ZooKeeper by the first run that saw a quorum: the bootstrap size)")
     .option("--dead-voter-grace <seconds>", "a voter that answers on neither port and is not synced for this long is replaced by a joiner", "60")
     .option("--aws-region <region>", "AWS region (default AWS_REGION)")
     .option("--aws-endpoint <url>", "EC2 and Auto Scaling endpoint override (a local fake in tests)")
