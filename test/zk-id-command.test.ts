@@ -9,6 +9,7 @@ import type { Clock } from "../src/core/clock.js";
 import { ConfigError, EnsembleWithoutQuorumError, ExitCode } from "../src/errors.js";
 import type { ElectionReply } from "../src/zk/client/election-probe.js";
 import type { ServerStatus } from "../src/zk/client/four-letter.js";
+import { ZkConnectError } from "../src/zk/client/zk-client.js";
 import { renderDynamicConfig, type ServerAddress } from "../src/zk/members.js";
 import type { Discovery } from "../src/zk/peers.js";
 
@@ -45,6 +46,8 @@ interface Fakes {
   status: (a: ServerAddress, round: number) => ServerStatus | null;
   election?: (a: ServerAddress, round: number) => ElectionReply | null;
   bootstrap?: boolean;
+  /** Sessions: the default fails the test, since most cases must not ask for one. */
+  connect?: ZkIdCommandDeps["connect"];
 }
 
 function setup(fakes: Fakes) {
@@ -64,9 +67,11 @@ function setup(fakes: Fakes) {
     monitor: async () => {
       throw new Error("no server should be asked for mntr here");
     },
-    connect: async () => {
-      throw new Error("no server should be asked for a session here");
-    },
+    connect:
+      fakes.connect ??
+      (async () => {
+        throw new Error("no server should be asked for a session here");
+      }),
   };
   const options: ZkIdOptions = {
     action: "prepare",
@@ -111,6 +116,19 @@ describe("zk-id prepare without a serving quorum (fakes, virtual clock)", () => 
     expect(clock.slept).toBeGreaterThanOrEqual(30_000);
     expect(clock.slept).toBeLessThan(32_000);
     expect(stderr.join("")).toMatch(/waiting up to 30 s for a quorum/);
+    expect(existsSync(join(options.paths.dataDir, "myid"))).toBe(false);
+  });
+
+  it("a survivor that still says it serves but grants no session (its quorum just went) is taken as without quorum: exit 7", async () => {
+    const { deps, options } = setup({
+      discoveries: [three],
+      status: (a, round) => (a.host !== "10.0.0.3" ? null : round <= 1 ? { mode: "follower", zxid: 0x100000002n } : notServing),
+      election: (a) => (a.host === "10.0.0.3" ? electionReply(bootstrapIds, 0x100000000n, 1n) : null),
+      connect: async () => {
+        throw new ZkConnectError(["10.0.0.3:2181: connection closed during handshake (server not serving)"]);
+      },
+    });
+    await expect(runZkId(options, deps)).rejects.toThrow(/not bootstrapping: 10\.0\.0\.3:2181 .* \(ID 3\) belongs to an ensemble that formed/);
     expect(existsSync(join(options.paths.dataDir, "myid"))).toBe(false);
   });
 

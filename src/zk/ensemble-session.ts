@@ -10,6 +10,13 @@ import type { Membership, ServerAddress } from "./members.js";
 import type { ZkIdDeps } from "./zk-id-types.js";
 
 const SESSION_ATTEMPTS = 4;
+
+/**
+ * No server granted a session, although they looked as if they served: most
+ * often a quorum that was just lost (a follower says "follower" for a few ticks
+ * after its leader died). Callers that can do without a quorum catch this one.
+ */
+export class NoSessionError extends UnreachableError {}
 const MAX_RECONFIG_ATTEMPTS = 10;
 
 /**
@@ -25,7 +32,7 @@ export async function withEnsemble<T>(deps: Pick<ZkIdDeps, "connect" | "clock" |
       zk = await deps.connect(servers);
     } catch (error) {
       if (!(error instanceof ZkConnectError)) throw error;
-      if (attempt >= SESSION_ATTEMPTS) throw new UnreachableError(`cannot get a ZooKeeper session: ${error.message}`);
+      if (attempt >= SESSION_ATTEMPTS) throw new NoSessionError(`cannot get a ZooKeeper session: ${error.message}`);
       await deps.clock.sleep(300 * attempt);
       continue;
     }

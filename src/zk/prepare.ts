@@ -14,7 +14,7 @@ import { EnsembleWithoutQuorumError, PreflightRefusedError } from "../errors.js"
 import { claimedByOthers, claimExactId, claimFreeId, readMembership, releaseClaim, targetSize } from "./claims.js";
 import type { ZkClient } from "./client/zk-client.js";
 import { decideDeadVoter, voterKey } from "./dead-voters.js";
-import { withEnsemble, reconfigWithRetry } from "./ensemble-session.js";
+import { NoSessionError, reconfigWithRetry, withEnsemble } from "./ensemble-session.js";
 import { bootstrapEvidence, peerHoldingId } from "./evidence.js";
 import { defaultDynamicPath, writeZkFiles } from "./local-files.js";
 import { addressKey, describeAddress, memberById, renderDynamicConfig, renderServerLine, type Membership, type ServerSpec } from "./members.js";
@@ -52,7 +52,16 @@ export async function prepare(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkI
     told.add(line);
   };
   for (let round = 0; round < maxRounds; round++) {
-    if (serving(s).length > 0) return prepareWithQuorum(options, deps, s);
+    if (serving(s).length > 0) {
+      try {
+        return await prepareWithQuorum(options, deps, s);
+      } catch (error) {
+        if (!(error instanceof NoSessionError)) throw error;
+        // They stopped serving between the probe and the session: decide as without a quorum.
+        tellOnce(`${error.message}; the quorum seems lost, looking for evidence of the ensemble instead`);
+        s = { ...s, status: new Map([...s.status].map(([key, v]) => [key, { ...v, status: v.status && { ...v.status, mode: null } }])) };
+      }
+    }
     const verdict = planBootstrap({ self: s.self.address, local: s.local.state, peers: s.discovery.peers, expectedSize: s.discovery.expectedSize });
     if (verdict.kind === "refuse") throw new PreflightRefusedError(verdict.reason);
     if (verdict.kind === "keep") {
