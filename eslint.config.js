@@ -17,6 +17,20 @@ export default tseslint.config(
     },
   },
   {
+    // ZooKeeper code sits below the CLI and the commands: it may not import them back.
+    files: ["src/zk/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/cli/*", "**/commands/*", "**/cli", "**/commands"], message: "src/zk is below the CLI and the commands; define the port here and let them depend on it." }] },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ImportExpression[source.value=/(^|\\/)(cli|commands)(\\/|$)/]", message: "src/zk is below the CLI and the commands; no dynamic import of them either." },
+      ],
+    },
+  },
+  {
     files: ["src/cli/main.ts", "scripts/**", "bench/**", "test/**"],
     rules: { "no-restricted-properties": "off" },
   },

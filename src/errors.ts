@@ -12,6 +12,8 @@ export const ExitCode = {
   timedOut: 4,
   needsPerson: 5,
   unreachable: 6,
+  /** zk-id: a ZooKeeper ensemble exists but has no quorum; this server did not bootstrap. */
+  ensembleWithoutQuorum: 7,
   /** `plan --detailed-exitcode` only: the running app differs from the artifact. */
   drift: 8,
 } as const;
@@ -111,4 +113,12 @@ export class ExitWithCode extends MdeployError {
 /** `mdeploy plan --detailed-exitcode`: the running app differs from the artifact (exit 8, after Terraform's 2, which mdeploy gives to bad input). */
 export class DriftDetectedError extends MdeployError {
   readonly exitCode = ExitCode.drift;
+}
+
+/**
+ * zk-id saw evidence of an existing ZooKeeper ensemble that has no quorum, waited
+ * for one, and did not bootstrap (a second ensemble with the same IDs).
+ */
+export class EnsembleWithoutQuorumError extends MdeployError {
+  readonly exitCode = ExitCode.ensembleWithoutQuorum;
 }

@@ -5,7 +5,7 @@ import type { Membership } from "../src/zk/members.js";
 import { createZkHarness } from "./helpers/zk-ensemble.js";
 import { startHandWrittenEnsemble, type TestNode } from "./helpers/zk-nodes.js";
 
-const harness = createZkHarness();
+const harness = createZkHarness(4);
 let nodes: TestNode[] = [];
 const sessions: ZkClient[] = [];
 

@@ -4,7 +4,7 @@ import { parseMembership } from "../src/zk/members.js";
 import { createZkHarness } from "./helpers/zk-ensemble.js";
 import { startHandWrittenEnsemble, type TestNode } from "./helpers/zk-nodes.js";
 
-const harness = createZkHarness();
+const harness = createZkHarness(5);
 let nodes: TestNode[] = [];
 const clients: ZkClient[] = [];
 

@@ -5,7 +5,7 @@ import { bootEnsemble, membershipVia, startNode } from "./helpers/zk-cluster.js"
 import { describeRun, zkId } from "./helpers/zk-id-cli.js";
 import { makeNode } from "./helpers/zk-nodes.js";
 
-const harness = createZkHarness();
+const harness = createZkHarness(2);
 afterEach(async () => {
   await harness.stopAll();
 });

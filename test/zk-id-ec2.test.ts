@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -22,12 +22,12 @@ const instances: FakeInstance[] = [
   { id: "i-0bbb", ip: "127.0.0.12", state: "running", launchTime: "2026-01-01T10:01:00.000Z" },
 ];
 
-async function setup(self: { id: string; ip: string }, failWith?: { status: number; code: string; message: string }) {
-  const fake = await startFakeEc2({ group: { name: "zk-asg", desired: 3 }, instances, self, ...(failWith ? { failWith } : {}) });
+async function setup(self: { id: string; ip: string }, failWith?: { status: number; code: string; message: string }, groupTags?: Record<string, string>) {
+  const fake = await startFakeEc2({ group: { name: "zk-asg", desired: 3, ...(groupTags ? { tags: groupTags } : {}) }, instances, self, ...(failWith ? { failWith } : {}) });
   cleanups.push(() => fake.close());
   const dir = mkdtempSync(join(tmpdir(), "mdeploy-zk-ec2-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const [clientPort, quorumPort, electionPort] = await freePorts(3);
+  const [clientPort, quorumPort, electionPort] = await freePorts(3, 6);
   const args = [
     "--json",
     "zk-id",
@@ -75,6 +75,14 @@ describe("zk-id with EC2 discovery (fake EC2, Auto Scaling and instance metadata
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
+  it("never bootstraps while the group carries the ensemble-formed tag: exit 7, nothing written", async () => {
+    const { dir, args } = await setup({ id: "i-0bbb", ip: "127.0.0.12" }, undefined, { "mdeploy:zk-ensemble-formed": "2026-01-01" });
+    const run = await runCli([...args, "--ec2-asg", "zk-asg", "--settle-timeout", "1"], { env: awsEnv, timeoutMs: 30_000 });
+    expect(run.code, run.stderr).toBe(7);
+    expect(run.stderr).toMatch(/not bootstrapping: tag mdeploy:zk-ensemble-formed=2026-01-01 on autoscaling group zk-asg says the ensemble formed before/);
+    expect(existsSync(join(dir, "data", "myid"))).toBe(false);
+  });
+
   it("discovers by cluster tag with an explicit ensemble size", async () => {
     const { fake, args } = await setup({ id: "i-0aaa", ip: "127.0.0.11" });
     const run = await runCli([...args, "--ec2-tag", "cluster=zk", "--ensemble-size", "3"], { env: awsEnv, timeoutMs: 30_000 });
@@ -109,5 +117,8 @@ describe("zk-id with EC2 discovery (fake EC2, Auto Scaling and instance metadata
     expect(run.stderr).toMatch(/exactly one discovery source/);
     expect(run.stderr).toMatch(/--peers: "a:1:2:3:4"/);
     expect(run.stderr).toMatch(/--address is required/);
+    const ec2WithFlag = await runCli(["zk-id", "--ec2-asg", "zk-asg", "--aws-region", "eu-west-1", "--bootstrap"], { timeoutMs: 30_000 });
+    expect(ec2WithFlag.code).toBe(2);
+    expect(ec2WithFlag.stderr).toMatch(/--bootstrap is for --peers and --dns; with EC2 discovery the mdeploy:zk-ensemble-formed tag decides/);
   });
 });

@@ -6,7 +6,7 @@ import { describeRun, zkId } from "./helpers/zk-id-cli.js";
 import { makeNode, type TestNode } from "./helpers/zk-nodes.js";
 import type { ZkIdRun } from "./helpers/zk-id-cli.js";
 
-const harness = createZkHarness();
+const harness = createZkHarness(0);
 afterEach(async () => {
   await harness.stopAll();
 });
@@ -30,7 +30,7 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", { timeout: 
     expect(url.json?.zkUrl).toBe(`zk://${cluster.nodes.map((n) => n.client).join(",")}/marathon`);
   });
 
-  it("a killed node's replacement takes the freed ID, joins, and reads data written before the kill", async () => {
+  it("a killed node's replacement takes its ID in one reconfig, joins, and reads data written before the kill", async () => {
     const cluster = await bootEnsemble(harness);
     const [n1, n2, n3] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]];
     await withClient([n2], (zk) => zk.create("/before", "kept"));
@@ -38,50 +38,41 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", { timeout: 
     const replacement = await makeNode(harness, "r1");
     const prepared = await zkId(replacement, [n2, n3, replacement]);
     expect(prepared.code, describeRun(prepared)).toBe(0);
-    expect(prepared.json).toMatchObject({ id: 1, outcome: "join", promoteAfterStart: true });
-    expect((await membershipVia([n2])).servers.map((s) => s.id)).toEqual([2, 3]);
-    await startNode(harness, cluster, replacement);
-    const promoted = await zkId(replacement, [n2, n3, replacement], ["--promote"]);
-    expect(promoted.code, describeRun(promoted)).toBe(0);
-    expect(promoted.json).toMatchObject({ id: 1, outcome: "participant" });
-    const m = await membershipVia([replacement]);
-    expect(m.servers.map((s) => [s.id, s.clientPort, s.role])).toEqual([
+    expect(prepared.json).toMatchObject({ id: 1, outcome: "replace", promoteAfterStart: true });
+    expect(prepared.json?.reason).toMatch(/voter 1 \(127\.0\.0\.1:\d+\) is no longer discovered and does not answer/);
+    // The dead voter's place went to the replacement at once: still 3 voters, never 2.
+    expect((await membershipVia([n2])).servers.map((s) => [s.id, s.clientPort, s.role])).toEqual([
       [1, replacement.clientPort, "participant"],
       [2, n2.clientPort, "participant"],
       [3, n3.clientPort, "participant"],
     ]);
+    await startNode(harness, cluster, replacement);
+    const promoted = await zkId(replacement, [n2, n3, replacement], ["--promote"]);
+    expect(promoted.code, describeRun(promoted)).toBe(0);
+    expect(promoted.json).toMatchObject({ id: 1, outcome: "participant", reason: "already a participant" });
     const read = await withClientEventually([replacement], async (zk) => (await zk.getData("/before")).data.toString());
     expect(read).toBe("kept");
-    const again = await zkId(replacement, [n2, n3, replacement], ["--promote"]);
-    expect(again.json).toMatchObject({ id: 1, outcome: "participant", reason: "already a participant" });
     const url = await zkId(n2, [n2, n3, replacement], ["--print-zk-url"]);
     expect(url.json?.zkUrl).toBe(`zk://${replacement.client},${n2.client},${n3.client}/mesos`);
   });
 
-  it("two joiners racing get distinct IDs; one waits for the other", async () => {
+  it("two joiners at once get distinct IDs without waiting for each other, and both become participants", async () => {
     const cluster = await bootEnsemble(harness);
     const d = await makeNode(harness, "d");
     const e = await makeNode(harness, "e");
     const everyone = [...cluster.nodes, d, e];
-    const runs = new Map<TestNode, Promise<ZkIdRun>>([
-      [d, zkId(d, everyone)],
-      [e, zkId(e, everyone)],
-    ]);
-    const first = await Promise.race([...runs].map(([node, run]) => run.then((r) => ({ node, r }))));
-    expect(first.r.code, describeRun(first.r)).toBe(0);
-    const second = first.node === d ? e : d;
-    await startNode(harness, cluster, first.node);
-    const promoted = await zkId(first.node, everyone, ["--promote"]);
-    expect(promoted.code, describeRun(promoted)).toBe(0);
-    const secondRun = await runs.get(second)!;
-    expect(secondRun.code, describeRun(secondRun)).toBe(0);
-    expect(secondRun.stderr).toMatch(/another server is joining/);
-    expect(secondRun.json?.id).not.toBe(first.r.json?.id);
-    await startNode(harness, cluster, second);
-    const promoted2 = await zkId(second, everyone, ["--promote"]);
-    expect(promoted2.code, describeRun(promoted2)).toBe(0);
+    const join = async (node: TestNode): Promise<[ZkIdRun, ZkIdRun]> => {
+      const prepared = await zkId(node, everyone);
+      expect(prepared.code, describeRun(prepared)).toBe(0);
+      await startNode(harness, cluster, node);
+      return [prepared, await zkId(node, everyone, ["--promote"])];
+    };
+    const [[pd, promotedD], [pe, promotedE]] = await Promise.all([join(d), join(e)]);
+    for (const run of [promotedD, promotedE]) expect(run.code, describeRun(run)).toBe(0);
+    expect(new Set([pd.json?.id, pe.json?.id])).toEqual(new Set([4, 5]));
+    for (const run of [pd, pe]) expect(run.stderr).not.toMatch(/another server is/);
     const m = await membershipVia(cluster.nodes);
-    expect(m.servers.map((s) => s.id).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(m.servers.map((s) => s.id)).toEqual([1, 2, 3, 4, 5]);
     expect(m.servers.every((s) => s.role === "participant")).toBe(true);
     expect(new Set(m.servers.map((s) => s.clientPort)).size).toBe(5);
   });
@@ -103,7 +94,7 @@ describe("zk-id with a serving quorum (real ZooKeeper on loopback)", { timeout: 
     expect(next.json?.id).toBe(5);
   });
 
-  it("a joiner that vanished after claiming leaves a stale lock and claim that the next joiner cleans up", async () => {
+  it("a joiner that vanished after claiming leaves a stale claim that the next joiner cleans up", async () => {
     const cluster = await bootEnsemble(harness);
     const ghost = await makeNode(harness, "ghost");
     const claimed = await zkId(ghost, [...cluster.nodes, ghost]);

@@ -6,7 +6,7 @@ import { createZkHarness } from "./helpers/zk-ensemble.js";
 import { bootEnsemble, startNode, stopNode, withClient, withClientEventually } from "./helpers/zk-cluster.js";
 import { describeRun, zkId } from "./helpers/zk-id-cli.js";
 
-const harness = createZkHarness();
+const harness = createZkHarness(1);
 afterEach(async () => {
   await harness.stopAll();
 });

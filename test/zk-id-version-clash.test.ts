@@ -1,9 +1,10 @@
 import { Writable } from "node:stream";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createOutput } from "../src/cli/output.js";
-import { runZkId, type ZkIdDeps, type ZkIdOptions } from "../src/commands/zk-id.js";
+import { runZkId, type ZkIdCommandDeps, type ZkIdOptions } from "../src/commands/zk-id.js";
 import { systemClock } from "../src/core/clock.js";
-import { fourLetterWord, parseSrvr } from "../src/zk/client/four-letter.js";
+import { probeElectionPort } from "../src/zk/client/election-probe.js";
+import { fourLetterWord, parseMntr, parseSrvr } from "../src/zk/client/four-letter.js";
 import { createZkClient, type ZkClient } from "../src/zk/client/zk-client.js";
 import { staticDiscovery } from "../src/zk/discovery/static-dns.js";
 import { createZkHarness } from "./helpers/zk-ensemble.js";
@@ -11,7 +12,7 @@ import { bootEnsemble, membershipVia, startNode } from "./helpers/zk-cluster.js"
 import { describeRun, zkId } from "./helpers/zk-id-cli.js";
 import { makeNode, type TestNode } from "./helpers/zk-nodes.js";
 
-const harness = createZkHarness();
+const harness = createZkHarness(3);
 afterEach(async () => {
   await harness.stopAll();
 });
@@ -45,7 +46,7 @@ describe("zk-id --promote under a concurrent membership change (real ZooKeeper)"
       },
     });
     const stderr: string[] = [];
-    const deps: ZkIdDeps = {
+    const deps: ZkIdCommandDeps = {
       output: createOutput({ json: true, stdout: new Writable({ write: (_c, _e, cb) => cb() }), stderr: new Writable({ write: (c, _e, cb) => (stderr.push(String(c)), cb()) }) }),
       clock: systemClock,
       discovery: staticDiscovery(everyone.map(address), null),
@@ -53,6 +54,11 @@ describe("zk-id --promote under a concurrent membership change (real ZooKeeper)"
       probe: async (a) => {
         const reply = await fourLetterWord(a.host, a.clientPort, "srvr");
         return reply ? parseSrvr(reply) : null;
+      },
+      probeElection: (a) => probeElectionPort(a.host, a.electionPort),
+      monitor: async (a) => {
+        const reply = await fourLetterWord(a.host, a.clientPort, "mntr");
+        return reply ? parseMntr(reply) : null;
       },
       connect: async (servers) => clashing(await createZkClient({ servers: servers.map((s) => `${s.host}:${s.clientPort}`) })),
     };
@@ -67,6 +73,9 @@ describe("zk-id --promote under a concurrent membership change (real ZooKeeper)"
       zkPath: "/mesos",
       superPassword: null,
       claimTimes: { graceMs: 120_000, ttlMs: 900_000 },
+      bootstrap: false,
+      deadVoterGraceMs: 60_000,
+      targetSize: null,
     };
     const result = await runZkId(options, deps);
     expect(result).toMatchObject({ id: 4, outcome: "participant" });

@@ -1,35 +1,7 @@
 import type { Command } from "commander";
+import type { ZkIdFlags } from "../zk/zk-id-flags.js";
 import type { CliContext } from "./context.js";
 import { zkDataDir, zkPeers } from "./flag-checks.js";
-
-/** Flags of `mdeploy zk-id`, as commander hands them over. */
-export interface ZkIdFlags {
-  dataDir: string;
-  confDir: string;
-  address?: string;
-  clientPort: string;
-  quorumPort: string;
-  electionPort: string;
-  peers?: string;
-  dns?: string;
-  ec2Asg?: string;
-  ec2Tag?: string;
-  ensembleSize?: string;
-  awsRegion?: string;
-  awsEndpoint?: string;
-  imdsEndpoint?: string;
-  promote: boolean;
-  leave: boolean;
-  printZkUrl: boolean;
-  zkPath: string;
-  tickTime: string;
-  waitTimeout: string;
-  syncTimeout: string;
-  settleTimeout: string;
-  pollInterval: string;
-  claimGrace: string;
-  claimTtl: string;
-}
 
 /** Registers `mdeploy zk-id`; its implementation (and the AWS SDK) loads only when it runs. */
 export function registerZkCommands(program: Command, context: () => CliContext): void {
@@ -47,6 +19,9 @@ export function registerZkCommands(program: Command, context: () => CliContext):
     .option("--ec2-asg <name>", "discovery: running instances of this autoscaling group")
     .option("--ec2-tag <key=value>", "discovery: running instances with this tag")
     .option("--ensemble-size <n>", "servers expected at first bootstrap (default: the list, the DNS records or the ASG desired capacity)")
+    .option("--bootstrap", "static list or DNS: this is a new ensemble, a first bootstrap is allowed (still never beside a peer of an ensemble that formed)", false)
+    .option("--target-size <n>", "voters the ensemble should keep; a joiner replaces a dead voter instead of growing past it (default: recorded in ZooKeeper by the first run that saw a quorum: the bootstrap size)")
+    .option("--dead-voter-grace <seconds>", "a voter that answers on neither port and is not synced for this long is replaced by a joiner", "60")
     .option("--aws-region <region>", "AWS region (default AWS_REGION)")
     .option("--aws-endpoint <url>", "EC2 and Auto Scaling endpoint override (a local fake in tests)")
     .option("--imds-endpoint <url>", "instance metadata endpoint override", "http://169.254.169.254")
@@ -57,13 +32,16 @@ export function registerZkCommands(program: Command, context: () => CliContext):
     .option("--tick-time <ms>", "ZooKeeper tickTime written to zoo.cfg", "2000")
     .option("--wait-timeout <seconds>", "longest wait for bootstrap discovery or another joiner", "300")
     .option("--sync-timeout <seconds>", "longest wait for this server to sync before --promote gives up", "120")
-    .option("--settle-timeout <seconds>", "a server without an ID waits this long for running peers to elect a leader before it bootstraps", "30")
-    .option("--poll-interval <ms>", "pause between checks while waiting", "1000")
+    .option("--settle-timeout <seconds>", "a server without an ID that sees an existing ensemble without quorum waits this long for one, then exits 7", "30")
+    .option("--poll-interval <ms>", "pause between checks while waiting", "250")
     .option("--claim-grace <seconds>", "an ID claim whose owner is gone is stale after this", "120")
     .option("--claim-ttl <seconds>", "any unfinished ID claim is stale after this", "900")
     .addHelpText("after", "\nZK_SUPER_PASSWORD (environment): ZooKeeper super-user password for reconfig;\nwithout it zoo.cfg sets skipACL=yes.\n")
     .action(async (flags: ZkIdFlags) => {
-      const { runZkIdFromFlags } = await import("../zk/zk-id-wiring.js");
-      await runZkIdFromFlags(flags, context());
+      const { zkIdFromFlags } = await import("../zk/zk-id-wiring.js");
+      const { runZkId } = await import("../commands/zk-id.js");
+      const { output, env } = context();
+      const { options, deps } = await zkIdFromFlags(flags, { env, redactor: output.redactor });
+      await runZkId(options, { ...deps, output });
     });
 }

@@ -30,6 +30,7 @@ Exit codes:
   4  timed out; the previous version is back and healthy
   5  failed and the rollback did not finish: a person must look
   6  cannot reach or authenticate to Marathon, Mesos, GitLab or a registry
+  7  zk-id: an ensemble exists without quorum; this server did not bootstrap
   8  plan --detailed-exitcode: the running app differs from the artifact
 
 Examples:

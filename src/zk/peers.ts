@@ -2,6 +2,7 @@
  * Peers as discovery finds them (static list, DNS, EC2) and the `--peers`
  * syntax. Pure.
  */
+import type { BootstrapGate } from "./evidence.js";
 import type { ServerAddress } from "./members.js";
 
 /** A server that discovery says should be part of the ensemble. */
@@ -23,6 +24,8 @@ export interface Discovery {
   peers: Peer[];
   /** How many servers the ensemble should have at bootstrap (list length, ASG desired capacity, or a flag). */
   expectedSize: number | null;
+  /** What proves a first bootstrap for this source: the operator's flag, or a marker it holds. */
+  gate: BootstrapGate;
 }
 
 /** Default ports (the ZooKeeper conventions). */

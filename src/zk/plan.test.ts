@@ -58,15 +58,15 @@ describe("planWithQuorum", () => {
     { name: "restart of a member keeps its ID", input: { self: peer("b"), local: { myid: 2, hasData: true } }, want: { kind: "keep", id: 2 } },
     { name: "wiped member at its address keeps its ID", input: { self: peer("b"), local: { myid: null, hasData: false } }, want: { kind: "keep", id: 2 } },
     { name: "myid with data held by a live member refuses", input: { local: { myid: 2, hasData: true } }, want: { kind: "refuse" } },
-    { name: "myid with data held by a gone member replaces it", input: { local: { myid: 2, hasData: true }, goneKeys: new Set(["b:2888"]) }, want: { kind: "join", preferredId: 2, remove: [2] } },
+    { name: "myid with data held by a gone member replaces it", input: { local: { myid: 2, hasData: true }, goneKeys: new Set(["b:2888"]) }, want: { kind: "join", preferredId: 2 } },
     { name: "myid with data not in the ensemble rejoins under it", input: { local: { myid: 9, hasData: true } }, want: { kind: "join", preferredId: 9 } },
     { name: "stale myid without data is ignored", input: { local: { myid: 2, hasData: false } }, want: { kind: "join", preferredId: null } },
     { name: "rerun joiner keeps its free ID", input: { local: { myid: 5, hasData: false } }, want: { kind: "join", preferredId: 5 } },
     { name: "address mapped to another ID refuses", input: { self: peer("b"), local: { myid: 3, hasData: true } }, want: { kind: "refuse" } },
-    { name: "fresh node replaces the gone member", input: { goneKeys: new Set(["a:2888"]) }, want: { kind: "join", preferredId: 1, remove: [1] } },
-    { name: "fresh node with nothing gone joins with any free ID", input: {}, want: { kind: "join", preferredId: null, remove: [] } },
+    { name: "fresh node replaces the gone member", input: { goneKeys: new Set(["a:2888"]) }, want: { kind: "join", preferredId: 1 } },
+    { name: "fresh node with nothing gone joins with any free ID", input: {}, want: { kind: "join", preferredId: null } },
     { name: "zkid tag of a live member refuses", input: { zkidTag: 3 }, want: { kind: "refuse" } },
-    { name: "zkid tag of a gone member takes its place", input: { zkidTag: 3, goneKeys: new Set(["c:2888"]) }, want: { kind: "join", preferredId: 3, remove: [3] } },
+    { name: "zkid tag of a gone member takes its place", input: { zkidTag: 3, goneKeys: new Set(["c:2888"]) }, want: { kind: "join", preferredId: 3 } },
     { name: "free zkid tag is claimed", input: { zkidTag: 8 }, want: { kind: "join", preferredId: 8 } },
   ])("$name", ({ input, want }) => {
     expect(planWithQuorum({ ...base, ...input })).toMatchObject(want);
@@ -93,7 +93,8 @@ describe("classifyClaim", () => {
   const claim = (id: number, owner: string, ageMs: number): ClaimRecord => ({ id, owner, mtimeMs: ctx.nowMs - ageMs });
   it.each([
     { name: "own claim", c: claim(6, "d:2888", 0), want: "mine" },
-    { name: "id now a participant", c: claim(1, "a:2888", 0), want: "stale" },
+    { name: "replacement participant within grace (not started yet)", c: claim(1, "a:2888", 10_000), want: "active" },
+    { name: "participant past grace", c: claim(1, "a:2888", 70_000), want: "stale" },
     { name: "observer joining with its claim", c: claim(5, "e:2888", 0), want: "active" },
     { name: "id given to someone else", c: claim(5, "x:2888", 0), want: "stale" },
     { name: "live owner within ttl", c: claim(7, "f:2888", 500_000), want: "active" },

@@ -98,7 +98,7 @@ export function planBootstrap(input: { self: ServerAddress; local: LocalState; p
 /** What to do when a quorum serves. */
 export type JoinVerdict =
   | { kind: "keep"; id: number; role: ServerSpec["role"]; reason: string }
-  | { kind: "join"; preferredId: number | null; remove: number[]; reason: string }
+  | { kind: "join"; preferredId: number | null; reason: string }
   | { kind: "refuse"; reason: string };
 
 export interface JoinInput {
@@ -125,9 +125,9 @@ export function planWithQuorum(input: JoinInput): JoinVerdict {
 
   const claimOwn = (id: number, source: string): JoinVerdict | null => {
     const holder = memberById(membership, id);
-    if (!holder) return { kind: "join", preferredId: id, remove: gone, reason: `${source} ID ${id} is free in the ensemble` };
+    if (!holder) return { kind: "join", preferredId: id, reason: `${source} ID ${id} is free in the ensemble` };
     if (addressKey(holder) === selfKey) return { kind: "keep", id, role: holder.role, reason: `the ensemble maps ID ${id} to this server` };
-    if (goneKeys.has(addressKey(holder))) return { kind: "join", preferredId: id, remove: gone, reason: `${source} ID ${id} belonged to ${describe(holder)}, which is gone` };
+    if (goneKeys.has(addressKey(holder))) return { kind: "join", preferredId: id, reason: `${source} ID ${id} belonged to ${describe(holder)}, which is gone` };
     return null;
   };
 
@@ -145,7 +145,7 @@ export function planWithQuorum(input: JoinInput): JoinVerdict {
   }
   if (local.myid !== null && !mine && !memberById(membership, local.myid)) {
     // A joiner rerun before its server ever started: take the same ID again (its claim is its own).
-    return { kind: "join", preferredId: local.myid, remove: gone, reason: `this server's ID ${local.myid} is still free in the ensemble` };
+    return { kind: "join", preferredId: local.myid, reason: `this server's ID ${local.myid} is still free in the ensemble` };
   }
   if (mine) {
     return { kind: "keep", id: mine.id, role: mine.role, reason: `the ensemble maps this address to ID ${mine.id}; it syncs its empty data from the leader` };
@@ -157,7 +157,7 @@ export function planWithQuorum(input: JoinInput): JoinVerdict {
     return { kind: "refuse", reason: `the zkid tag says ${input.zkidTag}, which belongs to live member ${holder ? describe(holder) : "?"}; remove the tag from this instance` };
   }
   const freed = gone.length > 0 ? Math.min(...gone) : null;
-  return { kind: "join", preferredId: freed, remove: gone, reason: freed === null ? "joining with a free ID" : `replacing gone member ${freed}` };
+  return { kind: "join", preferredId: freed, reason: freed === null ? "joining with a free ID" : `replacing gone member ${freed}` };
 }
 
 /**
@@ -192,9 +192,12 @@ export type ClaimState = "mine" | "active" | "stale";
  */
 export function classifyClaim(claim: ClaimRecord, ctx: { selfKey: string; membership: Membership; liveKeys: ReadonlySet<string>; nowMs: number; graceMs: number; ttlMs: number }): ClaimState {
   const member = memberById(ctx.membership, claim.id);
-  if (member && (member.role === "participant" || addressKey(member) !== claim.owner)) return "stale";
-  if (claim.owner === ctx.selfKey) return "mine";
   const age = ctx.nowMs - claim.mtimeMs;
+  if (member && addressKey(member) !== claim.owner) return "stale";
+  // A replacement is a participant from its reconfig on, before it runs: its claim
+  // keeps other joiners from taking it for dead until it had the grace to start.
+  if (member?.role === "participant" && age > ctx.graceMs) return "stale";
+  if (claim.owner === ctx.selfKey) return "mine";
   if (age > ctx.ttlMs) return "stale";
   if (!ctx.liveKeys.has(claim.owner) && age > ctx.graceMs) return "stale";
   return "active";

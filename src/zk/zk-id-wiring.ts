@@ -1,18 +1,25 @@
 /**
  * Turns `mdeploy zk-id` flags into options and real adapters (ZooKeeper
- * client, four-letter probes, discovery), then runs the command. Flags are all
+ * client, four-letter and election-port probes, discovery). Flags are all
  * checked before anything is touched; every problem is listed at once.
  */
-import type { CliContext } from "../cli/context.js";
-import type { ZkIdFlags } from "../cli/commands-zk.js";
-import { runZkId, type SelfIdentity, type ZkIdAction, type ZkIdDeps, type ZkIdOptions, type ZkIdResult } from "../commands/zk-id.js";
 import { systemClock } from "../core/clock.js";
+import type { Redactor } from "../core/redact.js";
 import { UsageError } from "../errors.js";
-import { fourLetterWord, parseSrvr } from "./client/four-letter.js";
+import { probeElectionPort } from "./client/election-probe.js";
+import { fourLetterWord, parseMntr, parseSrvr } from "./client/four-letter.js";
 import { createZkClient } from "./client/zk-client.js";
 import type { ServerAddress } from "./members.js";
 import { parsePeerList, parsePeerSpec, type Discovery, type PortDefaults } from "./peers.js";
 import { dnsDiscovery, staticDiscovery } from "./discovery/static-dns.js";
+import type { ZkIdFlags } from "./zk-id-flags.js";
+import type { SelfIdentity, ZkIdAction, ZkIdDeps, ZkIdOptions } from "./zk-id-types.js";
+
+/** What the wiring needs from the CLI: the environment and the redactor secrets must reach. */
+export interface ZkIdEnvironment {
+  env: NodeJS.ProcessEnv;
+  redactor: Pick<Redactor, "add">;
+}
 
 function positiveInt(name: string, value: string, problems: string[], max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
@@ -20,8 +27,8 @@ function positiveInt(name: string, value: string, problems: string[], max = Numb
   return n;
 }
 
-/** Parses flags and runs `zk-id` with real adapters. */
-export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): Promise<ZkIdResult> {
+/** Parses flags into options and builds the real adapters (everything but where output goes). */
+export async function zkIdFromFlags(flags: ZkIdFlags, context: ZkIdEnvironment): Promise<{ options: ZkIdOptions; deps: Omit<ZkIdDeps, "log"> }> {
   const problems: string[] = [];
   const ports: PortDefaults = {
     clientPort: positiveInt("--client-port", flags.clientPort, problems, 65535),
@@ -49,6 +56,7 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
     if (i < 1) problems.push(`--ec2-tag: expected key=value, got "${flags.ec2Tag}"`);
     else tag = { key: flags.ec2Tag.slice(0, i), value: flags.ec2Tag.slice(i + 1) };
   }
+  if (isEc2 && flags.bootstrap) problems.push("--bootstrap is for --peers and --dns; with EC2 discovery the mdeploy:zk-ensemble-formed tag decides");
   const region = flags.awsRegion ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
   if (isEc2 && !region) problems.push("EC2 discovery needs a region: --aws-region or AWS_REGION");
   let staticPeers: ServerAddress[] = [];
@@ -69,6 +77,9 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
     zkPath: flags.zkPath,
     superPassword: context.env.ZK_SUPER_PASSWORD || null,
     claimTimes: { graceMs: seconds("--claim-grace", flags.claimGrace), ttlMs: seconds("--claim-ttl", flags.claimTtl) },
+    bootstrap: flags.bootstrap,
+    deadVoterGraceMs: seconds("--dead-voter-grace", flags.deadVoterGrace),
+    targetSize: flags.targetSize === undefined ? null : positiveInt("--target-size", flags.targetSize, problems, 254),
   };
   if (problems.length > 0) throw new UsageError(problems.length === 1 ? (problems[0] ?? "") : `${problems.length} problems with the zk-id flags`, problems.length === 1 ? [] : problems);
 
@@ -78,8 +89,8 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
   else {
     const { createEc2Discovery } = await import("./discovery/ec2.js");
     const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = context.env;
-    if (secretAccessKey) context.output.redactor.add(secretAccessKey);
-    if (sessionToken) context.output.redactor.add(sessionToken);
+    if (secretAccessKey) context.redactor.add(secretAccessKey);
+    if (sessionToken) context.redactor.add(sessionToken);
     discovery = createEc2Discovery({
       region: region ?? "",
       ...(flags.awsEndpoint ? { endpoint: flags.awsEndpoint } : {}),
@@ -100,8 +111,7 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
     return identity;
   };
   const digestAuth = options.superPassword ? `super:${options.superPassword}` : undefined;
-  const deps: ZkIdDeps = {
-    output: context.output,
+  const deps: Omit<ZkIdDeps, "log"> = {
     clock: systemClock,
     discovery,
     identify,
@@ -109,7 +119,12 @@ export async function runZkIdFromFlags(flags: ZkIdFlags, context: CliContext): P
       const reply = await fourLetterWord(a.host, a.clientPort, "srvr");
       return reply === null || reply === "" ? null : parseSrvr(reply);
     },
+    probeElection: (a) => probeElectionPort(a.host, a.electionPort),
+    monitor: async (a) => {
+      const reply = await fourLetterWord(a.host, a.clientPort, "mntr");
+      return reply === null || reply === "" ? null : parseMntr(reply);
+    },
     connect: (servers) => createZkClient({ servers: servers.map((s) => `${s.host}:${s.clientPort}`), connectTimeoutMs: 3_000, sessionTimeoutMs: 10_000, ...(digestAuth ? { digestAuth } : {}) }),
   };
-  return runZkId(options, deps);
+  return { options, deps };
 }

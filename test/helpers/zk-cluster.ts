@@ -33,10 +33,10 @@ export async function stopNode(cluster: Cluster, node: TestNode): Promise<void> 
   cluster.servers.delete(node.name);
 }
 
-/** Three (or n) fresh nodes, zk-id run on all at once, then every server started. */
+/** Three (or n) fresh nodes, zk-id --bootstrap run on all at once, then every server started. */
 export async function bootEnsemble(harness: ZkHarness, size = 3, env: Record<string, string> = {}): Promise<Cluster> {
   const nodes = await Promise.all(Array.from({ length: size }, (_, i) => makeNode(harness, `n${i + 1}`)));
-  const runs = await Promise.all(nodes.map((n) => zkId(n, nodes, [], 60_000, env)));
+  const runs = await Promise.all(nodes.map((n) => zkId(n, nodes, ["--bootstrap"], 60_000, env)));
   for (const run of runs) expect(run.code, describeRun(run)).toBe(0);
   const cluster: Cluster = { nodes, servers: new Map() };
   for (const n of nodes) await startNode(harness, cluster, n, false);

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fourLetterWord, parseSrvr } from "../../src/zk/client/four-letter.js";
 
 export const ZK_CLASSPATH = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar", "/usr/share/java/servlet-api.jar"].join(":");
-const JVM_FLAGS = ["-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xshare:auto"];
+export const ZK_JVM_FLAGS = ["-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xshare:auto"];
 
 /** Ports for one node, distinct from every other port this process picked. */
 export interface NodePorts {
@@ -24,16 +24,27 @@ export interface NodePorts {
 const handedOut = new Set<number>();
 
 /**
- * Free loopback ports, different from every other port this process handed out.
- * They come from below the kernel's ephemeral range (32768+ on Linux), checked by
- * binding: a port from port 0 sits unbound until the JVM starts, and in that gap
- * any outgoing connection (ZooKeeper's own election traffic) may take it.
+ * Each test file (and the bench) owns one block of ports, so suites running in
+ * parallel never pick the same port: blocks of 500 from 20000, all below the
+ * kernel's ephemeral range (32768+ on Linux). Numbers in use:
+ * 0 zk-id-join, 1 zk-id-restart, 2 zk-id-auth, 3 zk-id-version-clash, 4 zk-claims,
+ * 5 zk-client, 6 zk-id-ec2, 7 zk-ansible-role, 8 zk-id-quorum-loss,
+ * 9 zk-id-dead-voter, 10 bench/zk-id-bench.
  */
-export async function freePorts(count: number): Promise<number[]> {
+export const PORT_BLOCK_SIZE = 500;
+const PORT_BASE = 20_000;
+
+/**
+ * Free loopback ports from a file's block, different from every other port this
+ * process handed out, checked by binding: a port from port 0 sits unbound until
+ * the JVM starts, and in that gap any outgoing connection (ZooKeeper's own
+ * election traffic) may take it, which cannot happen below the ephemeral range.
+ */
+export async function freePorts(count: number, portBlock: number): Promise<number[]> {
   const held: Array<ReturnType<typeof createServer>> = [];
   const ports: number[] = [];
-  for (let attempt = 0; attempt < 500 && ports.length < count; attempt++) {
-    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+  const first = PORT_BASE + portBlock * PORT_BLOCK_SIZE;
+  for (let candidate = first; candidate < first + PORT_BLOCK_SIZE && ports.length < count; candidate++) {
     if (handedOut.has(candidate)) continue;
     const server = createServer();
     const ok = await new Promise<boolean>((resolve) => {
@@ -45,14 +56,9 @@ export async function freePorts(count: number): Promise<number[]> {
     ports.push((server.address() as AddressInfo).port);
   }
   await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-  if (ports.length < count) throw new Error(`found only ${ports.length} of ${count} free ports`);
+  if (ports.length < count) throw new Error(`found only ${ports.length} of ${count} free ports in block ${portBlock}`);
   for (const p of ports) handedOut.add(p);
   return ports;
-}
-
-export async function nodePorts(): Promise<NodePorts> {
-  const [clientPort, quorumPort, electionPort] = await freePorts(3);
-  return { clientPort: clientPort!, quorumPort: quorumPort!, electionPort: electionPort! };
 }
 
 export interface RunningServer {
@@ -64,8 +70,10 @@ export interface RunningServer {
   exited: Promise<number | null>;
 }
 
-/** Owns temp dirs and processes for one test file. */
+/** Owns temp dirs, ports and processes for one test file. */
 export interface ZkHarness {
+  /** Client, quorum and election port for one more node, from this harness's port block. */
+  nodePorts(): Promise<NodePorts>;
   /** A fresh directory under this harness's temp root. */
   dir(name: string): string;
   /** Starts QuorumPeerMain on a zoo.cfg. */
@@ -76,7 +84,7 @@ export interface ZkHarness {
   cleanup(): Promise<void>;
 }
 
-export function createZkHarness(prefix = "mdeploy-zk-"): ZkHarness {
+export function createZkHarness(portBlock: number, prefix = "mdeploy-zk-"): ZkHarness {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const running = new Set<RunningServer>();
   let seq = 0;
@@ -91,6 +99,10 @@ export function createZkHarness(prefix = "mdeploy-zk-"): ZkHarness {
     }
   });
   return {
+    async nodePorts() {
+      const [clientPort, quorumPort, electionPort] = await freePorts(3, portBlock);
+      return { clientPort: clientPort!, quorumPort: quorumPort!, electionPort: electionPort! };
+    },
     dir(name) {
       return join(root, `${name}-${++seq}`);
     },
@@ -99,7 +111,7 @@ export function createZkHarness(prefix = "mdeploy-zk-"): ZkHarness {
       const fd = openSync(logFile, "a");
       const child: ChildProcess = spawn(
         "java",
-        [...JVM_FLAGS, ...extraJvmFlags, "-cp", ZK_CLASSPATH, "org.apache.zookeeper.server.quorum.QuorumPeerMain", zooCfg],
+        [...ZK_JVM_FLAGS, ...extraJvmFlags, "-cp", ZK_CLASSPATH, "org.apache.zookeeper.server.quorum.QuorumPeerMain", zooCfg],
         { detached: true, stdio: ["ignore", fd, fd] },
       );
       closeSync(fd);

@@ -17,7 +17,7 @@ export interface FakeInstance {
 }
 
 export interface FakeEc2Options {
-  group: { name: string; desired: number };
+  group: { name: string; desired: number; tags?: Record<string, string> };
   instances: FakeInstance[];
   /** This host's identity for IMDS. */
   self: { id: string; ip: string };
@@ -45,7 +45,10 @@ function describeGroups(options: FakeEc2Options): string {
     .map((i) => `<member><InstanceId>${i.id}</InstanceId><LifecycleState>${i.lifecycle ?? "InService"}</LifecycleState><HealthStatus>Healthy</HealthStatus></member>`)
     .join("");
   const g = options.group;
-  return `<?xml version="1.0"?><DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScalingGroupName>${g.name}</AutoScalingGroupName><DesiredCapacity>${g.desired}</DesiredCapacity><MinSize>${g.desired}</MinSize><MaxSize>${g.desired}</MaxSize><Instances>${members}</Instances></member></AutoScalingGroups></DescribeAutoScalingGroupsResult><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></DescribeAutoScalingGroupsResponse>`;
+  const tags = Object.entries(g.tags ?? {})
+    .map(([k, v]) => `<member><ResourceId>${g.name}</ResourceId><ResourceType>auto-scaling-group</ResourceType><Key>${xmlEscape(k)}</Key><Value>${xmlEscape(v)}</Value><PropagateAtLaunch>false</PropagateAtLaunch></member>`)
+    .join("");
+  return `<?xml version="1.0"?><DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScalingGroupName>${g.name}</AutoScalingGroupName><DesiredCapacity>${g.desired}</DesiredCapacity><MinSize>${g.desired}</MinSize><MaxSize>${g.desired}</MaxSize><Instances>${members}</Instances><Tags>${tags}</Tags></member></AutoScalingGroups></DescribeAutoScalingGroupsResult><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></DescribeAutoScalingGroupsResponse>`;
 }
 
 /** Starts the fake; `actions` lists the parsed form bodies of the API calls received. */

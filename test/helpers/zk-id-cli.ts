@@ -11,7 +11,7 @@ export interface ZkIdRun extends CliRun {
 }
 
 /** Fast timings for tests; production defaults are minutes. */
-export const TEST_TIMINGS = ["--tick-time", "500", "--poll-interval", "200", "--wait-timeout", "30", "--sync-timeout", "20", "--settle-timeout", "10"];
+export const TEST_TIMINGS = ["--tick-time", "500", "--poll-interval", "200", "--wait-timeout", "30", "--sync-timeout", "20", "--settle-timeout", "10", "--dead-voter-grace", "3"];
 
 export async function zkId(node: TestNode, peers: readonly TestNode[], extra: string[] = [], timeoutMs = 60_000, env: Record<string, string> = {}): Promise<ZkIdRun> {
   const args = [

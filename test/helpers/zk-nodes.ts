@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderDynamicConfig, type ServerSpec } from "../../src/zk/members.js";
 import { renderStaticConfig } from "../../src/zk/static-config.js";
-import { logTail, nodePorts, waitForMode, type NodePorts, type ZkHarness } from "./zk-ensemble.js";
+import { logTail, waitForMode, type NodePorts, type ZkHarness } from "./zk-ensemble.js";
 
 export interface TestNode extends NodePorts {
   name: string;
@@ -22,7 +22,7 @@ export interface TestNode extends NodePorts {
 
 /** A fresh node: its own ports and empty directories. */
 export async function makeNode(harness: ZkHarness, name: string): Promise<TestNode> {
-  const ports = await nodePorts();
+  const ports = await harness.nodePorts();
   const base = harness.dir(name);
   const dataDir = join(base, "data");
   const confDir = join(base, "conf");

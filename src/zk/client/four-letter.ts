@@ -4,27 +4,12 @@
  * "not running" from "running but not serving". The server must whitelist them
  * (`4lw.commands.whitelist`), which the zoo.cfg we render does.
  */
-import { createConnection } from "node:net";
+import { tcpExchange } from "./tcp-exchange.js";
 
 /** Sends one command and returns the reply, or null when nothing listens or it does not answer in time. */
 export function fourLetterWord(host: string, port: number, command: string, timeoutMs = 1_500): Promise<string | null> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    let reply = "";
-    let settled = false;
-    const done = (value: string | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(value);
-    };
-    const timer = setTimeout(() => done(null), timeoutMs);
-    socket.on("connect", () => socket.write(command));
-    socket.on("data", (d: Buffer) => (reply += d.toString("utf8")));
-    socket.on("end", () => done(reply));
-    socket.on("error", () => done(null));
-  });
+  // The server answers and closes: the reply is whatever arrived by then.
+  return tcpExchange(host, port, command, timeoutMs, () => undefined, (received) => received.toString("utf8"));
 }
 
 /** What `srvr` says about one server. */
@@ -40,4 +25,14 @@ export function parseSrvr(reply: string): ServerStatus {
   const mode = /^Mode:\s*(\S+)/m.exec(reply)?.[1] ?? null;
   const zxid = /^Zxid:\s*(0x[0-9a-fA-F]+)/m.exec(reply)?.[1];
   return { mode, zxid: zxid ? BigInt(zxid) : null };
+}
+
+/** Parses a `mntr` reply (tab-separated key/value lines); a server that does not serve answers with no pairs. */
+export function parseMntr(reply: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of reply.split("\n")) {
+    const tab = line.indexOf("\t");
+    if (tab > 0) out[line.slice(0, tab)] = line.slice(tab + 1).trim();
+  }
+  return out;
 }

@@ -27,6 +27,12 @@ export interface Ec2DiscoveryOptions {
 /** The old ID tag, honoured as a migration path. */
 export const ZKID_TAG = "zkid";
 
+/**
+ * The durable "this ensemble formed" marker: a tag on the autoscaling group (or on
+ * any discovered instance). While it is there, zk-id never bootstraps a new ensemble.
+ */
+export const FORMED_TAG = "mdeploy:zk-ensemble-formed";
+
 function describeFailure(what: string, error: unknown): UnreachableError {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : "";
@@ -55,6 +61,7 @@ export function createEc2Discovery(options: Ec2DiscoveryOptions): { discover(): 
       const filters: Filter[] = [{ Name: "instance-state-name", Values: ["running"] }];
       let instanceIds: string[] | undefined;
       let source: string;
+      let formedMarker: string | null = null;
       if (options.autoScalingGroup) {
         source = `autoscaling group ${options.autoScalingGroup}`;
         let group;
@@ -66,9 +73,11 @@ export function createEc2Discovery(options: Ec2DiscoveryOptions): { discover(): 
         }
         if (!group) throw new UnreachableError(`autoscaling group ${options.autoScalingGroup} not found in ${options.region}`);
         expectedSize = expectedSize ?? group.DesiredCapacity ?? null;
+        const formed = group.Tags?.find((t) => t.Key === FORMED_TAG);
+        if (formed) formedMarker = `tag ${FORMED_TAG}=${formed.Value ?? ""} on autoscaling group ${options.autoScalingGroup}`;
         // Instances leaving the group (Terminating*, Detaching) are not members-to-be.
         instanceIds = (group.Instances ?? []).filter((i) => i.InstanceId && !/^(Terminat|Detach|Standby)/.test(i.LifecycleState ?? "")).map((i) => i.InstanceId as string);
-        if (instanceIds.length === 0) return { source, peers: [], expectedSize };
+        if (instanceIds.length === 0) return { source, peers: [], expectedSize, gate: { kind: "marker", formedMarker } };
       } else if (options.tag) {
         source = `EC2 tag ${options.tag.key}=${options.tag.value}`;
         filters.push({ Name: `tag:${options.tag.key}`, Values: [options.tag.value] });
@@ -91,7 +100,9 @@ export function createEc2Discovery(options: Ec2DiscoveryOptions): { discover(): 
       const running = instances.filter((i) => i.State?.Name === "running");
       running.sort((a, b) => (a.LaunchTime?.getTime() ?? 0) - (b.LaunchTime?.getTime() ?? 0) || (a.InstanceId ?? "").localeCompare(b.InstanceId ?? ""));
       const peers = running.map((i) => toPeer(i, options.ports)).filter((p): p is Peer => p !== null);
-      return { source, peers, expectedSize };
+      const taggedInstance = running.find((i) => i.Tags?.some((t) => t.Key === FORMED_TAG));
+      if (!formedMarker && taggedInstance) formedMarker = `tag ${FORMED_TAG} on instance ${taggedInstance.InstanceId ?? "?"}`;
+      return { source, peers, expectedSize, gate: { kind: "marker", formedMarker } };
     },
   };
 }

@@ -10,7 +10,7 @@ import { compareAddresses, type Discovery, type PortDefaults } from "../peers.js
 /** The list is the membership: its order numbers the bootstrap, its length is the ensemble size. */
 export function staticDiscovery(peers: readonly ServerAddress[], expectedSize: number | null): { discover(): Promise<Discovery> } {
   return {
-    discover: async () => ({ source: "static list", peers: peers.map((p) => ({ ...p })), expectedSize: expectedSize ?? peers.length }),
+    discover: async () => ({ source: "static list", peers: peers.map((p) => ({ ...p })), expectedSize: expectedSize ?? peers.length, gate: { kind: "flag" } }),
   };
 }
 
@@ -30,7 +30,7 @@ export function dnsDiscovery(name: string, ports: PortDefaults, expectedSize: nu
         else throw new UnreachableError(`DNS lookup of ${name} failed: ${code ?? (error as Error).message}`);
       }
       const peers = [...new Set(addresses)].map((host) => ({ host, ...ports })).sort(compareAddresses);
-      return { source: `DNS ${name}`, peers, expectedSize: expectedSize ?? (peers.length || null) };
+      return { source: `DNS ${name}`, peers, expectedSize: expectedSize ?? (peers.length || null), gate: { kind: "flag" } };
     },
   };
 }
