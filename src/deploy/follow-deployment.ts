@@ -43,6 +43,11 @@ export interface FollowInput {
   onNote?: (line: string) => void;
   /** Bounds the wait for an event already in flight (default: the wall clock; tests pass their own). */
   realClock?: Clock;
+  /**
+   * Ends the follow at once (the command's time is up, or a signal came): in-flight
+   * reads are cancelled and the outcome is "timeout" with what is known so far.
+   */
+  signal?: AbortSignal;
 }
 
 export interface FollowProgress {
@@ -133,8 +138,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   const explain = async (app: AppStatus | undefined): Promise<string[]> => {
     const lines: string[] = [];
     if (app) {
-      const c = countTasks(app, version);
-      lines.push(`${c.healthyNew}/${c.instances} healthy instances of version ${version}; ${c.runningOld} of the previous version still running`);
+      lines.push(describeCounts(app, version));
     }
     try {
       lines.push(...explainQueue(await marathon.getQueue(), appId));
@@ -146,7 +150,21 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     return lines;
   };
 
+  const stopped = (): FollowOutcome => ({ kind: "timeout", details: lastApp ? [describeCounts(lastApp, version)] : [] });
+  const pause = async (ms: number): Promise<void> => {
+    const signal = input.signal;
+    if (!signal) return watch.wait(ms);
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    await Promise.race([watch.wait(ms), aborted]);
+    signal.removeEventListener("abort", onAbort);
+  };
+
   for (let iteration = 0; ; iteration++) {
+    if (input.signal?.aborted) return stopped();
     // Stop reading at the threshold: a crash loop can deliver dozens of failures at once.
     while (cursor < watch.events.length && failures.length - kills < maxFailures && kills < maxKills) consume(watch.events[cursor++] as MarathonEvent);
 
@@ -162,14 +180,19 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       let app: AppStatus;
       let deployments: Deployment[];
       try {
-        [app, deployments] = await Promise.all([marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"] }), marathon.getDeployments()]);
+        const signal = input.signal;
+        [app, deployments] = await Promise.all([
+          marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"], ...(signal ? { signal } : {}) }),
+          marathon.getDeployments(signal ? { signal } : {}),
+        ]);
         pollErrors = 0;
       } catch (error) {
+        if (input.signal?.aborted) return stopped();
         if (isPermanent(error)) throw error;
         // Marathon 5xx bursts and leader changes: the client already retried; keep following until the deadline.
         if (pollErrors++ === 0) input.onNote?.(`cannot read the app from Marathon (${(error as Error).message}); still following`);
         if (clock.now() >= input.deadline) return { kind: "timeout", details: await explain(lastApp) };
-        await watch.wait(POLL_WITHOUT_STREAM_MS);
+        await pause(POLL_WITHOUT_STREAM_MS);
         continue;
       }
       lastApp = app;
@@ -217,6 +240,8 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
           // Every event since the PUT has arrived: the success event is in flight or was never sent.
           awaitingEventSince ??= realClock.now();
           if (realClock.now() - awaitingEventSince >= VANISHED_EVENT_WAIT_MS) return { ...ended, details: await explain(app) };
+          // Events that came while this poll was out are read first; waiting for the next one could miss them.
+          if (cursor < watch.events.length) continue;
           if (clock.now() < input.deadline) {
             await waitForEventInRealTime(watch, realClock, VANISHED_EVENT_WAIT_MS - (realClock.now() - awaitingEventSince), input.deadline - clock.now());
             lastPoll = -Infinity;
@@ -240,9 +265,14 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       return { kind: "timeout", details: await explain(lastApp) };
     }
     const pollIn = sawSuccess ? 50 : (watch.open ? POLL_WHILE_STREAMING_MS : POLL_WITHOUT_STREAM_MS) - (clock.now() - lastPoll);
-    await watch.wait(Math.max(0, Math.min(remaining, pollIn)));
+    await pause(Math.max(0, Math.min(remaining, pollIn)));
     if (iteration > 1_000_000) return { kind: "timeout", details: ["gave up after too many polls"] };
   }
+}
+
+function describeCounts(app: AppStatus, version: string): string {
+  const c = countTasks(app, version);
+  return `${c.healthyNew}/${c.instances} healthy instances of version ${version}; ${c.runningOld} of the previous version still running`;
 }
 
 /**
