@@ -23,7 +23,7 @@ import { diffApps } from "../plan/diff-app.js";
 import type { EventWatch } from "./event-watch.js";
 import { isTransientReadFailure, messageOf, verdictOfWriteFailure } from "./failure-kinds.js";
 import type { Progress } from "./progress.js";
-import { countTasks } from "./verify-app.js";
+import { countTasks, isVerified } from "./verify-app.js";
 
 /** The Marathon calls a write makes. */
 export type WriteMarathon = Pick<MarathonClient, "findApp" | "putApp" | "rollbackApp" | "restartApp" | "getDeployments">;
@@ -81,8 +81,9 @@ export async function applyWrite(input: WriteInput, deps: WriteDeps): Promise<Wr
     const prepared = await input.prepare(afterWait);
     if (prepared.kind === "stop") return prepared;
     const how = chooseHow(prepared);
-    if (how === "restart") {
-      progress.line(`  ${input.appId}: the definition is unchanged but ${countTasks(prepared.before as AppStatus, (prepared.before as AppStatus).version).runningOld} task(s) of an older configuration still run; restarting the app so Marathon replaces them`);
+    if (how === "restart" && prepared.before) {
+      const c = countTasks(prepared.before, prepared.before.version);
+      progress.line(`  ${input.appId}: the definition is unchanged but the app does not run it (${c.healthyNew}/${c.instances} healthy of it, ${c.runningOld} task(s) of an older configuration); Marathon would plan nothing, so mdeploy restarts the app`);
     }
     if (input.force) {
       const holding = (await marathon.getDeployments()).filter((d) => d.affectedApps.includes(absoluteId(input.appId)));
@@ -137,10 +138,15 @@ export async function applyWrite(input: WriteInput, deps: WriteDeps): Promise<Wr
   throw new UnreachableError(`${input.environment}: gave up after repeated lock conflicts on ${input.appId}; nothing was changed`);
 }
 
-/** PUT the definition, Marathon's own rollback, or a restart when the definition would change nothing. */
+/**
+ * PUT the definition, Marathon's own rollback, or a restart: when the definition
+ * changes nothing, no deployment runs, and the app does not verify (tasks of an
+ * older configuration left by a cancelled deployment, or too few), a PUT would be
+ * an empty plan that never verifies.
+ */
 function chooseHow(prepared: Extract<PreparedWrite, { kind: "write" }>): "put" | "rollback" | "restart" {
   const before = prepared.before;
-  if (before && changesNothing(before, prepared.definition) && countTasks(before, before.version).runningOld > 0) return "restart";
+  if (before && (before.deployments ?? []).length === 0 && changesNothing(before, prepared.definition) && !isVerified(before, before.version)) return "restart";
   return prepared.rollbackTo ? "rollback" : "put";
 }
 
@@ -155,14 +161,15 @@ function changesNothing(before: AppStatus, definition: AppDefinition): boolean {
  * the app, /v2/deployments, or (a deployment already over) the events.
  */
 async function readBack(prepared: Extract<PreparedWrite, { kind: "write" }>, how: "put" | "rollback" | "restart", input: WriteInput, deps: WriteDeps): Promise<DeploymentResult | undefined> {
-  const now = await deps.marathon.findApp(input.appId, { embed: ["app.deployments"], ...(input.signal ? { signal: input.signal } : {}) });
+  // Not cancelled by the caller's stop: whether the change was applied must be known either way.
+  const now = await deps.marathon.findApp(input.appId, { embed: ["app.deployments"] });
   if (!now || now.version === prepared.before?.version) return undefined;
   if (how === "restart") {
     if ((now.versionInfo?.lastConfigChangeAt ?? now.version) !== now.version) return undefined;
   } else if (!changesNothing(now, prepared.definition)) return undefined;
   let deploymentId = now.deployments?.[0]?.id;
   if (!deploymentId) {
-    const deployments = await deps.marathon.getDeployments(input.signal ? { signal: input.signal } : {});
+    const deployments = await deps.marathon.getDeployments();
     deploymentId = deployments.find((d) => d.affectedApps.includes(absoluteId(input.appId)) && d.version === now.version)?.id;
   }
   deploymentId ??= (input.watch?.events ?? [])

@@ -18,7 +18,7 @@ import { absoluteId, applyWrite, describeApp, needsPerson, waitForDeployments } 
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { formatDotenvReport, urlFromLabels } from "./dotenv-report.js";
 import { startEventWatch, type EventWatch } from "./event-watch.js";
-import { messageOf } from "./failure-kinds.js";
+import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import type { FollowOutcome } from "./follow-deployment.js";
 import { follow } from "./follow-with-progress.js";
 import { formatPlan, planDeploy, type MesosAgentsSource, type PlannedDeploy } from "./plan-deploy.js";
@@ -31,7 +31,7 @@ import { countTasks } from "./verify-app.js";
 /** The Marathon calls a deploy makes. */
 export type DeployMarathon = Pick<
   MarathonClient,
-  "findApp" | "getApp" | "putApp" | "rollbackApp" | "restartApp" | "getAppVersion" | "getDeployments" | "deleteDeployment" | "deleteApp" | "getQueue" | "openEventStream"
+  "findApp" | "getApp" | "putApp" | "rollbackApp" | "restartApp" | "getAppVersion" | "getAppVersions" | "getDeployments" | "deleteDeployment" | "deleteApp" | "getQueue" | "openEventStream"
 >;
 
 /** A preflight check run after planning and before the PUT (the registry tag check plugs in here). Throws to refuse. */
@@ -113,16 +113,12 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
     await beforeSending(watch.whenOpen(60_000));
     const running = planned.running;
     progress.start("deploy", `${env}: deploy ${target.id}${running ? ` (previous version ${running.version})` : " (new app)"}`);
-    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(target, planned.plan);
-    // The rollback's bound: what the version it restores needs to start and turn healthy once.
-    const graceMs = defaultTimeoutMs(running ?? target);
-    const interruptGraceMs = options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
-    const start = clock.now();
-    limits = startRunLimits(clock, start + timeoutMs, start + timeoutMs + graceMs, interruptGraceMs, deps.interrupts);
-    progress.line(
-      `  time limit: ${seconds(timeoutMs)} s for the deployment (--timeout), then up to ${seconds(graceMs)} s to roll back; on SIGINT/SIGTERM: ${options.onInterrupt === "leave" ? "leave the deployment running" : `roll back within ${seconds(interruptGraceMs)} s (--interrupt-grace)`}`,
-    );
     if (deps.interrupts?.first.aborted) throw interruptedBeforePut(env, String(deps.interrupts.first.reason));
+    const interruptedWrite = (error: unknown) => {
+      // A signal during a lock wait or before a resend: nothing of ours was applied.
+      if (deps.interrupts?.first.aborted && !(error instanceof MdeployError)) throw interruptedBeforePut(env, String(deps.interrupts.first.reason));
+      throw error;
+    };
     const write = await applyWrite(
       {
         environment: env,
@@ -131,21 +127,41 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
         lockDeadline,
         lockSeconds,
         watch,
-        signal: limits.follow,
-        prepare: async (afterWait) => {
+        ...(deps.interrupts ? { signal: deps.interrupts.first } : {}),
+        prepare: async (waited) => {
+          let afterWait = waited;
+          if (!afterWait) {
+            // Another job may have deployed since the plan (preflight and the stream take time): what a
+            // failure restores must be what runs now, so a changed app is planned again.
+            const now = await marathon.findApp(app.id);
+            if (now?.version !== planned.running?.version) {
+              progress.line(`  ${app.id} changed since planning (now version ${now?.version ?? "(none)"}); planning again`);
+              afterWait = true;
+            }
+          }
           if (afterWait) {
             // What runs after the wait is what a failure restores: plan from it again.
-            planned = await plan(app, options, deps);
+            planned = await planAfterWait(app, options, deps, lockDeadline);
             progress.line(`  planned again against version ${planned.running?.version ?? "(none)"}`);
           }
           return { kind: "write", before: planned.running, definition: planned.target };
         },
       },
       deps,
-    );
+    ).catch(interruptedWrite);
     if (write.kind === "stop") throw new Error("a deploy's write never stops by itself");
     const put = write.result;
-    const previousVersion = write.prepared.before?.version;
+    // The clock starts at the PUT: a lock wait is bounded by --lock-timeout, not --timeout.
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(planned.target, planned.plan);
+    // The rollback's bound: what the version it restores needs to start and turn healthy once.
+    const graceMs = defaultTimeoutMs(write.prepared.before ?? planned.target);
+    const interruptGraceMs = options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
+    const start = clock.now();
+    limits = startRunLimits(clock, start + timeoutMs, start + timeoutMs + graceMs, interruptGraceMs, deps.interrupts);
+    progress.line(
+      `  time limit: ${seconds(timeoutMs)} s for the deployment (--timeout), then up to ${seconds(graceMs)} s to roll back; on SIGINT/SIGTERM: ${options.onInterrupt === "leave" ? "leave the deployment running" : `roll back within ${seconds(interruptGraceMs)} s (--interrupt-grace)`}`,
+    );
+    const previousVersion = await versionBefore(put, write.prepared.before?.version, target.id, deps, limits.follow);
     const ctx: RecoverContext = { env, appId: target.id, put, previousVersion, timeoutMs, limits, watch, options };
     progress.line(`deployment ${put.deploymentId || "(already finished)"} started: version ${put.version}`);
     let outcome: FollowOutcome;
@@ -168,12 +184,77 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   }
 }
 
+/**
+ * What a failure restores: the version stored right before ours. Marathon has no
+ * compare-and-set, so another job's PUT can land between our last read and ours;
+ * its version, not the one we read, is what ran before us.
+ */
+async function versionBefore(put: DeploymentResult, read: string | undefined, appId: string, deps: DeployDeps, signal: AbortSignal): Promise<string | undefined> {
+  if (!read) return undefined;
+  let versions: string[];
+  try {
+    versions = await unlessStopped(deps.marathon.getAppVersions(appId), signal);
+  } catch (error) {
+    // After the PUT every way out must say what runs: lost credentials or a stop end the following, not this look.
+    if (!signal.aborted && !(error instanceof MarathonAuthError) && !isTransientReadFailure(error)) throw error;
+    deps.progress.line(`  cannot list the app's versions (${messageOf(error)}); a failure restores version ${read}, read before the PUT`);
+    return read;
+  }
+  const before = versions.filter((v) => v < put.version).sort().at(-1);
+  if (!before || before <= read) return read;
+  deps.progress.line(`  version ${before} was deployed by someone else after mdeploy read the app; a failure restores it, not ${read}`);
+  return before;
+}
+
+/** A call that takes no signal, given up (not cancelled: its answer is dropped) when `signal` stops the command. */
+async function unlessStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let onAbort = (): void => undefined;
+  const stopped = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(new Error(`stopped: ${String(signal.reason)}`));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  work.catch(() => undefined);
+  stopped.catch(() => undefined);
+  try {
+    return await Promise.race([work, stopped]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 /** Plans, prints the plan, and refuses what cannot finish. */
 async function plan(app: AppDefinition, options: DeployAppOptions, deps: DeployDeps): Promise<PlannedDeploy> {
   const planned = await planDeploy(app, options.strategy, { marathon: deps.marathon, mesos: deps.mesos, redact: deps.output.redactor.redact });
-  const { plan: upgrade, changes } = planned;
-  for (const line of formatDiff(changes)) deps.progress.line(`  ${line}`);
+  for (const line of formatDiff(planned.changes)) deps.progress.line(`  ${line}`);
   for (const line of formatPlan(planned, options.environment)) deps.progress.line(line);
+  return refuseIfInfeasible(planned, options);
+}
+
+/** How often the plan after a lock wait is made again while the other job's instances still hold the room. */
+const REPLAN_EVERY_MS = 2_000;
+
+/**
+ * Plans again after waiting for another deployment. Right after it ended, its
+ * instances may still hold the room (a job between cancelling and restoring),
+ * so an infeasible plan is made again until the lock deadline before refusing.
+ */
+async function planAfterWait(app: AppDefinition, options: DeployAppOptions, deps: DeployDeps, lockDeadline: number): Promise<PlannedDeploy> {
+  for (let attempt = 0; ; attempt++) {
+    const planned = await planDeploy(app, options.strategy, { marathon: deps.marathon, mesos: deps.mesos, redact: deps.output.redactor.redact });
+    // A deployment that started meanwhile (the other job's rollback) is a transient too: plan from where it ends.
+    const settled = (planned.running?.deployments ?? []).length === 0;
+    if ((planned.plan.feasible && settled) || deps.clock.now() >= lockDeadline || attempt >= 10_000) {
+      for (const line of formatPlan(planned, options.environment)) deps.progress.line(line);
+      return refuseIfInfeasible(planned, options);
+    }
+    if (attempt === 0) deps.progress.line(`  ${settled ? planned.plan.verdict : `deployment ${planned.running?.deployments.map((d) => d.id).join(", ")} started meanwhile`}; the other job may still be clearing up: planning again until the lock wait ends`);
+    await deps.clock.sleep(REPLAN_EVERY_MS, deps.interrupts?.first);
+  }
+}
+
+function refuseIfInfeasible(planned: PlannedDeploy, options: DeployAppOptions): PlannedDeploy {
+  const upgrade = planned.plan;
   if (!upgrade.feasible) {
     throw new PreflightRefusedError(`${options.environment}: refused before any change: ${upgrade.verdict}`, [...upgrade.reasons.slice(1), ...upgrade.warnings.map((w) => `warning: ${w}`), "nothing was sent to Marathon"]);
   }

@@ -27,9 +27,9 @@ export function verdictOfWriteFailure(error: unknown): WriteVerdict | undefined 
   if (error instanceof RequestTimedOutError) return error.mayHaveApplied ? writeVerdict(error.reason) : "not-sent";
   if (error instanceof UnexpectedResponseError) return writeVerdict("unreadable-answer");
   if (error instanceof MarathonApiError) return writeVerdict(error.status);
-  // The client throws UnreachableError for a write only when no connection was made
-  // (a broken connection after sending is RequestTimedOutError).
-  if (error instanceof UnreachableError) return writeVerdict("connect");
+  // A refused connection sent nothing, but the client also reports a body cut off
+  // mid-answer or a TLS failure as unreachable; one read settles which it was.
+  if (error instanceof UnreachableError) return "may-have-applied";
   return undefined;
 }
 

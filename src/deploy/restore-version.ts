@@ -75,12 +75,14 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
     let definition: AppDefinition | undefined;
     let rollbackTo: string | undefined;
     const prepare = async (afterWait: boolean): Promise<PreparedWrite> => {
-      const current = await marathon.findApp(input.appId, { embed: ["app.tasks", "app.deployments"], ...(input.signal ? { signal: input.signal } : {}) });
+      // Planning may wait for room; the app is read after it, right before the write, so a
+      // version another job deployed meanwhile is seen.
+      if (!definition || afterWait) ({ definition, rollbackTo } = await restoreDefinition(input, deps));
+      const current = await marathon.findApp(input.appId, { embed: ["app.tasks", "app.readiness", "app.deployments"], ...(input.signal ? { signal: input.signal } : {}) });
       lastSeen = current;
       if (current && current.version !== input.replacing && current.version > input.replacing) {
         return { kind: "stop", reason: `another deployment changed ${input.appId} to version ${current.version} after ${input.replacing}; mdeploy does not restore over it`, current };
       }
-      if (!definition || afterWait) ({ definition, rollbackTo } = await restoreDefinition(input, deps));
       return { kind: "write", before: current, definition, ...(rollbackTo ? { rollbackTo } : {}) };
     };
     const write = await applyWrite(
