@@ -38,6 +38,10 @@ function storedVersions(harness: Harness): string[] {
   return (harness.sim.apply({ method: "GET", path: `${APP_PATH}/versions` }).body as { versions: string[] }).versions;
 }
 
+function imageOf(harness: Harness): string {
+  return (harness.sim.state.app(APP) as { container: { docker: { image: string } } }).container.docker.image;
+}
+
 /** Interrupts the test controls, as the CLI's SIGINT/SIGTERM listener would deliver them. */
 function interrupts(): { interrupts: Interrupts; signal(name: string): void } {
   const first = new AbortController();
@@ -148,6 +152,18 @@ describe("concurrent jobs", () => {
     expect(code, shown).toBe(0);
     expect(shown).toContain(`--force: cancelling deployment ${stuck.deploymentId}`);
     expectRunning(harness, "1.1.0");
+  });
+
+  it("a 401 while waiting for another job's deployment is a 401 (exit 6, nothing changed), not \"stayed locked\"", async () => {
+    const harness = await started();
+    harness.sim.apply({ method: "PUT", path: APP_PATH, body: clickCount("1.0.0", "staging", { instances: 2 }) });
+    // The first look at /v2/deployments is answered; the waits after it meet rotated credentials.
+    harness.sim.faults.beforeNext({ method: "GET", path: "/v2/deployments" }, () => harness.sim.faults.failNext(1, { status: 401, path: "/v2/deployments" }));
+    const { code, shown } = await outcomeOf(harness, harness.deploy(clickCount("1.1.0"), { lockTimeoutMs: 60_000 }));
+    expect(code, shown).toBe(ExitCode.unreachable);
+    expect(shown).toMatch(/401/);
+    expect(shown).not.toMatch(/stayed locked/);
+    expect(imageOf(harness)).toMatch(/:1\.0\.0$/);
   });
 
   for (let round = 0; round < 5; round++) {

@@ -426,11 +426,19 @@ async function removeNewApp(ctx: RecoverContext, deps: DeployDeps): Promise<Roll
   const signal = ctx.limits.cleanup;
   const deadline = ctx.limits.cleanupDeadline();
   let last: AppStatus | undefined;
+  let unreadable: string | undefined;
   try {
     await marathon.deleteApp(ctx.appId, { force: true });
     for (let i = 0; i < 10_000 && clock.now() < deadline && !signal.aborted; i++) {
-      last = await marathon.findApp(ctx.appId, { embed: ["app.tasks", "app.deployments"], signal });
-      if (!last) return { kind: "restored", summary: `${ctx.appId} did not exist before this deploy; it was removed again` };
+      try {
+        last = await marathon.findApp(ctx.appId, { embed: ["app.tasks", "app.deployments"], signal });
+        if (!last) return { kind: "restored", summary: `${ctx.appId} did not exist before this deploy; it was removed again` };
+      } catch (error) {
+        // Only a read that can pass is waited out; the app is not assumed gone (or there) meanwhile.
+        if (signal.aborted || !isTransientReadFailure(error)) throw error;
+        if (unreadable === undefined) deps.progress.line(`  cannot read ${ctx.appId} (${messageOf(error)}); still waiting for its removal`);
+        unreadable = messageOf(error);
+      }
       await clock.sleep(500, signal);
     }
     return { kind: "unfinished", problem: `${ctx.appId} did not exist before; removing it did not finish in time`, facts: last ? [describeApp(last)] : [] };
