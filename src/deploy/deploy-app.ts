@@ -195,8 +195,8 @@ async function versionBefore(put: DeploymentResult, read: string | undefined, ap
   try {
     versions = await unlessStopped(deps.marathon.getAppVersions(appId), signal);
   } catch (error) {
-    // After the PUT every way out must say what runs: lost credentials or a stop end the following, not this look.
-    if (!signal.aborted && !(error instanceof MarathonAuthError) && !isTransientReadFailure(error)) throw error;
+    // After the PUT every way out must say what runs: a failed look (lost credentials, a stop) ends in the follow, not here.
+    if (!signal.aborted && !(error instanceof MdeployError)) throw error;
     deps.progress.line(`  cannot list the app's versions (${messageOf(error)}); a failure restores version ${read}, read before the PUT`);
     return read;
   }
