@@ -230,7 +230,8 @@ describe("time and signals", () => {
   });
 
   it("--on-interrupt leave: exit 5 naming the open deployment, which keeps running", async () => {
-    const harness = await started();
+    // Slower: the deployment must still be open when the test looks, a moment after mdeploy left it.
+    const harness = await started(RACE_SPEED);
     const control = interrupts();
     onFirst(harness, "deployment_info", () => control.signal("SIGINT"));
     const { code, shown } = await outcomeOf(harness, harness.deployWith({ interrupts: control.interrupts }, clickCount("slow"), { onInterrupt: "leave" }));
