@@ -222,7 +222,8 @@ describe("time and signals", () => {
     const harness = await started();
     const control = interrupts();
     onFirst(harness, "deployment_info", () => control.signal("SIGTERM"));
-    const { code, shown } = await outcomeOf(harness, harness.deployWith({ interrupts: control.interrupts }, clickCount("slow")));
+    // The grace is on the cluster's clock here; click-count needs over 120 s of it to turn healthy.
+    const { code, shown } = await outcomeOf(harness, harness.deployWith({ interrupts: control.interrupts }, clickCount("slow"), { interruptGraceMs: 600_000 }));
     expect(code, shown).toBe(ExitCode.deploymentFailed);
     expect(shown).toMatch(/interrupted by SIGTERM; cancelling deployment \S+ and restoring version/);
     expect(shown).toMatch(/previous version .* is back .*1\/1 healthy/);
