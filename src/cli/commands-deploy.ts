@@ -55,6 +55,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     )
     .option("--dotenv <file>", "dotenv report for GitLab (MDEPLOY_VERSION, ...); empty to skip", "deploy.env")
     .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
+    .option(REPORT_FLAG, REPORT_HELP)
+    .option("--no-report", "write no HTML deployment report, even in CI")
     .option("--on-interrupt <action>", "on SIGINT/SIGTERM: rollback (cancel ours, restore the previous version; exit 1, or 5 if that did not finish) or leave (exit 5 naming the open deployment)", onInterrupt, "rollback")
     .option("--interrupt-grace <seconds>", "how long the rollback after a first SIGINT/SIGTERM may take; a second signal stops at once", seconds, 20)
     .action(
@@ -70,6 +72,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
           imageCheck: boolean;
           dotenv: string;
           url?: string;
+          report?: string | false;
           onInterrupt: "rollback" | "leave";
           interruptGrace: number;
         },
@@ -89,6 +92,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
             ...(opts.insecureRegistry ? { insecureRegistries: opts.insecureRegistry } : {}),
             dotenv: opts.dotenv,
             ...(opts.url ? { url: opts.url } : {}),
+            ...(opts.report !== undefined ? { report: opts.report } : {}),
             onInterrupt: opts.onInterrupt,
             interruptGraceSeconds: opts.interruptGrace,
           },
@@ -105,8 +109,10 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
     .option("--timeout <seconds>", "how long to wait for the rollback (default: from the app's health checks)", seconds)
     .option("--force", "cancel a deployment holding the app", false)
+    .option(REPORT_FLAG, REPORT_HELP)
+    .option("--no-report", "write no HTML deployment report, even in CI")
     .option("--interrupt-grace <seconds>", "how long the rollback may go on after a first SIGINT/SIGTERM; a second signal stops at once", seconds, 20)
-    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean; interruptGrace: number }) => {
+    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean; report?: string | false; interruptGrace: number }) => {
       const { runRollback } = await import("../commands/rollback.js");
       await runRollback(
         {
@@ -115,6 +121,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
           ...(opts.artifact ? { artifact: opts.artifact } : {}),
           ...(opts.timeout ? { timeoutSeconds: opts.timeout } : {}),
           force: opts.force,
+          ...(opts.report !== undefined ? { report: opts.report } : {}),
           interruptGraceSeconds: opts.interruptGrace,
         },
         context(),

@@ -15,6 +15,7 @@ import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import type { OnInterrupt } from "../deploy/run-limits.js";
 import type { StrategyMode } from "../plan/types.js";
+import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { listenForInterrupts } from "./process-interrupts.js";
 
 export interface DeployOptions {
@@ -37,6 +38,8 @@ export interface DeployOptions {
   /** Dotenv report path (default deploy.env); empty string = none. */
   dotenv: string;
   url?: string;
+  /** `--report FILE` (HTML deployment report); false with `--no-report`; default: mdeploy-report.html in CI only. */
+  report?: string | false;
   /** SIGINT/SIGTERM: roll back (default) or leave the deployment running. */
   onInterrupt?: OnInterrupt;
   /** Seconds the rollback after a first signal may take (default 20). */
@@ -59,6 +62,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     options.imageCheck === false
       ? [skippedImageCheck]
       : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined)];
+  const report = startReport({ file: reportPathFor(options.report, context.env), command: "deploy", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   const signals = listenForInterrupts(output);
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
@@ -85,8 +89,8 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         preflight,
         writeFile: writeAtomically,
         interrupts: signals.interrupts,
-      },
-    );
+      }),
+    ), (r) => `${r.appId} version ${r.version} verified: ${r.instances.healthy}/${r.instances.total} healthy`);
     output.result(result);
     return result;
   } catch (error) {

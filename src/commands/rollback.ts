@@ -5,6 +5,7 @@ import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js"
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
+import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { listenForInterrupts } from "./process-interrupts.js";
 
 export interface RollbackOptions {
@@ -13,6 +14,8 @@ export interface RollbackOptions {
   artifact?: string;
   timeoutSeconds?: number;
   force?: boolean;
+  /** `--report FILE`; false with `--no-report`; default: mdeploy-report.html in CI only. */
+  report?: string | false;
   /** Seconds the rollback may go on after a first SIGINT/SIGTERM (default 20). */
   interruptGraceSeconds?: number;
 }
@@ -23,9 +26,10 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
   const loaded = await loadCommandTarget(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   const mesos = mesosClientFor(loaded.settings, clock);
+  const report = startReport({ file: reportPathFor(options.report, context.env), command: "rollback", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   const signals = listenForInterrupts(output);
   try {
-    const result = await rollbackApp(
+    const result = await withReport(report, () => rollbackApp(
       {
         environment: options.environment,
         appId: loaded.app.id,
@@ -34,14 +38,14 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
         force: options.force ?? false,
         ...(options.interruptGraceSeconds !== undefined ? { interruptGraceMs: options.interruptGraceSeconds * 1000 } : {}),
       },
-      {
+      reportedDeps(report, {
         marathon,
         ...(mesos ? { mesos } : {}),
         clock,
         progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock),
         interrupts: signals.interrupts,
-      },
-    );
+      }),
+    ), (r) => `${r.appId} is back at ${r.restored} (as version ${r.version}): ${r.instances.healthy}/${r.instances.total} healthy`);
     output.result(result);
     return result;
   } finally {

@@ -68,6 +68,8 @@ export interface DeployDeps {
   progress: Progress;
   preflight?: PreflightHook[];
   writeFile?: (path: string, text: string) => Promise<void>;
+  /** Told the plan once it is made, and again when a lock wait makes mdeploy plan again (the deployment report shows it). */
+  onPlanned?: (planned: PlannedDeploy) => void;
   /** SIGINT/SIGTERM, from the CLI. */
   interrupts?: Interrupts;
 }
@@ -226,6 +228,7 @@ async function unlessStopped<T>(work: Promise<T>, signal: AbortSignal): Promise<
 /** Plans, prints the plan, and refuses what cannot finish. */
 async function plan(app: AppDefinition, options: DeployAppOptions, deps: DeployDeps): Promise<PlannedDeploy> {
   const planned = await planDeploy(app, options.strategy, { marathon: deps.marathon, mesos: deps.mesos, redact: deps.output.redactor.redact });
+  deps.onPlanned?.(planned);
   for (const line of formatDiff(planned.changes)) deps.progress.line(`  ${line}`);
   for (const line of formatPlan(planned, options.environment)) deps.progress.line(line);
   return refuseIfInfeasible(planned, options);
@@ -245,6 +248,7 @@ async function planAfterWait(app: AppDefinition, options: DeployAppOptions, deps
     // A deployment that started meanwhile (the other job's rollback) is a transient too: plan from where it ends.
     const settled = (planned.running?.deployments ?? []).length === 0;
     if ((planned.plan.feasible && settled) || deps.clock.now() >= lockDeadline || attempt >= 10_000) {
+      deps.onPlanned?.(planned);
       for (const line of formatPlan(planned, options.environment)) deps.progress.line(line);
       return refuseIfInfeasible(planned, options);
     }
