@@ -70,6 +70,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
           force: boolean;
           skipImageCheck: boolean;
           imageCheck: boolean;
+          registryCa?: string;
+          insecureRegistry?: string[];
           dotenv: string;
           url?: string;
           report?: string | false;

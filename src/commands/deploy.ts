@@ -14,6 +14,7 @@ import { deployApp, type DeployResult, type PreflightHook } from "../deploy/depl
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import type { OnInterrupt } from "../deploy/run-limits.js";
+import type { RegistryAccess } from "../config/types.js";
 import type { StrategyMode } from "../plan/types.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { listenForInterrupts } from "./process-interrupts.js";
@@ -61,7 +62,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   const preflight: PreflightHook[] =
     options.imageCheck === false
       ? [skippedImageCheck]
-      : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined)];
+      : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined, { access: loaded.config.registry, options })];
   const report = startReport({ file: reportPathFor(options.report, context.env), command: "deploy", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   const signals = listenForInterrupts(output);
   try {
