@@ -8,8 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../src/errors.js";
 import { RequestTimedOutError } from "../src/http/errors.js";
 import { defaultCluster } from "../src/sim/index.js";
-import type { MarathonEvent } from "../src/marathon/types.js";
-import { clickCount, startHarness, type Harness } from "./deploy-harness.js";
+import { clickCount, expectRunning, onFirst, outcomeOf, startHarness, type Harness } from "./deploy-harness.js";
 
 const APP = "/staging/click-count";
 let h: Harness | undefined;
@@ -18,41 +17,15 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** What the CLI would show for a deploy: the printed progress, then the error with its details. */
+/** What the CLI would show for the last deploy: the printed progress, then the error with its details. */
 let shown = "";
 
 /** The exit code a deploy promise ends with (0 on success); the error's text lands in `shown`. */
 async function exitCodeOf(promise: Promise<unknown>): Promise<number> {
-  try {
-    await promise;
-    shown = h?.printed() ?? "";
-    return 0;
-  } catch (error) {
-    const e = error as { exitCode?: number; message?: string; details?: readonly string[] };
-    if (typeof e.exitCode !== "number") throw error;
-    shown = [h?.printed() ?? "", e.message ?? "", ...(e.details ?? [])].join("\n");
-    return e.exitCode;
-  }
-}
-
-/** The app runs `tag` only, every instance healthy, no deployment left. */
-function expectRunning(harness: Harness, tag: string): void {
-  const app = harness.sim.state.app(APP) as { version: string; instances: number; container: { docker: { image: string } } };
-  expect(app.container.docker.image).toBe(`registry.example.com/demo/click-count:${tag}`);
-  expect(harness.sim.state.deployments().filter((d) => d.affectedApps.includes(APP))).toEqual([]);
-  const tasks = harness.sim.state.tasks(APP).filter((t) => t.state === "TASK_RUNNING");
-  expect(tasks.length).toBe(app.instances);
-  expect(harness.sim.state.healthyCount(APP)).toBe(app.instances);
-}
-
-/** Calls `fault` once, at the first event of the given type for the app. */
-function onFirst(harness: Harness, type: string, fault: () => void): void {
-  let done = false;
-  harness.sim.onEvent((event: MarathonEvent) => {
-    if (done || event.eventType !== type) return;
-    done = true;
-    fault();
-  });
+  if (!h) throw new Error("no harness");
+  const outcome = await outcomeOf(h, promise);
+  shown = outcome.shown;
+  return outcome.code;
 }
 
 describe("deploy fault matrix", () => {
@@ -216,8 +189,9 @@ describe("deploy fault matrix", () => {
   it("someone else's forced deployment replaces ours: exit 5, no rollback over it", async () => {
     h = await startHarness();
     await h.deploy(clickCount("1.0.0"));
+    // Another job's forced PUT, applied inside the simulator at that event: it cannot land early or late.
     onFirst(h, "deployment_info", () => {
-      void h?.marathon.putApp(clickCount("1.2.0", "staging", { upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } }), { force: true });
+      h?.sim.apply({ method: "PUT", path: `/v2/apps${APP}?force=true`, body: clickCount("1.2.0", "staging", { upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } }) });
     });
     expect(await exitCodeOf(h.deploy(clickCount("1.1.0")))).toBe(ExitCode.needsPerson);
     expect(shown).toMatch(/was replaced by another deployment; mdeploy did not roll back over someone else's deployment/);
@@ -231,7 +205,7 @@ describe("deploy fault matrix", () => {
     await h.deploy(clickCount("1.0.0"));
     onFirst(h, "deployment_info", () => {
       const id = h?.sim.state.deployments()[0]?.id;
-      if (id) void h?.marathon.deleteDeployment(id, { force: true });
+      if (id) h?.sim.apply({ method: "DELETE", path: `/v2/deployments/${id}?force=true` });
     });
     expect(await exitCodeOf(h.deploy(clickCount("1.1.0")))).toBe(ExitCode.deploymentFailed);
     expect(shown).toMatch(/failed: .*cancel/i);

@@ -7,9 +7,10 @@ import { Writable } from "node:stream";
 import { createOutput, type Output } from "../src/cli/output.js";
 import { createRedactor } from "../src/core/redact.js";
 import { deployApp, type DeployAppOptions, type DeployDeps, type DeployResult } from "../src/deploy/deploy-app.js";
-import { createProgress } from "../src/deploy/progress.js";
+import { createProgress, type Progress } from "../src/deploy/progress.js";
+import { expect } from "vitest";
 import { createMarathonClient, type MarathonClient } from "../src/marathon/client.js";
-import type { AppDefinition } from "../src/marathon/types.js";
+import type { AppDefinition, MarathonEvent } from "../src/marathon/types.js";
 import { createMesosClient, type MesosClient } from "../src/mesos/client.js";
 import { defaultCluster, startSimulator, type ClusterSpec, type Simulator } from "../src/sim/index.js";
 
@@ -18,6 +19,7 @@ export interface Harness {
   marathon: MarathonClient;
   mesos: MesosClient;
   output: Output;
+  progress: Progress;
   /** Everything printed so far (stdout and stderr). */
   printed(): string;
   deploy(app: AppDefinition, options?: Partial<DeployAppOptions>): Promise<DeployResult>;
@@ -56,6 +58,7 @@ export async function startHarness(options: { cluster?: ClusterSpec; speed?: num
     marathon,
     mesos,
     output,
+    progress,
     printed: () => out.text() + err.text(),
     deploy: (app, extra = {}) => deployWith({}, app, extra),
     deployWith,
@@ -80,4 +83,41 @@ export function clickCount(tag: string, environment = "staging", extra: Partial<
     healthChecks: [{ protocol: "HTTP", path: "/", portIndex: 0, gracePeriodSeconds: 120, intervalSeconds: 15, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
     ...extra,
   };
+}
+
+/** What a deploy ended with: its exit code (0 on success) and everything a user saw (progress, error, details). */
+export async function outcomeOf(harness: Harness, promise: Promise<unknown>): Promise<{ code: number; shown: string }> {
+  try {
+    await promise;
+    return { code: 0, shown: harness.printed() };
+  } catch (error) {
+    const e = error as { exitCode?: number; message?: string; details?: readonly string[] };
+    if (typeof e.exitCode !== "number") throw error;
+    return { code: e.exitCode, shown: [harness.printed(), e.message ?? "", ...(e.details ?? [])].join("\n") };
+  }
+}
+
+/** The app runs `tag` only, every instance healthy, no deployment left. */
+export function expectRunning(harness: Harness, tag: string, appId = "/staging/click-count"): void {
+  const app = harness.sim.state.app(appId) as { version: string; instances: number; container: { docker: { image: string } } };
+  expect(app.container.docker.image).toBe(`registry.example.com/demo/click-count:${tag}`);
+  expect(harness.sim.state.deployments().filter((d) => d.affectedApps.includes(appId))).toEqual([]);
+  const tasks = harness.sim.state.tasks(appId).filter((t) => t.state === "TASK_RUNNING");
+  expect(tasks.length).toBe(app.instances);
+  expect(harness.sim.state.healthyCount(appId)).toBe(app.instances);
+}
+
+/**
+ * Calls `fault` once, inside the simulator, right after the first event of the given
+ * type (optionally matching `when`): scheduled on the simulator's clock at that
+ * moment, so it neither races the deployment nor runs in the middle of the engine's step.
+ */
+export function onFirst(harness: Harness, type: string, fault: (event: MarathonEvent) => void, when: (event: MarathonEvent) => boolean = () => true): void {
+  let done = false;
+  const stop = harness.sim.onEvent((event: MarathonEvent) => {
+    if (done || event.eventType !== type || !when(event)) return;
+    done = true;
+    stop();
+    harness.sim.clock.schedule(0, () => fault(event));
+  });
 }

@@ -10,6 +10,11 @@ function speedFactor(value: string): number {
   return n;
 }
 
+function onInterrupt(value: string): "rollback" | "leave" {
+  if (value !== "rollback" && value !== "leave") throw new InvalidArgumentError('expected "rollback" or "leave"');
+  return value;
+}
+
 function strategy(value: string): "auto" | "template" {
   if (value !== "auto" && value !== "template") throw new InvalidArgumentError('expected "auto" or "template"');
   return value;
@@ -54,6 +59,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option("--url <url>", "MDEPLOY_URL in the report (default: CI_ENVIRONMENT_URL or the app's Traefik Host rule)")
     .option(REPORT_FLAG, REPORT_HELP)
     .option("--no-report", "write no HTML deployment report, even in CI")
+    .option("--on-interrupt <action>", "on SIGINT/SIGTERM: rollback (cancel ours, restore the previous version; exit 1, or 5 if that did not finish) or leave (exit 5 naming the open deployment)", onInterrupt, "rollback")
+    .option("--interrupt-grace <seconds>", "how long the rollback after a first SIGINT/SIGTERM may take; a second signal stops at once", timeoutSeconds, 20)
     .action(
       async (
         environment: string,
@@ -70,6 +77,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
           dotenv: string;
           url?: string;
           report?: string | false;
+          onInterrupt: "rollback" | "leave";
+          interruptGrace: number;
         },
       ) => {
         const { runDeploy } = await import("../commands/deploy.js");
@@ -88,6 +97,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
             dotenv: opts.dotenv,
             ...(opts.url ? { url: opts.url } : {}),
             ...(opts.report !== undefined ? { report: opts.report } : {}),
+            onInterrupt: opts.onInterrupt,
+            interruptGraceSeconds: opts.interruptGrace,
           },
           context(),
         );
@@ -105,7 +116,8 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .option(REPORT_FLAG, REPORT_HELP)
     .option("--no-report", "write no HTML deployment report, even in CI")
     .option("--dotenv <file>", "dotenv report naming the restored version (MDEPLOY_RESTORED_VERSION, MDEPLOY_RESTORED_IMAGE)")
-    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean; report?: string | false; dotenv?: string }) => {
+    .option("--interrupt-grace <seconds>", "how long the rollback may go on after a first SIGINT/SIGTERM; a second signal stops at once", timeoutSeconds, 20)
+    .action(async (environment: string, opts: { to?: string; artifact?: string; timeout?: number; force: boolean; report?: string | false; dotenv?: string; interruptGrace: number }) => {
       const { runRollback } = await import("../commands/rollback.js");
       await runRollback(
         {
@@ -116,6 +128,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
           force: opts.force,
           ...(opts.report !== undefined ? { report: opts.report } : {}),
           ...(opts.dotenv ? { dotenv: opts.dotenv } : {}),
+          interruptGraceSeconds: opts.interruptGrace,
         },
         context(),
       );

@@ -4,19 +4,21 @@
  * report on success.
  */
 import { randomUUID } from "node:crypto";
-import { rename, writeFile } from "node:fs/promises";
+import { rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
-import { PreflightRefusedError, UnreachableError } from "../errors.js";
+import { PreflightRefusedError, UnreachableError, UsageError } from "../errors.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { withCiProvenance } from "../deploy/app-provenance.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
+import type { OnInterrupt } from "../deploy/run-limits.js";
 import type { RegistryAccess } from "../config/types.js";
 import type { StrategyMode } from "../plan/types.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
+import { listenForInterrupts } from "./process-interrupts.js";
 
 export interface DeployOptions {
   environment: string;
@@ -40,6 +42,10 @@ export interface DeployOptions {
   url?: string;
   /** `--report FILE` (HTML deployment report); false with `--no-report`; default: mdeploy-report.html in CI only. */
   report?: string | false;
+  /** SIGINT/SIGTERM: roll back (default) or leave the deployment running. */
+  onInterrupt?: OnInterrupt;
+  /** Seconds the rollback after a first signal may take (default 20). */
+  interruptGraceSeconds?: number;
 }
 
 /** Deploys and returns the verified result (printed under --json). */
@@ -49,6 +55,8 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     ...(options.strategy ? { strategy: options.strategy } : {}),
     ...(options.timeoutSeconds !== undefined ? { timeoutSeconds: options.timeoutSeconds } : {}),
   });
+  const dotenvPath = options.dotenv ? path.resolve(context.cwd, options.dotenv) : undefined;
+  if (dotenvPath) await checkDotenvPath(dotenvPath, options.dotenv);
   const envConfig = Object.hasOwn(loaded.config.environments, options.environment) ? loaded.config.environments[options.environment] : undefined;
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   const mesos = mesosClientFor(loaded.settings, clock);
@@ -57,6 +65,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
       ? [skippedImageCheck]
       : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined, { access: loaded.config.registry, options })];
   const report = startReport({ file: reportPathFor(options.report, context.env), command: "deploy", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
+  const signals = listenForInterrupts(output);
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
     const result = await withReport(report, () => deployApp(
@@ -69,8 +78,10 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         lockTimeoutMs: options.lockTimeoutSeconds * 1000,
         force: options.force,
         env: context.env,
-        ...(options.dotenv ? { dotenvPath: path.resolve(context.cwd, options.dotenv) } : {}),
+        ...(dotenvPath ? { dotenvPath } : {}),
         ...(options.url ? { url: options.url } : context.env.CI_ENVIRONMENT_URL ? { url: context.env.CI_ENVIRONMENT_URL } : {}),
+        ...(options.onInterrupt ? { onInterrupt: options.onInterrupt } : {}),
+        ...(options.interruptGraceSeconds !== undefined ? { interruptGraceMs: options.interruptGraceSeconds * 1000 } : {}),
       },
       reportedDeps(report, {
         marathon,
@@ -80,14 +91,34 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock),
         preflight,
         writeFile: writeAtomically,
+        interrupts: signals.interrupts,
       }),
     ), (r) => `${r.appId} version ${r.version} verified: ${r.instances.healthy}/${r.instances.total} healthy`);
     output.result(result);
     return result;
   } finally {
+    signals.dispose();
     marathon.close();
     mesos?.close();
   }
+}
+
+/**
+ * The dotenv report is written after a verified deploy; a path that cannot take
+ * it must fail before anything is sent, not turn a good deploy into an error.
+ */
+async function checkDotenvPath(file: string, shown: string): Promise<void> {
+  const directory = path.dirname(file);
+  const kind = async (p: string) =>
+    stat(p).then(
+      (s) => (s.isDirectory() ? "directory" : "file"),
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT" || error.code === "ENOTDIR") return "missing";
+        throw new UsageError(`--dotenv ${shown}: cannot check ${p} (${error.code ?? error.message}); nothing was sent`);
+      },
+    );
+  if ((await kind(directory)) !== "directory") throw new UsageError(`--dotenv ${shown}: directory ${directory} does not exist; nothing was sent`, ["create it first, or give another path (--dotenv \"\" writes no report)"]);
+  if ((await kind(file)) === "directory") throw new UsageError(`--dotenv ${shown}: ${file} is a directory; nothing was sent`, ["give a file path for the report (default deploy.env)"]);
 }
 
 /**

@@ -9,6 +9,7 @@ import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { formatDotenvReport } from "../deploy/dotenv-report.js";
+import { listenForInterrupts } from "./process-interrupts.js";
 
 export interface RollbackOptions {
   environment: string;
@@ -20,6 +21,8 @@ export interface RollbackOptions {
   report?: string | false;
   /** Where to write the dotenv report naming the restored version (GitLab artifacts:reports:dotenv); empty or absent: none. */
   dotenv?: string;
+  /** Seconds the rollback may go on after a first SIGINT/SIGTERM (default 20). */
+  interruptGraceSeconds?: number;
 }
 
 /** Rolls the environment's app back and waits for it. */
@@ -29,10 +32,24 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   const mesos = mesosClientFor(loaded.settings, clock);
   const report = startReport({ file: reportPathFor(options.report, context.env), command: "rollback", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
+  const signals = listenForInterrupts(output);
   try {
     const result = await withReport(report, () => rollbackApp(
-      { environment: options.environment, appId: loaded.app.id, ...(options.to ? { to: options.to } : {}), ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}), force: options.force ?? false },
-      reportedDeps(report, { marathon, ...(mesos ? { mesos } : {}), clock, progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock) }),
+      {
+        environment: options.environment,
+        appId: loaded.app.id,
+        ...(options.to ? { to: options.to } : {}),
+        ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}),
+        force: options.force ?? false,
+        ...(options.interruptGraceSeconds !== undefined ? { interruptGraceMs: options.interruptGraceSeconds * 1000 } : {}),
+      },
+      reportedDeps(report, {
+        marathon,
+        ...(mesos ? { mesos } : {}),
+        clock,
+        progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock),
+        interrupts: signals.interrupts,
+      }),
     ), (r) => `${r.appId} is back at ${r.restored} (as version ${r.version}): ${r.instances.healthy}/${r.instances.total} healthy`);
     if (options.dotenv) {
       const restoredApp = await marathon.getAppVersion(loaded.app.id, result.restored);
@@ -41,6 +58,7 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
     output.result(result);
     return result;
   } finally {
+    signals.dispose();
     marathon.close();
     mesos?.close();
   }

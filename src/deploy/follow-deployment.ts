@@ -45,6 +45,11 @@ export interface FollowInput {
   onNote?: (line: string) => void;
   /** Bounds the wait for an event already in flight (default: the wall clock; tests pass their own). */
   realClock?: Clock;
+  /**
+   * Ends the follow at once (the command's time is up, or a signal came): in-flight
+   * reads are cancelled and the outcome is "timeout" with what is known so far.
+   */
+  signal?: AbortSignal;
 }
 
 export interface FollowProgress {
@@ -146,8 +151,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   const explain = async (app: AppStatus | undefined): Promise<string[]> => {
     const lines: string[] = [];
     if (app) {
-      const c = countTasks(app, version);
-      lines.push(`${c.healthyNew}/${c.instances} healthy instances of version ${version}; ${c.runningOld} of the previous version still running`);
+      lines.push(describeCounts(app, version));
     }
     try {
       lines.push(...explainQueue(await marathon.getQueue(), appId));
@@ -160,7 +164,21 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     return lines;
   };
 
+  const stopped = (): FollowOutcome => ({ kind: "timeout", details: lastApp ? [describeCounts(lastApp, version)] : [] });
+  const pause = async (ms: number): Promise<void> => {
+    const signal = input.signal;
+    if (!signal) return watch.wait(ms);
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    await Promise.race([watch.wait(ms), aborted]);
+    signal.removeEventListener("abort", onAbort);
+  };
+
   for (let iteration = 0; ; iteration++) {
+    if (input.signal?.aborted) return stopped();
     if (watch.failure) throw watch.failure;
     if (watch.interrupted) noteFallback(watch.gapReason ? `event stream: ${watch.gapReason}` : undefined);
     // Stop reading at the threshold: a crash loop can deliver dozens of failures at once.
@@ -178,15 +196,20 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       let app: AppStatus;
       let deployments: Deployment[];
       try {
-        [app, deployments] = await Promise.all([marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"] }), marathon.getDeployments()]);
+        const signal = input.signal;
+        [app, deployments] = await Promise.all([
+          marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"], ...(signal ? { signal } : {}) }),
+          marathon.getDeployments(signal ? { signal } : {}),
+        ]);
         pollErrors = 0;
       } catch (error) {
+        if (input.signal?.aborted) return stopped();
         if (isAppGone(error)) return { kind: "failed", reason: `${appId} was deleted while its deployment ran`, details: failures.slice(-3) };
         if (!isTransientPollFailure(error)) throw error;
         // Marathon 5xx bursts and leader changes: the client already retried; keep following until the deadline.
         if (pollErrors++ === 0) input.onNote?.(`cannot read the app from Marathon (${(error as Error).message}); still following`);
         if (clock.now() >= input.deadline) return { kind: "timeout", details: await explain(lastApp) };
-        await watch.wait(POLL_WITHOUT_STREAM_MS);
+        await pause(POLL_WITHOUT_STREAM_MS);
         continue;
       }
       lastApp = app;
@@ -246,6 +269,8 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
             lastPoll = -Infinity;
             continue;
           }
+          // Events that came while this poll was out are read first; waiting for the next one could miss them.
+          if (cursor < watch.events.length) continue;
           if (clock.now() < input.deadline) {
             await waitForEventInRealTime(watch, realClock, VANISHED_EVENT_WAIT_MS - (realClock.now() - awaitingEventSince), input.deadline - clock.now());
             lastPoll = -Infinity;
@@ -269,9 +294,14 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       return { kind: "timeout", details: await explain(lastApp) };
     }
     const pollIn = sawSuccess ? 50 : (streamGap() ? POLL_WITHOUT_STREAM_MS : POLL_WHILE_STREAMING_MS) - (clock.now() - lastPoll);
-    await watch.wait(Math.max(0, Math.min(remaining, pollIn)));
+    await pause(Math.max(0, Math.min(remaining, pollIn)));
     if (iteration > 1_000_000) return { kind: "timeout", details: ["gave up after too many polls"] };
   }
+}
+
+function describeCounts(app: AppStatus, version: string): string {
+  const c = countTasks(app, version);
+  return `${c.healthyNew}/${c.instances} healthy instances of version ${version}; ${c.runningOld} of the previous version still running`;
 }
 
 /**

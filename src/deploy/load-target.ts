@@ -9,7 +9,7 @@ import { loadConfig } from "../config/load-config.js";
 import type { CliContext } from "../cli/context.js";
 import type { ConfigOverrides, MarathonSettings, MdeployConfig, MesosSettings } from "../config/types.js";
 import type { Redactor } from "../core/redact.js";
-import { ValidationError } from "../errors.js";
+import { TemplateError, UsageError, ValidationError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { renderEnvironment } from "../render/render-environment.js";
 import { validateApp } from "../validate/validate-app.js";
@@ -63,7 +63,42 @@ export async function loadTarget(options: LoadTargetOptions): Promise<LoadedTarg
   if (errors.length > 0) {
     throw new ValidationError(`${shown}: ${errors.length} problem${errors.length === 1 ? "" : "s"} in the app definition; nothing was sent`, errors.map((e) => `${shown}: ${e.path}: ${e.message}`));
   }
-  return { config, app: value as AppDefinition, warnings: warnings.map((w) => `${w.path}: ${w.message}`) };
+  const app = value as AppDefinition;
+  await checkArtifactBelongs(config, options, app, shown);
+  return { config, app, warnings: warnings.map((w) => `${w.path}: ${w.message}`) };
+}
+
+/**
+ * An artifact deploys only to the environment it was rendered for: the
+ * environment must exist, a file named for another environment
+ * (`marathon_app_production.json` given to staging) is refused, and the app id
+ * must be the one the environment renders. When the template cannot render in
+ * this job (a CI variable only the render job had), the name check stands alone.
+ */
+async function checkArtifactBelongs(config: MdeployConfig, options: LoadTargetOptions, app: AppDefinition, shown: string): Promise<void> {
+  const env = options.environment;
+  if (!Object.hasOwn(config.environments, env)) {
+    // renderEnvironment words the unknown-environment error (with the known ones).
+    await renderEnvironment(config, env, { env: options.env, cwd: options.cwd });
+  }
+  const named = /^marathon_app_(.+)\.json$/.exec(path.basename(shown))?.[1];
+  if (named !== undefined && named !== env) {
+    throw new UsageError(`${shown} is the artifact of environment "${named}", not "${env}"; nothing was sent`, [`deploy it with: mdeploy deploy ${named} --artifact ${shown}, or give marathon_app_${env}.json`]);
+  }
+  let rendered: AppDefinition;
+  try {
+    rendered = (await renderEnvironment(config, env, { env: options.env, cwd: options.cwd })).app;
+  } catch (error) {
+    if (error instanceof TemplateError || error instanceof ValidationError) return;
+    throw error;
+  }
+  if (absolute(rendered.id) !== absolute(app.id)) {
+    throw new UsageError(`${shown}: app id ${app.id} is not the app of environment "${env}" (its template renders ${rendered.id}); nothing was sent`);
+  }
+}
+
+function absolute(id: string): string {
+  return id.startsWith("/") ? id : `/${id}`;
 }
 
 /** What a deploy-family command starts from: the app, and the Marathon and Mesos settings of its environment. */

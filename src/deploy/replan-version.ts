@@ -8,6 +8,7 @@
  */
 import type { Clock } from "../core/clock.js";
 import type { MarathonClient } from "../marathon/client.js";
+import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
 import { planUpgrade } from "../plan/plan-upgrade.js";
@@ -31,9 +32,26 @@ export const ROLLBACK_OF_LABEL = "MDEPLOY_ROLLBACK_OF";
 const STATE_FIELDS = ["version", "versionInfo", "tasksStaged", "tasksRunning", "tasksHealthy", "tasksUnhealthy", "deployments", "tasks", "lastTaskFailure", "readinessCheckResults", "taskStats", "tasksStats", "ports"];
 
 /**
+ * What a restore sends when capacity cannot be planned (no MESOS_URL, or Mesos
+ * cannot be read): stop old instances before starting new ones, so a restore
+ * never waits for room that the stuck deployment holds.
+ */
+export const FREE_ROOM_FIRST = { minimumHealthCapacity: 0, maximumOverCapacity: 0 } as const;
+
+/** The stored definition of `version`, without its state fields and upgradeStrategy, with `labels` added. */
+export async function definitionOfVersion(marathon: Pick<MarathonClient, "getAppVersion">, appId: string, version: string, labels: Record<string, string> = {}): Promise<AppDefinition> {
+  const definition = await marathon.getAppVersion(appId, version);
+  const target: AppDefinition = { ...definition, labels: { ...definition.labels, ...labels } };
+  for (const field of STATE_FIELDS) delete target[field];
+  delete target.upgradeStrategy;
+  return target;
+}
+
+/**
  * The definition of `version` with a capacity-aware upgradeStrategy, or
- * undefined when Marathon or Mesos cannot be read (then Marathon's own rollback
- * is the fallback).
+ * undefined when Marathon or Mesos cannot be read for a passing reason (the
+ * caller then restores with {@link FREE_ROOM_FIRST}, and this says so). Other
+ * errors (wrong credentials, a version that does not exist) surface.
  *
  * Marathon 1.10+ counts only healthy old instances when it decides what to stop,
  * so a new instance still in its grace period that holds the only room would
@@ -43,10 +61,7 @@ const STATE_FIELDS = ["version", "versionInfo", "tasksStaged", "tasksRunning", "
  */
 export async function replanVersion(deps: ReplanDeps, appId: string, version: string, labels: Record<string, string> = {}, settleMs = 0): Promise<AppDefinition | undefined> {
   try {
-    const definition = await deps.marathon.getAppVersion(appId, version);
-    const target: AppDefinition = { ...definition, labels: { ...definition.labels, ...labels } };
-    for (const field of STATE_FIELDS) delete target[field];
-    delete target.upgradeStrategy;
+    const target = await definitionOfVersion(deps.marathon, appId, version, labels);
     const deadline = deps.clock.now() + settleMs;
     for (let attempt = 0; attempt < 10_000; attempt++) {
       const [current, agents] = await Promise.all([deps.marathon.findApp(appId, { embed: ["app.tasks"] }), deps.mesos.getAgents()]);
@@ -63,7 +78,9 @@ export async function replanVersion(deps: ReplanDeps, appId: string, version: st
       await deps.clock.sleep(Math.min(2_000, Math.max(0, deadline - deps.clock.now())));
     }
     return undefined;
-  } catch {
+  } catch (error) {
+    if (!isTransientReadFailure(error)) throw error;
+    deps.progress.line(`  rollback: cannot plan against today's capacity (${messageOf(error)}); restoring with minimumHealthCapacity 0, maximumOverCapacity 0 (old instances make room first)`);
     return undefined;
   }
 }

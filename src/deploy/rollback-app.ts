@@ -5,17 +5,18 @@
  * default, so scale-only versions in between are skipped.
  */
 import type { Clock } from "../core/clock.js";
-import { NeedsPersonError } from "../errors.js";
-import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
+import type { MarathonClient } from "../marathon/client.js";
 import { previousHealthyLabel } from "./app-provenance.js";
 import { pickRollbackVersion } from "./rollback-choice.js";
 import { formatVersion, type VersionSummary } from "./version-display.js";
-import { follow, type DeployMarathon } from "./deploy-app.js";
+import { needsPerson } from "./apply-write.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { startEventWatch } from "./event-watch.js";
 import type { MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
-import { replanVersion, ROLLBACK_OF_LABEL } from "./replan-version.js";
+import { ROLLBACK_OF_LABEL } from "./replan-version.js";
+import { restoreVersion, type RestoreMarathon } from "./restore-version.js";
+import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits, type Interrupts } from "./run-limits.js";
 import { countTasks } from "./verify-app.js";
 
 export interface RollbackAppOptions {
@@ -26,14 +27,19 @@ export interface RollbackAppOptions {
   timeoutMs?: number;
   /** Cancel a deployment holding the app. */
   force: boolean;
+  /** How long a deployment holding the app is waited for (default: the timeout). */
+  lockTimeoutMs?: number;
+  /** How long the rollback may go on after a first SIGINT/SIGTERM (default 20 s). */
+  interruptGraceMs?: number;
 }
 
 export interface RollbackAppDeps {
-  marathon: DeployMarathon & Pick<MarathonClient, "getAppVersions" | "urls">;
+  marathon: RestoreMarathon & Pick<MarathonClient, "findApp" | "getAppVersion" | "getAppVersions" | "openEventStream" | "urls">;
   /** When given, the old definition goes back with a strategy today's capacity can carry. */
   mesos?: MesosAgentsSource;
   clock: Clock;
   progress: Progress;
+  interrupts?: Interrupts;
 }
 
 export interface RollbackResult {
@@ -52,49 +58,61 @@ export interface RollbackResult {
   reason: string;
 }
 
-/** Rolls back and verifies; throws NeedsPersonError (exit 5) when the rollback does not finish. */
+/** Rolls back and verifies (the same restore as deploy's automatic rollback); throws NeedsPersonError (exit 5) when it does not finish. */
 export async function rollbackApp(options: RollbackAppOptions, deps: RollbackAppDeps): Promise<RollbackResult> {
   const { marathon, clock, progress } = deps;
-  const { app, version: restored, reason, restoredRuns, fromRuns } = await pickRollbackVersion(marathon, options.appId, options.environment, options.to);
+  const env = options.environment;
+  const { app, version: restored, reason, restoredRuns, fromRuns } = await pickRollbackVersion(marathon, options.appId, env, options.to);
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(app);
+  const deadline = clock.now() + timeoutMs;
+  const limits = startRunLimits(clock, deadline, deadline, options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS, deps.interrupts);
   const watch = startEventWatch({ marathon, clock, appId: options.appId });
   try {
     await watch.whenOpen(60_000);
-    progress.start("rollback", `${options.environment}: roll back ${options.appId} from ${app.version} to ${restored}`);
+    progress.start("rollback", `${env}: roll back ${options.appId} from ${app.version} to ${restored}`);
     progress.line(`  ${reason}`);
-    let put;
-    try {
-      const settleMs = (options.timeoutMs ?? defaultTimeoutMs(app)) / 2;
-      const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, options.appId, restored, { [ROLLBACK_OF_LABEL]: app.version, ...previousHealthyLabel(app) }, settleMs) : undefined;
-      const force = options.force ? { force: true } : {};
-      put = replanned ? await marathon.putApp(replanned, { partialUpdate: false, ...force }) : await marathon.rollbackApp(options.appId, restored, force);
-    } catch (error) {
-      if (error instanceof MarathonApiError && error.status === 409) {
-        throw new NeedsPersonError(`${options.environment}: ${options.appId} is locked by deployment ${error.lockingDeploymentIds.join(", ")}; nothing was changed`, ["re-run with --force to cancel that deployment and roll back"]);
-      }
-      throw error;
-    }
-    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(app);
-    const outcome = await follow(deps, watch, options.appId, put, clock.now() + timeoutMs);
+    const outcome = await restoreVersion(
+      {
+        environment: env,
+        appId: options.appId,
+        version: restored,
+        replacing: app.version,
+        labels: { [ROLLBACK_OF_LABEL]: app.version, ...previousHealthyLabel(app) },
+        force: options.force,
+        withoutCapacity: "marathon-rollback",
+        deadline,
+        lockSeconds: Math.round((options.lockTimeoutMs ?? timeoutMs) / 1000),
+        watch,
+        signal: limits.cleanup,
+      },
+      deps,
+    );
     progress.end("rollback");
-    if (outcome.kind !== "success") {
-      const why = outcome.kind === "timeout" ? `did not finish within ${Math.round(timeoutMs / 1000)} s` : outcome.kind === "failed" ? `failed: ${outcome.reason}` : "was replaced by another deployment";
-      throw new NeedsPersonError(`${options.environment}: the rollback of ${options.appId} to ${restored} ${why}`, [...outcome.details, `look at mdeploy status ${options.environment}; try an older version with --to`]);
+    if (outcome.kind !== "restored") {
+      const why = outcome.kind === "superseded" ? outcome.reason : outcome.problem;
+      const signal = limits.interruptedBy();
+      throw needsPerson(
+        `${env}: the rollback of ${options.appId} to ${restored} did not finish${signal ? ` (interrupted by ${signal})` : ""}: ${why}`,
+        outcome.facts,
+        outcome.kind === "superseded" ? `mdeploy status ${env} (someone else's version runs; mdeploy did not restore over it)` : `mdeploy rollback ${env} --to ${restored} --force`,
+      );
     }
-    const counts = countTasks(outcome.app, outcome.version);
-    progress.line(`${options.environment}: ${options.appId} is back at ${formatVersion(restoredRuns)} (as version ${put.version}): ${counts.healthyNew}/${counts.instances} healthy`);
+    const counts = countTasks(outcome.app, outcome.result.version);
+    progress.line(`${env}: ${options.appId} is back at ${formatVersion(restoredRuns)} (as version ${outcome.result.version}): ${counts.healthyNew}/${counts.instances} healthy`);
     return {
-      environment: options.environment,
+      environment: env,
       appId: options.appId,
       restored,
-      version: put.version,
+      version: outcome.result.version,
       fromVersion: app.version,
-      deploymentId: put.deploymentId,
+      deploymentId: outcome.result.deploymentId,
       instances: { healthy: counts.healthyNew, total: counts.instances },
       restoredRuns,
       fromRuns,
       reason,
     };
   } finally {
+    limits.dispose();
     progress.settle();
     await watch.close();
   }

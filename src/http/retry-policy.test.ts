@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultRetryPolicy, isRetryable, retryDelay, type AttemptFailure } from "./retry-policy.js";
+import { defaultRetryPolicy, isRetryable, retryDelay, writeVerdict, type AttemptFailure } from "./retry-policy.js";
 
 describe("the default retry table", () => {
   const cases: { method: string; failure: AttemptFailure; retries: boolean }[] = [
@@ -23,4 +23,20 @@ describe("the default retry table", () => {
   it("waits longer each time and stops after the last delay", () => {
     expect([0, 1, 2, 3, 4].map((n) => retryDelay(defaultRetryPolicy, "get", 503, n))).toEqual([250, 500, 1000, 2000, undefined]);
   });
+});
+
+describe("what a failed write says about the change", () => {
+  const cases: { failure: Parameters<typeof writeVerdict>[0]; verdict: ReturnType<typeof writeVerdict> }[] = [
+    { failure: "connect", verdict: "not-sent" },
+    { failure: "reset", verdict: "may-have-applied" },
+    { failure: "timeout", verdict: "may-have-applied" },
+    { failure: 502, verdict: "may-have-applied" },
+    { failure: 503, verdict: "may-have-applied" },
+    { failure: 504, verdict: "may-have-applied" },
+    { failure: "unreadable-answer", verdict: "may-have-applied" },
+    { failure: 409, verdict: "refused" },
+    { failure: 422, verdict: "refused" },
+    { failure: 500, verdict: "refused" },
+  ];
+  for (const c of cases) it(`${c.failure}: ${c.verdict}`, () => expect(writeVerdict(c.failure)).toBe(c.verdict));
 });

@@ -72,3 +72,35 @@ export function retryDelaysTotal(policy: RetryPolicy, method: string): number {
   const rule = policy.rules.find((r) => r.methods.includes(method.toUpperCase()));
   return (rule?.delaysMs ?? []).reduce((sum, ms) => sum + ms, 0);
 }
+
+/** What a write's failed answer says about the change it carried. */
+export type WriteVerdict =
+  /** Nothing reached the server: sending again is safe. */
+  | "not-sent"
+  /** The server may have applied it: read the resource back before deciding anything. */
+  | "may-have-applied"
+  /** The server answered and refused it: nothing changed. */
+  | "refused";
+
+/**
+ * How a failed PUT/POST/DELETE is read, as data: a refused connection sent
+ * nothing; a reset, a timeout, a proxy's 502/503/504 (the proxy may have passed
+ * the request on before its upstream went away; Marathon's own 503 "leader not
+ * available" also lands here, and a read-back settles it) or a 2xx whose body
+ * cannot be read ("unreadable-answer": empty, cut, not JSON) may have applied;
+ * any other status is the server's refusal.
+ */
+const WRITE_VERDICTS: ReadonlyMap<AttemptFailure | "unreadable-answer", WriteVerdict> = new Map<AttemptFailure | "unreadable-answer", WriteVerdict>([
+  ["connect", "not-sent"],
+  ["reset", "may-have-applied"],
+  ["timeout", "may-have-applied"],
+  [502, "may-have-applied"],
+  [503, "may-have-applied"],
+  [504, "may-have-applied"],
+  ["unreadable-answer", "may-have-applied"],
+]);
+
+/** The verdict for one failed write. */
+export function writeVerdict(failure: AttemptFailure | "unreadable-answer"): WriteVerdict {
+  return WRITE_VERDICTS.get(failure) ?? "refused";
+}

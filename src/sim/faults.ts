@@ -9,7 +9,16 @@ export interface FaultScope {
   target?: FaultTarget;
   /** Only requests whose path matches. */
   path?: string | RegExp;
+  /** Only requests with this HTTP method (upper case), e.g. "PUT". */
+  method?: string;
 }
+
+/**
+ * What the client gets instead of the real answer to a request the simulator has
+ * applied: a proxy's status (502/503/504), a 2xx with an empty, cut or non-JSON
+ * body, or a connection reset after the work was done.
+ */
+export type AnswerAfterApplying = number | "empty" | "cut" | "not-json" | "reset";
 
 /** The fault-injection handle of a running simulator. */
 export interface FaultInjector {
@@ -19,6 +28,16 @@ export interface FaultInjector {
   failNext(count: number, options?: FaultScope & { status?: number; message?: string }): void;
   /** Resets the connection of the next `count` matching requests without answering. */
   resetNext(count: number, scope?: FaultScope): void;
+  /**
+   * Applies the next `count` matching requests (the cluster changes), then answers
+   * them with `answer` instead: the "may have applied" answers a client must read back.
+   */
+  answerAfterApplying(count: number, answer: AnswerAfterApplying, scope?: FaultScope): void;
+  /**
+   * Runs `action` inside the simulator just before the next matching request is
+   * handled (for example another job's PUT landing first, so this one meets a real 409).
+   */
+  beforeNext(scope: FaultScope, action: () => void): void;
   /** Closes every open `/v2/events` stream now. */
   dropEventStreams(): void;
   /** Moves leadership to the Marathon instance at `index` (default: the next one); -1 = no leader. */
@@ -34,18 +53,24 @@ export interface FaultInjector {
 }
 
 /** What the HTTP layer should do to one request. */
-export type FaultDecision = { kind: "none"; latencyMs: number } | { kind: "reset"; latencyMs: number } | { kind: "fail"; latencyMs: number; status: number; message: string };
+export type FaultDecision =
+  | { kind: "none"; latencyMs: number }
+  | { kind: "reset"; latencyMs: number }
+  | { kind: "fail"; latencyMs: number; status: number; message: string }
+  | { kind: "after"; latencyMs: number; answer: AnswerAfterApplying };
 
 interface CountedRule {
   remaining: number;
   scope: FaultScope;
   status?: number;
   message?: string;
+  answer?: AnswerAfterApplying;
 }
 
-function matches(scope: FaultScope, target: "marathon" | "mesos", path: string): boolean {
+function matches(scope: FaultScope, target: "marathon" | "mesos", path: string, method: string): boolean {
   const t = scope.target ?? "marathon";
   if (t !== "all" && t !== target) return false;
+  if (scope.method !== undefined && scope.method.toUpperCase() !== method.toUpperCase()) return false;
   if (scope.path === undefined) return true;
   return typeof scope.path === "string" ? path === scope.path || path.startsWith(`${scope.path}/`) : scope.path.test(path);
 }
@@ -55,6 +80,8 @@ export class FaultState {
   private latencyRules: { ms: number; scope: FaultScope }[] = [];
   private failures: CountedRule[] = [];
   private resets: CountedRule[] = [];
+  private afterApplying: CountedRule[] = [];
+  private hooks: { scope: FaultScope; action: () => void }[] = [];
 
   constructor(
     private readonly onDropStreams: () => void,
@@ -73,6 +100,12 @@ export class FaultState {
     resetNext: (count, scope = {}) => {
       this.resets.push({ remaining: count, scope });
     },
+    answerAfterApplying: (count, answer, scope = {}) => {
+      this.afterApplying.push({ remaining: count, scope, answer });
+    },
+    beforeNext: (scope, action) => {
+      this.hooks.push({ scope, action });
+    },
     dropEventStreams: () => this.onDropStreams(),
     changeLeader: (index) => this.onChangeLeader(index),
     agentDown: (hostname) => this.onAgent(hostname, false),
@@ -81,22 +114,41 @@ export class FaultState {
       this.latencyRules = [];
       this.failures = [];
       this.resets = [];
+      this.afterApplying = [];
+      this.hooks = [];
     },
   };
 
-  decide(target: "marathon" | "mesos", path: string): FaultDecision {
-    const latencyMs = this.latencyRules.filter((r) => matches(r.scope, target, path)).reduce((sum, r) => sum + r.ms, 0);
-    const reset = this.resets.find((r) => r.remaining > 0 && matches(r.scope, target, path));
+  decide(target: "marathon" | "mesos", path: string, method = "GET"): FaultDecision {
+    const hook = this.hooks.find((h) => matches(h.scope, target, path, method));
+    if (hook) {
+      this.hooks = this.hooks.filter((h) => h !== hook);
+      hook.action();
+    }
+    const latencyMs = this.latencyRules.filter((r) => matches(r.scope, target, path, method)).reduce((sum, r) => sum + r.ms, 0);
+    const reset = this.resets.find((r) => r.remaining > 0 && matches(r.scope, target, path, method));
     if (reset) {
       reset.remaining--;
       return { kind: "reset", latencyMs };
     }
-    const fail = this.failures.find((r) => r.remaining > 0 && matches(r.scope, target, path));
+    const fail = this.failures.find((r) => r.remaining > 0 && matches(r.scope, target, path, method));
     if (fail) {
       fail.remaining--;
       const status = fail.status ?? 503;
-      return { kind: "fail", latencyMs, status, message: fail.message ?? (status === 503 ? "Service Unavailable (simulated)" : `Simulated failure ${status}`) };
+      return { kind: "fail", latencyMs, status, message: fail.message ?? defaultMessage(status) };
+    }
+    const after = this.afterApplying.find((r) => r.remaining > 0 && matches(r.scope, target, path, method));
+    if (after?.answer !== undefined) {
+      after.remaining--;
+      return { kind: "after", latencyMs, answer: after.answer };
     }
     return { kind: "none", latencyMs };
   }
+}
+
+function defaultMessage(status: number): string {
+  if (status === 503) return "Service Unavailable (simulated)";
+  // Marathon's words for a locked app, so clients that look for them find them.
+  if (status === 409) return "App is locked by one or more deployments. Override with the option '?force=true'. (simulated)";
+  return `Simulated failure ${status}`;
 }

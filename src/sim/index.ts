@@ -13,9 +13,9 @@
  * Public API used by other areas:
  * - {@link startSimulator}(options) -> {@link Simulator}: `marathonUrl` (leader), `marathonUrls`
  *   (leader + standbys), `mesosUrl`, `clock`, `faults` (latency, failNext, resetNext,
- *   dropEventStreams, changeLeader, agentDown/agentUp, clear), `timeline` (samples, extremes,
+ *   answerAfterApplying, beforeNext, dropEventStreams, changeLeader, agentDown/agentUp, clear), `timeline` (samples, extremes,
  *   forApp), `state` (app, apps, tasks, deployments, queue, agents, healthyCount, queueReason,
- *   events), `onEvent(listener)`, `close()`.
+ *   events), `onEvent(listener)`, `apply(request)` (an in-process API call), `close()`.
  * - {@link VirtualClock}: `now()`, `sleep(ms, signal)` (the Clock interface of src/core/clock.ts), step mode
  *   `advance(ms)` / `runUntil(predicate, { maxMs })`, speed mode `setSpeed(n)`.
  * - {@link defaultCluster}(): agents svc (2 cpus, 8 GB), staging and production (t2.micro:
@@ -27,7 +27,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo, Socket } from "node:net";
 import type { Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
 import { defaultCluster, type ClusterSpec } from "./cluster-spec.js";
-import { FaultState, type FaultInjector } from "./faults.js";
+import { FaultState, type AnswerAfterApplying, type FaultInjector } from "./faults.js";
 import { isActive, taskJson } from "./instance.js";
 import { MarathonApi, type ApiReply } from "./marathon-api.js";
 import { MarathonEngine } from "./marathon-engine.js";
@@ -42,7 +42,7 @@ export type { VirtualClockOptions, TimerHandle } from "./virtual-clock.js";
 export { defaultCluster, resolveBehaviour } from "./cluster-spec.js";
 export type { AgentSpec, ClusterSpec, ImageBehaviour, MarathonSimSettings, RestartCounts } from "./cluster-spec.js";
 export { loadClusterFile, parseClusterFile } from "./cluster-file.js";
-export type { FaultInjector, FaultScope, FaultTarget } from "./faults.js";
+export type { AnswerAfterApplying, FaultInjector, FaultScope, FaultTarget } from "./faults.js";
 export { Timeline } from "./timeline.js";
 export type { TimelineEntry, TimelineKind, TimelineSample } from "./timeline.js";
 export { computeRestartStrategy, restartLaunchCount } from "./restart-strategy.js";
@@ -95,6 +95,12 @@ export interface Simulator {
   readonly state: SimulatorState;
   /** Subscribe to events in process (same payloads as `/v2/events`). */
   onEvent(listener: (event: MarathonEvent) => void): () => void;
+  /**
+   * Handles one Marathon API request in process, synchronously, on the leader (no
+   * HTTP, no auth, no faults): what another client does at this exact moment.
+   * Tests call it from `onEvent` listeners and fault hooks so it cannot race.
+   */
+  apply(request: { method: string; path: string; body?: unknown }): { status: number; body: unknown };
   close(): Promise<void>;
 }
 
@@ -150,7 +156,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const handleMarathon = async (index: number, req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const decision = faults.decide("marathon", url.pathname);
+    const decision = faults.decide("marathon", url.pathname, req.method ?? "GET");
     if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
     if (decision.kind === "reset") {
       req.socket.resetAndDestroy();
@@ -207,6 +213,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // A bug in the simulator must not kill it: answer like Marathon's exception mapper.
       reply = { status: 500, body: { message: `Internal simulator error: ${(error as Error).message}` } };
     }
+    if (decision.kind === "after") {
+      writeAfterApplying(req, res, decision.answer, reply);
+      return;
+    }
     writeReply(res, { ...reply, headers: { ...leaderHeader, ...(reply.headers ?? {}) } }, req.method === "HEAD");
   };
 
@@ -228,7 +238,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const mesosServer = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const decision = faults.decide("mesos", url.pathname);
+    const decision = faults.decide("mesos", url.pathname, req.method ?? "GET");
     const answer = () => {
       if (decision.kind === "reset") return req.socket.resetAndDestroy();
       if (decision.kind === "fail") return writeReply(res, { status: decision.status, body: { message: decision.message } });
@@ -275,6 +285,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     timeline: engine.timeline,
     state,
     onEvent: (listener) => engine.events.subscribe(listener),
+    apply: ({ method, path, body }) => {
+      const reply = api.handle({ method, url: new URL(path, "http://localhost"), body: body === undefined ? "" : JSON.stringify(body), remoteAddress: "127.0.0.1" });
+      return { status: reply.status, body: reply.body ?? reply.text };
+    },
     close: async () => {
       if (closed) return;
       closed = true;
@@ -299,6 +313,30 @@ function writeReply(res: ServerResponse, reply: ApiReply, headOnly = false): voi
   headers["Content-Length"] = String(Buffer.byteLength(payload));
   res.writeHead(reply.status, headers);
   res.end(headOnly ? undefined : payload);
+}
+
+/** The answer a client gets for a request that was applied but answered badly (faults.answerAfterApplying). */
+function writeAfterApplying(req: IncomingMessage, res: ServerResponse, answer: AnswerAfterApplying, reply: ApiReply): void {
+  if (answer === "reset") {
+    req.socket.resetAndDestroy();
+    return;
+  }
+  if (typeof answer === "number") {
+    writeReply(res, { status: answer, body: { message: `${answer === 504 ? "Gateway Timeout" : answer === 502 ? "Bad Gateway" : "Service Unavailable"} (simulated proxy)` } });
+    return;
+  }
+  if (answer === "empty") {
+    res.writeHead(reply.status, { "Content-Length": "0" }).end();
+    return;
+  }
+  if (answer === "not-json") {
+    writeReply(res, { status: reply.status, text: "<html><body>OK</body></html>" });
+    return;
+  }
+  // "cut": the headers promise the whole body, half of it arrives, then the connection closes.
+  const payload = JSON.stringify(reply.body ?? {});
+  res.writeHead(reply.status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(payload)) });
+  res.write(payload.slice(0, Math.floor(payload.length / 2)), () => res.destroy());
 }
 
 function readBody(req: IncomingMessage): Promise<string | undefined> {

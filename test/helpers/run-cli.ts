@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { runProcess, type ProcessRun } from "./run-process.js";
 
 /** The built CLI; `npm test` builds it before vitest starts. */
@@ -13,11 +14,13 @@ export interface RunCliOptions {
   input?: string;
   /** Kill the CLI after this many ms (bounded wait). */
   timeoutMs?: number;
+  /** Called once the CLI is started (to signal it from a test). */
+  onStart?: (child: ChildProcess) => void;
 }
 
 /** Runs `mdeploy ...args` as a user would and collects its output. */
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliRun> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
-  return runProcess(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env, input: options.input ?? "", timeoutMs: options.timeoutMs ?? 60_000 });
+  return runProcess(process.execPath, [CLI_PATH, ...args], { cwd: options.cwd, env, input: options.input ?? "", timeoutMs: options.timeoutMs ?? 60_000, ...(options.onStart ? { onStart: options.onStart } : {}) });
 }

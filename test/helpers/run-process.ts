@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 
 export interface ProcessRun {
   code: number | null;
@@ -13,12 +13,15 @@ export interface RunProcessOptions {
   input?: string;
   /** Kill the process after this many ms (bounded wait). */
   timeoutMs?: number;
+  /** Called once the process is started (to signal it from a test). */
+  onStart?: (child: ChildProcess) => void;
 }
 
 /** Runs a command to completion and collects its output; the one spawn loop the test helpers share. */
 export function runProcess(command: string, args: string[], options: RunProcessOptions): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    options.onStart?.(child);
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
