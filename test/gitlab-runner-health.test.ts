@@ -246,6 +246,8 @@ describe("mdeploy runner-health", () => {
     it.each<[string, Case["runnerReply"]]>([
       ["an HTML 404 from a proxy", { status: 404, headers: { "content-type": "text/html" }, body: "<html><body>404 Not Found</body></html>" }],
       ["GitLab's catch-all 404 for an unknown API path (wrong prefix)", { status: 404, body: { error: "404 Not Found" } }],
+      ["a proxy's JSON 404 shaped like GitLab's but not what GitLab sends for a runner", { status: 404, body: { message: "404 Not Found" } }],
+      ["a gateway's JSON 404 with some other 404 message", { status: 404, body: { message: "404 route not matched" } }],
       ["a login page answering 200", { status: 200, headers: { "content-type": "text/html" }, body: "<html>Sign in</html>" }],
     ])("%s: healthy with a warning, unhealthy under --strict, never 'deleted'", async (_name, runnerReply) => {
       const lenient = await healthCheck({ runnerReply });
@@ -295,6 +297,43 @@ describe("mdeploy runner-health", () => {
       expect(oneLine(run)).toMatch(/warning: GitLab unreachable or misconfigured, not judged: GET .*: 301 .* to http:\/\/localhost:\d+\/api\/v4\/runners\/6: not followed/);
       expect(elsewhere.requests).toEqual([]);
       expect(redirecting.unexpected).toEqual([]);
+    });
+
+    it("does not follow a redirect to another port of the same host (another service could take the token)", async () => {
+      const otherPort = await start([]);
+      const redirecting = await start([
+        { method: "GET", path: "/api/v4/runners/6", times: 1, reply: () => ({ status: 302, headers: { location: `${otherPort.url}/api/v4/runners/6` } }) },
+      ]);
+      const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200 }) }) }]);
+      const run = await runCli(["runner-health", "--runner-id", "6", "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(scratchDir("health"), "s.json")], {
+        env: { GITLAB_URL: redirecting.url, GITLAB_TOKEN: API_TOKEN },
+      });
+      expect(otherPort.requests).toEqual([]);
+      expect(run.code).toBe(0);
+      expect(oneLine(run)).toMatch(/warning: GitLab unreachable or misconfigured, not judged: GET .*: 302 .* not followed/);
+    });
+
+    it("a GITLAB_URL password with a bare '%' is sent as typed, not a crash", async () => {
+      const password = "50%off-proxy-pass";
+      const gitlab = await start([
+        {
+          method: "GET",
+          path: "/api/v4/runners/6",
+          times: 1,
+          reply: (request) =>
+            request.headers.authorization === `Basic ${Buffer.from(`ci:${password}`).toString("base64")}` && request.headers["private-token"] === API_TOKEN
+              ? { body: { ...runner, paused: true, active: false } }
+              : { status: 401, body: { message: "401 Unauthorized" } },
+        },
+      ]);
+      const metrics = await start([{ method: "GET", path: "/metrics", times: 1, reply: () => ({ body: runnerMetricsPage({ startedSecondsAgo: 7200 }) }) }]);
+      const run = await runCli(["runner-health", "--runner-id", "6", "--metrics-url", `${metrics.url}/metrics`, "--state-file", join(scratchDir("health"), "s.json")], {
+        env: { GITLAB_URL: gitlab.url.replace("http://", `http://ci:${password}@`), GITLAB_TOKEN: API_TOKEN },
+      });
+      expect(oneLine(run)).toMatch(/^mdeploy: unhealthy: runner 6 is paused in GitLab/);
+      expect(run.code).toBe(1);
+      expect(gitlab.unexpected).toEqual([]);
+      expect(secretsIn(run.stdout + run.stderr, [password, API_TOKEN])).toEqual([]);
     });
 
     it.each(["htp:/x", "gitlab.example.com", "http://[::1"])("a malformed GITLAB_URL %j is bad input (exit 2), nothing asked", async (gitlabUrl) => {

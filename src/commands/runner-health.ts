@@ -83,25 +83,33 @@ function isJson(response: LightResponse): boolean {
 }
 
 /**
- * Only GitLab's API itself proves a runner deleted: a JSON 404 whose body has `message`
- * ("404 Runner Not Found", or "404 Not found" from a missing record). Its catch-all for an
- * unknown API path answers `{"error": "404 Not Found"}` instead, and a proxy or a wrong URL
- * prefix answers HTML: those say nothing about the runner.
+ * The two messages GitLab's API gives for a runner id it does not have: "404 Not found"
+ * (its handler for a missing record, lower-case f) and "404 Runner Not Found" (the runners
+ * API's own check). Any other 404 message, "404 Not Found" included, is not from that code path.
+ */
+const RUNNER_MISSING_MESSAGES = new Set(["404 Not found", "404 Runner Not Found"]);
+
+/**
+ * Only GitLab's API itself proves a runner deleted: a JSON 404 with one of
+ * {@link RUNNER_MISSING_MESSAGES}. Its catch-all for an unknown API path answers
+ * `{"error": "404 Not Found"}` instead, a proxy or a wrong URL prefix answers HTML or its
+ * own JSON: those say nothing about the runner.
  */
 export function provesRunnerDeleted(response: LightResponse): boolean {
   if (response.status !== 404 || !isJson(response)) return false;
   const body = parseJson(response.body);
   const message = body !== null && typeof body === "object" ? (body as { message?: unknown }).message : undefined;
-  return typeof message === "string" && /^404\b/.test(message);
+  return typeof message === "string" && RUNNER_MISSING_MESSAGES.has(message);
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 3;
 
 /**
- * GET that follows redirects within GitLab's own host (http -> https included), so an http
- * GITLAB_URL behind a 301 is still judged. A redirect to another host, or from https down to
- * http, is not followed: the API token would go with it.
+ * GET that follows redirects within GitLab's own origin, and from http to https on its host,
+ * so an http GITLAB_URL behind a 301 is still judged. A redirect to another host, another
+ * port under the same scheme, or from https down to http, is not followed: the API token
+ * would go with it.
  */
 async function readGitlab(http: LightHttpClient, url: string, headers: Record<string, string>): Promise<{ response: LightResponse; url: string } | { unjudged: string }> {
   let current = new URL(url);
@@ -116,7 +124,8 @@ async function readGitlab(http: LightHttpClient, url: string, headers: Record<st
     const location = response.headers.location;
     const next = location ? URL.parse(location, current.href) : null;
     if (!next) return { unjudged: `${failure("GET", current.href, response.status, response.statusText)} without a usable Location` };
-    const sameHost = next.hostname === current.hostname && (next.protocol === current.protocol || (current.protocol === "http:" && next.protocol === "https:"));
+    // Same origin, or the upgrade to https on the same host name; another port under the same scheme may be another service.
+    const sameHost = next.origin === current.origin || (next.hostname === current.hostname && current.protocol === "http:" && next.protocol === "https:");
     if (!sameHost) return { unjudged: `${failure("GET", current.href, response.status, response.statusText)} to ${displayUrl(next)}: not followed (another host or a downgrade); set GITLAB_URL to GitLab's own address` };
     if (hop >= MAX_REDIRECTS) return { unjudged: `GET ${displayUrl(url)}: more than ${MAX_REDIRECTS} redirects` };
     current = next;

@@ -30,4 +30,8 @@ describe("parseGitlabUrl", () => {
     });
     expect(parseGitlabUrl("http://127.0.0.1:8080", "GITLAB_URL")).toEqual({ base: "http://127.0.0.1:8080" });
   });
+
+  it("keeps a '%' that starts no escape as typed (a password like 50%off), decoding the valid escapes around it", () => {
+    expect(parseGitlabUrl("https://ci%40corp:50%off%2F%zz@gitlab.example.com", "GITLAB_URL").credentials).toEqual({ username: "ci@corp", password: "50%off/%zz" });
+  });
 });

@@ -6,7 +6,7 @@
  * messages show the URL without it.
  */
 import { UsageError } from "../errors.js";
-import { displayUrl } from "../http/safe-url.js";
+import { decodeUserInfo, displayUrl } from "../http/safe-url.js";
 
 export interface GitlabUrl {
   /** Without user info, query or trailing slash; API paths are appended to it. */
@@ -26,7 +26,7 @@ export function parseGitlabUrl(raw: string, source: string): GitlabUrl {
   if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.hostname === "") {
     throw new UsageError(`${source} ${JSON.stringify(displayUrl(raw))} is not an http(s) URL; expected http(s)://host[:port][/prefix]`);
   }
-  const credentials = parsed.username ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
+  const credentials = parsed.username ? { username: decodeUserInfo(parsed.username), password: decodeUserInfo(parsed.password) } : undefined;
   parsed.username = "";
   parsed.password = "";
   parsed.search = "";

@@ -17,6 +17,8 @@ describe("URLs shown to people", () => {
   it("reads credentials from user info, decoded", () => {
     expect(credentialsInUrl("https://ci%40corp:p%2Fw@marathon")).toEqual({ username: "ci@corp", password: "p/w" });
     expect(credentialsInUrl("https://marathon")).toBeUndefined();
+    // A bare '%' in a typed password is a literal, not a crash; a lone byte escape that is not UTF-8 stays as written.
+    expect(credentialsInUrl("https://ci:100%sure%21%ff@marathon")).toEqual({ username: "ci", password: "100%sure!%ff" });
   });
 
   it("normalizes base URLs, keeping a path prefix", () => {

@@ -34,7 +34,24 @@ export function credentialsInUrl(url: string): { username: string; password: str
     return undefined;
   }
   if (!parsed.username) return undefined;
-  return { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+  return { username: decodeUserInfo(parsed.username), password: decodeUserInfo(parsed.password) };
+}
+
+/**
+ * Decodes the user or password part of a URL. A `%` that starts no valid escape
+ * (`pass%word` typed as is) stays a literal `%`, as curl sends it, instead of making
+ * decodeURIComponent throw and the command crash.
+ */
+export function decodeUserInfo(text: string): string {
+  const decodeRun = (escapes: string): string => {
+    try {
+      return decodeURIComponent(escapes);
+    } catch {
+      // Not UTF-8 as a whole: decode escape by escape, keeping the stray bytes as written.
+      return escapes.length > 3 ? escapes.replace(/%[0-9A-Fa-f]{2}/g, decodeRun) : escapes;
+    }
+  };
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, decodeRun);
 }
 
 /**
