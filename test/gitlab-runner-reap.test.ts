@@ -178,6 +178,48 @@ describe("mdeploy runner-reap", () => {
     expect(report.entries.find((e) => e.id === 21)?.detail).toBe("status is paused, contact says offline");
   });
 
+  describe("redirects do not take the API token to another host", () => {
+    /** A server that must hear nothing: any request to it would carry PRIVATE-TOKEN if followed. */
+    async function elsewhere(): Promise<FakeServer> {
+      return startFakeServer([]);
+    }
+
+    it("a list page redirected to another host: not followed, nothing removed, exit non-zero", async () => {
+      const other = await elsewhere();
+      try {
+        const target = `${other.url.replace("127.0.0.1", "localhost")}/api/v4/runners/all`;
+        gitlab = await startFakeServer([{ method: "GET", path: "/api/v4/runners/all", times: 1, reply: () => ({ status: 302, headers: { location: target } }) }]);
+        const run = await runCli(["runner-reap", ...filterArgs, "--yes"], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+        expect(other.requests.map((r) => `${r.method} ${r.url.pathname} token=${r.headers["private-token"] === ADMIN_TOKEN}`)).toEqual([]);
+        expect(run.code).not.toBe(0);
+        expect(run.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/api\/v4\/runners\/all.*: 302 .*redirect to http:\/\/localhost:\d+\/api\/v4\/runners\/all not followed/);
+        expect(gitlab.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+        expect(secretsIn(run.stdout + run.stderr, [ADMIN_TOKEN])).toEqual([]);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("a removal redirected (307) to another host: not followed, reported as failed", async () => {
+      const other = await elsewhere();
+      try {
+        const target = `${other.url.replace("127.0.0.1", "localhost")}/api/v4/runners/11`;
+        const stale = fleet.filter((r) => r.id === 11);
+        gitlab = await startFakeServer([
+          { method: "GET", path: "/api/v4/runners/all", times: 1, reply: () => ({ body: stale.map(listRow) }) },
+          { method: "GET", path: "/api/v4/runners/11", reply: () => ({ body: details(stale[0] as FakeRunner) }) },
+          { method: "DELETE", path: "/api/v4/runners/11", times: 1, reply: () => ({ status: 307, headers: { location: target } }) },
+        ]);
+        const run = await runCli(["runner-reap", ...filterArgs, "--yes"], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+        expect(other.requests.map((r) => `${r.method} ${r.url.pathname} token=${r.headers["private-token"] === ADMIN_TOKEN}`)).toEqual([]);
+        expect(run.code).not.toBe(0);
+        expect(run.stderr).toMatch(/failed to remove runner 11 .*307 .*not followed/);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
   it("a malformed GitLab URL is bad input (exit 2)", async () => {
     gitlab = await startFakeServer([]);
     const run = await runCli(["runner-reap", "--tag", "x"], { env: { GITLAB_URL: "http://[::1", GITLAB_TOKEN: ADMIN_TOKEN } });

@@ -109,6 +109,23 @@ describe("mdeploy runner-unregister", () => {
     expect(run.stdout).not.toMatch(/nothing to unregister/);
   });
 
+  it("a 307 to another host is not followed: the runner token in the form body stays home, exit non-zero", async () => {
+    const other = await startFakeServer([]);
+    try {
+      const target = `${other.url.replace("127.0.0.1", "localhost")}/api/v4/runners/managers`;
+      const run = await unregister([{ method: "DELETE", path: "/api/v4/runners/managers", times: 1, reply: () => ({ status: 307, headers: { location: target } }) }], {
+        GITLAB_RUNNER_TOKEN: SHARED_TOKEN,
+        GITLAB_RUNNER_SYSTEM_ID: SYSTEM_ID,
+      });
+      expect(other.requests.map((r) => `${r.method} ${r.url.pathname} ${r.body.includes(SHARED_TOKEN) ? "with" : "without"} token`)).toEqual([]);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).toMatch(/^mdeploy: DELETE http:\/\/127\.0\.0\.1:\d+\/api\/v4\/runners\/managers: 307 .*not followed/);
+      expect(run.stdout).not.toMatch(/unregistered|nothing to unregister/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("a malformed GitLab URL is bad input (exit 2), nothing sent", async () => {
     const run = await runCli(["runner-unregister"], { env: { GITLAB_URL: "htp:/x", GITLAB_RUNNER_TOKEN: LEGACY_TOKEN } });
     expect(run.code).toBe(2);

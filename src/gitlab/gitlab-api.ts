@@ -1,14 +1,15 @@
 /**
  * The GitLab runners API for the commands that change registrations (unregister, reap).
- * @gitbeaker/rest makes the calls it covers (show, delete by id). A small typed fetch client
- * covers the rest: runner managers (no @gitbeaker method), the listing (@gitbeaker follows
- * `Link` only; GitLab can leave it out and send just `X-Next-Page`), and the runner-token
- * deletes, whose 403 must be told apart by who sent it.
+ * A small typed fetch client, not @gitbeaker: global fetch follows redirects and drops only
+ * `Authorization` on the way to another origin, so a redirect would take `PRIVATE-TOKEN` to
+ * whatever host it names (@gitbeaker offers no way to stop that). Here no redirect is
+ * followed. The listing pages by `Link` and falls back to `X-Next-Page` (GitLab can leave
+ * `Link` out); the runner-token deletes have a 403 that must be told apart by who sent it.
  * Every response we act on is checked at this boundary; every failure becomes a typed error
  * whose message names method, URL and status but never a token.
  */
-import { Runners } from "@gitbeaker/rest";
 import { HttpError, UnreachableError } from "../errors.js";
+import { displayUrl } from "../http/safe-url.js";
 import { readFetchBody } from "../http/body-limit.js";
 import { nextPageUrl } from "./pagination.js";
 import { checkRunnerDetails, checkRunnerList, type Checked } from "./response-shapes.js";
@@ -52,23 +53,41 @@ export interface GitlabApiOptions {
   /** API token (`PRIVATE-TOKEN`); not needed for RunnerTokenApi. */
   token?: string;
   timeoutMs: number;
-  /** Transport for the calls @gitbeaker does not cover. */
+  /** Transport; global fetch by default (redirects are never followed). */
   fetch?: typeof globalThis.fetch;
 }
 
-/** Turns whatever @gitbeaker or fetch threw into our typed error. */
+/** Turns whatever fetch threw into our typed error. */
 function toTypedError(error: unknown, method: string, url: string): Error {
-  const cause = (error as { cause?: { response?: Response; request?: Request; description?: unknown } }).cause;
-  if (error instanceof Error && error.name === "GitbeakerRequestError" && cause?.response) {
-    const description = typeof cause.description === "string" ? cause.description : "";
-    return new HttpError(method, cause.request?.url ?? url, cause.response.status, cause.response.statusText, description);
-  }
-  if (error instanceof Error && (error.name === "GitbeakerTimeoutError" || error.name === "TimeoutError" || error.name === "AbortError")) {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
     return new UnreachableError(`${method} ${url}: no answer within the time limit`);
   }
-  if (error instanceof Error && error.name === "GitbeakerRetryError") return new UnreachableError(`${method} ${url}: ${error.message}`);
   const code = (error as { cause?: { code?: unknown } }).cause?.code;
   return new UnreachableError(`${method} ${url}: ${typeof code === "string" ? code : error instanceof Error ? error.message : String(error)}`);
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One request that never follows a redirect: a 3xx is an HttpError naming where it pointed
+ * (status < 400, so exit 2: GITLAB_URL is not GitLab's own address). Other non-2xx answers
+ * are HttpErrors with GitLab's message. Returns the 2xx response, body unread.
+ */
+async function send(doFetch: typeof globalThis.fetch, method: string, url: string | URL, init: { headers: Record<string, string>; body?: URLSearchParams; timeoutMs: number }): Promise<Response> {
+  const shown = String(url);
+  let response: Response;
+  try {
+    response = await doFetch(url, { method, headers: init.headers, ...(init.body ? { body: init.body } : {}), redirect: "manual", signal: AbortSignal.timeout(init.timeoutMs) });
+  } catch (error) {
+    throw toTypedError(error, method, shown);
+  }
+  if (REDIRECTS.has(response.status)) {
+    const location = response.headers.get("location");
+    const target = location ? displayUrl(URL.parse(location, shown)?.href ?? location) : "nowhere";
+    await response.body?.cancel();
+    throw new HttpError(method, shown, response.status, response.statusText, `redirect to ${target} not followed (the API token would go along); set GITLAB_URL to GitLab's own address`);
+  }
+  return response;
 }
 
 function requireShape<T>(checked: Checked<T>, method: string, url: string): T {
@@ -80,21 +99,26 @@ function requireShape<T>(checked: Checked<T>, method: string, url: string): T {
 export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunnersApi {
   const base = options.url.replace(/\/+$/, "");
   const api = `${base}/api/v4`;
-  const runners = new Runners({ host: base, token: options.token ?? "", queryTimeout: options.timeoutMs });
   const doFetch = options.fetch ?? globalThis.fetch;
+  const headers = { "PRIVATE-TOKEN": options.token ?? "", accept: "application/json" };
 
-  const call = async <T>(method: string, url: string, run: () => Promise<T>): Promise<T> => {
+  /** A GET whose answer must be 200 with JSON; returns the parsed body (undefined if not JSON). */
+  const getJson = async (url: string | URL, maxBytes: number): Promise<{ body: unknown; response: Response }> => {
+    const shown = String(url);
+    const response = await send(doFetch, "GET", url, { headers, timeoutMs: options.timeoutMs });
+    if (response.status !== 200) throw new HttpError("GET", shown, response.status, response.statusText, await serverMessage(response, "GET", shown));
+    const text = await readFetchBody(response, { method: "GET", url: shown, maxBytes });
     try {
-      return await run();
-    } catch (error) {
-      throw toTypedError(error, method, url);
+      return { body: JSON.parse(text) as unknown, response };
+    } catch {
+      return { body: undefined, response }; // requireShape names the answer as not what was expected
     }
   };
 
   return {
     async showRunner(runnerId) {
       const url = `${api}/runners/${runnerId}`;
-      const body = await call("GET", url, () => runners.show(runnerId));
+      const { body } = await getJson(url, GITLAB_MAX_BODY_BYTES);
       return requireShape(checkRunnerDetails(body), "GET", url);
     },
     async listRunners(scope, filter) {
@@ -108,20 +132,7 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
       for (let page = 0; url !== undefined; page += 1) {
         if (page >= MAX_PAGES) throw new UnreachableError(`GET ${api}/${path}: more than ${MAX_PAGES} pages; narrow the filter`);
         const shown = url.href;
-        let response: Response;
-        try {
-          response = await doFetch(url, { headers: { "PRIVATE-TOKEN": options.token ?? "", accept: "application/json" }, signal: AbortSignal.timeout(options.timeoutMs) });
-        } catch (error) {
-          throw toTypedError(error, "GET", shown);
-        }
-        if (response.status !== 200) throw new HttpError("GET", shown, response.status, response.statusText, await serverMessage(response, "GET", shown));
-        const text = await readFetchBody(response, { method: "GET", url: shown, maxBytes: GITLAB_MAX_PAGE_BYTES });
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined; // requireShape names the answer as not a runner list
-        }
+        const { body, response } = await getJson(url, GITLAB_MAX_PAGE_BYTES);
         rows.push(...requireShape(checkRunnerList(body), "GET", shown));
         const next = nextPageUrl(url, { link: response.headers.get("link"), xNextPage: response.headers.get("x-next-page") });
         if (next !== undefined && !(next instanceof URL)) throw new UnreachableError(`GET ${shown}: ${next.refused}; stopped listing`);
@@ -131,7 +142,12 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
     },
     async removeRunner(runnerId) {
       const url = `${api}/runners/${runnerId}`;
-      await call("DELETE", url, () => runners.remove({ runnerId }));
+      const response = await send(doFetch, "DELETE", url, { headers, timeoutMs: options.timeoutMs });
+      if (response.status === 204 || response.status === 200) {
+        await response.body?.cancel();
+        return;
+      }
+      throw new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response, "DELETE", url));
     },
   };
 }
@@ -164,12 +180,7 @@ export function createRunnerTokenApi(options: GitlabApiOptions): RunnerTokenApi 
 
   // Form body, not query: the token must not end up in access logs.
   const remove = async (url: string, form: Record<string, string>): Promise<UnregisterOutcome> => {
-    let response: Response;
-    try {
-      response = await doFetch(url, { method: "DELETE", body: new URLSearchParams(form), headers: { accept: "application/json" }, signal: AbortSignal.timeout(options.timeoutMs) });
-    } catch (error) {
-      throw toTypedError(error, "DELETE", url);
-    }
+    const response = await send(doFetch, "DELETE", url, { headers: { accept: "application/json" }, body: new URLSearchParams(form), timeoutMs: options.timeoutMs });
     if (response.status === 204 || response.status === 200) return "removed";
     if (response.status === 404) return "not-found";
     // GitLab's own 403 is JSON; an HTML 403 is a proxy or firewall and says nothing about the token.
