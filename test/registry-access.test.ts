@@ -158,6 +158,20 @@ describe("private registries", () => {
     expect((await check(image, registry, scopedEnv(registry), noAccess, { caFile })).exists).toBe(true);
   });
 
+  it("an HTTPS registry naming a plain-HTTP realm on its own host: the credentials are not put on the wire (exit 3, withheld)", async () => {
+    const cert = makeSelfSignedCert("mdeploy-registry-ca-", HOST);
+    cleanups.push(() => rmSync(cert.dir, { recursive: true, force: true }));
+    const tokens: FakeTokens = new Map();
+    const plainRealm = await serve([fakeTokenServiceRoute(content, tokens)], { host: HOST });
+    const server = await serve([fakeManifestRoute(content, tokens, () => `${plainRealm.url}/jwt/auth`)], { tls: { cert: cert.cert, key: cert.key }, host: HOST });
+    const registry = new URL(server.url).host;
+    const refused = await check(`${registry}/group/private:1.0`, registry, scopedEnv(registry), noAccess, { caFile: cert.certFile }).catch((e: unknown) => e);
+    expect(authorizationsSentTo(plainRealm)).toEqual(["(none)"]);
+    expect(refused).toBeInstanceOf(PreflightRefusedError);
+    expect((refused as Error).message).toMatch(/MDEPLOY_REGISTRY_USER\/MDEPLOY_REGISTRY_PASSWORD not sent to the token realm http:\/\/127\.0\.0\.2:\d+\/jwt\/auth/);
+    expect((refused as Error).message).not.toContain(PASSWORD);
+  });
+
   it("behind a private CA named by registries.<host>.caFile in the config", async () => {
     const { registry, caFile } = await tlsRegistry();
     const access: RegistryAccess = { registries: { [registry]: { realms: [], caFile } }, insecureRegistries: [] };

@@ -48,3 +48,27 @@ describe("realmMayReceive", () => {
     expect(realmMayReceive(new URL(realm), "registry.example.com:5050", credentials)).toBe(allowed);
   });
 });
+
+describe("realmMayReceive over plain HTTP", () => {
+  const credentials = { username: "u", password: "p", source: "X", realms: ["gitlab.example.com", "http://auth.example.net/token"] };
+  it.each<[string, "https" | "http", boolean]>([
+    // The registry is spoken to over HTTPS: a plain-HTTP realm would put the Basic credentials on the wire.
+    ["http://registry.example.com/jwt/auth", "https", false],
+    ["http://registry.example.com:5050/jwt/auth", "https", false],
+    ["http://gitlab.example.com/jwt/auth", "https", false],
+    // Named in full as an http URL: the operator said so.
+    ["http://auth.example.net/token", "https", true],
+    // A registry already reached over plain HTTP (loopback, insecure-registries) may have a plain-HTTP realm on its host.
+    ["http://registry.example.com/jwt/auth", "http", true],
+  ])("%s with the registry over %s: %s", (realm, scheme, allowed) => {
+    expect(realmMayReceive(new URL(realm), "registry.example.com:5050", credentials, scheme)).toBe(allowed);
+  });
+
+  it("an http GitLab (CI_SERVER_URL) is trusted as the job registry's realm at its own /jwt/auth only", () => {
+    const env = { CI_REGISTRY: "registry.example.com", CI_REGISTRY_USER: "gitlab-ci-token", CI_REGISTRY_PASSWORD: "job-password", CI_SERVER_URL: "http://gitlab.example.com/root/" };
+    const job = registryCredentialsFor("registry.example.com", env);
+    expect(job?.realms).toEqual(["http://gitlab.example.com/root/jwt/auth"]);
+    expect(realmMayReceive(new URL("http://gitlab.example.com/root/jwt/auth"), "registry.example.com", job as NonNullable<typeof job>, "https")).toBe(true);
+    expect(realmMayReceive(new URL("http://gitlab.example.com/other"), "registry.example.com", job as NonNullable<typeof job>, "https")).toBe(false);
+  });
+});

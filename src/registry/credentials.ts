@@ -43,9 +43,19 @@ function hostOf(url: string | undefined): string | undefined {
  */
 export function trustedRealms(registry: string, env: NodeJS.ProcessEnv, configured?: RegistrySettings): string[] {
   const realms = [...(BUILT_IN_REALMS[registry] ?? []), ...(configured?.realms ?? [])];
-  const gitlabHost = registry === env.CI_REGISTRY?.trim() ? hostOf(env.CI_SERVER_URL) : undefined;
-  if (gitlabHost) realms.push(gitlabHost);
+  const gitlab = registry === env.CI_REGISTRY?.trim() ? gitlabRealm(env.CI_SERVER_URL) : undefined;
+  if (gitlab) realms.push(gitlab);
   return realms;
+}
+
+/**
+ * The job's GitLab as a realm: its host name when it runs on HTTPS; on plain HTTP, only its
+ * own `/jwt/auth` named in full, since a plain-HTTP realm must be named to get credentials.
+ */
+function gitlabRealm(serverUrl: string | undefined): string | undefined {
+  const host = hostOf(serverUrl);
+  if (!host || !serverUrl) return undefined;
+  return serverUrl.startsWith("http:") ? `${serverUrl.replace(/\/+$/, "")}/jwt/auth` : host;
 }
 
 /**
@@ -74,12 +84,16 @@ export function registryCredentialsFor(registry: string, env: NodeJS.ProcessEnv,
  * Whether a token realm may receive `registry`'s credentials: it is on the registry's own
  * host (any port, e.g. GitLab's registry on :5050 and /jwt/auth on :443), or it is one of the
  * credentials' realms (a full URL matches by origin and path, a bare name by host).
+ * `registryScheme` is how the registry itself was reached: when that is HTTPS, a plain-HTTP
+ * realm would put the Basic credentials on the wire, so only a full `http://` URL among the
+ * realms (the operator said so) lets them go there.
  */
-export function realmMayReceive(realm: URL, registry: string, credentials: RegistryCredentials): boolean {
+export function realmMayReceive(realm: URL, registry: string, credentials: RegistryCredentials, registryScheme: "https" | "http" = "https"): boolean {
   const registryHost = new URL(`https://${registry}`).hostname;
-  if (realm.hostname === registryHost) return true;
+  const downgrade = realm.protocol === "http:" && registryScheme === "https";
+  if (realm.hostname === registryHost && !downgrade) return true;
   return credentials.realms.some((allowed) => {
-    if (!allowed.includes("/")) return realm.hostname === allowed || realm.host === allowed;
+    if (!allowed.includes("/")) return !downgrade && (realm.hostname === allowed || realm.host === allowed);
     const named = URL.parse(allowed);
     return named !== null && named.origin === realm.origin && named.pathname.replace(/\/+$/, "") === realm.pathname.replace(/\/+$/, "");
   });

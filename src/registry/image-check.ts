@@ -215,7 +215,7 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
   if (!response) throw new UnreachableError(`cannot reach ${where}`);
   if (response.status === 401) {
     const challenge = parseAuthChallenge(response.headers.get("www-authenticate"));
-    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch: endpoint.fetch, signal, where, url, delays });
+    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch: endpoint.fetch, scheme: endpoint.scheme, signal, where, url, delays });
     response = await head(authorization.header);
     if (response.status === 401 || response.status === 403) {
       const refusal = parseAuthChallenge(response.headers.get("www-authenticate"));
@@ -243,6 +243,8 @@ const TOKEN_MAX_BODY_BYTES = 1024 * 1024;
 
 interface AuthContext {
   doFetch: typeof globalThis.fetch;
+  /** How the registry answered: over HTTPS, a plain-HTTP realm gets no credentials unless named. */
+  scheme: "https" | "http";
   delays: readonly number[];
   signal: AbortSignal;
   where: string;
@@ -275,11 +277,11 @@ async function authorize(challenge: AuthChallenge | undefined, image: ImageRefer
   tokenUrl.searchParams.set("scope", challenge.params.scope ?? `repository:${image.repository}:pull`);
   const shownTokenUrl = `${tokenUrl.origin}${tokenUrl.pathname}`;
   // A registry may name any realm: credentials go only to one on its host or named in the configuration.
-  const mayReceive = credentials !== undefined && realmMayReceive(tokenUrl, image.registry, credentials);
+  const mayReceive = credentials !== undefined && realmMayReceive(tokenUrl, image.registry, credentials, context.scheme);
   const sent = mayReceive ? credentials : undefined;
   const withheld =
     credentials && !mayReceive
-      ? ` (${credentials.source} not sent to the token realm ${shownTokenUrl} on another host; name it under registries."${image.registry}".realms in mdeploy.yml to allow it)`
+      ? ` (${credentials.source} not sent to the token realm ${shownTokenUrl} ${tokenUrl.protocol === "http:" && context.scheme === "https" ? "over plain HTTP" : "on another host"}; name it under registries."${image.registry}".realms in mdeploy.yml to allow it)`
       : undefined;
   let response: Response;
   try {
