@@ -220,6 +220,24 @@ describe("mdeploy runner-reap", () => {
     });
   });
 
+  it.each([
+    ["a Link rel=next pointing at the page just read", (self: string) => ({ link: `<${self}>; rel="next"` })],
+    ["an X-Next-Page that never advances", () => ({ "x-next-page": "1" })],
+  ])("%s: stops at the repeat instead of reading it again and again, nothing removed", async (_name, nextOf) => {
+    gitlab = await startFakeServer([
+      {
+        method: "GET",
+        path: "/api/v4/runners/all",
+        reply: (request) => ({ headers: nextOf(`${gitlab.url}${request.url.pathname}${request.url.search}`), body: fleet.slice(0, 1).map(listRow) }),
+      },
+    ]);
+    const run = await runCli(["runner-reap", ...filterArgs, "--yes"], { env: { GITLAB_URL: gitlab.url, GITLAB_TOKEN: ADMIN_TOKEN } });
+    expect(gitlab.requests.length).toBeLessThanOrEqual(2);
+    expect(run.code).toBe(6);
+    expect(run.stderr).toMatch(/points back to a page already read; stopped listing/);
+    expect(gitlab.requests.filter((r) => r.method === "DELETE")).toEqual([]);
+  });
+
   it("a malformed GitLab URL is bad input (exit 2)", async () => {
     gitlab = await startFakeServer([]);
     const run = await runCli(["runner-reap", "--tag", "x"], { env: { GITLAB_URL: "http://[::1", GITLAB_TOKEN: ADMIN_TOKEN } });

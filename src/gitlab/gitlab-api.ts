@@ -129,13 +129,17 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
       for (const tag of filter.tags ?? []) url.searchParams.append("tag_list[]", tag);
       url.searchParams.set("per_page", "100");
       const rows: RunnerListItem[] = [];
+      // A proxy that rewrites Link or X-Next-Page can send us back to a page already read: stop there, not after MAX_PAGES reads.
+      const read = new Set<string>();
       for (let page = 0; url !== undefined; page += 1) {
         if (page >= MAX_PAGES) throw new UnreachableError(`GET ${api}/${path}: more than ${MAX_PAGES} pages; narrow the filter`);
         const shown = url.href;
+        read.add(shown);
         const { body, response } = await getJson(url, GITLAB_MAX_PAGE_BYTES);
         rows.push(...requireShape(checkRunnerList(body), "GET", shown));
         const next = nextPageUrl(url, { link: response.headers.get("link"), xNextPage: response.headers.get("x-next-page") });
         if (next !== undefined && !(next instanceof URL)) throw new UnreachableError(`GET ${shown}: ${next.refused}; stopped listing`);
+        if (next !== undefined && read.has(next.href)) throw new UnreachableError(`GET ${shown}: the next page points back to a page already read; stopped listing`);
         url = next;
       }
       return rows;
