@@ -170,6 +170,10 @@ describe("private registries", () => {
     expect(refused).toBeInstanceOf(PreflightRefusedError);
     expect((refused as Error).message).toMatch(/MDEPLOY_REGISTRY_USER\/MDEPLOY_REGISTRY_PASSWORD not sent to the token realm http:\/\/127\.0\.0\.2:\d+\/jwt\/auth/);
     expect((refused as Error).message).not.toContain(PASSWORD);
+    // Listed as insecure, the registry is taken as plain HTTP already (Docker's insecure-registries): its own http realm gets them.
+    const insecure = await check(`${registry}/group/private:1.0`, registry, scopedEnv(registry), { registries: {}, insecureRegistries: [registry] });
+    expect(insecure.exists).toBe(true);
+    expect(authorizationsSentTo(plainRealm).at(-1)).toMatch(/^Basic /);
   });
 
   it("behind a private CA named by registries.<host>.caFile in the config", async () => {

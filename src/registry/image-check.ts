@@ -215,7 +215,7 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
   if (!response) throw new UnreachableError(`cannot reach ${where}`);
   if (response.status === 401) {
     const challenge = parseAuthChallenge(response.headers.get("www-authenticate"));
-    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch: endpoint.fetch, scheme: endpoint.scheme, signal, where, url, delays });
+    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch: endpoint.fetch, scheme: options.insecure ? "http" : endpoint.scheme, signal, where, url, delays });
     response = await head(authorization.header);
     if (response.status === 401 || response.status === 403) {
       const refusal = parseAuthChallenge(response.headers.get("www-authenticate"));
@@ -243,7 +243,10 @@ const TOKEN_MAX_BODY_BYTES = 1024 * 1024;
 
 interface AuthContext {
   doFetch: typeof globalThis.fetch;
-  /** How the registry answered: over HTTPS, a plain-HTTP realm gets no credentials unless named. */
+  /**
+   * How the registry answered: over HTTPS, a plain-HTTP realm gets no credentials unless named.
+   * An insecure registry counts as plain HTTP: its operator already accepted traffic nobody vouches for.
+   */
   scheme: "https" | "http";
   delays: readonly number[];
   signal: AbortSignal;
