@@ -22,8 +22,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The build writes dist/cli/help.txt with this script after compiling.
-COPY scripts/write-help.mjs ./scripts/
+# After compiling, the build writes dist/cli/help.txt and compiles the JSON schemas into
+# standalone validators (dist/validators) with these scripts.
+COPY scripts/write-help.mjs scripts/build-validators.mjs ./scripts/
+COPY schemas ./schemas
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS toolkit
