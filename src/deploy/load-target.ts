@@ -73,11 +73,14 @@ export async function loadTarget(options: LoadTargetOptions): Promise<LoadedTarg
  * environment must exist, a file named for another environment
  * (`marathon_app_production.json` given to staging) is refused, and the app id
  * must be the one the environment renders. When the template cannot render in
- * this job (a CI variable only the render job had), the name check stands alone.
+ * this job (a CI variable only the render job had), or there is no config file
+ * at all, the name check stands alone.
  */
 async function checkArtifactBelongs(config: MdeployConfig, options: LoadTargetOptions, app: AppDefinition, shown: string): Promise<void> {
   const env = options.environment;
-  if (!Object.hasOwn(config.environments, env)) {
+  // Without any config file the artifact is all there is (a GitLab stop job with
+  // GIT_STRATEGY: none has no checkout): only its file name can be checked.
+  if (config.configFile !== undefined && !Object.hasOwn(config.environments, env)) {
     // renderEnvironment words the unknown-environment error (with the known ones).
     await renderEnvironment(config, env, { env: options.env, cwd: options.cwd });
   }
@@ -85,6 +88,7 @@ async function checkArtifactBelongs(config: MdeployConfig, options: LoadTargetOp
   if (named !== undefined && named !== env) {
     throw new UsageError(`${shown} is the artifact of environment "${named}", not "${env}"; nothing was sent`, [`deploy it with: mdeploy deploy ${named} --artifact ${shown}, or give marathon_app_${env}.json`]);
   }
+  if (config.configFile === undefined) return;
   let rendered: AppDefinition;
   try {
     rendered = (await renderEnvironment(config, env, { env: options.env, cwd: options.cwd })).app;
