@@ -16,11 +16,12 @@ afterEach(async () => {
 describe("the deployed definition is the artifact", () => {
   it("a label removed from the template is removed in Marathon", async () => {
     h = await startHarness();
-    await h.deploy(clickCount("1.0.0", "staging", { labels: { team: "web", owner: "ops" } }));
+    const first = await h.deploy(clickCount("1.0.0", "staging", { labels: { team: "web", owner: "ops" } }));
     const second = await h.deploy(clickCount("1.0.0", "staging", { labels: { team: "web" } }));
     // The label change restarts the app, so the strategy for the 497 MB agent is sent too.
-    expect(second.changes.map((c) => `${c.kind} ${c.path}`)).toEqual(["removed labels.owner", "added upgradeStrategy"]);
-    expect((h.sim.state.app("/staging/click-count") as { labels: Record<string, string> }).labels).toEqual({ team: "web" });
+    // mdeploy's own bookkeeping label (the version before was healthy: mdeploy history) comes along.
+    expect(second.changes.map((c) => `${c.kind} ${c.path}`)).toEqual(["added labels.MDEPLOY_PREVIOUS_HEALTHY", "removed labels.owner", "added upgradeStrategy"]);
+    expect((h.sim.state.app("/staging/click-count") as { labels: Record<string, string> }).labels).toEqual({ team: "web", MDEPLOY_PREVIOUS_HEALTHY: first.version });
   });
 
   it("redeploying the same definition changes nothing and still verifies", async () => {

@@ -26,7 +26,7 @@ import type { Progress } from "./progress.js";
 import { ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { restoreVersion, type RestoreOutcome } from "./restore-version.js";
 import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits, type Interrupts, type OnInterrupt, type RunLimits } from "./run-limits.js";
-import { countTasks } from "./verify-app.js";
+import { countTasks, isVerified } from "./verify-app.js";
 import { isUnchangedRedeploy } from "./app-provenance.js";
 import { unchangedRedeploy } from "./unchanged-redeploy.js";
 import { formatVersion, summarizeVersion, type VersionSummary } from "./version-display.js";
@@ -113,8 +113,12 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   if (!options.force) await beforeSending(waitForOtherDeployments(app.id, lockDeadline, options, deps));
   let planned = await beforeSending(plan(app, options, deps));
   progress.end("plan");
-  // A retried job that changes only mdeploy's own labels (pipeline, commit) sends nothing.
-  if (planned.running && isUnchangedRedeploy(planned.running, planned.target)) return await unchangedRedeploy(planned.running, planned, options, deps);
+  // A retried job that changes only mdeploy's own labels (pipeline, commit) sends nothing, but
+  // only over an app that is verified as it stands: stale or unhealthy tasks still need the deploy.
+  const running = planned.running;
+  if (running && isUnchangedRedeploy(running, planned.target) && (running.deployments ?? []).length === 0 && isVerified(running, running.version)) {
+    return await unchangedRedeploy(running, planned, options, deps);
+  }
   refuseIfInfeasible(planned, options);
   for (const hook of deps.preflight ?? []) {
     const note = await beforeSending(hook(planned.target));
