@@ -7,6 +7,7 @@ import { systemClock } from "../core/clock.js";
 import type { Redactor } from "../core/redact.js";
 import { UsageError } from "../errors.js";
 import { probeElectionPort } from "./client/election-probe.js";
+import { serverAccepts } from "./client/tcp-exchange.js";
 import { fourLetterWord, parseMntr, parseSrvr } from "./client/four-letter.js";
 import { createZkClient } from "./client/zk-client.js";
 import type { ServerAddress } from "./members.js";
@@ -120,6 +121,7 @@ export async function zkIdFromFlags(flags: ZkIdFlags, context: ZkIdEnvironment):
       return reply === null || reply === "" ? null : parseSrvr(reply);
     },
     probeElection: (a) => probeElectionPort(a.host, a.electionPort),
+    accepts: serverAccepts,
     monitor: async (a) => {
       const reply = await fourLetterWord(a.host, a.clientPort, "mntr");
       return reply === null || reply === "" ? null : parseMntr(reply);

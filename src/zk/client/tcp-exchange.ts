@@ -35,3 +35,29 @@ export function tcpExchange<T>(host: string, port: number, request: Buffer | str
     socket.on("error", () => done(null));
   });
 }
+
+/**
+ * Whether something completes a TCP handshake on `host:port` within the time.
+ * Tells a process that holds its port but does not answer (a long GC pause, a
+ * stopped JVM, a stalled disk) from one that does not run: a refused or
+ * unanswered connection is false.
+ */
+export function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (accepted: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(accepted);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** Whether a ZooKeeper server's client or election port accepts a connection. */
+export async function serverAccepts(address: { host: string; clientPort: number; electionPort: number }): Promise<boolean> {
+  const [client, election] = await Promise.all([tcpAccepts(address.host, address.clientPort), tcpAccepts(address.host, address.electionPort)]);
+  return client || election;
+}

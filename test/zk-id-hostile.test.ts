@@ -1,0 +1,43 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { createZkHarness } from "./helpers/zk-ensemble.js";
+import { bootEnsemble, stopNode } from "./helpers/zk-cluster.js";
+import { describeRun, zkId } from "./helpers/zk-id-cli.js";
+import { makeNode, type TestNode } from "./helpers/zk-nodes.js";
+
+// Port block 11 (see PORT_BLOCK_SIZE in helpers/zk-ensemble.ts).
+const harness = createZkHarness(11);
+afterEach(async () => {
+  await harness.stopAll();
+});
+afterAll(async () => {
+  await harness.cleanup();
+});
+
+describe("zk-id against peers that run but do not answer (real ZooKeeper on loopback)", { timeout: 120_000 }, () => {
+  it("a frozen survivor (its ports accept connections, nothing answers) keeps --bootstrap replacements from bootstrapping beside it", async () => {
+    const cluster = await bootEnsemble(harness);
+    const [n1, n2, n3] = cluster.nodes as [TestNode, TestNode, TestNode];
+    await stopNode(cluster, n1);
+    await stopNode(cluster, n2);
+    // A long GC pause, a stalled disk, a VM being migrated: the process holds its ports, the kernel
+    // completes every TCP handshake, and no reply comes. SIGSTOP does exactly that; the harness's
+    // SIGKILL ends the stopped process in afterEach.
+    const survivor = cluster.servers.get(n3.name);
+    expect(survivor).toBeDefined();
+    process.kill(-survivor!.pid, "SIGSTOP");
+    const r1 = await makeNode(harness, "r1");
+    const r2 = await makeNode(harness, "r2");
+    const group = [n3, r1, r2];
+    const runs = await Promise.all([r1, r2].map((r) => zkId(r, group, ["--bootstrap", "--settle-timeout", "3"])));
+    for (const run of runs) {
+      expect(run.code, describeRun(run)).toBe(7);
+      expect(run.stderr).toMatch(new RegExp(`not bootstrapping: .*127\\.0\\.0\\.1:${n3.clientPort}.* accepts connections but does not answer`));
+    }
+    for (const r of [r1, r2]) {
+      expect(existsSync(join(r.dataDir, "myid")), `${r.name} wrote a myid`).toBe(false);
+      expect(existsSync(join(r.dataDir, "initialize")), `${r.name} wrote the initialize marker`).toBe(false);
+    }
+  });
+});
