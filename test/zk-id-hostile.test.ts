@@ -79,4 +79,24 @@ describe("zk-id against peers that run but do not answer (real ZooKeeper on loop
       [3, n3.clientPort],
     ]);
   });
+
+  it("a voter frozen past the grace (its process holds its ports) is not replaced: waking up, it would run beside its replacement under the same ID", async () => {
+    const cluster = await bootEnsemble(harness);
+    const [n1, n2, n3] = cluster.nodes as [TestNode, TestNode, TestNode];
+    const frozen = cluster.servers.get(n1.name);
+    expect(frozen).toBeDefined();
+    process.kill(-frozen!.pid, "SIGSTOP");
+    const r1 = await makeNode(harness, "r1");
+    // Grace 2 s: long past the leader dropping the frozen follower (syncLimit 5 x tick 500 ms).
+    const prepared = await zkId(r1, [n1, n2, n3, r1], ["--dead-voter-grace", "2"]);
+    expect(prepared.code, describeRun(prepared)).toBe(0);
+    expect(prepared.json, describeRun(prepared)).toMatchObject({ id: 4, outcome: "join" });
+    process.kill(-frozen!.pid, "SIGCONT");
+    const voters = (await membershipVia([n2, n3])).servers.filter((s) => s.role === "participant");
+    expect(voters.map((s) => [s.id, s.clientPort])).toEqual([
+      [1, n1.clientPort],
+      [2, n2.clientPort],
+      [3, n3.clientPort],
+    ]);
+  });
 });
