@@ -13,7 +13,7 @@ export interface PeerObservation {
   address: ServerAddress;
   /** It answered `srvr` (serving or not). */
   answered: boolean;
-  /** It did not answer, yet its client or election port accepts connections: it runs (frozen, paused, stalled). */
+  /** It did not answer, yet its election port accepts connections: it runs (frozen, paused, stalled). */
   silent: boolean;
   /** It serves clients (a quorum exists around it). */
   serving: boolean;

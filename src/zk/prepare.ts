@@ -161,7 +161,7 @@ async function removeGoneObservers(zk: ZkClient, deps: ZkIdDeps, goneKeys: Reado
 
 /**
  * A voter answers when either its client port or its election port does. One whose
- * process still holds its ports (frozen: a long GC pause, a paused VM) counts as
+ * process still holds its election port (frozen: a long GC pause, a paused VM) counts as
  * present too: given its ID, the replacement would run beside it under the same ID
  * once it wakes.
  */

@@ -56,8 +56,11 @@ export function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promi
   });
 }
 
-/** Whether a ZooKeeper server's client or election port accepts a connection. */
-export async function serverAccepts(address: { host: string; clientPort: number; electionPort: number }): Promise<boolean> {
-  const [client, election] = await Promise.all([tcpAccepts(address.host, address.clientPort), tcpAccepts(address.host, address.electionPort)]);
-  return client || election;
+/**
+ * Whether a ZooKeeper server's process is there: its election port accepts a
+ * connection. The client port does not tell: any service may have taken a dead
+ * server's client port, while the election port is the quorum's own listener.
+ */
+export function serverAccepts(address: { host: string; electionPort: number }): Promise<boolean> {
+  return tcpAccepts(address.host, address.electionPort);
 }
