@@ -64,6 +64,7 @@ function setup(fakes: Fakes) {
     identify: async () => ({ address: addr("10.0.0.2"), instanceId: null }),
     probe: async (a) => fakes.status(a, calls),
     probeElection: async (a) => fakes.election?.(a, calls) ?? null,
+    accepts: async (a) => (await fakes.status(a, calls)) !== null,
     monitor: async () => {
       throw new Error("no server should be asked for mntr here");
     },

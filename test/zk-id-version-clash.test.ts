@@ -4,7 +4,8 @@ import { createOutput } from "../src/cli/output.js";
 import { runZkId, type ZkIdCommandDeps, type ZkIdOptions } from "../src/commands/zk-id.js";
 import { systemClock } from "../src/core/clock.js";
 import { probeElectionPort } from "../src/zk/client/election-probe.js";
-import { fourLetterWord, parseMntr, parseSrvr } from "../src/zk/client/four-letter.js";
+import { serverAccepts } from "../src/zk/client/tcp-exchange.js";
+import { fourLetterWord, parseMntr, probeSrvr } from "../src/zk/client/four-letter.js";
 import { createZkClient, type ZkClient } from "../src/zk/client/zk-client.js";
 import { staticDiscovery } from "../src/zk/discovery/static-dns.js";
 import { createZkHarness } from "./helpers/zk-ensemble.js";
@@ -51,11 +52,9 @@ describe("zk-id --promote under a concurrent membership change (real ZooKeeper)"
       clock: systemClock,
       discovery: staticDiscovery(everyone.map(address), null),
       identify: async () => ({ address: address(d), instanceId: null }),
-      probe: async (a) => {
-        const reply = await fourLetterWord(a.host, a.clientPort, "srvr");
-        return reply ? parseSrvr(reply) : null;
-      },
+      probe: (a) => probeSrvr(a.host, a.clientPort),
       probeElection: (a) => probeElectionPort(a.host, a.electionPort),
+      accepts: serverAccepts,
       monitor: async (a) => {
         const reply = await fourLetterWord(a.host, a.clientPort, "mntr");
         return reply ? parseMntr(reply) : null;

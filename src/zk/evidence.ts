@@ -13,6 +13,8 @@ export interface PeerObservation {
   address: ServerAddress;
   /** It answered `srvr` (serving or not). */
   answered: boolean;
+  /** It did not answer, yet its election port accepts connections: it runs (frozen, paused, stalled). */
+  silent: boolean;
   /** It serves clients (a quorum exists around it). */
   serving: boolean;
   /** Its election-port reply, when it gave one. */
@@ -60,8 +62,12 @@ export function bootstrapEvidence(input: { self: ServerAddress; observations: re
   if (input.gate.kind === "marker" && input.gate.formedMarker) blocking.push(`${input.gate.formedMarker} says the ensemble formed before`);
   const selfKey = addressKey(input.self);
   for (const o of input.observations) {
-    if (addressKey(o.address) === selfKey || !o.answered) continue;
+    if (addressKey(o.address) === selfKey) continue;
     const who = describeAddress(o.address);
+    // A process that holds its ports but answers nothing may be a survivor in a GC pause:
+    // bootstrapping beside it would duplicate its ID once it wakes.
+    if (o.silent) unknown.push(`${who} accepts connections but does not answer`);
+    if (!o.answered) continue;
     if (!o.election) {
       unknown.push(`${who} runs but has not answered on its election port`);
       continue;

@@ -159,9 +159,14 @@ async function removeGoneObservers(zk: ZkClient, deps: ZkIdDeps, goneKeys: Reado
   });
 }
 
-/** A voter answers when either its client port or its election port does. */
+/**
+ * A voter answers when either its client port or its election port does. One whose
+ * process still holds its election port (frozen: a long GC pause, a paused VM) counts as
+ * present too: given its ID, the replacement would run beside it under the same ID
+ * once it wakes.
+ */
 async function answers(deps: ZkIdDeps, v: ServerSpec): Promise<boolean> {
-  return (await deps.probe(v)) !== null || (await deps.probeElection(v)) !== null;
+  return (await deps.probe(v)) !== null || (await deps.probeElection(v)) !== null || (await deps.accepts(v));
 }
 
 /** Voters the leader counts as synced, itself included; null when no leader says. */

@@ -33,11 +33,13 @@ export async function look(options: Pick<ZkIdOptions, "paths">, deps: Pick<ZkIdD
 export const serving = (s: Surroundings): ServerAddress[] => [...s.status.values()].filter((v) => v.status?.mode).map((v) => v.address);
 
 /** Adds election-port replies for the servers that answered `srvr` (the ones that run). */
-export async function observe(s: Surroundings, deps: Pick<ZkIdDeps, "probeElection">): Promise<PeerObservation[]> {
+export async function observe(s: Surroundings, deps: Pick<ZkIdDeps, "probeElection" | "accepts">): Promise<PeerObservation[]> {
   return Promise.all(
     [...s.status.values()].map(async ({ address, status }) => ({
       address,
       answered: status !== null,
+      // A silent peer may be a frozen survivor: ask whether its ports are held at all.
+      silent: status === null && (await deps.accepts(address)),
       serving: Boolean(status?.mode),
       election: status === null ? null : await deps.probeElection(address),
     })),

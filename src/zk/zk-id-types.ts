@@ -65,6 +65,8 @@ export interface ZkIdDeps {
   probe(address: ServerAddress): Promise<ServerStatus | null>;
   /** A notification exchange on a server's election port: null when nothing answers. */
   probeElection(address: ServerAddress): Promise<ElectionReply | null>;
+  /** Whether the server's election port accepts a TCP connection (its process runs, answering or not). */
+  accepts(address: ServerAddress): Promise<boolean>;
   /** `mntr` on a server's client port as key/value pairs: null when nothing answers. */
   monitor(address: ServerAddress): Promise<Record<string, string> | null>;
   /** A session with the first of these servers that grants one. */

@@ -7,7 +7,8 @@ import { systemClock } from "../core/clock.js";
 import type { Redactor } from "../core/redact.js";
 import { UsageError } from "../errors.js";
 import { probeElectionPort } from "./client/election-probe.js";
-import { fourLetterWord, parseMntr, parseSrvr } from "./client/four-letter.js";
+import { serverAccepts } from "./client/tcp-exchange.js";
+import { fourLetterWord, parseMntr, probeSrvr } from "./client/four-letter.js";
 import { createZkClient } from "./client/zk-client.js";
 import type { ServerAddress } from "./members.js";
 import { parsePeerList, parsePeerSpec, type Discovery, type PortDefaults } from "./peers.js";
@@ -115,11 +116,9 @@ export async function zkIdFromFlags(flags: ZkIdFlags, context: ZkIdEnvironment):
     clock: systemClock,
     discovery,
     identify,
-    probe: async (a) => {
-      const reply = await fourLetterWord(a.host, a.clientPort, "srvr");
-      return reply === null || reply === "" ? null : parseSrvr(reply);
-    },
+    probe: (a) => probeSrvr(a.host, a.clientPort),
     probeElection: (a) => probeElectionPort(a.host, a.electionPort),
+    accepts: serverAccepts,
     monitor: async (a) => {
       const reply = await fourLetterWord(a.host, a.clientPort, "mntr");
       return reply === null || reply === "" ? null : parseMntr(reply);

@@ -29,7 +29,7 @@ const handedOut = new Set<number>();
  * kernel's ephemeral range (32768+ on Linux). Numbers in use:
  * 0 zk-id-join, 1 zk-id-restart, 2 zk-id-auth, 3 zk-id-version-clash, 4 zk-claims,
  * 5 zk-client, 6 zk-id-ec2, 7 zk-ansible-role, 8 zk-id-quorum-loss,
- * 9 zk-id-dead-voter, 10 bench/zk-id-bench.
+ * 9 zk-id-dead-voter, 10 bench/zk-id-bench, 11 zk-id-hostile.
  */
 export const PORT_BLOCK_SIZE = 500;
 const PORT_BASE = 20_000;

@@ -27,6 +27,19 @@ export function parseSrvr(reply: string): ServerStatus {
   return { mode, zxid: zxid ? BigInt(zxid) : null };
 }
 
+/**
+ * Text only ZooKeeper sends in reply to `srvr`: its status, the "not serving"
+ * line, or the whitelist refusal. Anything else on the port (an HTTP error from
+ * a service that took a dead server's port) is not a ZooKeeper server answering.
+ */
+const ZOOKEEPER_SRVR_REPLY = /^Zookeeper version:|^This ZooKeeper instance is not currently serving requests|^srvr is not executed because it is not in the whitelist/m;
+
+/** `srvr` as a probe: the server's status, or null when nothing answers or what answers is not ZooKeeper. */
+export async function probeSrvr(host: string, port: number, timeoutMs?: number): Promise<ServerStatus | null> {
+  const reply = await fourLetterWord(host, port, "srvr", timeoutMs);
+  return reply !== null && ZOOKEEPER_SRVR_REPLY.test(reply) ? parseSrvr(reply) : null;
+}
+
 /** Parses a `mntr` reply (tab-separated key/value lines); a server that does not serve answers with no pairs. */
 export function parseMntr(reply: string): Record<string, string> {
   const out: Record<string, string> = {};

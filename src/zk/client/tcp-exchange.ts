@@ -35,3 +35,32 @@ export function tcpExchange<T>(host: string, port: number, request: Buffer | str
     socket.on("error", () => done(null));
   });
 }
+
+/**
+ * Whether something completes a TCP handshake on `host:port` within the time.
+ * Tells a process that holds its port but does not answer (a long GC pause, a
+ * stopped JVM, a stalled disk) from one that does not run: a refused or
+ * unanswered connection is false.
+ */
+export function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (accepted: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(accepted);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/**
+ * Whether a ZooKeeper server's process is there: its election port accepts a
+ * connection. The client port does not tell: any service may have taken a dead
+ * server's client port, while the election port is the quorum's own listener.
+ */
+export function serverAccepts(address: { host: string; electionPort: number }): Promise<boolean> {
+  return tcpAccepts(address.host, address.electionPort);
+}
