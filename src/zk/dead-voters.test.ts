@@ -13,6 +13,7 @@ const base: DeadVoterInput = {
   discoveredKeys: new Set(["a:2888", "b:2888", "c:2888", "r:2888"]),
   protectedIds: new Set(),
   syncedVoters: 2,
+  reachableInQuorum: 2,
   targetSize: 3,
   preferredId: null,
 };
@@ -25,10 +26,15 @@ describe("decideDeadVoter", () => {
     { name: "listed voter down within the grace: wait", input: { unreachableSince: downSince(90_000, 1) }, want: "wait" },
     { name: "voter no longer discovered: replace at once", input: { unreachableSince: downSince(100_000, 2), discoveredKeys: new Set(["a:2888", "c:2888"]) }, want: "replace:2" },
     { name: "leader counts it synced (a partition): never remove", input: { unreachableSince: downSince(0, 1), syncedVoters: 3 }, want: "grow" },
+    {
+      name: "a reachable voter still syncing, a synced one unreachable (a partition): the counts match, yet never remove",
+      input: { unreachableSince: downSince(0, 1), syncedVoters: 2, reachableInQuorum: 1 },
+      want: "grow",
+    },
     { name: "leader silent: never remove", input: { unreachableSince: downSince(0, 1), syncedVoters: null }, want: "grow" },
     { name: "below the target size: grow, the dead stays", input: { unreachableSince: downSince(0, 1), targetSize: 4 }, want: "grow" },
     { name: "a live joiner claimed it (replacement not started yet)", input: { unreachableSince: downSince(0, 1), protectedIds: new Set([1]) }, want: "grow" },
-    { name: "two dead: the preferred ID first", input: { unreachableSince: downSince(0, 1, 3), syncedVoters: 1, preferredId: 3 }, want: "replace:3" },
+    { name: "two dead: the preferred ID first", input: { unreachableSince: downSince(0, 1, 3), syncedVoters: 1, reachableInQuorum: 1, preferredId: 3 }, want: "replace:3" },
   ])("$name", ({ input, want }) => {
     const v = decideDeadVoter({ ...base, ...input });
     expect(v.kind === "replace" ? `replace:${v.id}` : v.kind).toBe(want);

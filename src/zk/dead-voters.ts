@@ -34,6 +34,8 @@ export interface DeadVoterInput {
   protectedIds: ReadonlySet<number>;
   /** Voters the leader reports synced (itself included); null when it did not say. */
   syncedVoters: number | null;
+  /** Reachable voters that say they are leader or follower: the only ones that can make up that synced count. */
+  reachableInQuorum: number;
   targetSize: number | null;
   /** The ID this server would rather have (its old myid or zkid tag), when that voter is dead. */
   preferredId: number | null;
@@ -47,11 +49,11 @@ export function decideDeadVoter(input: DeadVoterInput): DeadVoterVerdict {
   }
   const unreachable = voters.filter((v) => input.unreachableSince.has(voterKey(v.id, v)) && !input.protectedIds.has(v.id));
   if (unreachable.length === 0) return { kind: "grow", reason: "every voter answers" };
-  const reachable = voters.length - unreachable.length;
-  // Never remove a synced voter: if the leader counts more synced voters than we can
-  // reach, one we cannot reach is in sync (a partition between us and it), so leave it.
+  // Never remove a synced voter: if the leader counts more synced voters than the reachable
+  // ones in the quorum (leader or follower; a reachable voter still looking or syncing is not
+  // in that count), one we cannot reach is in sync (a partition between us and it), so leave it.
   if (input.syncedVoters === null) return { kind: "grow", reason: "the leader did not say how many voters are synced; not replacing anyone" };
-  if (input.syncedVoters > reachable) {
+  if (input.syncedVoters > input.reachableInQuorum) {
     return { kind: "grow", reason: `${unreachable.length} voter(s) do not answer here, but the leader counts ${input.syncedVoters} synced; not replacing anyone` };
   }
   const dead = unreachable.filter((v) => {

@@ -169,6 +169,12 @@ async function answers(deps: ZkIdDeps, v: ServerSpec): Promise<boolean> {
   return (await deps.probe(v)) !== null || (await deps.probeElection(v)) !== null || (await deps.accepts(v));
 }
 
+/** Reachable voters that say they are in the quorum (leader or follower): the ones the leader's synced count can be made of. */
+async function inQuorumVoters(deps: ZkIdDeps, voters: readonly ServerSpec[]): Promise<number> {
+  const modes = await Promise.all(voters.map(async (v) => (await deps.probe(v))?.mode));
+  return modes.filter((mode) => mode === "leader" || mode === "follower").length;
+}
+
 /** Voters the leader counts as synced, itself included; null when no leader says. */
 async function syncedVoters(deps: ZkIdDeps, voters: readonly ServerSpec[]): Promise<number | null> {
   for (const v of voters) {
@@ -210,6 +216,7 @@ async function replaceOrJoin(zk: ZkClient, options: ZkIdOptions, deps: ZkIdDeps,
       discoveredKeys,
       protectedIds: unreachableSince.size > 0 ? await claimedByOthers(zk, ctx) : new Set(),
       syncedVoters: unreachableSince.size > 0 ? await syncedVoters(deps, voters.filter((_, i) => reachable[i])) : null,
+      reachableInQuorum: unreachableSince.size > 0 ? await inQuorumVoters(deps, voters.filter((_, i) => reachable[i])) : 0,
       targetSize: target,
       preferredId,
     });
