@@ -7,7 +7,7 @@ import { readMembership, releaseClaim, releaseJoinLock } from "./claims.js";
 import { reconfigWithRetry, withEnsemble } from "./ensemble-session.js";
 import { addressKey, type ServerSpec } from "./members.js";
 import { zkUrl } from "./plan.js";
-import { look, serving } from "./surroundings.js";
+import { look, recordFormed, serving } from "./surroundings.js";
 import type { ZkIdDeps, ZkIdOptions, ZkIdResult } from "./zk-id-types.js";
 
 /**
@@ -20,7 +20,7 @@ export async function leave(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdR
   const selfKey = addressKey(s.self.address);
   const others = serving(s);
   if (others.length === 0) throw new UnreachableError("no other ZooKeeper server is serving; cannot remove this one");
-  return withEnsemble(deps, others, async (zk) => {
+  const result = await withEnsemble(deps, others, async (zk) => {
     let removed: number | null = null;
     await reconfigWithRetry(zk, deps, {
       what: "remove this server",
@@ -38,6 +38,8 @@ export async function leave(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkIdR
     const reason = removed === null ? "not a member of the ensemble" : `removed server ${removed} from the ensemble; stop ZooKeeper here and wipe its data before any reuse`;
     return { action: "leave" as const, id: s.local.state.myid, outcome: "left", reason, files: [], promoteAfterStart: false };
   });
+  await recordFormed(s, deps);
+  return result;
 }
 
 /** The zk:// string for the current members (live config; the local dynamic file when no quorum serves). */
@@ -51,6 +53,7 @@ export async function printZkUrl(options: ZkIdOptions, deps: ZkIdDeps): Promise<
   if (candidates.length > 0) {
     members = (await withEnsemble(deps, candidates, readMembership)).servers;
     reason = "committed membership";
+    await recordFormed(s, deps);
   } else if (s.local.dynamicMembership) {
     members = s.local.dynamicMembership.servers;
     reason = `no quorum serves; from ${s.local.dynamicFile ?? "the local dynamic file"}`;

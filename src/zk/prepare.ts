@@ -20,7 +20,7 @@ import { defaultDynamicPath, writeZkFiles } from "./local-files.js";
 import { addressKey, describeAddress, memberById, renderDynamicConfig, renderServerLine, type Membership, type ServerSpec } from "./members.js";
 import { planBootstrap, planWithQuorum } from "./plan.js";
 import { renderStaticConfig, superDigestFor } from "./static-config.js";
-import { liveKeys, look, observe, serving, type Surroundings } from "./surroundings.js";
+import { liveKeys, look, observe, recordFormed, serving, type Surroundings } from "./surroundings.js";
 import type { ZkIdDeps, ZkIdOptions, ZkIdResult } from "./zk-id-types.js";
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
@@ -54,7 +54,9 @@ export async function prepare(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkI
   for (let round = 0; round < maxRounds; round++) {
     if (serving(s).length > 0) {
       try {
-        return await prepareWithQuorum(options, deps, s);
+        const result = await prepareWithQuorum(options, deps, s);
+        await recordFormed(s, deps);
+        return result;
       } catch (error) {
         if (!(error instanceof NoSessionError)) throw error;
         // They stopped serving between the probe and the session: decide as without a quorum.

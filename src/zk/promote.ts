@@ -10,7 +10,7 @@ import { acquireJoinLock, CLAIMS_PATH, readMembership, releaseClaim, releaseJoin
 import { isZkError, ZkConnectError, ZkErrorCode, type ZkClient } from "./client/zk-client.js";
 import { reconfigWithRetry, withEnsemble } from "./ensemble-session.js";
 import { addressKey, memberById, renderServerLine, type ServerAddress } from "./members.js";
-import { liveKeys, look, serving } from "./surroundings.js";
+import { liveKeys, look, recordFormed, serving } from "./surroundings.js";
 import type { ZkIdDeps, ZkIdOptions, ZkIdResult } from "./zk-id-types.js";
 
 /** Pause while waiting for a short-held lock or a mode change: far below the poll interval. */
@@ -23,7 +23,7 @@ export async function promote(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkI
   const selfKey = addressKey(s.self.address);
   const others = serving(s);
   if (others.length === 0) throw new UnreachableError("no other ZooKeeper server is serving; nothing to join");
-  return withEnsemble(deps, others, async (zk) => {
+  const result = await withEnsemble(deps, others, async (zk) => {
     const done = (why: string): ZkIdResult => ({ action: "promote", id, outcome: "participant", reason: why, files: [], promoteAfterStart: false });
     const membership = await readMembership(zk);
     const holder = memberById(membership, id);
@@ -59,6 +59,8 @@ export async function promote(options: ZkIdOptions, deps: ZkIdDeps): Promise<ZkI
     const mode = await waitForParticipantMode(options, deps, s.self.address);
     return done(`synced and added as participant (config version ${after.version?.toString(16) ?? "?"}; now ${mode})`);
   });
+  await recordFormed(s, deps);
+  return result;
 }
 
 /**

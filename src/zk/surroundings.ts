@@ -3,6 +3,7 @@
  * we know of answers. Probes run in parallel, so one look costs one probe
  * timeout at most, however many peers there are.
  */
+import { UnreachableError } from "../errors.js";
 import type { ServerStatus } from "./client/four-letter.js";
 import type { PeerObservation } from "./evidence.js";
 import { readLocalFiles, type LocalFiles } from "./local-files.js";
@@ -52,4 +53,20 @@ export function liveKeys(s: Surroundings): Set<string> {
   for (const [key, v] of s.status) if (v.status) keys.add(key);
   keys.add(addressKey(s.self.address));
   return keys;
+}
+
+/**
+ * This run saw the ensemble serve with a quorum: write the discovery source's
+ * "formed" marker when it does not hold one yet, so a later node never takes an
+ * empty look for a first bootstrap. Failing to write it only warns: the run's
+ * own verdict stands, and the next run that sees a quorum tries again.
+ */
+export async function recordFormed(s: Surroundings, deps: Pick<ZkIdDeps, "discovery" | "log">): Promise<void> {
+  if (s.discovery.gate.kind !== "marker" || s.discovery.gate.formedMarker !== null || !deps.discovery.markFormed) return;
+  try {
+    deps.log.info(`the ensemble serves with a quorum: wrote ${await deps.discovery.markFormed()}`);
+  } catch (error) {
+    if (!(error instanceof UnreachableError)) throw error;
+    deps.log.warn(`could not mark the ensemble as formed: ${error.message}`);
+  }
 }

@@ -59,7 +59,12 @@ export interface ZkLog {
 export interface ZkIdDeps {
   log: ZkLog;
   clock: Clock;
-  discovery: { discover(): Promise<Discovery> };
+  /**
+   * `markFormed` writes the discovery source's durable "this ensemble formed" marker
+   * (EC2: the autoscaling group tag) and says what it wrote; absent where the source
+   * holds none. Throws UnreachableError when the write fails.
+   */
+  discovery: { discover(): Promise<Discovery>; markFormed?(): Promise<string> };
   identify(): Promise<SelfIdentity>;
   /** `srvr` on a server's client port: null when nothing answers. */
   probe(address: ServerAddress): Promise<ServerStatus | null>;

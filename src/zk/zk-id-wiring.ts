@@ -11,7 +11,7 @@ import { serverAccepts } from "./client/tcp-exchange.js";
 import { fourLetterWord, parseMntr, probeSrvr } from "./client/four-letter.js";
 import { createZkClient } from "./client/zk-client.js";
 import type { ServerAddress } from "./members.js";
-import { parsePeerList, parsePeerSpec, type Discovery, type PortDefaults } from "./peers.js";
+import { parsePeerList, parsePeerSpec, type PortDefaults } from "./peers.js";
 import { dnsDiscovery, staticDiscovery } from "./discovery/static-dns.js";
 import type { ZkIdFlags } from "./zk-id-flags.js";
 import type { SelfIdentity, ZkIdAction, ZkIdDeps, ZkIdOptions } from "./zk-id-types.js";
@@ -84,7 +84,7 @@ export async function zkIdFromFlags(flags: ZkIdFlags, context: ZkIdEnvironment):
   };
   if (problems.length > 0) throw new UsageError(problems.length === 1 ? (problems[0] ?? "") : `${problems.length} problems with the zk-id flags`, problems.length === 1 ? [] : problems);
 
-  let discovery: { discover(): Promise<Discovery> };
+  let discovery: ZkIdDeps["discovery"];
   if (flags.peers) discovery = staticDiscovery(staticPeers, expectedSize);
   else if (flags.dns) discovery = dnsDiscovery(flags.dns, ports, expectedSize);
   else {

@@ -4,7 +4,7 @@
  * identity from the instance metadata service. Endpoints can be overridden so
  * tests talk to a fake on 127.0.0.1.
  */
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
+import { AutoScalingClient, CreateOrUpdateTagsCommand, DescribeAutoScalingGroupsCommand } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, EC2Client, type Filter, type Instance } from "@aws-sdk/client-ec2";
 import { UnreachableError } from "../../errors.js";
 import type { Discovery, Peer, PortDefaults } from "../peers.js";
@@ -46,8 +46,14 @@ function toPeer(instance: Instance, ports: PortDefaults): Peer | null {
   return { host: instance.PrivateIpAddress, ...ports, instanceId: instance.InstanceId, zkidTag };
 }
 
+/** The EC2 discovery adapter; `markFormed` exists only with an autoscaling group (the marker's home). */
+export interface Ec2Discovery {
+  discover(): Promise<Discovery>;
+  markFormed?(): Promise<string>;
+}
+
 /** Builds the EC2 discovery adapter. */
-export function createEc2Discovery(options: Ec2DiscoveryOptions): { discover(): Promise<Discovery> } {
+export function createEc2Discovery(options: Ec2DiscoveryOptions): Ec2Discovery {
   const common = { region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}), ...(options.credentials ? { credentials: options.credentials } : {}), maxAttempts: 3 };
   // The SDK warns on every run under Node 20 that its 2027 releases will need Node 22;
   // mdeploy pins an SDK release that supports Node 20, so the warning only adds noise
@@ -55,7 +61,26 @@ export function createEc2Discovery(options: Ec2DiscoveryOptions): { discover(): 
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const ec2 = new EC2Client(common);
   const autoscaling = new AutoScalingClient(common);
+  const group = options.autoScalingGroup;
+  // One write per run at most, however many times the protocol reports a quorum.
+  let marking: Promise<string> | null = null;
+  const markFormed = (name: string) => async (): Promise<string> => {
+    marking ??= (async () => {
+      const value = new Date().toISOString();
+      try {
+        await autoscaling.send(
+          new CreateOrUpdateTagsCommand({ Tags: [{ ResourceId: name, ResourceType: "auto-scaling-group", Key: FORMED_TAG, Value: value, PropagateAtLaunch: false }] }),
+        );
+      } catch (error) {
+        const failure = describeFailure(`CreateOrUpdateTags ${FORMED_TAG} on autoscaling group ${name}`, error);
+        throw new UnreachableError(`${failure.message}; this instance's role needs autoscaling:CreateOrUpdateTags on the group (hardening/iam/mdeploy-node-policy.json)`);
+      }
+      return `tag ${FORMED_TAG}=${value} on autoscaling group ${name}`;
+    })();
+    return marking;
+  };
   return {
+    ...(group ? { markFormed: markFormed(group) } : {}),
     async discover() {
       let expectedSize = options.expectedSize;
       const filters: Filter[] = [{ Name: "instance-state-name", Values: ["running"] }];
