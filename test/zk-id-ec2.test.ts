@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePorts } from "./helpers/zk-ensemble.js";
-import { startFakeEc2, type FakeInstance } from "./helpers/zk-fake-ec2.js";
+import { createZkHarness, freePorts, logTail, waitForMode, type RunningServer } from "./helpers/zk-ensemble.js";
+import { startFakeEc2, type FakeEc2Options, type FakeInstance } from "./helpers/zk-fake-ec2.js";
 import { runCli } from "./helpers/run-cli.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -107,6 +107,85 @@ describe("zk-id with EC2 discovery (fake EC2, Auto Scaling and instance metadata
     expect(run.stderr.trim().split("\n"), run.stderr).toHaveLength(1);
     expect(run.stderr).toMatch(/DescribeInstances .*AuthFailure.*HTTP 401/);
     expect(run.stderr).not.toContain(SECRET);
+  });
+
+  it("marks the group formed once a run sees the quorum: a refused write only warns, then exactly one CreateOrUpdateTags, then none", async () => {
+    const harness = createZkHarness(6, "mdeploy-zk-ec2-formed-");
+    cleanups.push(() => harness.cleanup());
+    // Three instances of one group on their own loopback addresses, all on the same ports, as on EC2.
+    const members: FakeInstance[] = ["31", "32", "33"].map((n, i) => ({ id: `i-0f${n}`, ip: `127.0.0.${n}`, state: "running", launchTime: `2026-01-01T10:0${i}:00.000Z` }));
+    const group: FakeEc2Options["group"] = { name: "zk-asg", desired: 3, tags: {} };
+    const startFake = async (member: FakeInstance, refuse = false) => {
+      const denied = { status: 403, code: "AccessDenied", message: "User: arn:aws:sts::1:assumed-role/zk is not authorized to perform: autoscaling:CreateOrUpdateTags" };
+      const fake = await startFakeEc2({ group, instances: members, self: { id: member.id, ip: member.ip }, ...(refuse ? { refuseTagWrite: denied } : {}) });
+      cleanups.push(() => fake.close());
+      return fake;
+    };
+    const fakes = await Promise.all(members.map((m) => startFake(m)));
+    const refusing = await startFake(members[2] as FakeInstance, true);
+    const ports = await harness.nodePorts();
+    const dirs = members.map((m) => harness.dir(m.id));
+    const argsFor = (i: number, endpoint: string) => [
+      "--json",
+      "zk-id",
+      "--ec2-asg",
+      "zk-asg",
+      ...["--data-dir", join(dirs[i] as string, "data"), "--conf-dir", join(dirs[i] as string, "conf")],
+      ...["--aws-endpoint", endpoint, "--imds-endpoint", endpoint],
+      ...["--client-port", String(ports.clientPort), "--quorum-port", String(ports.quorumPort), "--election-port", String(ports.electionPort)],
+      ...["--wait-timeout", "10", "--settle-timeout", "10", "--poll-interval", "200"],
+    ];
+    const tagWritesTo = (list: ReadonlyArray<{ actions: URLSearchParams[] }>) => list.flatMap((f) => f.actions).filter((a) => a.get("Action") === "CreateOrUpdateTags");
+    const tagWrites = () => tagWritesTo([...fakes, refusing]);
+
+    const boot = await Promise.all(fakes.map((f, i) => runCli(argsFor(i, f.url), { env: awsEnv, timeoutMs: 30_000 })));
+    for (const run of boot) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ outcome: "bootstrap" });
+    }
+    // Bootstrapping decides before any server runs: no run has seen a quorum yet.
+    expect(tagWrites()).toEqual([]);
+    const servers: RunningServer[] = dirs.map((d, i) => harness.start(`zk${i + 1}`, join(d, "conf", "zoo.cfg")));
+    try {
+      await Promise.all(members.map((m) => waitForMode(ports.clientPort, 30_000, () => true, m.ip)));
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${servers.map((s) => logTail(s)).join("\n")}`);
+    }
+
+    // A role without the permission: the run's verdict stands, with one warning naming the missing action.
+    const denied = await runCli(argsFor(2, refusing.url), { env: awsEnv, timeoutMs: 30_000 });
+    expect(denied.code, denied.stderr).toBe(0);
+    expect(JSON.parse(denied.stdout)).toMatchObject({ id: 3, outcome: "keep" });
+    expect(denied.stderr).toMatch(/could not mark the ensemble as formed: CreateOrUpdateTags mdeploy:zk-ensemble-formed on autoscaling group zk-asg failed: AccessDenied.*HTTP 403.*needs autoscaling:CreateOrUpdateTags/);
+    expect(group.tags).toEqual({});
+
+    // The next run that sees the quorum writes the tag, once.
+    const rerun = await runCli(argsFor(0, fakes[0]?.url ?? ""), { env: awsEnv, timeoutMs: 30_000 });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(JSON.parse(rerun.stdout)).toMatchObject({ id: 1, outcome: "keep" });
+    expect(rerun.stderr).toMatch(/the ensemble serves with a quorum: wrote tag mdeploy:zk-ensemble-formed=\S+ on autoscaling group zk-asg/);
+    expect(tagWritesTo([refusing])).toHaveLength(1);
+    const writes = tagWritesTo(fakes);
+    expect(writes).toHaveLength(1);
+    const written = writes[0] as URLSearchParams;
+    expect(Object.fromEntries([...written].filter(([k]) => k.startsWith("Tags.")))).toEqual({
+      "Tags.member.1.ResourceId": "zk-asg",
+      "Tags.member.1.ResourceType": "auto-scaling-group",
+      "Tags.member.1.Key": "mdeploy:zk-ensemble-formed",
+      "Tags.member.1.Value": expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      "Tags.member.1.PropagateAtLaunch": "false",
+    });
+    expect(Object.keys(group.tags ?? {})).toEqual(["mdeploy:zk-ensemble-formed"]);
+
+    // Once the tag is there, runs that see the quorum send nothing.
+    const url = await runCli([...argsFor(1, fakes[1]?.url ?? ""), "--print-zk-url"], { env: awsEnv, timeoutMs: 30_000 });
+    expect(url.code, url.stderr).toBe(0);
+    const again = await runCli(argsFor(0, fakes[0]?.url ?? ""), { env: awsEnv, timeoutMs: 30_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect(tagWritesTo(fakes)).toHaveLength(1);
+    expect(tagWrites()).toHaveLength(2);
+    for (const f of [...fakes, refusing]) expect(f.unexpected).toEqual([]);
+    expect(denied.stdout + denied.stderr + rerun.stdout + rerun.stderr).not.toContain(SECRET);
   });
 
   it("rejects bad flags with exit 2 listing every problem", async () => {

@@ -146,17 +146,17 @@ export function createZkHarness(portBlock: number, prefix = "mdeploy-zk-"): ZkHa
 }
 
 /** Polls `srvr` until the server reports a serving mode, bounded in time. */
-export async function waitForMode(port: number, timeoutMs = 20_000, accept: (mode: string) => boolean = () => true): Promise<string> {
+export async function waitForMode(port: number, timeoutMs = 20_000, accept: (mode: string) => boolean = () => true, host = "127.0.0.1"): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (let i = 0; i < 400 && Date.now() < deadline; i++) {
-    const reply = await fourLetterWord("127.0.0.1", port, "srvr", 1_000);
+    const reply = await fourLetterWord(host, port, "srvr", 1_000);
     const mode = reply ? parseSrvr(reply).mode : null;
     if (mode && accept(mode)) return mode;
     last = reply ?? "no answer";
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`server on port ${port} not serving after ${timeoutMs} ms (last: ${last.split("\n")[0]})`);
+  throw new Error(`server on ${host}:${port} not serving after ${timeoutMs} ms (last: ${last.split("\n")[0]})`);
 }
 
 /** The tail of a server's log, for failure messages. */

@@ -3,7 +3,8 @@
  * 127.0.0.1 port 0, built on the shared fake server so unexpected requests are
  * recorded. It returns every instance it knows, whatever the filters, so tests
  * can check that zk-id itself keeps only running ones; the filters it was sent
- * are kept for assertions.
+ * are kept for assertions. CreateOrUpdateTags on the group changes what later
+ * DescribeAutoScalingGroups calls return; fakes built on one options object share it.
  */
 import { startFakeServer, type FakeServer } from "./fake-server.js";
 
@@ -23,6 +24,8 @@ export interface FakeEc2Options {
   self: { id: string; ip: string };
   /** Answer every EC2 call with this HTTP error instead. */
   failWith?: { status: number; code: string; message: string };
+  /** Answer only CreateOrUpdateTags with this HTTP error (a role without the write). */
+  refuseTagWrite?: { status: number; code: string; message: string };
 }
 
 const STATE_CODES: Record<FakeInstance["state"], number> = { pending: 0, running: 16, "shutting-down": 32, terminated: 48, stopped: 80 };
@@ -51,6 +54,18 @@ function describeGroups(options: FakeEc2Options): string {
   return `<?xml version="1.0"?><DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><DescribeAutoScalingGroupsResult><AutoScalingGroups><member><AutoScalingGroupName>${g.name}</AutoScalingGroupName><DesiredCapacity>${g.desired}</DesiredCapacity><MinSize>${g.desired}</MinSize><MaxSize>${g.desired}</MaxSize><Instances>${members}</Instances><Tags>${tags}</Tags></member></AutoScalingGroups></DescribeAutoScalingGroupsResult><ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></DescribeAutoScalingGroupsResponse>`;
 }
 
+/**
+ * Applies the tags to the group (so the next DescribeAutoScalingGroups shows them), as
+ * Auto Scaling does; tags for any other resource are left for the test to see in `actions`.
+ */
+function createOrUpdateTags(group: FakeEc2Options["group"], form: URLSearchParams): string {
+  for (let i = 1; form.has(`Tags.member.${i}.Key`); i++) {
+    if (form.get(`Tags.member.${i}.ResourceId`) !== group.name || form.get(`Tags.member.${i}.ResourceType`) !== "auto-scaling-group") continue;
+    group.tags = { ...group.tags, [form.get(`Tags.member.${i}.Key`) ?? ""]: form.get(`Tags.member.${i}.Value`) ?? "" };
+  }
+  return `<?xml version="1.0"?><CreateOrUpdateTagsResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/"><ResponseMetadata><RequestId>req-4</RequestId></ResponseMetadata></CreateOrUpdateTagsResponse>`;
+}
+
 /** Starts the fake; `actions` lists the parsed form bodies of the API calls received. */
 export async function startFakeEc2(options: FakeEc2Options): Promise<FakeServer & { actions: URLSearchParams[] }> {
   const actions: URLSearchParams[] = [];
@@ -65,10 +80,11 @@ export async function startFakeEc2(options: FakeEc2Options): Promise<FakeServer 
         const form = new URLSearchParams(request.body);
         actions.push(form);
         const xml = { "content-type": "text/xml" };
-        if (options.failWith) {
-          const f = options.failWith;
-          return { status: f.status, headers: xml, body: `<?xml version="1.0"?><Response><Errors><Error><Code>${f.code}</Code><Message>${xmlEscape(f.message)}</Message></Error></Errors><RequestID>req-3</RequestID></Response>` };
+        const failure = options.failWith ?? (form.get("Action") === "CreateOrUpdateTags" ? options.refuseTagWrite : undefined);
+        if (failure) {
+          return { status: failure.status, headers: xml, body: `<?xml version="1.0"?><Response><Errors><Error><Code>${failure.code}</Code><Message>${xmlEscape(failure.message)}</Message></Error></Errors><RequestID>req-3</RequestID></Response>` };
         }
+        if (form.get("Action") === "CreateOrUpdateTags") return { headers: xml, body: createOrUpdateTags(options.group, form) };
         if (form.get("Action") === "DescribeInstances") return { headers: xml, body: describeInstances(options.instances) };
         if (form.get("Action") === "DescribeAutoScalingGroups") return { headers: xml, body: describeGroups(options) };
         return { status: 400, headers: xml, body: `<Response><Errors><Error><Code>InvalidAction</Code><Message>unexpected ${form.get("Action")}</Message></Error></Errors></Response>` };
