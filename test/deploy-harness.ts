@@ -11,6 +11,7 @@ import { createProgress, type Progress } from "../src/deploy/progress.js";
 import { expect } from "vitest";
 import { createMarathonClient, type MarathonClient } from "../src/marathon/client.js";
 import type { AppDefinition, MarathonEvent } from "../src/marathon/types.js";
+import type { Interrupts } from "../src/deploy/run-limits.js";
 import { createMesosClient, type MesosClient } from "../src/mesos/client.js";
 import { defaultCluster, startSimulator, type ClusterSpec, type Simulator } from "../src/sim/index.js";
 
@@ -120,4 +121,14 @@ export function onFirst(harness: Harness, type: string, fault: (event: MarathonE
     stop();
     harness.sim.clock.schedule(0, () => fault(event));
   });
+}
+
+/** Interrupts the test controls, as the CLI's SIGINT/SIGTERM listener would deliver them (the first call is the first signal). */
+export function interrupts(): { interrupts: Interrupts; signal(name: string): void } {
+  const first = new AbortController();
+  const second = new AbortController();
+  return {
+    interrupts: { first: first.signal, second: second.signal },
+    signal: (name) => (first.signal.aborted ? second.abort(name) : first.abort(name)),
+  };
 }

@@ -7,10 +7,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { rollbackApp } from "../src/deploy/rollback-app.js";
-import type { Interrupts } from "../src/deploy/run-limits.js";
 import { ExitCode } from "../src/errors.js";
 import type { AnswerAfterApplying } from "../src/sim/index.js";
-import { clickCount, expectRunning, onFirst, outcomeOf, startHarness, type Harness } from "./deploy-harness.js";
+import { clickCount, expectRunning, interrupts, onFirst, outcomeOf, startHarness, type Harness } from "./deploy-harness.js";
 
 const APP = "/staging/click-count";
 /** Simulated seconds per real second where two writers meet (see `started`). */
@@ -42,15 +41,6 @@ function imageOf(harness: Harness): string {
   return (harness.sim.state.app(APP) as { container: { docker: { image: string } } }).container.docker.image;
 }
 
-/** Interrupts the test controls, as the CLI's SIGINT/SIGTERM listener would deliver them. */
-function interrupts(): { interrupts: Interrupts; signal(name: string): void } {
-  const first = new AbortController();
-  const second = new AbortController();
-  return {
-    interrupts: { first: first.signal, second: second.signal },
-    signal: (name) => (first.signal.aborted ? second.abort(name) : first.abort(name)),
-  };
-}
 
 /** An exit 5 message names what runs, the open deployment and one command that finishes the job. */
 function expectPersonGuide(shown: string, deploymentId?: string): void {

@@ -40,11 +40,21 @@ export const FREE_ROOM_FIRST = { minimumHealthCapacity: 0, maximumOverCapacity: 
 
 /** The stored definition of `version`, without its state fields and upgradeStrategy, with `labels` added. */
 export async function definitionOfVersion(marathon: Pick<MarathonClient, "getAppVersion">, appId: string, version: string, labels: Record<string, string> = {}): Promise<AppDefinition> {
-  const definition = await marathon.getAppVersion(appId, version);
+  const definition = await storedDefinition(marathon, appId, version);
   const target: AppDefinition = { ...definition, labels: { ...definition.labels, ...labels } };
-  for (const field of STATE_FIELDS) delete target[field];
   delete target.upgradeStrategy;
   return target;
+}
+
+/**
+ * The stored definition of `version` as it was, strategy and labels included:
+ * what Marathon's own rollback (`PUT {"version": v}`) makes the app, so what a
+ * read-back after an ambiguous answer compares with.
+ */
+export async function storedDefinition(marathon: Pick<MarathonClient, "getAppVersion">, appId: string, version: string): Promise<AppDefinition> {
+  const definition: AppDefinition = { ...(await marathon.getAppVersion(appId, version)) };
+  for (const field of STATE_FIELDS) delete definition[field];
+  return definition;
 }
 
 /**

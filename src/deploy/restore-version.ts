@@ -16,7 +16,7 @@ import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import { follow } from "./follow-with-progress.js";
 import type { MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
-import { definitionOfVersion, FREE_ROOM_FIRST, replanVersion } from "./replan-version.js";
+import { definitionOfVersion, FREE_ROOM_FIRST, replanVersion, storedDefinition } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
 
 /** The Marathon calls a restore makes. */
@@ -116,8 +116,11 @@ async function restoreDefinition(input: RestoreInput, deps: RestoreDeps): Promis
   const settleMs = Math.max(0, (input.deadline - deps.clock.now()) / 3);
   const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, input.appId, input.version, input.labels ?? {}, settleMs) : undefined;
   if (replanned) return { definition: replanned };
+  if (!deps.mesos && input.withoutCapacity === "marathon-rollback") {
+    // Marathon restores that version as stored (its strategy, none of our labels); a read-back after a 502 compares with exactly that.
+    return { definition: await storedDefinition(deps.marathon, input.appId, input.version), rollbackTo: input.version };
+  }
   const stored = await definitionOfVersion(deps.marathon, input.appId, input.version, input.labels ?? {});
-  if (!deps.mesos && input.withoutCapacity === "marathon-rollback") return { definition: stored, rollbackTo: input.version };
   if (!deps.mesos) {
     deps.progress.line("  rollback: capacity not checked (no MESOS_URL): restoring with minimumHealthCapacity 0, maximumOverCapacity 0 so old instances make room first, not with the strategy that just got stuck");
   }
