@@ -416,7 +416,7 @@ function unfinishedRestore(headline: string, restored: Exclude<RollbackOutcome, 
   return needsPerson(
     `${headline}, and the rollback did not finish: ${why}`,
     [...details, ...restored.facts, `our deployment: ${ctx.put.deploymentId || "(none)"} of version ${ctx.put.version} (cancelled unless the state above still lists it)`],
-    restored.kind === "superseded" ? `mdeploy status ${ctx.env} (someone else's version runs; mdeploy did not restore over it)` : finishCommand(ctx),
+    restored.kind === "superseded" ? restored.finish : finishCommand(ctx),
   );
 }
 

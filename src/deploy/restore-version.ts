@@ -58,7 +58,8 @@ export interface RestoreInput {
 
 export type RestoreOutcome =
   | { kind: "restored"; result: DeploymentResult; app: AppStatus; summary: string }
-  | { kind: "superseded"; reason: string; facts: string[] }
+  /** Someone else changed or deleted the app; `finish` is the one command for a person. */
+  | { kind: "superseded"; reason: string; facts: string[]; finish: string }
   | { kind: "unfinished"; problem: string; facts: string[] };
 
 /** Restores `input.version` and verifies it; see the module comment. */
@@ -74,13 +75,20 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
     }
     let definition: AppDefinition | undefined;
     let rollbackTo: string | undefined;
+    const readApp = () => marathon.findApp(input.appId, { embed: ["app.tasks", "app.readiness", "app.deployments"], ...(input.signal ? { signal: input.signal } : {}) });
+    // Deleted by someone else: its versions went with it, and mdeploy does not recreate what a person removed.
+    const deleted: PreparedWrite = { kind: "stop", reason: `someone deleted ${input.appId}; mdeploy does not recreate it`, current: undefined };
     const prepare = async (afterWait: boolean): Promise<PreparedWrite> => {
       // Planning may wait for room; the app is read after it, right before the write, so a
       // version another job deployed meanwhile is seen.
-      if (!definition || afterWait) ({ definition, rollbackTo } = await restoreDefinition(input, deps));
-      const current = await marathon.findApp(input.appId, { embed: ["app.tasks", "app.readiness", "app.deployments"], ...(input.signal ? { signal: input.signal } : {}) });
+      if (!definition || afterWait) {
+        if (!(await readApp())) return deleted;
+        ({ definition, rollbackTo } = await restoreDefinition(input, deps));
+      }
+      const current = await readApp();
       lastSeen = current;
-      if (current && current.version !== input.replacing && current.version > input.replacing) {
+      if (!current) return deleted;
+      if (current.version !== input.replacing && current.version > input.replacing) {
         return { kind: "stop", reason: `another deployment changed ${input.appId} to version ${current.version} after ${input.replacing}; mdeploy does not restore over it`, current };
       }
       return { kind: "write", before: current, definition, ...(rollbackTo ? { rollbackTo } : {}) };
@@ -90,7 +98,8 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
       deps,
     );
     if (write.kind === "stop") {
-      return { kind: "superseded", reason: write.reason, facts: write.current ? [describeApp(write.current)] : [] };
+      if (!write.current) return { kind: "superseded", reason: write.reason, facts: [`runs: nothing; ${input.appId} no longer exists`], finish: `mdeploy deploy ${input.environment} (only if the app should exist again)` };
+      return { kind: "superseded", reason: write.reason, facts: [describeApp(write.current)], finish: someoneElses(input.environment) };
     }
     const put = write.result;
     progress.line(`  restoring version ${input.version} as ${put.version}${write.how === "restart" ? " (restart)" : ""} (deployment ${put.deploymentId || "already finished"})`);
@@ -100,7 +109,7 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
       return { kind: "restored", result: put, app: outcome.app, summary: `previous version ${input.version} is back (as ${outcome.version}): ${c.healthyNew}/${c.instances} healthy` };
     }
     if (input.signal?.aborted) return await unfinished(`the restore was ${stoppedBecause()}`, outcome.details);
-    if (outcome.kind === "superseded") return { kind: "superseded", reason: `another deployment replaced the restore (version ${outcome.byVersion})`, facts: outcome.details };
+    if (outcome.kind === "superseded") return { kind: "superseded", reason: `another deployment replaced the restore (version ${outcome.byVersion})`, facts: outcome.details, finish: someoneElses(input.environment) };
     const problem = outcome.kind === "timeout" ? "the restore did not finish in time" : `the restore failed: ${outcome.reason}`;
     return await unfinished(problem, outcome.details);
   } catch (error) {
@@ -109,6 +118,11 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
     if (error instanceof MdeployError) return await unfinished(`cannot restore version ${input.version}: ${error.message}`);
     throw error;
   }
+}
+
+/** The command for a person when someone else's version runs. */
+function someoneElses(environment: string): string {
+  return `mdeploy status ${environment} (someone else's version runs; mdeploy did not restore over it)`;
 }
 
 /** What to send: the old definition planned against today's capacity, or (no Mesos) one of the fallbacks. */

@@ -94,7 +94,7 @@ export async function rollbackApp(options: RollbackAppOptions, deps: RollbackApp
       throw needsPerson(
         `${env}: the rollback of ${options.appId} to ${restored} did not finish${signal ? ` (interrupted by ${signal})` : ""}: ${why}`,
         outcome.facts,
-        outcome.kind === "superseded" ? `mdeploy status ${env} (someone else's version runs; mdeploy did not restore over it)` : `mdeploy rollback ${env} --to ${restored} --force`,
+        outcome.kind === "superseded" ? outcome.finish : `mdeploy rollback ${env} --to ${restored} --force`,
       );
     }
     const counts = countTasks(outcome.app, outcome.result.version);
