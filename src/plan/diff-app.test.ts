@@ -88,6 +88,15 @@ describe("diffApps", () => {
     expect(text).toBe('+ cmd: "run --token [REDACTED]"');
   });
 
+  it("a rotated secret inside a plain variable: the old value (unknown to the redactor) is hidden too", () => {
+    const redactor = createRedactor(["new-redis-pw"]);
+    const before = { ...marathonView, env: { ...marathonView.env, REDIS_URL: "redis://:old-redis-pw@redis" } };
+    const after = { ...rendered, env: { ...rendered.env, REDIS_URL: "redis://:new-redis-pw@redis" } };
+    const text = formatDiff(diffApps(before, after, { redact: redactor.redact })).join("\n");
+    expect(text).toContain("~ env.REDIS_URL: changed (secret value hidden)");
+    expect(text).not.toContain("old-redis-pw");
+  });
+
   it("says so when nothing changes", () => {
     expect(formatDiff([])).toEqual(["no changes to the app definition"]);
   });

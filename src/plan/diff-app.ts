@@ -70,7 +70,10 @@ function isPlainObject(value: Json | undefined): value is { [key: string]: Json 
 /** Env entries named like secrets (`*_PASSWORD`, `*_TOKEN`, ...) show no value; everything else passes the redactor. */
 function hideSecrets(change: AppChange, redact: ((text: string) => string) | undefined): AppChange {
   const envKey = /^env\.(.+)$/.exec(change.path)?.[1];
-  const secretEnv = envKey !== undefined && isSecretVariableName(envKey);
+  // A variable that holds a known secret on one side held one on the other too (a rotated
+  // password): the old value is unknown to the redactor, so the whole value is hidden.
+  const holdsSecret = (value: Json | undefined) => typeof value === "string" && redact !== undefined && redact(value) !== value;
+  const secretEnv = envKey !== undefined && (isSecretVariableName(envKey) || holdsSecret(change.before) || holdsSecret(change.after));
   const show = (value: Json | undefined): Json | undefined => {
     if (value === undefined) return undefined;
     if (secretEnv && typeof value === "string") return REDACTED;
