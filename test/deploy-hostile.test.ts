@@ -107,6 +107,19 @@ describe("faults on the rollback's own calls", () => {
   });
 });
 
+describe("what a failed deploy restores", () => {
+  it("the app's definition never ran (a cancelled broken deploy over 1.0.0's tasks): a failure restores 1.0.0, which served, exit 1", async () => {
+    const harness = await started();
+    const serving = versionOf(harness);
+    const { deploymentId } = harness.sim.apply({ method: "PUT", path: APP_PATH, body: clickCount("broken", "staging", { upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 } }) }).body as { deploymentId: string };
+    harness.sim.apply({ method: "DELETE", path: `/v2/deployments/${deploymentId}?force=true` });
+    const { code, shown } = await outcomeOf(harness, harness.deploy(clickCount("crash")));
+    expect(code, shown).toBe(ExitCode.deploymentFailed);
+    expect(shown).toContain(`a failure restores ${serving}`);
+    expectRunning(harness, "1.0.0");
+  });
+});
+
 describe("mdeploy rollback", () => {
   for (const mesos of [true, false]) {
     it(`--to the version that runs, while its tasks are stale (a cancelled deployment's definition), ${mesos ? "with" : "without"} MESOS_URL: converges, exit 0`, async () => {

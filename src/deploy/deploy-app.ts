@@ -26,7 +26,7 @@ import type { Progress } from "./progress.js";
 import { ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { restoreVersion, type RestoreOutcome } from "./restore-version.js";
 import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits, type Interrupts, type OnInterrupt, type RunLimits } from "./run-limits.js";
-import { countTasks, isVerified } from "./verify-app.js";
+import { countTasks, isVerified, servingVersion } from "./verify-app.js";
 import { isUnchangedRedeploy } from "./app-provenance.js";
 import { unchangedRedeploy } from "./unchanged-redeploy.js";
 import { formatVersion, summarizeVersion, type VersionSummary } from "./version-display.js";
@@ -180,7 +180,7 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
     progress.line(
       `  time limit: ${seconds(timeoutMs)} s for the deployment (--timeout), then up to ${seconds(graceMs)} s to roll back; on SIGINT/SIGTERM: ${options.onInterrupt === "leave" ? "leave the deployment running" : `roll back within ${seconds(interruptGraceMs)} s (--interrupt-grace)`}`,
     );
-    const previousVersion = await versionBefore(put, write.prepared.before?.version, target.id, deps, limits.follow);
+    const previousVersion = await versionBefore(put, write.prepared.before, target.id, deps, limits.follow);
     const ctx: RecoverContext = { env, appId: target.id, put, previousVersion, timeoutMs, limits, watch, options };
     progress.line(`deployment ${put.deploymentId || "(already finished)"} started: version ${put.version}`);
     let outcome: FollowOutcome;
@@ -208,8 +208,11 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
  * compare-and-set, so another job's PUT can land between our last read and ours;
  * its version, not the one we read, is what ran before us.
  */
-async function versionBefore(put: DeploymentResult, read: string | undefined, appId: string, deps: DeployDeps, signal: AbortSignal): Promise<string | undefined> {
-  if (!read) return undefined;
+async function versionBefore(put: DeploymentResult, app: AppStatus | undefined, appId: string, deps: DeployDeps, signal: AbortSignal): Promise<string | undefined> {
+  if (!app) return undefined;
+  // A definition that never ran (a cancelled deployment's, over older tasks) is not what a failure restores: what served is.
+  const read = servingVersion(app);
+  if (read !== app.version) deps.progress.line(`  ${appId} does not run its version ${app.version} (tasks of ${read} serve it); a failure restores ${read}`);
   let versions: string[];
   try {
     versions = await unlessStopped(deps.marathon.getAppVersions(appId), signal);
@@ -220,7 +223,7 @@ async function versionBefore(put: DeploymentResult, read: string | undefined, ap
     return read;
   }
   const before = versions.filter((v) => v < put.version).sort().at(-1);
-  if (!before || before <= read) return read;
+  if (!before || before <= app.version) return read;
   deps.progress.line(`  version ${before} was deployed by someone else after mdeploy read the app; a failure restores it, not ${read}`);
   return before;
 }

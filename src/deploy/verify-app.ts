@@ -54,3 +54,15 @@ export function isVerified(app: AppStatus, version: string): boolean {
   const c = countTasks(app, version);
   return c.healthyNew === c.instances && c.runningNew === c.instances && c.runningOld === 0;
 }
+
+/**
+ * The version whose tasks serve the app: its own when it runs it; otherwise (a
+ * cancelled deployment left its definition over tasks of an older one) the one
+ * every healthy task runs, when they agree. What a failed deploy restores.
+ */
+export function servingVersion(app: AppStatus): string {
+  if (isVerified(app, app.version)) return app.version;
+  const versions = new Set((app.tasks ?? []).filter((t) => LIVE.has(t.state) && isHealthyAndReady(t, app)).map((t) => t.version));
+  const [only] = versions;
+  return versions.size === 1 && only !== undefined ? only : app.version;
+}
