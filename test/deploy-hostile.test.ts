@@ -177,22 +177,6 @@ describe("signals and time in deploy", () => {
     void other;
   });
 
-  it("SIGTERM during the restart of a stale app: the restart is cancelled, the definition restored and verified, exit 1", async () => {
-    const harness = await started();
-    const stale = clickCount("1.1.0", "staging", { upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } });
-    const { deploymentId } = harness.sim.apply({ method: "PUT", path: APP_PATH, body: stale }).body as { deploymentId: string };
-    harness.sim.apply({ method: "DELETE", path: `/v2/deployments/${deploymentId}?force=true` });
-    const control = interrupts();
-    onFirst(harness, "deployment_info", () => control.signal("SIGTERM"));
-    const { code, shown } = await outcomeOf(harness, harness.deployWith({ mesos: undefined, interrupts: control.interrupts }, stale, { interruptGraceMs: 600_000 }));
-    expect(code, shown).toBe(ExitCode.deploymentFailed);
-    expect(shown).toMatch(/mdeploy restarts the app/);
-    expect(shown).toMatch(/interrupted by SIGTERM; cancelling deployment/);
-    // The cancelled deployment had already stopped 1.0.0 (minimumHealthCapacity 0): what is restored is the definition, now running.
-    expect(shown).toMatch(/previous version \S+ is back .*1\/1 healthy/);
-    expectRunning(harness, "1.1.0");
-  });
-
   it("two signals at once while following: exit 5 naming the state and one command", async () => {
     const harness = await started();
     const control = interrupts();
