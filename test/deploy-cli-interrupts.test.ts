@@ -4,12 +4,12 @@
  * moment the simulator starts that deployment (an event, not a sleep); and the
  * refusals that must come before anything is sent.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { MarathonEvent } from "../src/marathon/types.js";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
+import { clickCountTemplate, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type CliRun, type RunCliOptions } from "./helpers/run-cli.js";
 
 const APP = "/staging/click-count";
@@ -22,36 +22,17 @@ const CONFIG = `environments:
 `;
 
 /** click-count for the environment, the tag from CI_COMMIT_TAG. */
-const TEMPLATE = `{
-  "id": "/{{environment}}/click-count",
-  "instances": 1,
-  "cpus": 0.25,
-  "mem": 300,
-  "container": {
-    "type": "DOCKER",
-    "docker": { "image": "registry.example.com/demo/click-count:{{str env.CI_COMMIT_TAG}}" },
-    "portMappings": [{ "containerPort": 8080, "hostPort": 0, "name": "http" }]
-  },
-  "networks": [{ "mode": "container/bridge" }],
-  "constraints": [["type", "CLUSTER", "staging"]],
-  "healthChecks": [{ "protocol": "HTTP", "portIndex": 0, "gracePeriodSeconds": 120, "intervalSeconds": 15, "timeoutSeconds": 5 }]
-}
-`;
+const TEMPLATE = clickCountTemplate({ id: '"/{{environment}}/click-count"' });
 
 let sim: Simulator | undefined;
-const dirs: string[] = [];
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
+const scratch = scratchDirectories("mdeploy-interrupt-");
 
-async function project(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "mdeploy-interrupt-"));
-  dirs.push(dir);
-  await writeFile(path.join(dir, "mdeploy.yml"), CONFIG);
-  await writeFile(path.join(dir, "app.json.hbs"), TEMPLATE);
-  return dir;
+function project(): Promise<string> {
+  return scratch.project({ "mdeploy.yml": CONFIG, "app.json.hbs": TEMPLATE });
 }
 
 function cli(dir: string, args: string[], tag: string, onStart?: RunCliOptions["onStart"]): Promise<CliRun> {

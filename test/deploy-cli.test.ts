@@ -3,11 +3,11 @@
  * the built CLI against an in-process simulator at high speed, from a project
  * directory with its own mdeploy.yml and template.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
+import { clickCountTemplate, scratchDirectories } from "./helpers/cli-project.js";
 import { startFakeServer } from "./helpers/fake-server.js";
 import { runCli, type CliRun } from "./helpers/run-cli.js";
 
@@ -18,41 +18,23 @@ const CONFIG = `environments:
 `;
 
 /** click-count, with a secret env value and the tag from CI_COMMIT_TAG. */
-const TEMPLATE = `{
-  "id": "/staging/click-count",
-  "instances": 1,
-  "cpus": 0.25,
-  "mem": 300,
-  "container": {
-    "type": "DOCKER",
-    "docker": { "image": "registry.example.com/demo/click-count:{{str env.CI_COMMIT_TAG}}" },
-    "portMappings": [{ "containerPort": 8080, "hostPort": 0, "name": "http" }]
-  },
-  "networks": [{ "mode": "container/bridge" }],
-  "env": { "DB_PASSWORD": {{json env.DB_PASSWORD}}, "DB_HOST": "db.staging" },
-  "constraints": [["type", "CLUSTER", "staging"]],
-  "labels": { "traefik.http.routers.cc.rule": "Host(\`click.staging.example.com\`)" },
-  "healthChecks": [{ "protocol": "HTTP", "portIndex": 0, "gracePeriodSeconds": 120, "intervalSeconds": 15, "timeoutSeconds": 5 }]
-}
-`;
+const TEMPLATE = clickCountTemplate({
+  env: '{ "DB_PASSWORD": {{json env.DB_PASSWORD}}, "DB_HOST": "db.staging" }',
+  labels: '{ "traefik.http.routers.cc.rule": "Host(`click.staging.example.com`)" }',
+});
 
 const MARATHON_PASSWORD = "marathon-pw-4b7e1d";
 const DB_PASSWORD = "db-secret-93ac27";
 
 let sim: Simulator | undefined;
-const dirs: string[] = [];
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
+const scratch = scratchDirectories("mdeploy-deploy-");
 
-async function project(template = TEMPLATE): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "mdeploy-deploy-"));
-  dirs.push(dir);
-  await writeFile(path.join(dir, "mdeploy.yml"), CONFIG);
-  await writeFile(path.join(dir, "app.json.hbs"), template);
-  return dir;
+function project(template = TEMPLATE): Promise<string> {
+  return scratch.project({ "mdeploy.yml": CONFIG, "app.json.hbs": template });
 }
 
 async function startSim(withCredentials = true): Promise<Simulator> {

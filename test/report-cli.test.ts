@@ -4,11 +4,11 @@
  * that a failed deploy and a rollback write one too, that no secret reaches it,
  * and that `mdeploy demo` writes one per act into a folder and says where.
  */
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { access, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
+import { clickCountTemplate, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type CliRun } from "./helpers/run-cli.js";
 
 const MARATHON_PASSWORD = "marathon-pw-cli-report-41aa";
@@ -20,37 +20,17 @@ const CONFIG = `environments:
     secrets: [DB_PASSWORD]
 `;
 
-const TEMPLATE = `{
-  "id": "/staging/click-count",
-  "instances": 1,
-  "cpus": 0.25,
-  "mem": 300,
-  "container": { "type": "DOCKER", "docker": { "image": "registry.example.com/demo/click-count:{{str env.CI_COMMIT_TAG}}" }, "portMappings": [{ "containerPort": 8080, "hostPort": 0 }] },
-  "networks": [{ "mode": "container/bridge" }],
-  "env": { "DB_PASSWORD": {{json env.DB_PASSWORD}} },
-  "constraints": [["type", "CLUSTER", "staging"]],
-  "healthChecks": [{ "protocol": "HTTP", "portIndex": 0, "gracePeriodSeconds": 120, "intervalSeconds": 15, "timeoutSeconds": 5 }]
-}
-`;
+const TEMPLATE = clickCountTemplate({ env: '{ "DB_PASSWORD": {{json env.DB_PASSWORD}} }', portName: "" });
 
 let sim: Simulator | undefined;
-const dirs: string[] = [];
 afterEach(async () => {
   await sim?.close();
   sim = undefined;
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
-
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+const scratch = scratchDirectories("mdeploy-report-cli-");
 
 async function project(): Promise<string> {
-  const dir = await tempDir("mdeploy-report-cli-");
-  await writeFile(path.join(dir, "mdeploy.yml"), CONFIG);
-  await writeFile(path.join(dir, "app.json.hbs"), TEMPLATE);
+  const dir = await scratch.project({ "mdeploy.yml": CONFIG, "app.json.hbs": TEMPLATE });
   const cluster = defaultCluster();
   cluster.credentials = { username: "ci", password: MARATHON_PASSWORD };
   sim = await startSimulator({ cluster, speed: 500 });
@@ -125,7 +105,7 @@ describe("mdeploy deploy and rollback --report", () => {
 
 describe("mdeploy demo reports", () => {
   it("writes one report per act into the folder and prints where", { timeout: 90_000 }, async () => {
-    const dir = await tempDir("mdeploy-demo-reports-");
+    const dir = await scratch.dir();
     const run = await runCli(["demo", "--reports", "acts"], { cwd: dir, timeoutMs: 80_000 });
     expect(run.code, run.stderr).toBe(0);
     const folder = path.join(dir, "acts");
