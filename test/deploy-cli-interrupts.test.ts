@@ -6,10 +6,10 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MarathonEvent } from "../src/marathon/types.js";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
-import { clickCountTemplate, scratchDirectories } from "./helpers/cli-project.js";
+import { clickCountTemplate, closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type CliRun, type RunCliOptions } from "./helpers/run-cli.js";
 
 const APP = "/staging/click-count";
@@ -25,10 +25,7 @@ const CONFIG = `environments:
 const TEMPLATE = clickCountTemplate({ id: '"/{{environment}}/click-count"' });
 
 let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+closeAfterEach(() => sim);
 const scratch = scratchDirectories("mdeploy-interrupt-");
 
 function project(): Promise<string> {

@@ -5,9 +5,9 @@
  */
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
-import { clickCountTemplate, scratchDirectories } from "./helpers/cli-project.js";
+import { clickCountTemplate, closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { startFakeServer } from "./helpers/fake-server.js";
 import { runCli, type CliRun } from "./helpers/run-cli.js";
 
@@ -27,10 +27,7 @@ const MARATHON_PASSWORD = "marathon-pw-4b7e1d";
 const DB_PASSWORD = "db-secret-93ac27";
 
 let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+closeAfterEach(() => sim);
 const scratch = scratchDirectories("mdeploy-deploy-");
 
 function project(template = TEMPLATE): Promise<string> {

@@ -5,12 +5,12 @@
  * --debug and a report, must not show either value anywhere. Signals: SIGTERM to
  * `mdeploy rollback`, sent when the simulator starts its deployment (an event).
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { MarathonEvent } from "../src/marathon/types.js";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
+import { closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type RunCliOptions } from "./helpers/run-cli.js";
 
 const PASSWORD = "pw-4f9c1e7a-marathon";
@@ -31,22 +31,15 @@ const TEMPLATE = `{
 `;
 
 let sim: Simulator | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-  if (dir) await rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+closeAfterEach(() => sim);
+const scratch = scratchDirectories("mdeploy-hostile-");
 
 it("a failed deploy rolled back and a mdeploy rollback, with --json --debug and a report: no password or secret value anywhere", { timeout: 60_000 }, async () => {
   sim = await startSimulator({ cluster: { ...defaultCluster(), credentials: { username: "ci", password: PASSWORD } }, speed: 2000 });
-  dir = await mkdtemp(path.join(tmpdir(), "mdeploy-hostile-secrets-"));
-  await writeFile(path.join(dir, "mdeploy.yml"), CONFIG);
-  await writeFile(path.join(dir, "app.json.hbs"), TEMPLATE);
+  const dir = await scratch.project({ "mdeploy.yml": CONFIG, "app.json.hbs": TEMPLATE });
   const env = (tag: string, redis: string) => ({ MARATHON_URL: sim?.marathonUrl, MESOS_URL: sim?.mesosUrl, MARATHON_USERNAME: "ci", MARATHON_PASSWORD: PASSWORD, REDIS_PASSWORD: redis, CI_COMMIT_TAG: tag });
-  const cli = (args: string[], tag: string, redis = REDIS_PASSWORD) => runCli(args, { cwd: dir as string, env: env(tag, redis), timeoutMs: 60_000 });
-  const report = (name: string) => path.join(dir as string, name);
+  const cli = (args: string[], tag: string, redis = REDIS_PASSWORD) => runCli(args, { cwd: dir, env: env(tag, redis), timeoutMs: 60_000 });
+  const report = (name: string) => path.join(dir, name);
 
   const first = await cli(["staging", "--no-image-check", "--dotenv", ""], "1.0.0", OLD_REDIS_PASSWORD);
   expect(first.code, first.stderr).toBe(0);
@@ -68,11 +61,9 @@ it("a failed deploy rolled back and a mdeploy rollback, with --json --debug and 
 /** A project with click-count deployed at "slow" (120 s to turn healthy: a restore outlasts a signal's delivery) then 1.1.0 by the CLI; the runner for more commands. */
 async function twoVersions(): Promise<(args: string[], tag: string, onStart?: RunCliOptions["onStart"]) => ReturnType<typeof runCli>> {
   sim = await startSimulator({ cluster: defaultCluster(), speed: 100 });
-  dir = await mkdtemp(path.join(tmpdir(), "mdeploy-hostile-signals-"));
-  await writeFile(path.join(dir, "mdeploy.yml"), CONFIG);
-  await writeFile(path.join(dir, "app.json.hbs"), TEMPLATE);
+  const dir = await scratch.project({ "mdeploy.yml": CONFIG, "app.json.hbs": TEMPLATE });
   const cli = (args: string[], tag: string, onStart?: RunCliOptions["onStart"]) =>
-    runCli(args, { cwd: dir as string, env: { MARATHON_URL: sim?.marathonUrl, MESOS_URL: sim?.mesosUrl, REDIS_PASSWORD, CI_COMMIT_TAG: tag }, timeoutMs: 60_000, ...(onStart ? { onStart } : {}) });
+    runCli(args, { cwd: dir, env: { MARATHON_URL: sim?.marathonUrl, MESOS_URL: sim?.mesosUrl, REDIS_PASSWORD, CI_COMMIT_TAG: tag }, timeoutMs: 60_000, ...(onStart ? { onStart } : {}) });
   for (const tag of ["slow", "1.1.0"]) {
     const run = await cli(["staging", "--no-image-check", "--dotenv", ""], tag);
     expect(run.code, run.stderr).toBe(0);

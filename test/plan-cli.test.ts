@@ -7,11 +7,11 @@
  * `minHealthy: 1` plan and deploy refuse it (exit 3, the shortfall in words, nothing
  * sent) and the running version stays.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
+import { closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type CliRun } from "./helpers/run-cli.js";
 
 const CONFIG = "environments:\n  production:\n    template: app.json.hbs\n";
@@ -32,16 +32,15 @@ const FLOOR_TEMPLATE = `{
 
 let sim: Simulator | undefined;
 let dir: string | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-  if (dir) await rm(dir, { recursive: true, force: true });
+closeAfterEach(() => sim);
+const scratch = scratchDirectories("mdeploy-plan-");
+afterEach(() => {
   dir = undefined;
 });
 
 async function setup(instances: number, mem: number): Promise<string> {
   sim = await startSimulator({ cluster: defaultCluster(), speed: 500 });
-  dir = await mkdtemp(path.join(tmpdir(), "mdeploy-plan-"));
+  dir = await scratch.dir();
   await writeFile(path.join(dir, "mdeploy.yml"), CONFIG.replace("template: app.json.hbs", `template: app.json.hbs\n    variables: { instances: ${instances}, mem: ${mem} }`));
   await writeFile(path.join(dir, "app.json.hbs"), TEMPLATE);
   return dir;
@@ -77,7 +76,7 @@ describe("mdeploy plan", () => {
 });
 
 async function project(tag: string, floor: string): Promise<string> {
-  dir ??= await mkdtemp(path.join(tmpdir(), "mdeploy-floor-"));
+  dir ??= await scratch.dir();
   await writeFile(path.join(dir, "mdeploy.yml"), `environments:\n  production:\n    template: app.json.hbs\n    variables: { tag: "${tag}" }\n${floor}`);
   await writeFile(path.join(dir, "app.json.hbs"), FLOOR_TEMPLATE);
   return dir;

@@ -6,9 +6,9 @@
  */
 import { access, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
-import { clickCountTemplate, scratchDirectories } from "./helpers/cli-project.js";
+import { clickCountTemplate, closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type CliRun } from "./helpers/run-cli.js";
 
 const MARATHON_PASSWORD = "marathon-pw-cli-report-41aa";
@@ -23,10 +23,7 @@ const CONFIG = `environments:
 const TEMPLATE = clickCountTemplate({ env: '{ "DB_PASSWORD": {{json env.DB_PASSWORD}} }', portName: "" });
 
 let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+closeAfterEach(() => sim);
 const scratch = scratchDirectories("mdeploy-report-cli-");
 
 async function project(): Promise<string> {

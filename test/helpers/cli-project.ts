@@ -42,6 +42,13 @@ export function clickCountTemplate(options: ClickCountTemplate = {}): string {
   return `{\n${lines.join("\n")}\n}\n`;
 }
 
+/** Closes what `current()` holds after each test (the suite's simulator, started anew by each test). */
+export function closeAfterEach(current: () => { close(): Promise<void> } | undefined): void {
+  afterEach(async () => {
+    await current()?.close();
+  });
+}
+
 /** Scratch directories for one suite, each removed after the test that made it. */
 export function scratchDirectories(prefix: string): {
   /** An empty directory. */
