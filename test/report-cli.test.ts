@@ -8,7 +8,7 @@ import { access, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
-import { clickCountTemplate, closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
+import { cliAgainst, clickCountTemplate, closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type CliRun } from "./helpers/run-cli.js";
 
 const MARATHON_PASSWORD = "marathon-pw-cli-report-41aa";
@@ -35,12 +35,7 @@ async function project(): Promise<string> {
 }
 
 function cli(dir: string, args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  if (!sim) throw new Error("simulator not started");
-  return runCli(args, {
-    cwd: dir,
-    timeoutMs: 60_000,
-    env: { MARATHON_URL: sim.marathonUrls.join(","), MESOS_URL: sim.mesosUrl, MARATHON_USERNAME: "ci", MARATHON_PASSWORD, DB_PASSWORD, CI_COMMIT_TAG: "1.0.0", ...env },
-  });
+  return cliAgainst(sim, dir, args, { MARATHON_USERNAME: "ci", MARATHON_PASSWORD, DB_PASSWORD, CI_COMMIT_TAG: "1.0.0", ...env });
 }
 
 const exists = (file: string) =>

@@ -7,6 +7,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach } from "vitest";
+import type { Simulator } from "../../src/sim/index.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 /** The fields a suite varies; each is a JSON fragment as it stands in the template. */
 export interface ClickCountTemplate {
@@ -73,4 +75,10 @@ export function scratchDirectories(prefix: string): {
       return created;
     },
   };
+}
+
+/** Runs the built CLI in `dir` against `sim` (every Marathon URL, and Mesos), with `env` on top. */
+export function cliAgainst(sim: Simulator | undefined, dir: string, args: string[], env: Record<string, string>): Promise<CliRun> {
+  if (!sim) throw new Error("simulator not started");
+  return runCli(args, { cwd: dir, timeoutMs: 60_000, env: { MARATHON_URL: sim.marathonUrls.join(","), MESOS_URL: sim.mesosUrl, ...env } });
 }
