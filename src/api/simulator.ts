@@ -22,5 +22,13 @@ export type {
   TimelineSample,
   VirtualClockOptions,
   TimerHandle,
+  Route,
+  RoutedServer,
+  RouteShare,
+  RouteSummary,
+  RoutingTable,
+  RuleChange,
+  ServerSelector,
+  TrafficView,
 } from "../sim/index.js";
 export type { AppDefinition, Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";

@@ -35,6 +35,7 @@ import { appJson, deploymentJson, mainRejectReason, parseEmbeds, queueJson } fro
 import { handleMesos } from "./mesos-api.js";
 import { createSeededRandom } from "./seeded-random.js";
 import type { Timeline } from "./timeline.js";
+import { attachTraffic, type TrafficView } from "./traffic-feed.js";
 import { VirtualClock } from "./virtual-clock.js";
 
 export { VirtualClock, DEFAULT_CLOCK_START } from "./virtual-clock.js";
@@ -46,6 +47,9 @@ export type { AnswerAfterApplying, FaultInjector, FaultScope, FaultTarget } from
 export { Timeline } from "./timeline.js";
 export type { TimelineEntry, TimelineKind, TimelineSample } from "./timeline.js";
 export { computeRestartStrategy, restartLaunchCount } from "./restart-strategy.js";
+export { computeRouting, summarizeRouting, shareIn, normalizeName } from "./traffic.js";
+export type { Route, RoutedServer, RouteShare, RouteSummary, RoutingTable, ServerSelector, TrafficApp, TrafficSettings, TrafficTask } from "./traffic.js";
+export type { RuleChange, TrafficView } from "./traffic-feed.js";
 
 export interface SimulatorOptions {
   /** The cluster (default {@link defaultCluster}). */
@@ -92,6 +96,8 @@ export interface Simulator {
   readonly clock: VirtualClock;
   readonly faults: FaultInjector;
   readonly timeline: Timeline;
+  /** The Traefik routing table built from the apps' labels and tasks; also `GET /_sim/routing`. */
+  readonly traffic: TrafficView;
   readonly state: SimulatorState;
   /** Subscribe to events in process (same payloads as `/v2/events`). */
   onEvent(listener: (event: MarathonEvent) => void): () => void;
@@ -111,6 +117,8 @@ interface MarathonNode {
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
+/** The routing table (src/sim/traffic.ts) as JSON, on every Marathon port of the simulator. */
+export const ROUTING_PATH = "/_sim/routing";
 /** Real time a request waits for a leader before 502. */
 const LEADER_WAIT_MS = 2_500;
 
@@ -122,6 +130,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = options.host ?? "127.0.0.1";
   const engine = new MarathonEngine({ cluster, clock, random: createSeededRandom(options.seed ?? 1) });
   // Before any port is bound, so bad initial apps leave nothing running.
+  // Attached first so the initial apps' routing is in the timeline too.
+  const traffic = attachTraffic(engine);
   engine.deployInitialApps(cluster.apps ?? []);
   const nodes: MarathonNode[] = [];
   let leaderIndex = 0;
@@ -156,6 +166,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const handleMarathon = async (index: number, req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
+    // The simulator's own view, not Marathon's API: no faults, auth or leader proxying.
+    // Marathon serves nothing under /_sim, so the path cannot shadow one of its routes.
+    if (url.pathname === ROUTING_PATH) {
+      writeReply(res, req.method === "GET" || req.method === "HEAD" ? { status: 200, body: traffic.routing() } : { status: 405, body: { message: `${ROUTING_PATH} answers GET only` } }, req.method === "HEAD");
+      return;
+    }
     const decision = faults.decide("marathon", url.pathname, req.method ?? "GET");
     if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
     if (decision.kind === "reset") {
@@ -283,6 +299,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     clock,
     faults: faults.injector,
     timeline: engine.timeline,
+    traffic,
     state,
     onEvent: (listener) => engine.events.subscribe(listener),
     apply: ({ method, path, body }) => {

@@ -5,7 +5,10 @@
  * "a moment without a healthy instance").
  */
 
-export type TimelineKind = "launch" | "state" | "kill" | "health" | "ready" | "deployment";
+import type { RouteSummary } from "./traffic.js";
+
+/** "routing": the Traefik routing table changed (see src/sim/traffic.ts); appId and version are "". */
+export type TimelineKind = "launch" | "state" | "kill" | "health" | "ready" | "deployment" | "routing";
 
 export interface TimelineEntry {
   /** Simulated epoch milliseconds. */
@@ -26,6 +29,8 @@ export interface TimelineEntry {
   hasChecks?: boolean;
   /** Deployment entries: "started", "step", "success", "failed"; kills: the reason. */
   detail?: string;
+  /** Routing entries: every routed rule after the change. */
+  routing?: RouteSummary[];
 }
 
 /** Counts of one app at one moment, after the entry at `t` was applied. */
@@ -44,6 +49,7 @@ const TERMINAL = new Set(["TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_L
 
 export class Timeline {
   readonly entries: TimelineEntry[] = [];
+  private readonly listeners: ((entry: TimelineEntry) => void)[] = [];
 
   /** `limit` bounds memory in a long-running `mdeploy sim`; the oldest tenth goes when it is reached. */
   constructor(private readonly limit = 1_000_000) {}
@@ -51,6 +57,12 @@ export class Timeline {
   record(entry: TimelineEntry): void {
     this.entries.push(entry);
     if (this.entries.length > this.limit) this.entries.splice(0, Math.ceil(this.limit / 10));
+    for (const listener of this.listeners) listener(entry);
+  }
+
+  /** Calls `listener` after each recorded entry (the traffic model recomputes routing there). */
+  onRecord(listener: (entry: TimelineEntry) => void): void {
+    this.listeners.push(listener);
   }
 
   /**
