@@ -57,6 +57,14 @@ describe("computeRouting, v2.11 labels", () => {
     expect(table.conflicts.map((c) => `${c.kind} ${c.name} ${c.apps.join(",")}`).sort()).toEqual(["router shop /a,/b", "service shop /a,/b"]);
   });
 
+  it("sends nothing to an app that names the router's service without defining a service of that name", () => {
+    const routerOnly = { "traefik.enable": "true", "traefik.http.routers.shop.rule": shared["traefik.http.routers.shop.rule"], "traefik.http.routers.shop.service": "shop" };
+    const summary = summarizeRouting(computeRouting([app("/shop", shared, tasks("/shop", "v1", 2)), app("/shop-canary", routerOnly, tasks("/shop-canary", "v2", 2, { host: "agent-9" }))]));
+    // Its tasks land in a service named after the app (shop-canary), which no router uses.
+    expect(shareIn(summary, "Host(`shop.example.com`)", "/shop-canary")).toBe(0);
+    expect(shareIn(summary, "Host(`shop.example.com`)", "/shop")).toBeCloseTo(1, 5);
+  });
+
   it("counts only running tasks, and during a deployment only ready ones; health never filters", () => {
     const stable = [...tasks("/shop", "v1", 2, { healthy: false }), ...tasks("/shop", "v1", 1, { host: "agent-5", state: "TASK_STAGING" })];
     const fresh = tasks("/shop", "v2", 1, { host: "agent-6", ready: false });
