@@ -14,7 +14,8 @@
  * - {@link startSimulator}(options) -> {@link Simulator}: `marathonUrl` (leader), `marathonUrls`
  *   (leader + standbys), `mesosUrl`, `clock`, `faults` (latency, failNext, resetNext,
  *   answerAfterApplying, beforeNext, dropEventStreams, changeLeader, agentDown/agentUp, clear), `timeline` (samples, extremes,
- *   forApp), `state` (app, apps, tasks, deployments, queue, agents, healthyCount, queueReason,
+ *   forApp; "routing" entries), `traffic` (routing, history, shareOf: the Traefik routing table of
+ *   src/sim/traffic.ts, also `GET /_sim/routing`), `state` (app, apps, tasks, deployments, queue, agents, healthyCount, queueReason,
  *   events), `onEvent(listener)`, `apply(request)` (an in-process API call), `close()`.
  * - {@link VirtualClock}: `now()`, `sleep(ms, signal)` (the Clock interface of src/core/clock.ts), step mode
  *   `advance(ms)` / `runUntil(predicate, { maxMs })`, speed mode `setSpeed(n)`.

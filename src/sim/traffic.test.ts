@@ -88,6 +88,34 @@ describe("computeRouting, v2.11 labels", () => {
   });
 });
 
+describe("computeRouting, blue/green with v2.11 labels", () => {
+  const blue = { "traefik.enable": "true", "traefik.http.routers.shop.rule": "Host(`shop.example.com`)", "traefik.http.routers.shop.service": "shop-blue", "traefik.http.services.shop-blue.loadbalancer.server.port": "index:0" };
+  const green = { "traefik.enable": "true", "traefik.http.routers.shop-preview.rule": "Host(`shop-preview.example.com`)", "traefik.http.routers.shop-preview.service": "shop-green", "traefik.http.services.shop-green.loadbalancer.server.port": "index:0" };
+  const switched = { ...green, "traefik.http.routers.shop-green.rule": "Host(`shop.example.com`)", "traefik.http.routers.shop-green.service": "shop-green", "traefik.http.routers.shop-green.priority": "1000" };
+  const apps = (greenLabels: Record<string, string>) => [app("/shop", blue, tasks("/shop", "v1", 2)), app("/shop-green", greenLabels, tasks("/shop-green", "v2", 2, { host: "agent-9" }))];
+
+  it("keeps the public rule on blue while green answers only its preview rule", () => {
+    const summary = summarizeRouting(computeRouting(apps(green)));
+    expect(shareIn(summary, "Host(`shop.example.com`)", "/shop")).toBeCloseTo(1, 5);
+    expect(shareIn(summary, "Host(`shop-preview.example.com`)", "/shop-green")).toBeCloseTo(1, 5);
+  });
+
+  it("moves the public rule at once when green adds a higher-priority router for it, blue's router staying for a rollback", () => {
+    const table = computeRouting(apps(switched));
+    expect(table.routes.find((r) => r.router === "shop")?.shadowed).toBe(true);
+    const summary = summarizeRouting(table);
+    expect(shareIn(summary, "Host(`shop.example.com`)", "/shop-green")).toBeCloseTo(1, 5);
+    expect(shareIn(summary, "Host(`shop.example.com`)", "/shop")).toBe(0);
+  });
+
+  it("loses the public rule when green reuses blue's router name with another service", () => {
+    const clash = { ...green, "traefik.http.routers.shop.rule": "Host(`shop.example.com`)", "traefik.http.routers.shop.service": "shop-green" };
+    const table = computeRouting(apps(clash));
+    expect(table.routes.some((r) => r.rule === "Host(`shop.example.com`)")).toBe(false);
+    expect(table.conflicts.map((c) => `${c.kind} ${c.name}`)).toEqual(["router shop"]);
+  });
+});
+
 describe("computeRouting, v1.7 labels", () => {
   const v1 = (extra: Record<string, string>) => ({ "traefik.enable": "true", "traefik.backend": "shop", "traefik.frontend.rule": "Host:shop.example.com", ...extra });
 

@@ -14,6 +14,8 @@
  * - v1.7: apps with the same `traefik.backend` share one backend; the first of them (in
  *   Marathon's app order) owns the frontend and its rule, later ones only add servers,
  *   each with its own app's `traefik.weight` (default 1).
+ * - Of routes with the same rule, the one with the highest priority (label, else the
+ *   rule's length) takes the requests; a tie is flagged, Traefik picks either.
  * Simplifications: v1.7 segment labels (`traefik.<segment>.*`), IP-per-task addresses,
  * TCP/UDP routers and Traefik's own health checks are not modelled.
  */
@@ -81,6 +83,10 @@ export interface Route {
   servers: RoutedServer[];
   /** Servers that are healthy by Marathon's checks. */
   healthy: number;
+  /** The priority label, or the rule's length without one (both generations). */
+  priority: number;
+  /** Another route with the same rule and a higher priority takes all its requests. */
+  shadowed: boolean;
   /** Why the route gets no traffic although it is defined (missing or conflicting service). */
   problem?: string;
 }
@@ -187,6 +193,22 @@ function server(task: TrafficTask, port: number, weight: number): RoutedServer {
   return { appId: task.appId, taskId: task.taskId, version: task.version, address: `${task.host}:${port}`, weight, share: 0, healthy: task.healthy };
 }
 
+function priorityOf(label: string | undefined, rule: string): number {
+  const explicit = Number(label ?? "0");
+  return Number.isInteger(explicit) && explicit > 0 ? explicit : rule.length;
+}
+
+/** Marks routes a same-rule route of higher priority hides; flags ties. */
+function rankSameRules(routes: Route[]): void {
+  for (const route of routes) {
+    const rivals = routes.filter((r) => r !== route && r.rule === route.rule);
+    const top = Math.max(route.priority, ...rivals.map((r) => r.priority));
+    route.shadowed = route.priority < top;
+    const tied = rivals.filter((r) => r.priority === route.priority);
+    if (!route.shadowed && tied.length > 0) route.problem ??= `same rule and priority as ${tied.map((r) => r.router).join(", ")}: Traefik picks either`;
+  }
+}
+
 /** v2.11: per app what buildConfiguration yields, then provider.Merge across apps (in app id order). */
 function routesV2(apps: TrafficApp[], settings: TrafficSettings, conflicts: RoutingTable["conflicts"]): Route[] {
   const services = new Map<string, V2Service>();
@@ -245,7 +267,8 @@ function routesV2(apps: TrafficApp[], settings: TrafficSettings, conflicts: Rout
     if (badRouters.has(name)) continue;
     const serviceName = router.settings.get("service") as string;
     const service = badServices.has(serviceName) ? undefined : services.get(serviceName);
-    const route: Route = { traefik: "v2", rule: router.settings.get("rule") as string, router: name, service: serviceName, definedBy: router.apps, servers: service?.servers.map((s) => ({ ...s })) ?? [], healthy: 0 };
+    const rule = router.settings.get("rule") as string;
+    const route: Route = { traefik: "v2", rule, router: name, service: serviceName, definedBy: router.apps, servers: service?.servers.map((s) => ({ ...s })) ?? [], healthy: 0, priority: priorityOf(router.settings.get("priority"), rule), shadowed: false };
     if (!service) route.problem = badServices.has(serviceName) ? `service ${serviceName} is defined differently by ${(services.get(serviceName)?.apps ?? []).join(", ")}` : `service ${serviceName} does not exist`;
     routes.push(route);
   }
@@ -275,7 +298,8 @@ function routesV1(apps: TrafficApp[], settings: TrafficSettings): Route[] {
     }
     const domain = labels.get("traefik.domain") ?? settings.domainV1 ?? DEFAULT_DOMAIN_V1;
     const rule = labels.get("traefik.frontend.rule") ?? `Host:${app.id.replace(/^\//, "").replaceAll("/", "-")}.${domain}`;
-    backends.set(backend, { traefik: "v1", rule, router: normalizeName(`frontend${app.id}`), service: backend, definedBy: [app.id], servers, healthy: 0 });
+    const priority = priorityOf(labels.get("traefik.frontend.priority"), rule);
+    backends.set(backend, { traefik: "v1", rule, router: normalizeName(`frontend${app.id}`), service: backend, definedBy: [app.id], servers, healthy: 0, priority, shadowed: false });
   }
   return [...backends.values()];
 }
@@ -287,6 +311,7 @@ export function computeRouting(apps: TrafficApp[], settings: TrafficSettings = {
   const v2 = routesV2(enabled.filter((a) => dialectOf(lowerKeys(a.labels)) === "v2"), settings, conflicts);
   const v1 = routesV1(enabled.filter((a) => dialectOf(lowerKeys(a.labels)) === "v1"), settings);
   const routes = [...v2, ...v1];
+  rankSameRules(routes);
   for (const route of routes) {
     const total = route.servers.reduce((sum, s) => sum + Math.max(0, s.weight), 0);
     for (const s of route.servers) s.share = total > 0 ? Math.max(0, s.weight) / total : 1 / route.servers.length;
@@ -295,9 +320,9 @@ export function computeRouting(apps: TrafficApp[], settings: TrafficSettings = {
   return { routes, conflicts };
 }
 
-/** The table folded to one line per rule: each app version's servers, healthy servers and share. */
+/** The table folded to one line per route that gets requests: each app version's servers, healthy servers and share. */
 export function summarizeRouting(table: RoutingTable): RouteSummary[] {
-  return table.routes.map((route) => {
+  return table.routes.filter((route) => !route.shadowed).map((route) => {
     const parts = new Map<string, RouteShare>();
     for (const s of route.servers) {
       const key = `${s.appId}\u0000${s.version}`;
