@@ -101,4 +101,22 @@ describe("simulated Traefik routing", () => {
     await settled(s, { "/shop": 2 });
     expect(Math.min(...s.traffic.history(RULE).filter((c) => c.t >= stoppedAt).map((c) => c.healthy))).toBe(0);
   });
+
+  it("sends no requests to a restarted task before its readiness check passes (respectReadinessChecks)", async () => {
+    sim = await startSimulator({ cluster: { ...cluster, defaultImage: { startSeconds: 2, healthyAfterSeconds: 2, readyAfterSeconds: 8, killSeconds: 3 } }, seed: 7 });
+    const s = sim;
+    const ready = { portDefinitions: [{ port: 0, name: "http" }], readinessChecks: [{ name: "ready", portName: "http", intervalSeconds: 2, timeoutSeconds: 1 }] };
+    expect(call(s, "POST", "/v2/apps", app("/shop", 2, ready))).toBe(201);
+    await settled(s, { "/shop": 2 });
+    const before = s.state.app("/shop")?.version;
+    const restartedAt = s.clock.now();
+    expect(call(s, "POST", "/v2/apps/shop/restart")).toBe(200);
+    await settled(s, { "/shop": 2 });
+    const firstReady = Math.min(...s.timeline.forApp("/shop", "ready").filter((e) => e.t > restartedAt).map((e) => e.t));
+    const firstRouted = s.traffic.history(RULE).find((c) => c.t >= restartedAt && c.backends.some((b) => b.version !== before));
+    const firstRunning = Math.min(...s.timeline.forApp("/shop", "state").filter((e) => e.t > restartedAt && e.state === "TASK_RUNNING").map((e) => e.t));
+    // The new task ran for a while unready, and got requests only once ready.
+    expect(firstReady).toBeGreaterThan(firstRunning);
+    expect(firstRouted?.t).toBe(firstReady);
+  });
 });
