@@ -24,16 +24,19 @@
  *   healthy), `*:crash` (exits at start), `*:oom`, `*:slow`.
  * - {@link loadClusterFile}(path): YAML cluster file, validated; throws ConfigError.
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
 import { defaultCluster, type ClusterSpec } from "./cluster-spec.js";
-import { FaultState, type AnswerAfterApplying, type FaultInjector } from "./faults.js";
+import { FaultState, type FaultInjector } from "./faults.js";
+import { closeServer } from "./http-server.js";
 import { isActive, taskJson } from "./instance.js";
-import { MarathonApi, type ApiReply } from "./marathon-api.js";
+import { Leadership } from "./leadership.js";
+import { MarathonApi, type LeaderInfo } from "./marathon-api.js";
 import { MarathonEngine } from "./marathon-engine.js";
+import { EventStreams, marathonRequestHandler } from "./marathon-http.js";
 import { appJson, deploymentJson, mainRejectReason, parseEmbeds, queueJson } from "./marathon-json.js";
-import { handleMesos } from "./mesos-api.js";
+import { bindMarathonNodes, closeMarathonNodes } from "./marathon-nodes.js";
+import { startMesosServer } from "./mesos-server.js";
 import { createSeededRandom } from "./seeded-random.js";
 import type { Timeline } from "./timeline.js";
 import { attachTraffic, type TrafficView } from "./traffic-feed.js";
@@ -51,6 +54,8 @@ export { computeRestartStrategy, restartLaunchCount } from "./restart-strategy.j
 export { computeRouting, summarizeRouting, shareIn, normalizeName } from "./traffic.js";
 export type { Route, RoutedServer, RouteShare, RouteSummary, RoutingTable, ServerSelector, TrafficApp, TrafficSettings, TrafficTask } from "./traffic.js";
 export type { RuleChange, TrafficView } from "./traffic-feed.js";
+export { SimulatorListenError } from "./http-server.js";
+export { ROUTING_PATH } from "./marathon-http.js";
 
 export interface SimulatorOptions {
   /** The cluster (default {@link defaultCluster}). */
@@ -111,18 +116,6 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-interface MarathonNode {
-  server: Server;
-  url: string;
-  hostPort: string;
-}
-
-const MAX_BODY = 10 * 1024 * 1024;
-/** The routing table (src/sim/traffic.ts) as JSON, on every Marathon port of the simulator. */
-export const ROUTING_PATH = "/_sim/routing";
-/** Real time a request waits for a leader before 502. */
-const LEADER_WAIT_MS = 2_500;
-
 /** Starts the simulator: HTTP servers bound, initial apps deploying. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const cluster = options.cluster ?? defaultCluster();
@@ -134,146 +127,76 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Attached first so the initial apps' routing is in the timeline too.
   const traffic = attachTraffic(engine);
   engine.deployInitialApps(cluster.apps ?? []);
-  const nodes: MarathonNode[] = [];
-  let leaderIndex = 0;
-  let closed = false;
-  const streams = new Set<() => void>();
-  const sockets = new Set<Socket>();
-  const dropStreams = () => {
-    for (const close of [...streams]) close();
-    streams.clear();
-  };
-  const faults = new FaultState(dropStreams, (index) => {
-    leaderIndex = index ?? (leaderIndex + 1) % Math.max(1, nodes.length);
-    if (leaderIndex >= nodes.length) leaderIndex = -1;
-    // Marathon closes event streams when leadership moves.
-    dropStreams();
-  }, (hostname, up) => engine.setAgentActive(hostname, up));
+  const leadership = new Leadership();
+  const streams = new EventStreams();
+  const faults = wireFaults(engine, leadership, streams);
   let mesosUrl = "";
-  const leaderInfo = {
-    leaderHostPort: () => (leaderIndex >= 0 ? nodes[leaderIndex]?.hostPort : undefined),
+  const api = new MarathonApi(engine, leaderInfo(cluster, leadership, faults, () => mesosUrl));
+  let closed = false;
+  const sockets = new Set<Socket>();
+  const handle = marathonRequestHandler({ api, faults, leadership, streams, traffic, credentials: cluster.credentials, closed: () => closed });
+  await bindMarathonNodes(leadership.nodes, { count: 1 + Math.max(0, cluster.standbys ?? 0), port: options.port ?? 0, host, sockets, handle });
+  const mesos = await startMesosServer({ engine, faults, port: options.mesosPort ?? 0, host, sockets }).catch(async (error: unknown) => {
+    await closeMarathonNodes(leadership.nodes);
+    throw error;
+  });
+  mesosUrl = mesos.url;
+  return {
+    get marathonUrl() {
+      return leadership.url;
+    },
+    marathonUrls: leadership.nodes.map((n) => n.url),
+    mesosUrl,
+    clock,
+    faults: faults.injector,
+    timeline: engine.timeline,
+    traffic,
+    state: stateOf(engine),
+    onEvent: (listener) => engine.events.subscribe(listener),
+    apply: (request) => applyOnLeader(api, request),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      streams.closeAll();
+      if (!options.clock) clock.stop();
+      for (const s of sockets) s.destroy();
+      await Promise.all([closeMarathonNodes(leadership.nodes), closeServer(mesos.server)]);
+    },
+  };
+}
+
+/** The fault injector's levers on the running simulator: event streams, leadership, agents. */
+function wireFaults(engine: MarathonEngine, leadership: Leadership, streams: EventStreams): FaultState {
+  return new FaultState(
+    () => streams.closeAll(),
+    (index) => {
+      leadership.change(index);
+      // Marathon closes event streams when leadership moves.
+      streams.closeAll();
+    },
+    (hostname, up) => engine.setAgentActive(hostname, up),
+  );
+}
+
+/** What the REST layer reports about the HA setup (/v2/info, /v2/leader); read at each request. */
+function leaderInfo(cluster: ClusterSpec, leadership: Leadership, faults: FaultState, mesosUrl: () => string): LeaderInfo {
+  return {
+    leaderHostPort: () => leadership.leader()?.hostPort,
     abdicate: () => faults.injector.changeLeader(),
     version: cluster.marathon?.version ?? "1.11.24",
     get httpPort() {
-      return Number(nodes[0]?.hostPort.split(":")[1] ?? 8080);
+      return Number(leadership.nodes[0]?.hostPort.split(":")[1] ?? 8080);
     },
     get mesosUrl() {
-      return mesosUrl;
+      return mesosUrl();
     },
   };
-  const api = new MarathonApi(engine, leaderInfo);
-  const credentials = cluster.credentials;
-  const expectedAuth = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` : undefined;
+}
 
-  const handleMarathon = async (index: number, req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    // The simulator's own view, not Marathon's API: no faults, auth or leader proxying.
-    // Marathon serves nothing under /_sim, so the path cannot shadow one of its routes.
-    if (url.pathname === ROUTING_PATH) {
-      writeReply(res, req.method === "GET" || req.method === "HEAD" ? { status: 200, body: traffic.routing() } : { status: 405, body: { message: `${ROUTING_PATH} answers GET only` } }, req.method === "HEAD");
-      return;
-    }
-    const decision = faults.decide("marathon", url.pathname, req.method ?? "GET");
-    if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));
-    if (decision.kind === "reset") {
-      req.socket.resetAndDestroy();
-      return;
-    }
-    if (decision.kind === "fail") {
-      writeReply(res, { status: decision.status, body: { message: decision.message } });
-      return;
-    }
-    if (expectedAuth && req.headers.authorization !== expectedAuth) {
-      writeReply(res, { status: 401, body: { message: "Unauthorized" }, headers: { "WWW-Authenticate": 'Basic realm="Mesosphere"' } });
-      return;
-    }
-    const self = nodes[index] as MarathonNode;
-    if (leaderIndex < 0 && url.pathname !== "/ping") {
-      // Marathon's LeaderProxyFilter retries for about 2.5 s, then answers 502 (1.7+).
-      for (let waited = 0; leaderIndex < 0 && waited < LEADER_WAIT_MS && !closed; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    }
-    const leader = leaderIndex >= 0 ? nodes[leaderIndex] : undefined;
-    if (index !== leaderIndex && url.pathname !== "/ping") {
-      if (!leader) {
-        writeReply(res, { status: 502, body: { message: "Could not determine the current leader" } });
-        return;
-      }
-      if (String(req.headers.via ?? "").includes(self.hostPort)) {
-        writeReply(res, { status: 502, body: { message: "Detected proxying loop." } });
-        return;
-      }
-      if (url.pathname === "/v2/events") {
-        res.writeHead(302, { Location: `${leader.url}${url.pathname}${url.search}` }).end();
-        return;
-      }
-      proxy(req, res, leader, self);
-      return;
-    }
-    const leaderHeader: Record<string, string> = leader ? { "X-Marathon-Leader": leader.url } : {};
-    if (url.pathname === "/v2/events" && req.method === "GET") {
-      for (const [k, v] of Object.entries(leaderHeader)) res.setHeader(k, v);
-      api.streamEvents(req, res, url, (close) => {
-        streams.add(close);
-        return () => streams.delete(close);
-      });
-      return;
-    }
-    const body = await readBody(req);
-    if (body === undefined) {
-      writeReply(res, { status: 413, body: { message: "Request entity too large" } });
-      return;
-    }
-    let reply: ApiReply;
-    try {
-      reply = api.handle({ method: req.method ?? "GET", url, body, remoteAddress: req.socket.remoteAddress ?? "127.0.0.1" });
-    } catch (error) {
-      // A bug in the simulator must not kill it: answer like Marathon's exception mapper.
-      reply = { status: 500, body: { message: `Internal simulator error: ${(error as Error).message}` } };
-    }
-    if (decision.kind === "after") {
-      writeAfterApplying(req, res, decision.answer, reply);
-      return;
-    }
-    writeReply(res, { ...reply, headers: { ...leaderHeader, ...(reply.headers ?? {}) } }, req.method === "HEAD");
-  };
-
-  const count = 1 + Math.max(0, cluster.standbys ?? 0);
-  for (let i = 0; i < count; i++) {
-    const server = createServer((req, res) => {
-      handleMarathon(i, req, res).catch((error: unknown) => {
-        if (!res.headersSent) writeReply(res, { status: 500, body: { message: String(error) } });
-        else res.destroy();
-      });
-    });
-    trackSockets(server, sockets);
-    const port = await listen(server, i === 0 ? (options.port ?? 0) : 0, host).catch(async (error: unknown) => {
-      await Promise.all(nodes.map((n) => closeServer(n.server)));
-      throw error;
-    });
-    nodes.push({ server, url: `http://${host}:${port}`, hostPort: `${host}:${port}` });
-  }
-
-  const mesosServer = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const decision = faults.decide("mesos", url.pathname, req.method ?? "GET");
-    const answer = () => {
-      if (decision.kind === "reset") return req.socket.resetAndDestroy();
-      if (decision.kind === "fail") return writeReply(res, { status: decision.status, body: { message: decision.message } });
-      writeReply(res, handleMesos(engine, req.method ?? "GET", url, mesosHostPort));
-    };
-    if (decision.latencyMs > 0) setTimeout(answer, decision.latencyMs);
-    else answer();
-  });
-  trackSockets(mesosServer, sockets);
-  const mesosPort = await listen(mesosServer, options.mesosPort ?? 0, host).catch(async (error: unknown) => {
-    await Promise.all(nodes.map((n) => closeServer(n.server)));
-    throw error;
-  });
-  const mesosHostPort = `${host}:${mesosPort}`;
-  mesosUrl = `http://${mesosHostPort}`;
-
+/** `sim.state`: the engine read in the REST API's shapes. */
+function stateOf(engine: MarathonEngine): SimulatorState {
   const now = () => engine.clock.now();
-  const state: SimulatorState = {
+  return {
     app: (appId) => {
       const app = engine.app(appId);
       return app ? appJson(engine, app, parseEmbeds([], true)) : undefined;
@@ -290,134 +213,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     events: () => engine.events.history,
   };
-
-  return {
-    get marathonUrl() {
-      return (leaderIndex >= 0 ? nodes[leaderIndex] : nodes[0])?.url ?? "";
-    },
-    marathonUrls: nodes.map((n) => n.url),
-    mesosUrl,
-    clock,
-    faults: faults.injector,
-    timeline: engine.timeline,
-    traffic,
-    state,
-    onEvent: (listener) => engine.events.subscribe(listener),
-    apply: ({ method, path, body }) => {
-      const reply = api.handle({ method, url: new URL(path, "http://localhost"), body: body === undefined ? "" : JSON.stringify(body), remoteAddress: "127.0.0.1" });
-      return { status: reply.status, body: reply.body ?? reply.text };
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      dropStreams();
-      if (!options.clock) clock.stop();
-      for (const s of sockets) s.destroy();
-      await Promise.all([...nodes.map((n) => closeServer(n.server)), closeServer(mesosServer)]);
-    },
-  };
 }
 
-function writeReply(res: ServerResponse, reply: ApiReply, headOnly = false): void {
-  const headers: Record<string, string> = { ...(reply.headers ?? {}) };
-  let payload = "";
-  if (reply.text !== undefined) {
-    headers["Content-Type"] = "text/plain; charset=utf-8";
-    payload = reply.text;
-  } else if (reply.body !== undefined) {
-    headers["Content-Type"] = "application/json; charset=utf-8";
-    payload = JSON.stringify(reply.body);
-  }
-  headers["Content-Length"] = String(Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(headOnly ? undefined : payload);
-}
-
-/** The answer a client gets for a request that was applied but answered badly (faults.answerAfterApplying). */
-function writeAfterApplying(req: IncomingMessage, res: ServerResponse, answer: AnswerAfterApplying, reply: ApiReply): void {
-  if (answer === "reset") {
-    req.socket.resetAndDestroy();
-    return;
-  }
-  if (typeof answer === "number") {
-    writeReply(res, { status: answer, body: { message: `${answer === 504 ? "Gateway Timeout" : answer === 502 ? "Bad Gateway" : "Service Unavailable"} (simulated proxy)` } });
-    return;
-  }
-  if (answer === "empty") {
-    res.writeHead(reply.status, { "Content-Length": "0" }).end();
-    return;
-  }
-  if (answer === "not-json") {
-    writeReply(res, { status: reply.status, text: "<html><body>OK</body></html>" });
-    return;
-  }
-  // "cut": the headers promise the whole body, half of it arrives, then the connection closes.
-  const payload = JSON.stringify(reply.body ?? {});
-  res.writeHead(reply.status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": String(Buffer.byteLength(payload)) });
-  res.write(payload.slice(0, Math.floor(payload.length / 2)), () => res.destroy());
-}
-
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on("end", () => resolve(size > MAX_BODY ? undefined : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
-
-/** A standby forwards the request to the leader, as Marathon's LeaderProxyFilter does. */
-function proxy(req: IncomingMessage, res: ServerResponse, leader: MarathonNode, self: MarathonNode): void {
-  const target = new URL(req.url ?? "/", leader.url);
-  const forward = httpRequest(
-    target,
-    { method: req.method, headers: { ...req.headers, host: leader.hostPort, via: `1.1 ${self.hostPort}` } },
-    (upstream) => {
-      res.writeHead(upstream.statusCode ?? 502, upstream.headers);
-      upstream.pipe(res);
-    },
-  );
-  forward.on("error", () => {
-    if (!res.headersSent) writeReply(res, { status: 502, body: { message: "Could not reach the current leader" } });
-    else res.destroy();
-  });
-  req.pipe(forward);
-}
-
-function trackSockets(server: Server, sockets: Set<Socket>): void {
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-}
-
-/** A port of the simulator could not be bound (in use, no permission, bad host). */
-export class SimulatorListenError extends Error {
-  constructor(
-    message: string,
-    readonly code: string | undefined,
-  ) {
-    super(message);
-    this.name = "SimulatorListenError";
-  }
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(new SimulatorListenError(`cannot listen on ${host}:${port}: ${error.code === "EADDRINUSE" ? "address already in use" : (error.code ?? error.message)}`, error.code));
-    });
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
+/** `sim.apply`: one API call handled on the leader in process (no HTTP, auth or faults). */
+function applyOnLeader(api: MarathonApi, { method, path, body }: { method: string; path: string; body?: unknown }): { status: number; body: unknown } {
+  const reply = api.handle({ method, url: new URL(path, "http://localhost"), body: body === undefined ? "" : JSON.stringify(body), remoteAddress: "127.0.0.1" });
+  return { status: reply.status, body: reply.body ?? reply.text };
 }
