@@ -5,57 +5,22 @@ import type {
   DeploymentStep,
   MarathonEvent,
   OfferRejectReason,
-  TaskFailure,
-  TaskState,
 } from "../marathon/types.js";
 import { ConfigError } from "../errors.js";
 import { isUpgrade, normalizeApp, readErrors, validationErrors } from "./app-definition.js";
-import { DEFAULT_RESTART_COUNTS, resolveBehaviour, type ClusterSpec, type RestartCounts } from "./cluster-spec.js";
-import { AgentState, type ScalarResources } from "./cluster-state.js";
+import { DEFAULT_RESTART_COUNTS, type ClusterSpec, type RestartCounts } from "./cluster-spec.js";
+import { newAppRecord, type AppRecord, type Reservation } from "./app-record.js";
+import { AgentState } from "./cluster-state.js";
 import { RestartStep, ScaleStep, StartStep, StopStep, type StepController, type StepHost } from "./deployment-steps.js";
 import { EventBus } from "./event-bus.js";
 import { ancestorsOf, dependencyEdges, longestPathLengths, type GroupRecord } from "./groups.js";
-import { countsHealthy, hasHealthChecks, isActive, isMesosHealthCheck, iso, type Instance } from "./instance.js";
-import { isResident } from "./resident.js";
+import { countsHealthy, isActive, iso, type Instance } from "./instance.js";
+import { InstanceLifecycle, type LifecycleHost } from "./instance-lifecycle.js";
 import { REJECT_REASON_ORDER } from "./offer-matching.js";
-import { emptyOfferStats, runOfferRound, type QueuedApp } from "./offer-round.js";
+import { emptyOfferStats, runOfferRound } from "./offer-round.js";
 import type { SeededRandom } from "./seeded-random.js";
 import { Timeline } from "./timeline.js";
 import type { TimerHandle, VirtualClock } from "./virtual-clock.js";
-
-/** Everything the simulator knows about one app. */
-export interface AppRecord extends QueuedApp {
-  id: string;
-  versions: Map<string, AppDefinition>;
-  versionOrder: string[];
-  instances: Map<string, Instance>;
-  failures: number;
-  lastTaskFailure: TaskFailure | null;
-  /** Removed from the API (DELETE) but still stopping its instances. */
-  deleted: boolean;
-  /**
-   * Instances whose task ended while Marathon still wanted them running: the next
-   * launches reuse their instance ids with the next task incarnation (1.8+).
-   */
-  relaunch: InstanceReuse[];
-  /**
-   * Reservations of stopped resident instances (persistent volumes): their resources stay
-   * taken on the agent, and the next launches of the app go there with the same instance id.
-   */
-  reservations: Reservation[];
-}
-
-/** An instance id launched again, with the incarnation of its last task. */
-export interface InstanceReuse {
-  instanceId: string;
-  incarnation: number;
-}
-
-export interface Reservation extends InstanceReuse {
-  agent: AgentState;
-  resources: ScalarResources;
-  ports: number[];
-}
 
 /** The whole tree at one root version (what group rollbacks and group versions read). */
 export interface RootSnapshot {
@@ -100,11 +65,12 @@ export interface EngineOptions {
 
 /**
  * The simulated Marathon scheduler and Mesos master: apps and their versions,
- * instances and their lifecycle, health and readiness checks, the launch queue,
- * offer rounds and deployments. All state changes happen in clock callbacks or API
- * calls, so a run is deterministic for a seed and an API call sequence.
+ * groups, the launch queue, offer rounds and deployments. Each instance's own life
+ * (launch, checks, kills, relaunches) runs in instance-lifecycle.ts with this engine
+ * as its host. All state changes happen in clock callbacks or API calls, so a run is
+ * deterministic for a seed and an API call sequence.
  */
-export class MarathonEngine implements StepHost {
+export class MarathonEngine implements StepHost, LifecycleHost {
   readonly clock: VirtualClock;
   readonly events = new EventBus();
   readonly timeline = new Timeline();
@@ -129,6 +95,8 @@ export class MarathonEngine implements StepHost {
   private dirty = new Set<string>();
   private flushTimer: TimerHandle | undefined;
   private flushing = false;
+  /** Launches, runs, checks, kills and relaunches the instances. */
+  private readonly lifecycle: InstanceLifecycle;
 
   constructor(options: EngineOptions) {
     this.cluster = options.cluster;
@@ -141,6 +109,7 @@ export class MarathonEngine implements StepHost {
     this.agents = options.cluster.agents.map(
       (spec, index) => new AgentState(spec, spec.id ?? `${this.masterId}-S${index}`, `10.0.${Math.floor(index / 250)}.${(index % 250) + 2}`, now),
     );
+    this.lifecycle = new InstanceLifecycle(this, options.cluster);
   }
 
   get offerIntervalMs(): number {
@@ -270,27 +239,6 @@ export class MarathonEngine implements StepHost {
     }
   }
 
-  private newAppRecord(id: string, def: AppDefinition): AppRecord {
-    return {
-      id,
-      def,
-      versions: new Map(),
-      versionOrder: [],
-      instances: new Map(),
-      pending: 0,
-      queueSince: null,
-      delayUntil: 0,
-      failures: 0,
-      stats: emptyOfferStats(),
-      lastTaskFailure: null,
-      deleted: false,
-      relaunch: [],
-      reservations: [],
-      agentCounts: new Map(),
-      stuckAt: -1,
-    };
-  }
-
   /**
    * Applies new definitions (undefined = delete) as one deployment, the way
    * Marathon's group manager does. Locks are checked by the caller.
@@ -325,7 +273,7 @@ export class MarathonEngine implements StepHost {
           this.apps.delete(change.appId);
         }
         const def = change.keepVersion ? normalizeApp(change.def) : this.storeVersion(undefined, change.def, version, true);
-        const record = this.newAppRecord(change.appId, def);
+        const record = newAppRecord(change.appId, def);
         this.apps.set(change.appId, record);
         this.recordVersion(record, def);
         starts.actions.push({ action: "StartApplication", app: change.appId });
@@ -478,7 +426,8 @@ export class MarathonEngine implements StepHost {
     this.emit("group_change_failed", { groupId, version, reason });
   }
 
-  private markDirty(appId: string): void {
+  /** Lets the deployments touching the app react to a change of its instances (once per instant). */
+  markDirty(appId: string): void {
     this.dirty.add(appId);
     if (!this.flushTimer && !this.flushing) this.flushTimer = this.clock.schedule(0, () => this.flush());
   }
@@ -522,7 +471,7 @@ export class MarathonEngine implements StepHost {
   // ---- instances ------------------------------------------------------------------------
 
   /** Destroys the reservations of a removed resident app: its resources are free again. */
-  private dropReservations(app: AppRecord): void {
+  dropReservations(app: AppRecord): void {
     for (const r of app.reservations.splice(0)) r.agent.release(r.resources, r.ports);
     this.resourceEpoch++;
   }
@@ -545,277 +494,24 @@ export class MarathonEngine implements StepHost {
         r.agent.release(r.resources, r.ports);
         app.pending--;
         if (app.pending === 0) app.queueSince = null;
-        this.launch(app, r.agent, r.ports, r);
+        this.lifecycle.launch(app, r.agent, r.ports, r);
       }
     }
-  }
-
-  private launch(app: AppRecord, agent: AgentState, ports: number[], reuse?: InstanceReuse): Instance {
-    const def = app.def;
-    const now = this.clock.now();
-    const path = app.id.slice(1).replace(/\//g, "_");
-    // Marathon 1.8+ relaunches an instance it still wants running under its old id, with the next incarnation.
-    const again = reuse ?? app.relaunch.shift();
-    const instanceId = again?.instanceId ?? `${path}.instance-${this.uuid()}`;
-    const incarnation = (again?.incarnation ?? 0) + 1;
-    const resources = { cpus: def.cpus ?? 1, mem: def.mem ?? 128, disk: def.disk ?? 0, gpus: def.gpus ?? 0 };
-    const instance: Instance = {
-      instanceId,
-      taskId: `${instanceId}._app.${incarnation}`,
-      incarnation,
-      wiped: false,
-      appId: app.id,
-      def,
-      version: def.version as string,
-      configVersion: def.versionInfo?.lastConfigChangeAt ?? (def.version as string),
-      agent,
-      ports,
-      resources,
-      behaviour: resolveBehaviour(this.cluster, def.container?.docker?.image),
-      state: "TASK_STAGING",
-      goal: "running",
-      replacing: false,
-      stagedAt: now,
-      startedAt: null,
-      health: undefined,
-      // Readiness is polled for new tasks only while a deployment runs.
-      ready: (def.readinessChecks?.length ?? 0) === 0 || !this.appDeployment.has(app.id),
-      readinessChecked: false,
-      timers: [],
-    };
-    agent.allocate(resources, ports);
-    app.instances.set(instanceId, instance);
-    app.agentCounts.set(agent, (app.agentCounts.get(agent) ?? 0) + 1);
-    this.timeline.record({
-      t: now,
-      kind: "launch",
-      appId: app.id,
-      version: instance.version,
-      instanceId,
-      taskId: instance.taskId,
-      host: agent.hostname,
-      hasChecks: hasHealthChecks(def),
-    });
-    this.setState(instance, "TASK_STAGING", "");
-    const startMs = instance.behaviour.startSeconds * 1000;
-    this.after(instance, startMs / 2, () => this.setState(instance, "TASK_STARTING", ""));
-    this.after(instance, startMs, () => this.onStarted(instance));
-    return instance;
-  }
-
-  private after(instance: Instance, delayMs: number, fn: () => void): void {
-    instance.timers.push(this.clock.schedule(delayMs, fn));
-  }
-
-  private setState(instance: Instance, state: TaskState, message: string): void {
-    instance.state = state;
-    const now = this.clock.now();
-    this.timeline.record({ t: now, kind: "state", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, host: instance.agent.hostname, state });
-    this.emit("status_update_event", {
-      slaveId: instance.agent.id,
-      taskId: instance.taskId,
-      taskStatus: state,
-      message,
-      appId: instance.appId,
-      host: instance.agent.hostname,
-      ipAddresses: [{ ipAddress: instance.agent.ip, protocol: "IPv4" }],
-      ports: [...instance.ports],
-      version: instance.version,
-    });
-    this.emit("instance_changed_event", {
-      instanceId: instance.instanceId,
-      condition: conditionOf(state),
-      runSpecId: instance.appId,
-      agentId: instance.agent.id,
-      host: instance.agent.hostname,
-      runSpecVersion: instance.version,
-    });
-    this.markDirty(instance.appId);
-  }
-
-  private onStarted(instance: Instance): void {
-    if (instance.goal !== "running") return;
-    const b = instance.behaviour;
-    if (b.crashOnStart) {
-      this.terminate(instance, "TASK_FAILED", "Container exited with status 1");
-      return;
-    }
-    instance.startedAt = this.clock.now();
-    this.setState(instance, "TASK_RUNNING", "");
-    if (b.memNeededMb !== undefined && instance.resources.mem < b.memNeededMb) {
-      const mem = instance.resources.mem;
-      this.after(instance, b.oomAfterSeconds * 1000, () =>
-        this.terminate(instance, "TASK_FAILED", `Memory limit exceeded: Requested: ${mem}MB Maximum Used: ${mem}MB`),
-      );
-    }
-    if (b.crashAfterSeconds !== undefined) {
-      this.after(instance, b.crashAfterSeconds * 1000, () => this.terminate(instance, "TASK_FAILED", "Command exited with status 1"));
-    }
-    if (hasHealthChecks(instance.def)) {
-      instance.health = { consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null, alive: undefined, steadySince: null };
-      const hc = instance.def.healthChecks?.[0];
-      const mesosCheck = isMesosHealthCheck(hc?.protocol);
-      const delay = mesosCheck ? (hc?.delaySeconds ?? 15) * 1000 : 1000;
-      this.after(instance, delay, () => this.healthCheck(instance));
-    }
-    if (!instance.ready) this.after(instance, 0, () => this.readinessCheck(instance));
-  }
-
-  private healthCheck(instance: Instance): void {
-    const h = instance.health;
-    const hc = instance.def.healthChecks?.[0];
-    if (!h || !hc || instance.goal !== "running" || instance.state !== "TASK_RUNNING") return;
-    const now = this.clock.now();
-    const b = instance.behaviour;
-    const elapsed = now - (instance.startedAt ?? now);
-    const interval = Math.max(1, hc.intervalSeconds ?? 60) * 1000;
-    const pass = b.healthy && elapsed >= b.healthyAfterSeconds * 1000 && !(b.unhealthyAfterSeconds !== undefined && elapsed >= b.unhealthyAfterSeconds * 1000);
-    if (pass) {
-      h.consecutiveFailures = 0;
-      h.firstSuccess ??= now;
-      h.lastSuccess = now;
-      this.setAlive(instance, true);
-      if (b.unhealthyAfterSeconds === undefined) {
-        // Passing forever: stop scheduling, derive lastSuccess on read (keeps big runs cheap).
-        h.steadySince = now;
-        return;
-      }
-      this.after(instance, interval, () => this.healthCheck(instance));
-      return;
-    }
-    h.steadySince = null;
-    const inGrace = h.firstSuccess === null && elapsed < (hc.gracePeriodSeconds ?? 300) * 1000;
-    if (!inGrace) {
-      h.consecutiveFailures++;
-      h.lastFailure = now;
-      h.lastFailureCause = b.healthFailure;
-      this.setAlive(instance, false);
-      this.emit("failed_health_check_event", { appId: instance.appId, taskId: instance.taskId, instanceId: instance.instanceId, version: instance.version, healthCheck: { ...hc } });
-      const max = hc.maxConsecutiveFailures ?? 3;
-      if (max > 0 && h.consecutiveFailures >= max) {
-        this.emit("unhealthy_instance_kill_event", {
-          appId: instance.appId,
-          taskId: instance.taskId,
-          instanceId: instance.instanceId,
-          version: instance.version,
-          reason: b.healthFailure,
-          host: instance.agent.hostname,
-          slaveId: instance.agent.id,
-        });
-        this.kill(instance, "FailedHealthChecks", true);
-        return;
-      }
-    }
-    this.after(instance, interval, () => this.healthCheck(instance));
-  }
-
-  private setAlive(instance: Instance, alive: boolean): void {
-    const h = instance.health;
-    if (!h || h.alive === alive) return;
-    h.alive = alive;
-    this.emit("health_status_changed_event", { appId: instance.appId, instanceId: instance.instanceId, version: instance.version, alive });
-    this.emit("instance_health_changed_event", { instanceId: instance.instanceId, runSpecId: instance.appId, healthy: alive, runSpecVersion: instance.version });
-    this.timeline.record({ t: this.clock.now(), kind: "health", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, healthy: alive });
-    this.markDirty(instance.appId);
-  }
-
-  private readinessCheck(instance: Instance): void {
-    const rc = instance.def.readinessChecks?.[0];
-    if (!rc || instance.goal !== "running" || instance.state !== "TASK_RUNNING" || instance.ready) return;
-    const now = this.clock.now();
-    const b = instance.behaviour;
-    instance.readinessChecked = true;
-    if (b.ready && now - (instance.startedAt ?? now) >= b.readyAfterSeconds * 1000) {
-      instance.ready = true;
-      this.timeline.record({ t: now, kind: "ready", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, ready: true });
-      this.markDirty(instance.appId);
-      return;
-    }
-    this.after(instance, Math.max(1, rc.intervalSeconds ?? 30) * 1000, () => this.readinessCheck(instance));
   }
 
   /** Marathon kills an instance; `replace` relaunches it afterwards (failed health checks). */
   kill(instance: Instance, reason: string, replace = false, wipe = false): void {
-    if (!isActive(instance) || instance.goal !== "running") return;
-    instance.goal = "stopped";
-    instance.replacing = replace;
-    instance.wiped = wipe;
-    for (const t of instance.timers) this.clock.cancel(t);
-    instance.timers = [];
-    this.timeline.record({ t: this.clock.now(), kind: "kill", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, detail: reason });
-    const wasStarted = instance.state === "TASK_RUNNING";
-    this.setState(instance, "TASK_KILLING", "");
-    const delay = wasStarted ? instance.behaviour.killSeconds * 1000 : 0;
-    this.after(instance, delay, () => this.terminate(instance, "TASK_KILLED", replace ? `Killed: ${reason}` : "", replace));
+    this.lifecycle.kill(instance, reason, replace, wipe);
   }
 
-  /** A task reached a terminal state: free its resources, relaunch it if Marathon still wants it. */
-  private terminate(instance: Instance, state: TaskState, message: string, replace = false): void {
-    if (!isActive(instance)) return;
-    const unexpected = instance.goal === "running" || replace;
-    for (const t of instance.timers) this.clock.cancel(t);
-    instance.timers = [];
-    // A record re-created under the same id (delete, then create) does not own older tasks.
-    const found = this.apps.get(instance.appId);
-    const app = found?.instances.has(instance.instanceId) ? found : undefined;
-    // A resident instance is stopped, not decommissioned: its reservation outlives the task.
-    const keepReservation = app !== undefined && !app.deleted && isResident(instance.def) && state !== "TASK_LOST" && !instance.wiped;
-    if (keepReservation) {
-      app.reservations.push({ instanceId: instance.instanceId, incarnation: instance.incarnation, agent: instance.agent, resources: instance.resources, ports: instance.ports });
-    } else {
-      instance.agent.release(instance.resources, instance.ports);
-      this.resourceEpoch++;
-    }
-    if (app) {
-      app.instances.delete(instance.instanceId);
-      const left = (app.agentCounts.get(instance.agent) ?? 1) - 1;
-      if (left <= 0) app.agentCounts.delete(instance.agent);
-      else app.agentCounts.set(instance.agent, left);
-    }
-    instance.goal = "stopped";
-    this.setState(instance, state, message);
-    if (app && unexpected) {
-      if (state === "TASK_FAILED" || state === "TASK_ERROR" || state === "TASK_LOST") {
-        app.lastTaskFailure = {
-          appId: app.id,
-          host: instance.agent.hostname,
-          message,
-          slaveId: instance.agent.id,
-          state,
-          taskId: instance.taskId,
-          timestamp: new Date(this.clock.now()).toISOString(),
-          version: instance.version,
-        };
-      }
-      this.backOff(app);
-      if (!app.deleted && this.wantsReplacement(app, instance)) {
-        // Goal still Running: Marathon reschedules this very instance (Instance.isScheduled). A lost
-        // agent's instance (unreachableStrategy 0/0) and a wiped one are replaced by new instances.
-        const sameInstance =
-          (this.cluster.marathon?.relaunchKeepsInstanceId ?? true) && !keepReservation && state !== "TASK_LOST" && !instance.wiped && instance.configVersion === currentConfigOf(app);
-        if (sameInstance) app.relaunch.push({ instanceId: instance.instanceId, incarnation: instance.incarnation });
-        this.enqueue(app.id, 1);
-      }
-    }
-    if (app?.deleted && app.instances.size === 0 && !this.appDeployment.has(app.id)) {
-      this.dropReservations(app);
-      this.apps.delete(app.id);
-    }
-    if ([...this.apps.values()].some((a) => a.pending > 0)) this.scheduleOffers(0);
+  /** Whether a deployment holds the app (LifecycleHost). */
+  isDeploying(appId: string): boolean {
+    return this.appDeployment.has(appId);
   }
 
-  private wantsReplacement(app: AppRecord, instance: Instance): boolean {
-    if (instance.configVersion === currentConfigOf(app)) return true;
-    let live = 0;
-    for (const i of app.instances.values()) if (isActive(i) && i.goal === "running") live++;
-    return live + app.pending < (app.def.instances ?? 1);
-  }
-
-  private backOff(app: AppRecord): void {
-    app.failures++;
-    const def = app.def;
-    const seconds = Math.min((def.backoffSeconds ?? 1) * Math.pow(def.backoffFactor ?? 1.15, app.failures - 1), def.maxLaunchDelaySeconds ?? 300);
-    app.delayUntil = this.clock.now() + seconds * 1000;
+  /** Freed resources may change what the next offer round decides (LifecycleHost). */
+  resourcesFreed(): void {
+    this.resourceEpoch++;
   }
 
   // ---- offers ------------------------------------------------------------------------------
@@ -837,7 +533,7 @@ export class MarathonEngine implements StepHost {
     this.resourceEpoch++;
     if (!active) {
       const lost = [...this.apps.values()].flatMap((app) => [...app.instances.values()].filter((i) => i.agent === agent && isActive(i)));
-      for (const i of lost) this.terminate(i, "TASK_LOST", `Agent ${hostname} removed`, i.goal === "running" || i.replacing);
+      for (const i of lost) this.lifecycle.terminate(i, "TASK_LOST", `Agent ${hostname} removed`, i.goal === "running" || i.replacing);
     }
     this.scheduleOffers(0);
   }
@@ -858,7 +554,7 @@ export class MarathonEngine implements StepHost {
       resourceEpoch: this.resourceEpoch,
       maxInstancesPerOffer: this.maxInstancesPerOffer,
       intervalMs: this.offerIntervalMs,
-      launch: (app, agent, ports) => this.launch(app, agent, ports),
+      launch: (app, agent, ports) => this.lifecycle.launch(app, agent, ports),
     });
     if (wake < Number.POSITIVE_INFINITY) this.scheduleOffers(wake - now);
   }
@@ -904,32 +600,5 @@ export class MarathonEngine implements StepHost {
   /** Reason name for an index in the offer statistics. */
   static reasonAt(index: number): OfferRejectReason {
     return REJECT_REASON_ORDER[index] as OfferRejectReason;
-  }
-}
-
-function currentConfigOf(app: AppRecord): string | undefined {
-  return app.def.versionInfo?.lastConfigChangeAt ?? app.def.version;
-}
-
-function conditionOf(state: TaskState): string {
-  switch (state) {
-    case "TASK_STAGING":
-      return "Staging";
-    case "TASK_STARTING":
-      return "Starting";
-    case "TASK_RUNNING":
-      return "Running";
-    case "TASK_KILLING":
-      return "Killing";
-    case "TASK_KILLED":
-      return "Killed";
-    case "TASK_FAILED":
-      return "Failed";
-    case "TASK_FINISHED":
-      return "Finished";
-    case "TASK_LOST":
-      return "Unreachable";
-    default:
-      return "Error";
   }
 }

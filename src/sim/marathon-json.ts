@@ -1,6 +1,7 @@
 import type { Deployment, QueueItem } from "../marathon/types.js";
 import { isActive, iso, readinessJson, taskJson, type Instance } from "./instance.js";
-import { MarathonEngine, type AppRecord, type DeploymentRecord } from "./marathon-engine.js";
+import type { AppRecord } from "./app-record.js";
+import { MarathonEngine, type DeploymentRecord } from "./marathon-engine.js";
 import { REJECT_REASON_ORDER } from "./offer-matching.js";
 
 /** How the REST layer renders engine state in Marathon's JSON shapes. */
