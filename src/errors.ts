@@ -82,11 +82,13 @@ export class UnreachableError extends MdeployError {
 /**
  * An HTTP call answered with an error status. Its message reads like
  * `PUT https://marathon/v2/apps/click-count: 409 Conflict: App is locked by one or more deployments`.
- * Whether it means "bad input" or "unreachable" depends on the status; callers
- * that know better wrap it in one of the errors above.
+ * Its exit code comes from the class, never from the status: an answer no caller
+ * handled (an unexpected 404, 409 or 429) means the service did not answer as
+ * mdeploy expects, exit 6, like a malformed answer. Adapters that know a status
+ * means bad input say so with a subclass (MarathonRejectedInputError, exit 2).
  */
 export class HttpError extends MdeployError {
-  readonly exitCode: ExitCode;
+  readonly exitCode: ExitCode = ExitCode.unreachable;
   constructor(
     readonly method: string,
     readonly url: string,
@@ -96,7 +98,6 @@ export class HttpError extends MdeployError {
     details: readonly string[] = [],
   ) {
     super(`${method} ${url}: ${status} ${statusText}${serverMessage ? `: ${serverMessage}` : ""}`, details);
-    this.exitCode = status === 401 || status === 403 || status >= 500 ? ExitCode.unreachable : ExitCode.badInput;
   }
 }
 

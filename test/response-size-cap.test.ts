@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ResponseTooLargeError } from "../src/http/body-limit.js";
-import { createLightHttpClient } from "../src/gitlab/light-http.js";
+import { createLightHttpTransport } from "../src/http/light-transport.js";
 import { createRunnerTokenApi } from "../src/gitlab/gitlab-api.js";
 import { checkImageTagExists } from "../src/registry/image-check.js";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.js";
@@ -127,7 +127,7 @@ describe("answers that never end are cut at the adapter's cap", () => {
   it("GitLab, the health check's client: an endless answer is an error naming the URL (4 MB), not a body cut short in silence", async () => {
     const metrics = endless(200, "# HELP", { "content-type": "text/plain" });
     const gitlab = await serve([{ method: "GET", path: "/metrics", reply: metrics.reply }]);
-    const client = createLightHttpClient({ signal: AbortSignal.timeout(20_000) });
+    const client = createLightHttpTransport({ signal: AbortSignal.timeout(20_000) });
     const error = await client.request({ method: "GET", url: `${gitlab.url}/metrics?token=hidden-value` }).then(
       () => undefined,
       (e: unknown) => e,

@@ -7,7 +7,8 @@
  * the runner's contact and creates or refreshes the manager, so a dead runner whose check
  * still runs would keep looking alive): it is sent only with `--verify-token`.
  * It must answer well inside Marathon's `timeoutSeconds`, so every request shares one
- * deadline, and it loads neither @gitbeaker nor axios nor fetch (see src/gitlab/light-http.ts).
+ * deadline, and it sends through the light implementation of the HTTP seam, which loads
+ * neither fetch (undici) nor a connection pool (see src/http/light-transport.ts).
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,13 +16,16 @@ import { join } from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { basicAuthSecrets } from "../core/redact.js";
 import { ExitWithCode, UsageError } from "../errors.js";
-import { createLightHttpClient, describeRequestFailure, type LightHttpClient, type LightResponse } from "../gitlab/light-http.js";
 import { checkRunnerDetails, checkRunnerManagers, checkRunnerVerify } from "../gitlab/response-shapes.js";
 import { summarizeRunnerMetrics } from "../gitlab/runner-metrics.js";
 import { DEFAULT_METRICS_URL, isSharedRunnerToken, resolveRunnerSettings, type RunnerSettings } from "../gitlab/runner-settings.js";
 import { judgeRunnerHealth, type GitlabObservation, type HealthVerdict, type JobRequestState, type ProcessObservation } from "../gitlab/runner-verdict.js";
 import { authorizationHeader } from "../http/auth.js";
+import { ResponseTooLargeError } from "../http/body-limit.js";
+import { describeAttempts } from "../http/failover.js";
+import { createLightHttpTransport } from "../http/light-transport.js";
 import { credentialsInUrl, displayUrl } from "../http/safe-url.js";
+import type { HttpResponse, HttpTransport } from "../http/transport.js";
 
 /** Flags as commander hands them over. */
 export interface RunnerHealthFlags {
@@ -53,7 +57,7 @@ export interface RunnerHealthOptions {
 
 export interface RunnerHealthDeps {
   /** Builds the HTTP client bound to the check's deadline. */
-  http: (signal: AbortSignal) => LightHttpClient;
+  http: (signal: AbortSignal) => HttpTransport;
   now: () => number;
   previousState?: JobRequestState;
 }
@@ -78,7 +82,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-function isJson(response: LightResponse): boolean {
+function isJson(response: HttpResponse): boolean {
   return /^application\/json\b/i.test(String(response.headers["content-type"] ?? ""));
 }
 
@@ -95,7 +99,7 @@ const RUNNER_MISSING_MESSAGES = new Set(["404 Not found", "404 Runner Not Found"
  * `{"error": "404 Not Found"}` instead, a proxy or a wrong URL prefix answers HTML or its
  * own JSON: those say nothing about the runner.
  */
-export function provesRunnerDeleted(response: LightResponse): boolean {
+export function provesRunnerDeleted(response: HttpResponse): boolean {
   if (response.status !== 404 || !isJson(response)) return false;
   const body = parseJson(response.body);
   const message = body !== null && typeof body === "object" ? (body as { message?: unknown }).message : undefined;
@@ -111,14 +115,14 @@ const MAX_REDIRECTS = 3;
  * port under the same scheme, or from https down to http, is not followed: the API token
  * would go with it.
  */
-async function readGitlab(http: LightHttpClient, url: string, headers: Record<string, string>): Promise<{ response: LightResponse; url: string } | { unjudged: string }> {
+async function readGitlab(http: HttpTransport, url: string, headers: Record<string, string>): Promise<{ response: HttpResponse; url: string } | { unjudged: string }> {
   let current = new URL(url);
   for (let hop = 0; ; hop += 1) {
-    let response: LightResponse;
+    let response: HttpResponse;
     try {
       response = await http.request({ method: "GET", url: current.href, headers });
     } catch (error) {
-      return { unjudged: `GET ${displayUrl(current)}: ${describeRequestFailure(error)}` };
+      return { unjudged: `GET ${displayUrl(current)}: ${failureReason(error)}` };
     }
     if (!REDIRECTS.has(response.status)) return { response, url: current.href };
     const location = response.headers.location;
@@ -133,7 +137,7 @@ async function readGitlab(http: LightHttpClient, url: string, headers: Record<st
 }
 
 /** Reads the runner's record and this container's manager with the API token (read-only). */
-async function readRunnerRecord(settings: RunnerSettings, api: string, runnerId: string, apiToken: string, http: LightHttpClient, proxyAuth: Record<string, string>): Promise<GitlabObservation> {
+async function readRunnerRecord(settings: RunnerSettings, api: string, runnerId: string, apiToken: string, http: HttpTransport, proxyAuth: Record<string, string>): Promise<GitlabObservation> {
   const { systemId } = settings;
   const headers = { ...proxyAuth, "PRIVATE-TOKEN": apiToken, accept: "application/json" };
   const runnerUrl = `${api}/runners/${runnerId}`;
@@ -160,15 +164,15 @@ async function readRunnerRecord(settings: RunnerSettings, api: string, runnerId:
 }
 
 /** `POST /runners/verify`: a write, sent only with --verify-token. */
-async function verifyRunnerToken(api: string, runnerToken: string, systemId: string | undefined, http: LightHttpClient, proxyAuth: Record<string, string>): Promise<GitlabObservation> {
+async function verifyRunnerToken(api: string, runnerToken: string, systemId: string | undefined, http: HttpTransport, proxyAuth: Record<string, string>): Promise<GitlabObservation> {
   const url = `${api}/runners/verify`;
   const form: Record<string, string> = { token: runnerToken };
   if (systemId) form.system_id = systemId;
   let response;
   try {
-    response = await http.request({ method: "POST", url, form, headers: { ...proxyAuth, accept: "application/json" } });
+    response = await http.request({ method: "POST", url, body: new URLSearchParams(form).toString(), headers: { ...proxyAuth, accept: "application/json", "content-type": "application/x-www-form-urlencoded" } });
   } catch (error) {
-    return { kind: "unjudged", reason: `POST ${displayUrl(url)}: ${describeRequestFailure(error)}` };
+    return { kind: "unjudged", reason: `POST ${displayUrl(url)}: ${failureReason(error)}` };
   }
   // Only GitLab's JSON answer is its verdict on the token; an HTML 403 is a proxy's.
   if ((response.status === 403 || response.status === 422) && isJson(response)) return { kind: "token-rejected", status: response.status };
@@ -178,7 +182,7 @@ async function verifyRunnerToken(api: string, runnerToken: string, systemId: str
   return { kind: "token-valid", runnerId: verified.value.id };
 }
 
-async function observeGitlab(settings: RunnerSettings, http: LightHttpClient, verifyToken: boolean): Promise<GitlabObservation> {
+async function observeGitlab(settings: RunnerSettings, http: HttpTransport, verifyToken: boolean): Promise<GitlabObservation> {
   const { gitlabUrl, apiToken, runnerId, runnerToken } = settings;
   if (!gitlabUrl) return { kind: "not-asked" };
   const api = `${gitlabUrl}/api/v4`;
@@ -189,7 +193,7 @@ async function observeGitlab(settings: RunnerSettings, http: LightHttpClient, ve
   return { kind: "not-asked" };
 }
 
-async function observeProcess(metricsUrl: string | undefined, http: LightHttpClient): Promise<ProcessObservation> {
+async function observeProcess(metricsUrl: string | undefined, http: HttpTransport): Promise<ProcessObservation> {
   if (!metricsUrl) return { kind: "not-checked" };
   const shown = displayUrl(metricsUrl);
   try {
@@ -199,7 +203,7 @@ async function observeProcess(metricsUrl: string | undefined, http: LightHttpCli
     if (!isGitlabRunner) return { kind: "not-runner", url: shown };
     return { kind: "up", ...summary };
   } catch (error) {
-    return { kind: "down", url: shown, reason: describeRequestFailure(error) };
+    return { kind: "down", url: shown, reason: failureReason(error) };
   }
 }
 
@@ -287,10 +291,18 @@ export async function runRunnerHealth(flags: RunnerHealthFlags, context: CliCont
 
   const verdict = await checkRunnerHealth(
     { settings, ...(metricsUrl ? { metricsUrl } : {}), timeoutMs, graceMs, strict: flags.strict ?? false, verifyToken },
-    { http: (signal) => createLightHttpClient({ signal }), now: () => Date.now(), ...(previousState ? { previousState } : {}) },
+    { http: (signal) => createLightHttpTransport({ signal }), now: () => Date.now(), ...(previousState ? { previousState } : {}) },
   );
   if (stateFile && verdict.state) await writeState(stateFile, verdict.state);
   context.output.result({ healthy: verdict.healthy, reason: verdict.reason, warnings: verdict.warnings });
   if (!verdict.healthy) throw new ExitWithCode(1, verdict.reason);
   context.output.info(verdict.reason);
+}
+
+/** The seam's phrase for a request that got no usable answer (none, or one past the cap); anything else is not ours to soften. */
+function failureReason(error: unknown): string {
+  if (error instanceof ResponseTooLargeError) return error.message;
+  const reason = describeAttempts(error);
+  if (reason === undefined) throw error;
+  return reason;
 }

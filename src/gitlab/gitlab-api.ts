@@ -1,16 +1,21 @@
 /**
  * The GitLab runners API for the commands that change registrations (unregister, reap).
- * A small typed fetch client, not @gitbeaker: global fetch follows redirects and drops only
- * `Authorization` on the way to another origin, so a redirect would take `PRIVATE-TOKEN` to
- * whatever host it names (@gitbeaker offers no way to stop that). Here no redirect is
- * followed. The listing pages by `Link` and falls back to `X-Next-Page` (GitLab can leave
+ * A small typed client on the HTTP seam (src/http/transport.ts), not @gitbeaker: fetch
+ * follows redirects and drops only `Authorization` on the way to another origin, so a
+ * redirect would take `PRIVATE-TOKEN` to whatever host it names. Here no redirect is
+ * followed; reads retry per gitlabRetryPolicy, removals never. The listing pages by `Link` and falls back to `X-Next-Page` (GitLab can leave
  * `Link` out); the runner-token deletes have a 403 that must be told apart by who sent it.
  * Every response we act on is checked at this boundary; every failure becomes a typed error
  * whose message names method, URL and status but never a token.
  */
+import { systemClock, type Clock } from "../core/clock.js";
 import { HttpError, UnreachableError } from "../errors.js";
+import { createRetryingSender, describeAttempts } from "../http/failover.js";
+import { createHttpTransport } from "../http/node-transport.js";
+import { gitlabRetryPolicy } from "../http/retry-policy.js";
 import { displayUrl } from "../http/safe-url.js";
-import { readFetchBody } from "../http/body-limit.js";
+import { isRedirect } from "../http/status.js";
+import type { HttpResponse, HttpTransport } from "../http/transport.js";
 import { nextPageUrl } from "./pagination.js";
 import { checkRunnerDetails, checkRunnerList, type Checked } from "./response-shapes.js";
 import type { RunnerDetails, RunnerListItem } from "./types.js";
@@ -53,41 +58,40 @@ export interface GitlabApiOptions {
   /** API token (`PRIVATE-TOKEN`); not needed for RunnerTokenApi. */
   token?: string;
   timeoutMs: number;
-  /** Transport; global fetch by default (redirects are never followed). */
-  fetch?: typeof globalThis.fetch;
+  /** The HTTP seam (default: the node transport; redirects are never followed). */
+  transport?: HttpTransport;
+  /** Waits between retries of reads run on this clock (default: the wall clock). */
+  clock?: Clock;
 }
 
-/** Turns whatever fetch threw into our typed error. */
-function toTypedError(error: unknown, method: string, url: string): Error {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return new UnreachableError(`${method} ${url}: no answer within the time limit`);
-  }
-  const code = (error as { cause?: { code?: unknown } }).cause?.code;
-  return new UnreachableError(`${method} ${url}: ${typeof code === "string" ? code : error instanceof Error ? error.message : String(error)}`);
-}
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+type Send = (method: string, url: string | URL, init: { headers: Record<string, string>; form?: Record<string, string>; maxBytes: number }) => Promise<HttpResponse>;
 
 /**
- * One request that never follows a redirect: a 3xx is an HttpError naming where it pointed
- * (status < 400, so exit 2: GITLAB_URL is not GitLab's own address). Other non-2xx answers
- * are HttpErrors with GitLab's message. Returns the 2xx response, body unread.
+ * The one way requests go out: through the seam, with GitLab's retry table, never
+ * following a redirect: a 3xx is an HttpError naming where it pointed (GITLAB_URL is not
+ * GitLab's own address). No answer at all is UnreachableError (exit 6).
  */
-async function send(doFetch: typeof globalThis.fetch, method: string, url: string | URL, init: { headers: Record<string, string>; body?: URLSearchParams; timeoutMs: number }): Promise<Response> {
-  const shown = String(url);
-  let response: Response;
-  try {
-    response = await doFetch(url, { method, headers: init.headers, ...(init.body ? { body: init.body } : {}), redirect: "manual", signal: AbortSignal.timeout(init.timeoutMs) });
-  } catch (error) {
-    throw toTypedError(error, method, shown);
-  }
-  if (REDIRECTS.has(response.status)) {
-    const location = response.headers.get("location");
-    const target = location ? displayUrl(URL.parse(location, shown)?.href ?? location) : "nowhere";
-    await response.body?.cancel();
-    throw new HttpError(method, shown, response.status, response.statusText, `redirect to ${target} not followed (the API token would go along); set GITLAB_URL to GitLab's own address`);
-  }
-  return response;
+function createSend(options: GitlabApiOptions): Send {
+  const transport = options.transport ?? createHttpTransport({ timeoutMs: options.timeoutMs });
+  const sender = createRetryingSender({ transport, retry: gitlabRetryPolicy, clock: options.clock ?? systemClock });
+  return async (method, url, init) => {
+    const shown = String(url);
+    const headers = init.form ? { ...init.headers, "content-type": "application/x-www-form-urlencoded" } : init.headers;
+    let response: HttpResponse;
+    try {
+      response = await sender.send({ method, url: shown, headers, ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}), maxBytes: init.maxBytes, timeoutMs: options.timeoutMs });
+    } catch (error) {
+      const reason = describeAttempts(error);
+      if (reason === undefined) throw error;
+      throw new UnreachableError(`${method} ${shown}: ${reason}`, [], { cause: error });
+    }
+    if (isRedirect(response.status)) {
+      const location = response.headers.location;
+      const target = location ? displayUrl(URL.parse(location, shown)?.href ?? location) : "nowhere";
+      throw new HttpError(method, shown, response.status, response.statusText, `redirect to ${target} not followed (the API token would go along); set GITLAB_URL to GitLab's own address`);
+    }
+    return response;
+  };
 }
 
 function requireShape<T>(checked: Checked<T>, method: string, url: string): T {
@@ -99,17 +103,16 @@ function requireShape<T>(checked: Checked<T>, method: string, url: string): T {
 export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunnersApi {
   const base = options.url.replace(/\/+$/, "");
   const api = `${base}/api/v4`;
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const send = createSend(options);
   const headers = { "PRIVATE-TOKEN": options.token ?? "", accept: "application/json" };
 
   /** A GET whose answer must be 200 with JSON; returns the parsed body (undefined if not JSON). */
-  const getJson = async (url: string | URL, maxBytes: number): Promise<{ body: unknown; response: Response }> => {
+  const getJson = async (url: string | URL, maxBytes: number): Promise<{ body: unknown; response: HttpResponse }> => {
     const shown = String(url);
-    const response = await send(doFetch, "GET", url, { headers, timeoutMs: options.timeoutMs });
-    if (response.status !== 200) throw new HttpError("GET", shown, response.status, response.statusText, await serverMessage(response, "GET", shown));
-    const text = await readFetchBody(response, { method: "GET", url: shown, maxBytes });
+    const response = await send("GET", url, { headers, maxBytes });
+    if (response.status !== 200) throw new HttpError("GET", shown, response.status, response.statusText, serverMessage(response));
     try {
-      return { body: JSON.parse(text) as unknown, response };
+      return { body: JSON.parse(response.body) as unknown, response };
     } catch {
       return { body: undefined, response }; // requireShape names the answer as not what was expected
     }
@@ -137,7 +140,7 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
         read.add(shown);
         const { body, response } = await getJson(url, GITLAB_MAX_PAGE_BYTES);
         rows.push(...requireShape(checkRunnerList(body), "GET", shown));
-        const next = nextPageUrl(url, { link: response.headers.get("link"), xNextPage: response.headers.get("x-next-page") });
+        const next = nextPageUrl(url, { link: response.headers.link ?? null, xNextPage: response.headers["x-next-page"] ?? null });
         if (next !== undefined && !(next instanceof URL)) throw new UnreachableError(`GET ${shown}: ${next.refused}; stopped listing`);
         if (next !== undefined && read.has(next.href)) throw new UnreachableError(`GET ${shown}: the next page points back to a page already read; stopped listing`);
         url = next;
@@ -146,12 +149,9 @@ export function createGitlabRunnersApi(options: GitlabApiOptions): GitlabRunners
     },
     async removeRunner(runnerId) {
       const url = `${api}/runners/${runnerId}`;
-      const response = await send(doFetch, "DELETE", url, { headers, timeoutMs: options.timeoutMs });
-      if (response.status === 204 || response.status === 200) {
-        await response.body?.cancel();
-        return;
-      }
-      throw new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response, "DELETE", url));
+      const response = await send("DELETE", url, { headers, maxBytes: GITLAB_MAX_BODY_BYTES });
+      if (response.status === 204 || response.status === 200) return;
+      throw new HttpError("DELETE", url, response.status, response.statusText, serverMessage(response));
     },
   };
 }
@@ -165,8 +165,8 @@ const GITLAB_MAX_BODY_BYTES = 1024 * 1024;
 /** Cap on one page of a runner listing (100 runners are tens of kB); past it: exit 6. */
 const GITLAB_MAX_PAGE_BYTES = 4 * 1024 * 1024;
 
-async function serverMessage(response: Response, method: string, url: string): Promise<string> {
-  const text = await readFetchBody(response, { method, url, maxBytes: GITLAB_MAX_BODY_BYTES });
+function serverMessage(response: HttpResponse): string {
+  const text = response.body;
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: unknown };
     const message = body.message ?? body.error;
@@ -180,16 +180,16 @@ async function serverMessage(response: Response, method: string, url: string): P
 export function createRunnerTokenApi(options: GitlabApiOptions): RunnerTokenApi {
   const base = options.url.replace(/\/+$/, "");
   const api = `${base}/api/v4`;
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const send = createSend(options);
 
   // Form body, not query: the token must not end up in access logs.
   const remove = async (url: string, form: Record<string, string>): Promise<UnregisterOutcome> => {
-    const response = await send(doFetch, "DELETE", url, { headers: { accept: "application/json" }, body: new URLSearchParams(form), timeoutMs: options.timeoutMs });
+    const response = await send("DELETE", url, { headers: { accept: "application/json" }, form, maxBytes: GITLAB_MAX_BODY_BYTES });
     if (response.status === 204 || response.status === 200) return "removed";
     if (response.status === 404) return "not-found";
     // GitLab's own 403 is JSON; an HTML 403 is a proxy or firewall and says nothing about the token.
-    if (response.status === 403 && /^application\/json\b/i.test(response.headers.get("content-type") ?? "")) return "token-invalid";
-    throw new HttpError("DELETE", url, response.status, response.statusText, await serverMessage(response, "DELETE", url));
+    if (response.status === 403 && /^application\/json\b/i.test(response.headers["content-type"] ?? "")) return "token-invalid";
+    throw new HttpError("DELETE", url, response.status, response.statusText, serverMessage(response));
   };
 
   return {

@@ -7,10 +7,10 @@
 import type { Clock } from "../core/clock.js";
 import { UnreachableError } from "../errors.js";
 import { RequestTimedOutError } from "./errors.js";
-import { publishHttpEvent } from "./http-events.js";
+import { eventUrl, publishHttpEvent } from "./http-events.js";
 import { attemptsAllowed, isRetryable, retryDelay, retryDelaysTotal, type AttemptFailure, type RetryPolicy } from "./retry-policy.js";
 import { displayUrl, joinUrl } from "./safe-url.js";
-import { TransportFailure, type HttpRequest, type HttpResponse, type HttpStreamResponse, type HttpTransport } from "./transport.js";
+import { TransportFailure, type HttpRequest, type HttpResponse, type HttpStreamResponse, type HttpTransport, type StreamingHttpTransport } from "./transport.js";
 
 /** Reported before each wait-and-retry, for `--debug` output and tests. */
 export interface RetryInfo {
@@ -27,7 +27,8 @@ export interface RetryInfo {
 export interface FailoverOptions {
   /** Base URLs without user info, e.g. `https://m1:8443` or `https://dcos/service/marathon`. */
   baseUrls: readonly string[];
-  transport: HttpTransport;
+  /** `stream` is needed only by callers of FailoverRequester.stream (Marathon's event stream). */
+  transport: HttpTransport | StreamingHttpTransport;
   retry: RetryPolicy;
   clock: Clock;
   onRetry?: (info: RetryInfo) => void;
@@ -81,18 +82,13 @@ export function createFailoverRequester(options: FailoverOptions): FailoverReque
       const base = baseUrls[index] as string;
       const url = joinUrl(base, request.path);
       let outcome: R | TransportFailure;
-      const started = performance.now();
+      // The transport publishes the exchange itself (http-events.ts); this layer publishes retries.
       try {
         outcome = await exchange({ ...request, method, url });
       } catch (error) {
         if (!(error instanceof TransportFailure)) throw error;
         outcome = error;
       }
-      publishHttpEvent(
-        outcome instanceof TransportFailure
-          ? { kind: "exchange", method, url: displayUrl(url), ms: performance.now() - started, failure: outcome.reason, ...(outcome.kind === "timeout" ? { timedOut: true, timeoutMs: outcome.timeoutMs } : {}) }
-          : { kind: "exchange", method, url: displayUrl(url), ms: performance.now() - started, status: outcome.status, statusText: outcome.statusText },
-      );
       if (!(outcome instanceof TransportFailure)) {
         const delay = retryDelay(retry, method, outcome.status, retries);
         if (delay === undefined) {
@@ -107,7 +103,7 @@ export function createFailoverRequester(options: FailoverOptions): FailoverReque
         continue;
       }
       failures.push(outcome);
-      if (outcome.kind === "aborted") throw outcome;
+      if (outcome.kind === "aborted" || outcome.kind === "deadline") throw new AttemptsFailed(failures);
       if (outcome.kind === "connect" && refusedInARow + 1 < baseUrls.length) {
         // Nothing was sent: the next Marathon may be up.
         refusedInARow++;
@@ -128,8 +124,16 @@ export function createFailoverRequester(options: FailoverOptions): FailoverReque
       const attempts = attemptsAllowed(retry, m);
       // When every attempt times out: each waits its timeout, plus the pauses between them.
       const boundMs = timeoutMs !== undefined ? attempts * timeoutMs + retryDelaysTotal(retry, m) : undefined;
-      publishHttpEvent({ kind: "retry", method: m, url: displayUrl(url), failure, attempt: retries + 2, attempts, delayMs, ...(boundMs !== undefined ? { boundMs } : {}) });
-      await clock.sleep(delayMs, request.signal);
+      publishHttpEvent({ kind: "retry", method: m, url: eventUrl(url), failure, attempt: retries + 2, attempts, delayMs, ...(boundMs !== undefined ? { boundMs } : {}) });
+      try {
+        await clock.sleep(delayMs, request.signal);
+      } catch (error) {
+        if (!request.signal?.aborted) throw error;
+        // The caller's deadline or cancel came during the pause: the same failure as during an attempt.
+        const reason: unknown = request.signal.reason;
+        const kind = (reason as Error | undefined)?.name === "TimeoutError" ? "deadline" : "aborted";
+        throw new AttemptsFailed([...failures, new TransportFailure(kind, m, displayUrl(url), undefined, 0, { cause: reason })]);
+      }
     }
   }
 
@@ -138,7 +142,10 @@ export function createFailoverRequester(options: FailoverOptions): FailoverReque
     stream: (request) =>
       run(
         request,
-        (r) => transport.stream(r),
+        (r) => {
+          if (!("stream" in transport)) throw new Error("this transport cannot stream");
+          return transport.stream(r);
+        },
         (response) => response.body.destroy(),
       ),
     prefer(baseUrl) {
@@ -167,10 +174,33 @@ export function noAnswerError(
   const { method, path, baseUrls, retry, timeoutMs, service } = context;
   const last = error.last;
   if (last.kind === "aborted") return last.cause ?? last;
+  if (last.kind === "deadline") return new UnreachableError(`${method} ${last.url}: ${last.reason}`);
   if ((last.kind === "timeout" || last.kind === "reset") && !isRetryable(retry, method, last.kind)) {
     return new RequestTimedOutError(method, last.url, last.kind, timeoutMs);
   }
   const tried = [...new Set(error.failures.map((f) => `${f.url}: ${f.reason}`))];
   const where = baseUrls.length === 1 ? displayUrl(joinUrl(baseUrls[0] as string, path)) : `any of ${baseUrls.length} ${service} URLs`;
   return new UnreachableError(`${method} ${where}: ${last.reason}`, baseUrls.length === 1 && tried.length === 1 ? [] : tried);
+}
+
+/**
+ * Sends requests to absolute URLs (GitLab's pages, a registry and its token realm) with
+ * the same retry table and clock as the failover requester, one URL at a time. Fails with
+ * AttemptsFailed when no HTTP answer came (see {@link describeAttempts}).
+ */
+export function createRetryingSender(options: Omit<FailoverOptions, "baseUrls">): { send(request: HttpRequest): Promise<HttpResponse> } {
+  return {
+    send(request) {
+      const url = new URL(request.url);
+      const requester = createFailoverRequester({ ...options, baseUrls: [url.origin] });
+      return requester.send({ ...request, path: `${url.pathname}${url.search}` });
+    },
+  };
+}
+
+/** The reason the last attempt got no answer ("connection refused", ...), or undefined for other errors. */
+export function describeAttempts(error: unknown): string | undefined {
+  if (error instanceof AttemptsFailed) return error.last.reason;
+  if (error instanceof TransportFailure) return error.reason;
+  return undefined;
 }

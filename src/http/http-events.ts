@@ -2,10 +2,13 @@
  * What the HTTP adapters did, published on a Node diagnostics channel so the
  * CLI can show it (`--debug`: one line per request; always: a note when a
  * server does not answer) without any adapter knowing about output. Publishing
- * costs nothing while no one subscribes. URLs are display forms (no user info);
- * the subscriber passes every line through the redactor.
+ * costs nothing while no one subscribes. URLs are shown by {@link eventUrl} (no user
+ * info, secret-looking query values replaced); the subscriber also passes every line
+ * through the redactor. Exchanges are published by {@link observeExchange} alone, which
+ * every transport implementation calls, so every adapter shows up the same way.
  */
 import { channel } from "node:diagnostics_channel";
+import { displayUrl } from "./safe-url.js";
 
 /** The channel's name, for subscribers. */
 export const HTTP_EVENTS_CHANNEL = "mdeploy:http";
@@ -24,6 +27,50 @@ const events = channel(HTTP_EVENTS_CHANNEL);
 /** Publishes `event` when someone listens. */
 export function publishHttpEvent(event: HttpEvent): void {
   if (events.hasSubscribers) events.publish(event);
+}
+
+/** Query parameters whose values are credentials (`?private_token=`, `?access_token=`, signed URLs). */
+const SECRET_PARAM = /token|secret|passw|key|auth|sig|credential|session/i;
+
+/** A URL as events show it: no user info, and the value of any secret-looking query parameter hidden. */
+export function eventUrl(url: string): string {
+  const shown = displayUrl(url);
+  const parsed = URL.parse(shown);
+  if (!parsed || parsed.search === "") return shown;
+  let hidden = false;
+  for (const name of new Set(parsed.searchParams.keys())) {
+    if (!SECRET_PARAM.test(name)) continue;
+    const count = parsed.searchParams.getAll(name).length;
+    parsed.searchParams.delete(name);
+    for (let i = 0; i < count; i++) parsed.searchParams.append(name, "REDACTED");
+    hidden = true;
+  }
+  return hidden ? parsed.toString() : shown;
+}
+
+/**
+ * Runs one exchange and publishes its outcome: the status, or the failure as `describe`
+ * phrases what was thrown (with the timeout when it was one). The one place exchanges
+ * are published; transport implementations call it, adapters never do.
+ */
+export async function observeExchange<R extends { status: number; statusText: string }>(
+  method: string,
+  url: string,
+  exchange: () => Promise<R>,
+  describe: (error: unknown) => { failure: string; timeoutMs?: number },
+): Promise<R> {
+  if (!events.hasSubscribers) return exchange();
+  const started = performance.now();
+  const shown = eventUrl(url);
+  try {
+    const response = await exchange();
+    publishHttpEvent({ kind: "exchange", method, url: shown, ms: performance.now() - started, status: response.status, statusText: response.statusText });
+    return response;
+  } catch (error) {
+    const { failure, timeoutMs } = describe(error);
+    publishHttpEvent({ kind: "exchange", method, url: shown, ms: performance.now() - started, failure, ...(timeoutMs !== undefined ? { timedOut: true, timeoutMs } : {}) });
+    throw error;
+  }
 }
 
 /** The `--debug` line for an event. */

@@ -43,6 +43,22 @@ export const defaultRetryPolicy: RetryPolicy = {
   ],
 };
 
+/**
+ * A registry's manifest HEAD and its token GET: reads, so transient failures retry,
+ * 429 (registries rate-limit pulls) among them. `delaysMs` gives other waits (tests).
+ */
+export function registryRetryPolicy(delaysMs: readonly number[] = [250, 1000]): RetryPolicy {
+  return { rules: [{ methods: ["GET", "HEAD"], retryOn: ["connect", "reset", "timeout", 429, 500, 502, 503, 504], delaysMs }] };
+}
+
+/**
+ * GitLab's API: listings and reads retry like Marathon's; DELETEs of runners never do
+ * (a runner removed by a request whose answer was lost would be "not found" the second time).
+ */
+export const gitlabRetryPolicy: RetryPolicy = {
+  rules: [{ methods: ["GET", "HEAD"], retryOn: ["connect", "reset", "timeout", 502, 503, 504], delaysMs: [250, 1000] }],
+};
+
 /** A policy that never retries (tests, and callers that retry on their own). */
 export const noRetryPolicy: RetryPolicy = { rules: [] };
 

@@ -5,6 +5,7 @@
  * port, Mesos' URL given for Marathon's, a single sign-on proxy), which is
  * exit 6 and a message naming the URL, not "not deployed". Pure.
  */
+import { displayUrl } from "./safe-url.js";
 import type { HttpResponse } from "./transport.js";
 
 /** True when the answer is one the service itself would give: JSON (or empty, as some 204s are). */
@@ -32,5 +33,5 @@ export function notServiceMessage(service: string, base: string, probe: string, 
 /** For a 3xx: `GET <url>: 302 Found, redirects to <location>`, naming where it points. */
 export function redirectMessage(method: string, url: string, answer: Pick<HttpResponse, "status" | "statusText" | "headers">): string {
   const location = answer.headers.location;
-  return `${method} ${url}: ${answer.status} ${answer.statusText}, redirects to ${location ?? "(no Location header)"}`;
+  return `${method} ${url}: ${answer.status} ${answer.statusText}, redirects to ${location !== undefined ? displayUrl(location) : "(no Location header)"}`;
 }

@@ -1,23 +1,13 @@
 /**
- * One HTTP exchange at a time, with TLS verification under the caller's control
- * and failures sorted into kinds that the retry table and error messages use.
- * Adapters (Marathon, Mesos) build on this; it knows nothing of their APIs.
- *
- * Built on axios with its own Node agents: `ca` and `rejectUnauthorized` are set
- * per transport (never process-wide), redirects are not followed (callers decide:
- * Marathon's 302 to its leader must keep the auth header, other redirects must
- * not), and environment proxies are ignored (`proxy: false`) because axios sends
- * https through an http proxy without CONNECT.
+ * The HTTP seam: what a request and an answer are, the one interface every adapter
+ * sends through, the one error for "no HTTP answer" ({@link TransportFailure}, sorted into
+ * kinds the retry table keys on) and the one describer of such failures. Adapters
+ * (Marathon, Mesos, GitLab, registries, the health check) build on this; it knows nothing of
+ * their APIs. Kept free of node:http so the light transport can load it cheaply; the
+ * implementations live in node-transport.ts and light-transport.ts (see docs/http-seam.md).
  */
-import { readFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
+
 import type { Readable } from "node:stream";
-import { rootCertificates } from "node:tls";
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { ConfigError } from "../errors.js";
-import { ResponseTooLargeError } from "./body-limit.js";
-import { displayUrl } from "./safe-url.js";
 
 /** TLS settings: verification is on unless `insecure` is set explicitly. */
 export interface TlsOptions {
@@ -52,6 +42,8 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Cap on this answer's size (overrides the transport's); see HttpTransportOptions.maxResponseBytes. */
   maxBytes?: number;
+  /** How errors and `--debug` name this URL when the query must not be shown (a token realm's); default: the URL without user info. */
+  displayAs?: string;
 }
 
 export interface HttpResponse {
@@ -81,11 +73,13 @@ export type TransportFailureKind =
   | "tls"
   /** The caller's signal aborted the request. */
   | "aborted"
+  /** The caller's overall deadline (an AbortSignal.timeout) passed; the server may have received the request. */
+  | "deadline"
   | "other";
 
 /**
- * An exchange that got no HTTP answer. Internal: adapters turn it into
- * UnreachableError or RequestTimedOutError with a message for people.
+ * An exchange that got no HTTP answer. Adapters turn it into UnreachableError or
+ * RequestTimedOutError with a message for people (failover.ts: noAnswerError).
  */
 export class TransportFailure extends Error {
   constructor(
@@ -108,134 +102,40 @@ export class TransportFailure extends Error {
   }
 }
 
+/**
+ * The one seam every HTTP adapter (Marathon, Mesos, GitLab, registries, the health check)
+ * talks through. Implementations: {@link createHttpTransport} in node-transport.ts (pooled
+ * connections, per-client TLS, decompression, streams) and createLightHttpTransport in
+ * light-transport.ts (the health check's cold-start client). Both publish every exchange
+ * for `--debug` (http-events.ts) and fail with {@link TransportFailure} only.
+ */
 export interface HttpTransport {
-  /** Sends a request and reads the whole answer as text. Never throws for HTTP statuses. */
+  /**
+   * Sends a request and reads the whole answer as text, at most the cap (else
+   * ResponseTooLargeError). Never throws for HTTP statuses; throws TransportFailure
+   * when no answer came.
+   */
   request(request: HttpRequest): Promise<HttpResponse>;
-  /** Sends a request and returns once headers arrive; the body streams. */
-  stream(request: HttpRequest): Promise<HttpStreamResponse>;
   /** Closes pooled connections. */
   close(): void;
 }
 
+/** A transport that can also hand over a body as it arrives (server-sent events). */
+export interface StreamingHttpTransport extends HttpTransport {
+  /** Sends a request and returns once headers arrive; the body streams. */
+  stream(request: HttpRequest): Promise<HttpStreamResponse>;
+}
+
+
 const CONNECT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EHOSTDOWN"]);
-const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE", "ECONNABORTED_BY_PEER"]);
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ERR_STREAM_PREMATURE_CLOSE", "ECONNABORTED"]);
 const TLS_CODE = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME/;
 
-/** Builds a transport. Reads the CA file now, so a wrong path fails before any request. */
-export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
-  const defaultTimeoutMs = options.timeoutMs ?? 10_000;
-  const defaultMaxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const tls = options.tls ?? {};
-  let ca: Buffer | undefined;
-  if (tls.caFile) {
-    try {
-      ca = readFileSync(tls.caFile);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new ConfigError(`Cannot read the CA file ${tls.caFile}: ${code}`);
-    }
-  }
-  const tlsSettings = {
-    // Node's bundle stays trusted; the CA file adds the cluster's own CA.
-    ...(ca ? { ca: [...rootCertificates, ca.toString("utf8")] } : {}),
-    rejectUnauthorized: tls.insecure !== true,
-  };
-  // Reads reuse connections. Writes get a fresh one: a pooled socket the server closes
-  // just as a PUT goes out looks like "sent, no answer", a false may-have-applied.
-  const pooled = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, ...tlsSettings }) };
-  const fresh = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false, ...tlsSettings }) };
-  const instance: AxiosInstance = axios.create({
-    proxy: false,
-    maxRedirects: 0,
-    validateStatus: () => true,
-    transformResponse: [(data: unknown) => data],
-  });
-
-  const agentsFor = (method: string) => {
-    const agents = ["GET", "HEAD"].includes(method.toUpperCase()) ? pooled : fresh;
-    return { httpAgent: agents.http, httpsAgent: agents.https };
-  };
-
-  async function send<T>(request: HttpRequest, responseType: "text" | "stream"): Promise<{ response: AxiosResponse<T>; done: () => void }> {
-    const timeoutMs = request.timeoutMs ?? defaultTimeoutMs;
-    const maxBytes = request.maxBytes ?? defaultMaxBytes;
-    const controller = new AbortController();
-    let timedOut = false;
-    // A socket timeout guards real I/O, so it runs on real time, not the injected Clock:
-    // a virtual clock racing ahead must not cut off a request that is still on the wire.
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const onCallerAbort = () => controller.abort();
-    request.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    const done = () => {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onCallerAbort);
-    };
-    if (request.signal?.aborted) controller.abort();
-    try {
-      const response = await instance.request<T>({
-        method: request.method,
-        url: request.url,
-        headers: {
-          ...(request.body !== undefined ? { "content-type": "application/json" } : {}),
-          ...request.headers,
-        },
-        data: request.body,
-        responseType,
-        signal: controller.signal,
-        decompress: responseType === "text",
-        // Counted on the decompressed bytes, so a small gzip bomb is stopped as well.
-        ...(responseType === "text" ? { maxContentLength: maxBytes } : {}),
-        ...agentsFor(request.method),
-      });
-      return { response, done };
-    } catch (error) {
-      done();
-      if (isOverCap(error)) throw new ResponseTooLargeError(request.method.toUpperCase(), displayUrl(request.url), maxBytes);
-      throw toFailure(error, request, timedOut ? "timeout" : request.signal?.aborted ? "aborted" : undefined, timeoutMs);
-    }
-  }
-
-  return {
-    async request(request) {
-      const { response, done } = await send<string>(request, "text");
-      done();
-      const body = typeof response.data === "string" ? response.data : response.data === undefined ? "" : String(response.data);
-      return { ...statusLine(response, request.url), body };
-    },
-    async stream(request) {
-      const { response, done } = await send<Readable>(request, "stream");
-      // The timeout covered the wait for headers; a quiet stream is not a failure here.
-      done();
-      return { ...statusLine(response, request.url), body: response.data };
-    },
-    close() {
-      for (const agent of [pooled.http, pooled.https, fresh.http, fresh.https]) agent.destroy();
-    },
-  };
-}
-
-function statusLine(response: AxiosResponse, url: string): Omit<HttpResponse, "body"> {
-  return {
-    status: response.status,
-    statusText: response.statusText || (http.STATUS_CODES[response.status] ?? ""),
-    headers: flattenHeaders(response.headers),
-    url,
-  };
-}
-
-function flattenHeaders(headers: AxiosResponse["headers"]): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined || value === null) continue;
-    out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
-  }
-  return out;
-}
-
-function toFailure(error: unknown, request: HttpRequest, forced: TransportFailureKind | undefined, timeoutMs: number): TransportFailure {
+/**
+ * Sorts what a socket threw into a failure kind. `forced` wins: the implementation
+ * knows when its own timer or the caller's signal ended the exchange.
+ */
+export function toTransportFailure(error: unknown, method: string, url: string, timeoutMs: number, forced?: TransportFailureKind): TransportFailure {
   const code = errorCode(error);
   const kind: TransportFailureKind =
     forced ??
@@ -243,35 +143,29 @@ function toFailure(error: unknown, request: HttpRequest, forced: TransportFailur
       ? "other"
       : CONNECT_CODES.has(code)
         ? "connect"
-        : RESET_CODES.has(code) || /socket hang up/i.test(String((error as Error).message))
+        : RESET_CODES.has(code)
           ? "reset"
-          : code === "ETIMEDOUT" || code === "ECONNABORTED"
+          : code === "ETIMEDOUT"
             ? "timeout"
             : TLS_CODE.test(code)
               ? "tls"
               : "other");
-  return new TransportFailure(kind, request.method.toUpperCase(), displayUrl(request.url), code, timeoutMs, { cause: error });
-}
-
-/** axios stopped reading at maxContentLength (it says so only in the message). */
-function isOverCap(error: unknown): boolean {
-  return axios.isAxiosError(error) && error.code === "ERR_BAD_RESPONSE" && /^maxContentLength size of \d+ exceeded$/.test(error.message);
+  return new TransportFailure(kind, method.toUpperCase(), url, code, timeoutMs, { cause: error });
 }
 
 function errorCode(error: unknown): string | undefined {
-  // axios copies the system error's code; AggregateError (IPv4+IPv6 attempts) keeps it on the members.
+  // AggregateError (IPv4 and IPv6 attempts) keeps the system error's code on its members.
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current && typeof current === "object"; depth++) {
     const candidate = current as { code?: unknown; cause?: unknown; errors?: unknown[] };
-    if (typeof candidate.code === "string" && candidate.code !== "ERR_BAD_REQUEST" && !candidate.code.startsWith("ERR_BAD")) {
-      if (candidate.code !== "ERR_CANCELED") return candidate.code;
-    }
+    if (typeof candidate.code === "string") return candidate.code;
     current = candidate.cause ?? candidate.errors?.[0];
   }
   return undefined;
 }
 
-function describeFailure(kind: TransportFailureKind, code: string | undefined, timeoutMs: number): string {
+/** The one describer of a failed exchange: "connection refused", "no answer within 10000 ms", ... */
+export function describeFailure(kind: TransportFailureKind, code: string | undefined, timeoutMs: number): string {
   switch (kind) {
     case "connect":
       return code === "ECONNREFUSED" ? "connection refused" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? "host not found" : `cannot connect (${code ?? "unknown"})`;
@@ -283,6 +177,8 @@ function describeFailure(kind: TransportFailureKind, code: string | undefined, t
       return `TLS handshake failed (${code ?? "unknown"})${tlsHint(code)}`;
     case "aborted":
       return "cancelled";
+    case "deadline":
+      return "no answer within the time limit";
     default:
       return code ? `request failed (${code})` : "request failed";
   }

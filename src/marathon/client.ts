@@ -16,14 +16,16 @@
  */
 import type { Readable } from "node:stream";
 import { systemClock, type Clock } from "../core/clock.js";
-import { ConfigError, HttpError, UnreachableError } from "../errors.js";
+import { ConfigError, ExitCode, HttpError, UnreachableError } from "../errors.js";
 import { authorizationHeader, resolveAuth, type HttpAuth } from "../http/auth.js";
 import { UnexpectedResponseError } from "../http/errors.js";
 import { createFailoverRequester, noAnswerError, type RetryInfo } from "../http/failover.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../http/retry-policy.js";
 import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
 import { briefErrorText, isRedirect } from "../http/status.js";
-import { createHttpTransport, type HttpResponse, type TlsOptions } from "../http/transport.js";
+import { createHttpTransport } from "../http/node-transport.js";
+import { followRedirectOnce } from "../http/redirect.js";
+import type { HttpResponse, TlsOptions } from "../http/transport.js";
 import { createResponseChecker } from "../http/response-checker.js";
 import { looksLikeServiceAnswer, notServiceMessage, redirectMessage } from "../http/service-identity.js";
 import { marathonResponseSchemas, type MarathonResponseKind } from "./response-schemas.js";
@@ -149,6 +151,15 @@ export class MarathonApiError extends HttpError {
 }
 
 /**
+ * Marathon refused what was sent as invalid (400, 422 with "path: error" details): the
+ * rendered app definition is wrong, which is bad input (exit 2). Every other status
+ * mdeploy does not handle stays a MarathonApiError (exit 6, from HttpError).
+ */
+export class MarathonRejectedInputError extends MarathonApiError {
+  override readonly exitCode = ExitCode.badInput;
+}
+
+/**
  * Marathon answered 401 or 403: credentials missing, wrong, or not allowed.
  * An UnreachableError (exit 6); retrying does not help, so followers stop on it.
  */
@@ -211,6 +222,8 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     }
     noteLeader(response);
     if (response.status >= 200 && response.status < 300 && looksLikeServiceAnswer(response)) return response;
+    // A GET's redirect is followed once (credentials only where they may go); a write's is named.
+    response = await followRedirectOnce(transport, { method, headers: headers(), ...(signal ? { signal } : {}) }, response, "point MARATHON_URL (or marathon.urls) at the address Marathon answers on");
     if (response.status >= 300 && response.status < 400) {
       throw new UnreachableError(redirectMessage(method, displayUrl(response.url), response), ["point MARATHON_URL (or marathon.urls) at the address Marathon answers on"]);
     }
@@ -380,7 +393,8 @@ function statusError(method: string, response: HttpResponse, sentCredentials: bo
     const text = `${method} ${url}: ${response.status} ${response.statusText}${serverMessage ? `: ${serverMessage}` : ""}`;
     return new MarathonAuthError(text, response.status === 401 || !serverMessage ? [hint] : [], response.status);
   }
-  return new MarathonApiError(method, url, response.status, response.statusText, serverMessage, detailLines(body, response.status), body);
+  const ErrorClass = response.status === 400 || response.status === 422 ? MarathonRejectedInputError : MarathonApiError;
+  return new ErrorClass(method, url, response.status, response.statusText, serverMessage, detailLines(body, response.status), body);
 }
 
 function parseErrorBody(text: string): MarathonErrorBody | undefined {

@@ -1,8 +1,9 @@
 /**
  * The Mesos master adapter: the agents and what they have, from `/master/slaves`.
  * A non-leading master answers with a redirect to the leader (`Location:
- * //leader:5050/master/slaves`), which is followed with the same credentials
- * when it stays on the same scheme. Turn agents into free capacity with
+ * //leader:5050/master/slaves`), which is followed once with the same credentials
+ * (same path, no downgrade to http: src/http/redirect.ts). An answer no Mesos master
+ * gives (a 404, an HTML page) says the URL does not point at Mesos (exit 6). Turn agents into free capacity with
  * freeResources (src/mesos/free-resources.ts).
  */
 import { systemClock, type Clock } from "../core/clock.js";
@@ -13,8 +14,11 @@ import { createFailoverRequester, noAnswerError, type RetryInfo } from "../http/
 import { createResponseChecker } from "../http/response-checker.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../http/retry-policy.js";
 import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
-import { briefErrorText, isRedirect } from "../http/status.js";
-import { createHttpTransport, type HttpResponse, type TlsOptions } from "../http/transport.js";
+import { briefErrorText } from "../http/status.js";
+import { createHttpTransport } from "../http/node-transport.js";
+import { followRedirectOnce } from "../http/redirect.js";
+import { looksLikeServiceAnswer, notServiceMessage } from "../http/service-identity.js";
+import type { HttpResponse, TlsOptions } from "../http/transport.js";
 import type { MesosAgent } from "../marathon/types.js";
 
 export interface MesosClientOptions {
@@ -36,8 +40,6 @@ export interface MesosClient {
   getAgents(options?: { signal?: AbortSignal }): Promise<MesosAgent[]>;
   close(): void;
 }
-
-const MAX_REDIRECTS = 3;
 
 /**
  * Cap on `/master/slaves` (decompressed): each agent is a few KB with its resources,
@@ -97,19 +99,19 @@ export function createMesosClient(options: MesosClientOptions): MesosClient {
     let response: HttpResponse;
     try {
       response = await requester.send({ method: "GET", path, headers, signal });
-      for (let hop = 0; isRedirect(response.status) && response.headers.location; hop++) {
-        if (hop >= MAX_REDIRECTS) throw new UnreachableError(`GET ${displayUrl(response.url)}: more than ${MAX_REDIRECTS} redirects`);
-        const target = new URL(response.headers.location, response.url);
-        const from = new URL(response.url);
-        // Credentials go to the leader only over the same scheme (never https -> http).
-        const sameScheme = target.protocol === from.protocol;
-        response = await transport.request({ method: "GET", url: target.toString(), headers: sameScheme ? headers : { accept: "application/json" }, signal });
-      }
     } catch (error) {
       throw noAnswerError(error, { method: "GET", path, baseUrls, retry, timeoutMs, service: "Mesos master" });
     }
-    if (response.status >= 200 && response.status < 300) return response;
+    response = await followRedirectOnce(transport, { method: "GET", headers, ...(signal ? { signal } : {}) }, response, "point MESOS_URL (or mesos.url) at a Mesos master (port 5050 by default)");
     const url = displayUrl(response.url);
+    // Every master serves /master/...: a 404 or a page that is not JSON comes from something else.
+    if (response.status === 404 || (response.status >= 200 && response.status < 300 && !looksLikeServiceAnswer(response))) {
+      const base = baseUrls.find((b) => response.url.startsWith(b)) ?? new URL(response.url).origin;
+      throw new UnreachableError(notServiceMessage("Mesos", displayUrl(base).replace(/\/$/, ""), `GET ${path}`, response), [
+        "check MESOS_URL (or mesos.url): a Mesos master listens on 5050 by default, Marathon on 8080",
+      ]);
+    }
+    if (response.status >= 200 && response.status < 300) return response;
     const text = briefErrorText(response.body);
     if (response.status === 401 || response.status === 403) {
       throw new UnreachableError(`GET ${url}: ${response.status} ${response.statusText}${text ? `: ${text}` : ""}`, [

@@ -4,9 +4,13 @@
  * (`401` + `WWW-Authenticate: Bearer realm=…` → `GET realm?service&scope` with Basic
  * credentials → `HEAD` again with the Bearer token).
  */
+import { systemClock, type Clock } from "../core/clock.js";
 import { PreflightRefusedError, UnreachableError, ValidationError } from "../errors.js";
 import { authorizationHeader } from "../http/auth.js";
-import { readFetchBody } from "../http/body-limit.js";
+import { createRetryingSender, describeAttempts } from "../http/failover.js";
+import { createHttpTransport } from "../http/node-transport.js";
+import { registryRetryPolicy } from "../http/retry-policy.js";
+import type { HttpResponse, HttpTransport } from "../http/transport.js";
 import { realmMayReceive, type RegistryCredentials } from "./credentials.js";
 import { parseImageReference, registryApiHost, type ImageReference } from "./image-reference.js";
 import { parseAuthChallenge, type AuthChallenge } from "./www-authenticate.js";
@@ -33,8 +37,8 @@ export interface ImageCheckOptions {
   credentials?: RegistryCredentials;
   /** Bound on the whole check, token exchange included. */
   timeoutMs: number;
-  /** Injected transport (tests, proxies); global fetch by default. */
-  fetch?: typeof globalThis.fetch;
+  /** Waits between retries run on this clock (default: the wall clock). */
+  clock?: Clock;
   /** PEM file with the CA that signed the registry's (and its realm's) certificate. */
   caFile?: string;
   /**
@@ -44,52 +48,10 @@ export interface ImageCheckOptions {
    */
   insecure?: boolean;
   /**
-   * Waits before retrying a read that failed transiently (connection error, 429, 5xx);
-   * default [250, 1000]. Every call is idempotent (HEAD, token GET), so retrying is safe.
+   * Waits before retrying a read that failed transiently (src/http/retry-policy.ts,
+   * registryRetryPolicy); default [250, 1000]. Every call is a read (HEAD, token GET).
    */
   retryDelaysMs?: readonly number[];
-}
-
-const DEFAULT_RETRY_DELAYS_MS = [250, 1000] as const;
-
-function isTransientStatus(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** Runs an idempotent request, retrying transient failures while the deadline allows. */
-async function withRetries(request: () => Promise<Response>, delays: readonly number[], signal: AbortSignal): Promise<Response> {
-  for (let attempt = 0; ; attempt += 1) {
-    const delay = delays[attempt];
-    try {
-      const response = await request();
-      if (delay === undefined || !isTransientStatus(response.status)) return response;
-    } catch (error) {
-      if (delay === undefined || isAbort(error)) throw error;
-    }
-    await pause(delay, signal);
-  }
 }
 
 export interface ImageCheckResult {
@@ -122,22 +84,19 @@ function describeCredential(credentials: RegistryCredentials | undefined): strin
   return credentials ? `credential ${credentials.source} (user "${credentials.username}", password hidden)` : "no credential (anonymous)";
 }
 
-/** One way to reach the registry: a scheme and the fetch that speaks it. */
+/** One way to reach the registry: a scheme and the sender that speaks it (TLS settings, retries). */
 interface Endpoint {
   scheme: "https" | "http";
-  fetch: typeof globalThis.fetch;
+  send: (request: { method: "HEAD" | "GET"; url: string; headers: Record<string, string>; maxBytes: number; displayAs?: string }) => Promise<HttpResponse>;
 }
 
-function describeFailure(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.name === "TimeoutError" || error.name === "AbortError") return "no answer within the time limit";
-    // fetch wraps the socket error ("fetch failed"); the cause says what happened.
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    if (cause && typeof cause.code === "string") return cause.code;
-    if (cause && typeof cause.message === "string") return cause.message;
-    return error.message;
-  }
-  return String(error);
+/** Cap on a manifest HEAD's answer (there is no body; an error page is small). */
+const MANIFEST_MAX_BODY_BYTES = 1024 * 1024;
+
+/** "No answer" in the seam's words (the one failure describer); other errors pass through. */
+function noAnswer(error: unknown, prefix: string): unknown {
+  const reason = describeAttempts(error);
+  return reason === undefined ? error : new UnreachableError(`${prefix}: ${reason}`, [], { cause: error });
 }
 
 /**
@@ -155,57 +114,50 @@ export async function checkImageTagExists(options: ImageCheckOptions): Promise<I
   const parsed = parseImageReference(options.image);
   if (typeof parsed === "string") throw new ValidationError(`image ${parsed}`);
   const signal = AbortSignal.timeout(options.timeoutMs);
-  const closers: (() => void)[] = [];
-  const tlsFetch = async (tls: { caFile?: string; insecure?: boolean }): Promise<typeof globalThis.fetch> => {
-    const { createRegistryFetch } = await import("./registry-fetch.js");
-    const built = createRegistryFetch(tls, options.timeoutMs);
-    closers.push(built.close);
-    return built.fetch;
+  const transports: HttpTransport[] = [];
+  const clock = options.clock ?? systemClock;
+  const endpoint = (scheme: "https" | "http", tls: { caFile?: string; insecure?: boolean }, retries: boolean): Endpoint => {
+    const transport = createHttpTransport({ tls, timeoutMs: options.timeoutMs });
+    transports.push(transport);
+    // An endpoint with a fallback is asked once: Docker moves on to plain HTTP at the first failure.
+    const sender = createRetryingSender({ transport, retry: registryRetryPolicy(retries ? options.retryDelaysMs : []), clock });
+    return { scheme, send: (request) => sender.send({ ...request, signal }) };
   };
-  const plainFetch = options.fetch ?? (options.caFile ? await tlsFetch({ caFile: options.caFile }) : globalThis.fetch);
+  const tls = options.caFile ? { caFile: options.caFile } : {};
   // Docker's order for an insecure registry: HTTPS without checking the certificate, then HTTP.
   const endpoints: Endpoint[] = isLoopback(parsed.registry)
-    ? [{ scheme: "http", fetch: plainFetch }]
+    ? [endpoint("http", tls, true)]
     : options.insecure
-      ? [
-          { scheme: "https", fetch: options.fetch ?? (await tlsFetch({ insecure: true })) },
-          { scheme: "http", fetch: plainFetch },
-        ]
-      : [{ scheme: "https", fetch: plainFetch }];
+      ? [endpoint("https", { insecure: true }, false), endpoint("http", tls, true)]
+      : [endpoint("https", tls, true)];
   try {
     return await checkWithEndpoints(options, parsed, endpoints, signal);
   } finally {
-    for (const close of closers) close();
+    for (const transport of transports) transport.close();
   }
 }
 
 async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageReference, endpoints: Endpoint[], signal: AbortSignal): Promise<ImageCheckResult> {
   const manifestPath = `${registryApiHost(parsed.registry)}/v2/${parsed.repository}/manifests/${parsed.reference}`;
   const where = `registry ${parsed.registry}`;
-  const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   let endpoint = endpoints[0] as Endpoint;
   let url = `${endpoint.scheme}://${manifestPath}`;
 
-  const head = async (authorization?: string, retryDelays: readonly number[] = delays): Promise<Response> => {
+  const head = async (authorization?: string): Promise<HttpResponse> => {
     try {
-      return await withRetries(
-        () => endpoint.fetch(url, { method: "HEAD", headers: { accept: MANIFEST_MEDIA_TYPES.join(", "), ...(authorization ? { authorization } : {}) }, signal }),
-        retryDelays,
-        signal,
-      );
+      return await endpoint.send({ method: "HEAD", url, headers: { accept: MANIFEST_MEDIA_TYPES.join(", "), ...(authorization ? { authorization } : {}) }, maxBytes: MANIFEST_MAX_BODY_BYTES });
     } catch (error) {
-      throw new UnreachableError(`cannot reach ${where}: HEAD ${url}: ${describeFailure(error)}`);
+      throw noAnswer(error, `cannot reach ${where}: HEAD ${url}`);
     }
   };
 
-  let response: Response | undefined;
+  let response: HttpResponse | undefined;
   for (const [index, candidate] of endpoints.entries()) {
     endpoint = candidate;
     url = `${endpoint.scheme}://${manifestPath}`;
     const last = index === endpoints.length - 1;
     try {
-      // An endpoint with a fallback is asked once: Docker moves on to plain HTTP at the first failure.
-      response = await head(undefined, last ? delays : []);
+      response = await head();
       break;
     } catch (error) {
       // The next endpoint (plain HTTP for an insecure registry) is tried only when this one gave no HTTP answer.
@@ -214,11 +166,11 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
   }
   if (!response) throw new UnreachableError(`cannot reach ${where}`);
   if (response.status === 401) {
-    const challenge = parseAuthChallenge(response.headers.get("www-authenticate"));
-    const authorization = await authorize(challenge, parsed, options.credentials, { doFetch: endpoint.fetch, scheme: options.insecure ? "http" : endpoint.scheme, signal, where, url, delays });
+    const challenge = parseAuthChallenge(response.headers["www-authenticate"] ?? null);
+    const authorization = await authorize(challenge, parsed, options.credentials, { endpoint, scheme: options.insecure ? "http" : endpoint.scheme, where, url });
     response = await head(authorization.header);
     if (response.status === 401 || response.status === 403) {
-      const refusal = parseAuthChallenge(response.headers.get("www-authenticate"));
+      const refusal = parseAuthChallenge(response.headers["www-authenticate"] ?? null);
       if (authorization.bearer && refusal?.params.error === "insufficient_scope") {
         throw new PreflightRefusedError(
           `tag not found or no pull access: ${parsed.registry}/${parsed.repository}:${parsed.reference} (${response.status} insufficient_scope on HEAD ${url}) with ${describeCredential(authorization.sent)}${authorization.withheld ?? ""}; nothing was sent`,
@@ -231,8 +183,8 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
   const result: ImageCheckResult = { exists: false, registry: parsed.registry, repository: parsed.repository, reference: parsed.reference, url };
   if (response.status === 404) return result;
   if (response.status === 200) {
-    const digest = response.headers.get("docker-content-digest");
-    const mediaType = response.headers.get("content-type")?.split(";")[0]?.trim();
+    const digest = response.headers["docker-content-digest"];
+    const mediaType = response.headers["content-type"]?.split(";")[0]?.trim();
     return { ...result, exists: true, ...(digest ? { digest } : {}), ...(mediaType ? { mediaType } : {}) };
   }
   throw new UnreachableError(`${where} answered HEAD ${url}: ${response.status} ${response.statusText}`.trim());
@@ -242,14 +194,13 @@ async function checkWithEndpoints(options: ImageCheckOptions, parsed: ImageRefer
 const TOKEN_MAX_BODY_BYTES = 1024 * 1024;
 
 interface AuthContext {
-  doFetch: typeof globalThis.fetch;
+  /** The registry's endpoint: a realm on another host gets the same TLS settings and retries. */
+  endpoint: Endpoint;
   /**
    * How the registry answered: over HTTPS, a plain-HTTP realm gets no credentials unless named.
    * An insecure registry counts as plain HTTP: its operator already accepted traffic nobody vouches for.
    */
   scheme: "https" | "http";
-  delays: readonly number[];
-  signal: AbortSignal;
   where: string;
   url: string;
 }
@@ -286,15 +237,11 @@ async function authorize(challenge: AuthChallenge | undefined, image: ImageRefer
     credentials && !mayReceive
       ? ` (${credentials.source} not sent to the token realm ${shownTokenUrl} ${tokenUrl.protocol === "http:" && context.scheme === "https" ? "over plain HTTP" : "on another host"}; name it under registries."${image.registry}".realms in mdeploy.yml to allow it)`
       : undefined;
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await withRetries(
-      () => context.doFetch(tokenUrl, { headers: sent ? { authorization: basicAuth(sent) } : {}, signal: context.signal }),
-      context.delays,
-      context.signal,
-    );
+    response = await context.endpoint.send({ method: "GET", url: tokenUrl.href, displayAs: shownTokenUrl, headers: sent ? { authorization: basicAuth(sent) } : {}, maxBytes: TOKEN_MAX_BODY_BYTES });
   } catch (error) {
-    throw new UnreachableError(`cannot reach the token service of ${context.where}: GET ${shownTokenUrl}: ${describeFailure(error)}`);
+    throw noAnswer(error, `cannot reach the token service of ${context.where}: GET ${shownTokenUrl}`);
   }
   if (response.status === 401 || response.status === 403) {
     throw new UnreachableError(
@@ -302,10 +249,9 @@ async function authorize(challenge: AuthChallenge | undefined, image: ImageRefer
     );
   }
   if (response.status !== 200) throw new UnreachableError(`the token service of ${context.where} answered GET ${shownTokenUrl}: ${response.status} ${response.statusText}`.trim());
-  const text = await readFetchBody(response, { method: "GET", url: shownTokenUrl, maxBytes: TOKEN_MAX_BODY_BYTES });
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(response.body);
   } catch {
     body = undefined; // Not JSON: reported below as "without a token".
   }
