@@ -37,15 +37,10 @@ export function eventUrl(url: string): string {
   const shown = displayUrl(url);
   const parsed = URL.parse(shown);
   if (!parsed || parsed.search === "") return shown;
-  let hidden = false;
-  for (const name of new Set(parsed.searchParams.keys())) {
-    if (!SECRET_PARAM.test(name)) continue;
-    const count = parsed.searchParams.getAll(name).length;
-    parsed.searchParams.delete(name);
-    for (let i = 0; i < count; i++) parsed.searchParams.append(name, "REDACTED");
-    hidden = true;
-  }
-  return hidden ? parsed.toString() : shown;
+  const entries = [...parsed.searchParams];
+  if (!entries.some(([name]) => SECRET_PARAM.test(name))) return shown;
+  parsed.search = new URLSearchParams(entries.map(([name, value]): [string, string] => [name, SECRET_PARAM.test(name) ? "REDACTED" : value])).toString();
+  return parsed.toString();
 }
 
 /**

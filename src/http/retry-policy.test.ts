@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultRetryPolicy, isRetryable, retryDelay, writeVerdict, type AttemptFailure } from "./retry-policy.js";
+import { defaultRetryPolicy, gitlabRetryPolicy, isRetryable, registryRetryPolicy, retryDelay, writeVerdict, type AttemptFailure } from "./retry-policy.js";
 
 describe("the default retry table", () => {
   const cases: { method: string; failure: AttemptFailure; retries: boolean }[] = [
@@ -39,4 +39,20 @@ describe("what a failed write says about the change", () => {
     { failure: 500, verdict: "refused" },
   ];
   for (const c of cases) it(`${c.failure}: ${c.verdict}`, () => expect(writeVerdict(c.failure)).toBe(c.verdict));
+});
+
+describe("the GitLab and registry rows of the table", () => {
+  it("a registry's reads retry on 429 (pull rate limits) with the delays given; nothing else is a read there", () => {
+    const policy = registryRetryPolicy([5, 10]);
+    expect([retryDelay(policy, "HEAD", 429, 0), retryDelay(policy, "HEAD", 429, 1), retryDelay(policy, "HEAD", 429, 2)]).toEqual([5, 10, undefined]);
+    expect(isRetryable(policy, "GET", "timeout")).toBe(true);
+    expect(isRetryable(policy, "HEAD", 404)).toBe(false);
+    expect(isRetryable(registryRetryPolicy([]), "HEAD", "connect")).toBe(false);
+  });
+
+  it("GitLab: listings retry on transient failures, a runner's removal never does", () => {
+    expect(isRetryable(gitlabRetryPolicy, "GET", 503)).toBe(true);
+    expect(isRetryable(gitlabRetryPolicy, "GET", 404)).toBe(false);
+    for (const failure of ["connect", "reset", "timeout", 503] as const) expect(isRetryable(gitlabRetryPolicy, "DELETE", failure)).toBe(false);
+  });
 });
