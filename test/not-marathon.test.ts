@@ -1,7 +1,8 @@
 /**
  * A Marathon URL that is not Marathon (the wrong port, Mesos' URL, a login
  * page in front) says so with exit 6, naming the URL and what /v2/info
- * answered, instead of "not deployed". A redirect is named with its target.
+ * answered, instead of "not deployed". A GET's redirect is followed once (without
+ * credentials to another origin) and named with its target.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -55,14 +56,20 @@ describe("a URL that is not Marathon", () => {
     }
   });
 
-  it("a redirect (a login proxy) is named with its target, exit 6", async () => {
-    const server = await startFakeServer([{ method: "GET", path: "/v2/apps/staging/web", reply: () => ({ status: 302, headers: { location: "https://sso.example.com/login" } }) }]);
+  it("a redirect (a login proxy) is followed once for a GET and named with its target, exit 6; the credentials stay home", async () => {
+    const login = await startFakeServer([{ method: "GET", path: "/login", reply: () => ({ headers: { "content-type": "text/html" }, body: "<form>sign in</form>" }) }]);
+    // A single sign-on proxy sends every path to its login page.
+    const server = await startFakeServer([{ method: "GET", path: /^\//, reply: () => ({ status: 302, headers: { location: `${login.url}/login` } }) }]);
     try {
-      const run = await runCli(["status", "staging"], { cwd: dir, env: { MARATHON_URL: server.url }, timeoutMs: 30_000 });
-      expect(run.code).toBe(6);
-      expect(run.stderr).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v2\/apps\/staging\/web\S*: 302 Found, redirects to https:\/\/sso\.example\.com\/login/);
+      const run = await runCli(["status", "staging"], { cwd: dir, env: { MARATHON_URL: server.url, MARATHON_USERNAME: "ci", MARATHON_PASSWORD: "login-proxy-pw-1" }, timeoutMs: 30_000 });
+      expect(run.code, run.stderr).toBe(6);
+      expect(run.stderr).toContain(`mdeploy: ${server.url} does not look like Marathon (GET /v2/info: 302 Found, redirects to ${login.url}/login)`);
+      expect(login.requests.length).toBeGreaterThan(0);
+      expect(login.requests.map((r) => r.headers.authorization)).toEqual(login.requests.map(() => undefined));
+      expect(run.stderr).not.toContain("login-proxy-pw-1");
     } finally {
       await server.close();
+      await login.close();
     }
   });
 });

@@ -96,7 +96,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Streami
           return;
         }
         const body = createBodyCollector({ method, url: shown, maxBytes });
-        const decoded = decode(res);
+        // A HEAD, 204 or 304 has no body to decode, whatever Content-Encoding says.
+        const bodyless = method === "HEAD" || res.statusCode === 204 || res.statusCode === 304;
+        const decoded = bodyless ? res : decode(res);
         decoded.on("data", (chunk: Buffer) => {
           try {
             body.push(chunk);

@@ -24,10 +24,12 @@ export function looksLikeServiceAnswer(response: Pick<HttpResponse, "headers" | 
   }
 }
 
-/** `<base> does not look like Marathon (GET /v2/info: 404 Not Found, text/html)`. */
+/** `<base> does not look like Marathon (GET /v2/info: 404 Not Found, text/html)`, or `..., redirects to <location>)` for a 3xx. */
 export function notServiceMessage(service: string, base: string, probe: string, answer: Pick<HttpResponse, "status" | "statusText" | "headers">): string {
-  const type = (answer.headers["content-type"] ?? "no content type").split(";")[0];
-  return `${base} does not look like ${service} (${probe}: ${answer.status} ${answer.statusText}, ${type})`;
+  const location = answer.status >= 300 && answer.status < 400 ? answer.headers.location : undefined;
+  // A redirect is named by where it points; anything else by what it is.
+  const what = location !== undefined ? `redirects to ${displayUrl(location)}` : (answer.headers["content-type"] ?? "no content type").split(";")[0];
+  return `${base} does not look like ${service} (${probe}: ${answer.status} ${answer.statusText}, ${what})`;
 }
 
 /** For a 3xx: `GET <url>: 302 Found, redirects to <location>`, naming where it points. */

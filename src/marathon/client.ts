@@ -24,7 +24,7 @@ import { defaultRetryPolicy, type RetryPolicy } from "../http/retry-policy.js";
 import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
 import { briefErrorText, isRedirect } from "../http/status.js";
 import { createHttpTransport } from "../http/node-transport.js";
-import { followRedirectOnce } from "../http/redirect.js";
+import { credentialsMayFollow, followRedirectOnce } from "../http/redirect.js";
 import type { HttpResponse, TlsOptions } from "../http/transport.js";
 import { createResponseChecker } from "../http/response-checker.js";
 import { looksLikeServiceAnswer, notServiceMessage, redirectMessage } from "../http/service-identity.js";
@@ -356,9 +356,8 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         stream.body.destroy();
         if (hop >= MAX_EVENT_REDIRECTS) throw new UnreachableError(`GET ${displayUrl(stream.url)}: more than ${MAX_EVENT_REDIRECTS} redirects for the event stream`);
         const target = new URL(stream.headers.location, stream.url).toString();
-        // Keep the credentials for the leader, but never send them over a downgrade to plain http.
-        const downgrade = stream.url.startsWith("https:") && target.startsWith("http:");
-        const redirectHeaders = downgrade ? { accept: "text/event-stream" } : headers("text/event-stream");
+        // The leader keeps the credentials (same path); another path elsewhere or a downgrade to http does not.
+        const redirectHeaders = credentialsMayFollow(new URL(stream.url), new URL(target)) ? headers("text/event-stream") : { accept: "text/event-stream" };
         try {
           stream = await transport.stream({ method: "GET", url: target, headers: redirectHeaders, signal: opts.signal });
         } catch (error) {
