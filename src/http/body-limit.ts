@@ -25,14 +25,14 @@ export class ResponseTooLargeError extends UnreachableError {
 }
 
 /** "64 MB", "512 KB", "100 bytes". */
-export function formatByteCap(bytes: number): string {
+function formatByteCap(bytes: number): string {
   if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
   if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`;
   return `${bytes} bytes`;
 }
 
 /** Which request a cap applies to, for the error's message. */
-export interface BodyLimit {
+interface BodyLimit {
   method: string;
   url: string;
   maxBytes: number;
@@ -50,36 +50,4 @@ export function createBodyCollector(limit: BodyLimit): { push(chunk: Uint8Array)
     },
     text: () => Buffer.concat(chunks).toString("utf8"),
   };
-}
-
-/**
- * Reads a fetch Response's body as text, at most `limit.maxBytes`: past it the
- * body is cancelled (the connection stops) and ResponseTooLargeError is thrown;
- * a body that breaks off is UnreachableError.
- * The one place fetch-based adapters (GitLab, the registry) read bodies.
- */
-export async function readFetchBody(response: Response, limit: BodyLimit): Promise<string> {
-  const collector = createBodyCollector(limit);
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        // fetch reports a body that breaks off (reset, abort, timeout) as a bare TypeError or AbortError.
-        const cause = (error as { cause?: { code?: unknown } }).cause?.code ?? (error as Error).name;
-        throw new UnreachableError(`${limit.method} ${limit.url}: the answer broke off (${String(cause)})`, [], { cause: error });
-      }
-      if (chunk.done) return collector.text();
-      collector.push(chunk.value);
-    }
-  } catch (error) {
-    // Stop the transfer; the error that made us stop is the one to report, not the cancel's.
-    await reader.cancel().catch(() => undefined);
-    throw error;
-  } finally {
-    reader.releaseLock();
-  }
 }

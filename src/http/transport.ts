@@ -172,7 +172,8 @@ export function describeFailure(kind: TransportFailureKind, code: string | undef
     case "reset":
       return "the connection was closed before an answer came";
     case "timeout":
-      return `no answer within ${timeoutMs} ms`;
+      // The light transport has no timer of its own (timeoutMs 0): the system gave up on the connection.
+      return timeoutMs > 0 ? `no answer within ${timeoutMs} ms` : "no answer in time";
     case "tls":
       return `TLS handshake failed (${code ?? "unknown"})${tlsHint(code)}`;
     case "aborted":
