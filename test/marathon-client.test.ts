@@ -165,7 +165,7 @@ describe("Marathon client: reads and writes", () => {
 });
 
 describe("Marathon client: errors people read", () => {
-  it("says what a 409 means, names the locking deployment, exits 2 unless handled", async () => {
+  it("says what a 409 means, names the locking deployment, exits 6 unless handled (not bad input)", async () => {
     const server = await fake([
       {
         method: "PUT",
@@ -184,6 +184,7 @@ describe("Marathon client: errors people read", () => {
     expect(error.message).toBe(`PUT ${server.url}/v2/apps/click-count: 409 Conflict: App is locked by one or more deployments`);
     expect((error as MarathonApiError).lockingDeploymentIds).toEqual(["8e0bc7ef"]);
     expect((error as MarathonApiError).details).toEqual(["locked by deployment 8e0bc7ef"]);
+    expect((error as MarathonApiError).exitCode).toBe(6);
     expect(server.requests).toHaveLength(1);
   });
 
