@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, HttpError, UnreachableError } from "../src/errors.js";
 import { RequestTimedOutError, UnexpectedResponseError } from "../src/http/errors.js";
-import { createMarathonClient, MarathonApiError, type MarathonClient, type MarathonClientOptions, type RetryInfo } from "../src/marathon/client.js";
+import { createMarathonClient, MarathonApiError, MarathonRejectedInputError, type MarathonClient, type MarathonClientOptions, type RetryInfo } from "../src/marathon/client.js";
 import { startFakeServer, type FakeRoute, type FakeServer } from "./helpers/fake-server.js";
 import { createInstantClock } from "./marathon-test-clock.js";
 
@@ -211,6 +211,7 @@ describe("Marathon client: errors people read", () => {
       "/upgradeStrategy/maximumOverCapacity: got 1.0, expected 0.0",
       "/: AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.",
     ]);
+    expect(error).toBeInstanceOf(MarathonRejectedInputError);
     expect(error.exitCode).toBe(2);
   });
 

@@ -164,8 +164,8 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The one describer of a failed exchange: "connection refused", "no answer within 10000 ms", ... */
-export function describeFailure(kind: TransportFailureKind, code: string | undefined, timeoutMs: number): string {
+/** The one describer of a failed exchange (read it as TransportFailure.reason): "connection refused", "no answer within 10000 ms", ... */
+function describeFailure(kind: TransportFailureKind, code: string | undefined, timeoutMs: number): string {
   switch (kind) {
     case "connect":
       return code === "ECONNREFUSED" ? "connection refused" : code === "ENOTFOUND" || code === "EAI_AGAIN" ? "host not found" : `cannot connect (${code ?? "unknown"})`;
