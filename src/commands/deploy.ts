@@ -63,7 +63,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   const preflight: PreflightHook[] =
     options.imageCheck === false
       ? [skippedImageCheck]
-      : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined, { access: loaded.config.registry, options })];
+      : [(app) => checkImage(app, context.env, options.skipImageCheck ? (text) => output.warn(text) : undefined, { access: loaded.config.registry, options, clock })];
   const report = startReport({ file: reportPathFor(options.report, context.env), command: "deploy", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   const signals = listenForInterrupts(output);
   try {
@@ -133,7 +133,7 @@ async function checkImage(
   app: { container?: { docker?: { image?: string } } | null },
   env: Record<string, string | undefined>,
   warnIfUnreachable: ((text: string) => void) | undefined,
-  registrySettings: { access: RegistryAccess; options: Pick<DeployOptions, "registryCa" | "insecureRegistries"> },
+  registrySettings: { access: RegistryAccess; options: Pick<DeployOptions, "registryCa" | "insecureRegistries">; clock: Clock },
 ): Promise<string | undefined> {
   const image = app.container?.docker?.image;
   if (!image) return undefined;
@@ -150,7 +150,7 @@ async function checkImage(
   const bounds = warnIfUnreachable ? { timeoutMs: SKIPPABLE_CHECK_TIMEOUT_MS, retryDelaysMs: [] } : { timeoutMs: 15_000 };
   let result;
   try {
-    result = await checkImageTagExists({ image, ...bounds, ...access });
+    result = await checkImageTagExists({ image, ...bounds, ...access, clock: registrySettings.clock });
   } catch (error) {
     if (!(error instanceof UnreachableError)) throw error;
     if (!warnIfUnreachable) throw new UnreachableError(error.message, [...error.details, ...UNREACHABLE_REGISTRY_HINTS]);
