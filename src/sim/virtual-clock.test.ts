@@ -71,4 +71,16 @@ describe("VirtualClock speed mode", () => {
     expect(clock.now()).toBe(timer.at);
     clock.stop();
   });
+
+  it("counts a stretch in which the event loop did not run as a short gap, so a starved client is not overtaken", () => {
+    const clock = new VirtualClock({ start: 0, speed: 1000 });
+    const before = clock.now();
+    const spin = performance.now();
+    while (performance.now() - spin < 300) {
+      // busy wait: what a starved process on a loaded machine looks like from inside
+    }
+    // 300 real ms would be 300 simulated seconds; a gap counts as at most 40 ms (40 s here).
+    expect(clock.now() - before).toBeLessThanOrEqual(60_000);
+    clock.stop();
+  });
 });

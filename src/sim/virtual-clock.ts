@@ -28,13 +28,25 @@ export const DEFAULT_CLOCK_START = Date.UTC(2026, 0, 1, 0, 0, 0);
 const MAX_TIMERS_PER_TICK = 20_000;
 
 /**
+ * Speed mode counts at most this much real time between two looks at the wall clock.
+ * A longer gap means the event loop did not run (a starved process on a loaded machine,
+ * or a long synchronous task): neither the simulator nor an in-process client made
+ * progress, so simulated time must not run away from them either.
+ */
+const MAX_REAL_GAP_MS = 40;
+/** How often speed mode looks at the wall clock, so that a gap can be told from a wait. */
+const HEARTBEAT_MS = 10;
+
+/**
  * Simulated time for the simulator and for anything that takes a {@link Clock}.
  *
  * Step mode (speed 0): `advance(ms)` and `runUntil(predicate)` fire timers in time
  * order, yielding to the event loop between distinct instants so promise chains that
  * wait on `sleep` make progress. Speed mode (speed N): time runs N times faster than
  * the wall clock, but never past a timer that has not fired yet, so callbacks always
- * observe a consistent `now()`.
+ * observe a consistent `now()`. Real time in which the event loop did not run for more
+ * than {@link MAX_REAL_GAP_MS} counts as that much only: a loaded machine slows
+ * simulated time down instead of letting deadlines pass between a client's requests.
  */
 export class VirtualClock implements Clock {
   private current: number;
@@ -44,6 +56,8 @@ export class VirtualClock implements Clock {
   private realBase = 0;
   private virtualBase = 0;
   private realTimer: ReturnType<typeof setTimeout> | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private lastRealLook = 0;
   private firing = false;
   private stopped = false;
 
@@ -59,7 +73,7 @@ export class VirtualClock implements Clock {
 
   now(): number {
     if (this.speedFactor > 0 && !this.firing) {
-      const projected = this.virtualBase + (performance.now() - this.realBase) * this.speedFactor;
+      const projected = this.virtualBase + this.countedRealMs() * this.speedFactor;
       const next = this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
       // Never run ahead of a timer that is due but not fired yet.
       const candidate = Math.floor(Math.min(projected, next));
@@ -112,11 +126,29 @@ export class VirtualClock implements Clock {
   setSpeed(speed: number): void {
     this.now();
     this.speedFactor = Math.max(0, speed);
-    this.realBase = performance.now();
+    this.realBase = this.lastRealLook = performance.now();
     this.virtualBase = this.current;
     if (this.realTimer) clearTimeout(this.realTimer);
     this.realTimer = undefined;
-    if (this.speedFactor > 0) this.armRealTimer();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (this.speedFactor > 0 && !this.stopped) {
+      this.heartbeat = setInterval(() => this.countedRealMs(), HEARTBEAT_MS);
+      this.heartbeat.unref?.();
+      this.armRealTimer();
+    }
+  }
+
+  /**
+   * Real milliseconds since `realBase` that count for speed mode: a gap longer than
+   * {@link MAX_REAL_GAP_MS} since the last look counts as that much (see the class).
+   */
+  private countedRealMs(): number {
+    const real = performance.now();
+    const gap = real - this.lastRealLook;
+    if (gap > MAX_REAL_GAP_MS) this.realBase += gap - MAX_REAL_GAP_MS;
+    this.lastRealLook = real;
+    return real - this.realBase;
   }
 
   /** Step mode: moves time forward by `ms`, firing every timer due on the way. */
@@ -145,7 +177,7 @@ export class VirtualClock implements Clock {
   /** After stepping in speed mode, real time continues from the stepped-to instant. */
   private rebase(): void {
     if (this.speedFactor <= 0) return;
-    this.realBase = performance.now();
+    this.realBase = this.lastRealLook = performance.now();
     this.virtualBase = this.current;
     this.armRealTimer();
   }
@@ -155,6 +187,8 @@ export class VirtualClock implements Clock {
     this.stopped = true;
     if (this.realTimer) clearTimeout(this.realTimer);
     this.realTimer = undefined;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   private async runTimers(limit: number, predicate: () => boolean): Promise<boolean> {
@@ -190,7 +224,7 @@ export class VirtualClock implements Clock {
     this.realTimer = undefined;
     const next = this.peek();
     if (!next) return;
-    const projected = this.virtualBase + (performance.now() - this.realBase) * this.speedFactor;
+    const projected = this.virtualBase + this.countedRealMs() * this.speedFactor;
     const delayReal = Math.max(0, (next.at - projected) / this.speedFactor);
     this.realTimer = setTimeout(() => this.onRealTick(), Math.min(delayReal, 2_147_000_000));
     this.realTimer.unref?.();
@@ -199,7 +233,7 @@ export class VirtualClock implements Clock {
   private onRealTick(): void {
     this.realTimer = undefined;
     if (this.stopped) return;
-    const projected = this.virtualBase + (performance.now() - this.realBase) * this.speedFactor;
+    const projected = this.virtualBase + this.countedRealMs() * this.speedFactor;
     let count = 0;
     for (;;) {
       const next = this.peek();
