@@ -6,17 +6,17 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { InvalidArgumentError } from "commander";
+import { environmentNameProblem } from "./environment-name.js";
 
-/** Longest environment name (it becomes part of a file name and of log lines). */
-export const MAX_ENVIRONMENT_NAME_LENGTH = 64;
+export { MAX_ENVIRONMENT_NAME_LENGTH } from "./environment-name.js";
 
 /** Longest timeout a flag takes: a day. Node's timers overflow past ~24.8 days, and no deploy should wait longer. */
 export const MAX_TIMEOUT_SECONDS = 86_400;
 
 /** An environment name as the config allows it (letters, digits, `_ . -`), of a sane length. */
 export function environmentName(value: string): string {
-  if (value.length > MAX_ENVIRONMENT_NAME_LENGTH) throw new InvalidArgumentError(`an environment name has at most ${MAX_ENVIRONMENT_NAME_LENGTH} characters (got ${value.length})`);
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value)) throw new InvalidArgumentError("an environment name is letters, digits, _ . and -, starting with a letter or digit");
+  const problem = environmentNameProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
   return value;
 }
 

@@ -32,8 +32,14 @@ async function main(argv: string[]): Promise<number> {
       await runHealthCheckWithoutCommander(argv.slice(3), { output, env: process.env, cwd: process.cwd(), global: globalOptions });
       return 0;
     }
-    const { createProgram, rewriteEnvironmentShorthand } = await import("./program.js");
     const context: CliContext = { output, env: process.env, cwd: process.cwd(), global: globalOptions };
+    const quick = (await import("./quick-commands.js")).parseQuickCommand(argv.slice(2));
+    if (quick) {
+      globalOptions.config = quick.config;
+      await quick.command.run(quick.environments, quick.flags, context);
+      return 0;
+    }
+    const { createProgram, rewriteEnvironmentShorthand } = await import("./program.js");
     const program = createProgram(readVersion(), globalOptions, () => context);
     await program.parseAsync(rewriteEnvironmentShorthand(argv, program), { from: "node" });
     return 0;

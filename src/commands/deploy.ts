@@ -78,6 +78,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         lockTimeoutMs: options.lockTimeoutSeconds * 1000,
         force: options.force,
         env: context.env,
+        ...(envConfig ? { emptySecretsAllowed: envConfig.emptySecretsAllowed } : {}),
         ...(dotenvPath ? { dotenvPath } : {}),
         ...(options.url ? { url: options.url } : context.env.CI_ENVIRONMENT_URL ? { url: context.env.CI_ENVIRONMENT_URL } : {}),
         ...(options.onInterrupt ? { onInterrupt: options.onInterrupt } : {}),

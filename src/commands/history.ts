@@ -2,7 +2,7 @@
 import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { marathonClientFor } from "../deploy/cluster-clients.js";
-import { loadCommandTarget } from "../deploy/load-target.js";
+import { loadCommandAppId } from "../deploy/load-target.js";
 import { readAppHistory } from "../deploy/read-history.js";
 import { buildHistory, formatHistory, type HistoryEntry } from "../deploy/version-history.js";
 
@@ -26,10 +26,10 @@ export interface HistoryResult {
 /** Prints the history; exit 0 whatever it shows. */
 export async function runHistory(options: HistoryOptions, context: CliContext, clock: Clock = systemClock): Promise<HistoryResult> {
   const { output } = context;
-  const loaded = await loadCommandTarget(context, options);
+  const loaded = await loadCommandAppId(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   try {
-    const { app, versions, stored } = await readAppHistory(marathon, loaded.app.id, options.environment, options.limit);
+    const { app, versions, stored } = await readAppHistory(marathon, loaded.appId, options.environment, options.limit);
     const entries = buildHistory(app, stored);
     output.info(`${options.environment}: ${app.id}, ${versions.length} stored version${versions.length === 1 ? "" : "s"}${versions.length > entries.length ? ` (newest ${entries.length} shown; --limit)` : ""}:`);
     for (const line of formatHistory(entries)) output.info(line);

@@ -43,7 +43,7 @@ export async function runPlan(options: PlanOptions, context: CliContext, clock: 
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   const mesos = mesosClientFor(loaded.settings, clock);
   try {
-    const app = resolveSecretPlaceholders(withCiProvenance(loaded.app, context.env), context.env, output.redactor);
+    const app = resolveSecretPlaceholders(withCiProvenance(loaded.app, context.env), context.env, output.redactor, { environment: options.environment, emptySecretsAllowed: envConfig?.emptySecretsAllowed ?? [] });
     const planned = await planDeploy(app, options.strategy ?? envConfig?.strategy ?? "auto", { marathon, ...(mesos ? { mesos } : {}), redact: output.redactor.redact }, envConfig?.minHealthy);
     const runs = planned.running ? summarizeVersion(planned.running.version, planned.running) : undefined;
     output.info(`${options.environment}: ${app.id} ${runs ? `runs ${formatVersion(runs)}` : "is not deployed (new app)"}; changes:`);

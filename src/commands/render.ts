@@ -11,7 +11,7 @@ import path from "node:path";
 import type { CliContext } from "../cli/context.js";
 import { loadConfig } from "../config/load-config.js";
 import type { Problem } from "../config/types.js";
-import { findSecretPlaceholders } from "../core/secret-placeholders.js";
+import { checkEmptySecrets, findSecretPlaceholders } from "../core/secret-placeholders.js";
 import { ConfigError, UsageError, ValidationError } from "../errors.js";
 import { renderEnvironment, type RenderedEnvironment } from "../render/render-environment.js";
 
@@ -57,6 +57,8 @@ export async function runRender(options: RenderOptions, context: CliContext): Pr
   const rendered: { result: RenderedEnvironment; text: string }[] = [];
   for (const name of names) {
     const result = await renderEnvironment(config, name, { env: context.env, cwd: context.cwd });
+    // The placeholders stay in the artifact, but an empty value here is an empty value at deploy.
+    checkEmptySecrets(findSecretPlaceholders(result.app), context.env, { environment: name, emptySecretsAllowed: config.environments[name]?.emptySecretsAllowed ?? [] });
     const text = `${JSON.stringify(result.app, null, 2)}\n`;
     if (output.redactor.redact(text) !== text) {
       throw new ValidationError(`${result.artifactFileName}: the rendered app contains a secret value (a credential or secret variable); refer to secrets through {{env.NAME}} so the artifact holds a placeholder`);

@@ -3,7 +3,7 @@ import type { CliContext } from "../cli/context.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { marathonClientFor } from "../deploy/cluster-clients.js";
 import { formatStatus, summarizeStatus, type AppStatusSummary } from "../deploy/describe-status.js";
-import { loadCommandTarget } from "../deploy/load-target.js";
+import { loadCommandAppId } from "../deploy/load-target.js";
 import { UsageError } from "../errors.js";
 
 export interface StatusOptions {
@@ -14,15 +14,15 @@ export interface StatusOptions {
 /** Prints the status; exit 0 whatever the app's health (status reports, it does not judge). */
 export async function runStatus(options: StatusOptions, context: CliContext, clock: Clock = systemClock): Promise<AppStatusSummary> {
   const { output } = context;
-  const loaded = await loadCommandTarget(context, options);
+  const loaded = await loadCommandAppId(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   try {
     const [app, deployments, queue] = await Promise.all([
-      marathon.findApp(loaded.app.id, { embed: ["app.tasks", "app.lastTaskFailure", "app.deployments", "app.readiness"] }),
+      marathon.findApp(loaded.appId, { embed: ["app.tasks", "app.lastTaskFailure", "app.deployments", "app.readiness"] }),
       marathon.getDeployments(),
       marathon.getQueue(),
     ]);
-    if (!app) throw new UsageError(`${options.environment}: ${loaded.app.id} is not deployed on ${marathon.urls.join(", ")}`);
+    if (!app) throw new UsageError(`${options.environment}: ${loaded.appId} is not deployed on ${marathon.urls.join(", ")}`);
     const summary = summarizeStatus(app, deployments, queue);
     for (const line of formatStatus(options.environment, summary)) output.info(line);
     output.result(summary);

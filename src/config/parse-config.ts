@@ -22,12 +22,19 @@ export interface MarathonFileSettings {
   timeoutSeconds?: number;
 }
 
+/** A secret listed with settings: `{ name: OPTIONAL_TOKEN, allowEmpty: true }`. */
+export interface SecretFileEntry {
+  name: string;
+  allowEmpty?: boolean;
+}
+
 /** One environment (or `defaults:`) as written in the file. */
 export interface EnvironmentFileSettings {
   template?: string;
   values?: string;
   variables?: Record<string, unknown>;
-  secrets?: string[];
+  /** Variable names, or `{ name, allowEmpty }` for a secret whose value may be empty. */
+  secrets?: (string | SecretFileEntry)[];
   marathon?: MarathonFileSettings;
   mesos?: { url?: string };
   strategy?: StrategyChoice;
@@ -117,7 +124,8 @@ function sortByPosition(problems: Problem[]): Problem[] {
 function schemaProblems(value: unknown, source: YamlSource): Problem[] {
   const validate = validator();
   if (validate(value)) return [];
-  const errors = (validate.errors ?? []).filter(isUseful);
+  const all = validate.errors ?? [];
+  const errors = all.filter((error) => isUseful(error) && !isOtherBranchType(error, all));
   const seen = new Set<string>();
   const problems: Problem[] = [];
   for (const error of errors) {
@@ -148,6 +156,17 @@ function schemaProblems(value: unknown, source: YamlSource): Problem[] {
 /** oneOf reports every branch; the branch messages say more than "must match exactly one schema". */
 function isUseful(error: ErrorObject): boolean {
   return error.keyword !== "oneOf" && error.keyword !== "if";
+}
+
+/**
+ * A oneOf of a name or a mapping (`secrets:` entries) fails both branches: a
+ * mapping with a bad value is also "not a string". The type error of the other
+ * branch goes when the same value has a more specific problem.
+ */
+function isOtherBranchType(error: ErrorObject, all: readonly ErrorObject[]): boolean {
+  if (error.keyword !== "type" || !all.some((other) => other.keyword === "oneOf" && other.instancePath === error.instancePath)) return false;
+  const specific = (other: ErrorObject) => other.instancePath.startsWith(`${error.instancePath}/`) || (other.instancePath === error.instancePath && other.keyword !== "type");
+  return all.some((other) => other !== error && isUseful(other) && specific(other));
 }
 
 function describe(error: ErrorObject): string {

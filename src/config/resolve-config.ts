@@ -119,7 +119,9 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
       .flatMap((m) => [m?.passwordEnv, m?.tokenEnv])
       .concat(file.gitlab?.tokenEnv, ...Object.values(file.registries ?? {}).map((r) => r.passwordEnv))
       .filter((n): n is string => n !== undefined && !isSecretVariableName(n));
-    const secretVariables = [...new Set([...(defaults.secrets ?? []), ...(body.secrets ?? []), ...credentialNames])];
+    const listed = [...(defaults.secrets ?? []), ...(body.secrets ?? [])].map((entry) => (typeof entry === "string" ? { name: entry } : entry));
+    const secretVariables = [...new Set([...listed.map((entry) => entry.name), ...credentialNames])];
+    const emptySecretsAllowed = [...new Set(listed.filter((entry) => entry.allowEmpty === true).map((entry) => entry.name))];
     for (const secretName of secretVariables) {
       const value = read(secretName);
       if (value) secrets.add(value);
@@ -129,6 +131,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
       template: input.resolvePath(input.baseDir, template),
       variables,
       secretVariables,
+      emptySecretsAllowed,
       marathon: marathonFor([file.marathon, defaults.marathon, body.marathon]),
       mesos: mesosFor([file.mesos, defaults.mesos, body.mesos]),
       strategy: overrides.strategy ?? body.strategy ?? defaults.strategy ?? "auto",

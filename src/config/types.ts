@@ -77,6 +77,12 @@ export interface EnvironmentConfig {
    * `*_TOKEN` / `*_SECRET` variable; deploy resolves the placeholders at PUT time.
    */
   secretVariables: string[];
+  /**
+   * Secret variables the file allows to be empty (`allowEmpty: true` under
+   * `secrets:`, here or in `defaults:`); render and deploy refuse any other
+   * secret the app uses whose value is empty.
+   */
+  emptySecretsAllowed: string[];
   /** Marathon settings for this environment: global file settings < per-environment file settings < env vars < flags. */
   marathon: MarathonSettings;
   /** Mesos master for this environment (same precedence). */

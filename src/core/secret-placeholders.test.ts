@@ -3,6 +3,9 @@ import { ConfigError } from "../errors.js";
 import { createRedactor } from "./redact.js";
 import { findSecretPlaceholders, resolveSecretPlaceholders, secretPlaceholder } from "./secret-placeholders.js";
 
+/** The rule of an environment whose mdeploy.yml allows no empty secret. */
+const NONE_EMPTY = { environment: "staging", emptySecretsAllowed: [] };
+
 const app = {
   id: "/click-count",
   env: {
@@ -21,7 +24,7 @@ describe("secret placeholders", () => {
 
   it("fills in values from the environment, inside longer strings too, and registers them with the redactor", () => {
     const redactor = createRedactor();
-    const resolved = resolveSecretPlaceholders(app, { REDIS_PASSWORD: "s3cret-redis", API_TOKEN: "tok-12345" }, redactor);
+    const resolved = resolveSecretPlaceholders(app, { REDIS_PASSWORD: "s3cret-redis", API_TOKEN: "tok-12345" }, redactor, NONE_EMPTY);
     expect(resolved.env).toEqual({ REDIS_PASSWORD: "s3cret-redis", REDIS_URL: "redis://:s3cret-redis@redis:6379", PLAIN: "value" });
     expect(resolved.labels.token).toBe("tok-12345");
     expect(resolved.instances).toBe(2);
@@ -30,14 +33,14 @@ describe("secret placeholders", () => {
   });
 
   it("names the unset variable and where the artifact uses it", () => {
-    expect(() => resolveSecretPlaceholders(app, { API_TOKEN: "tok-12345" }, createRedactor())).toThrow(
+    expect(() => resolveSecretPlaceholders(app, { API_TOKEN: "tok-12345" }, createRedactor(), NONE_EMPTY)).toThrow(
       new ConfigError("secret variable REDIS_PASSWORD is not set in the environment; the artifact needs it at /env/REDIS_PASSWORD, /env/REDIS_URL"),
     );
   });
 
   it("lists every unset variable", () => {
     try {
-      resolveSecretPlaceholders(app, {}, createRedactor());
+      resolveSecretPlaceholders(app, {}, createRedactor(), NONE_EMPTY);
       expect.unreachable();
     } catch (error) {
       expect((error as ConfigError).message).toBe("2 secret variables are not set in the environment");
@@ -48,6 +51,24 @@ describe("secret placeholders", () => {
   it("leaves text that only looks similar alone", () => {
     const value = { a: "[[mdeploy-secret:]]", b: "[mdeploy-secret:X]", c: "{{mdeploy-secret:X}}" };
     expect(findSecretPlaceholders(value)).toEqual([]);
-    expect(resolveSecretPlaceholders(value, {}, createRedactor())).toEqual(value);
+    expect(resolveSecretPlaceholders(value, {}, createRedactor(), NONE_EMPTY)).toEqual(value);
+  });
+
+  it("refuses an empty value, naming the variable and the environment, never a value", () => {
+    expect(() => resolveSecretPlaceholders(app, { REDIS_PASSWORD: "", API_TOKEN: "tok-12345" }, createRedactor(), NONE_EMPTY)).toThrow(
+      new ConfigError("staging: secret variable REDIS_PASSWORD is empty; set it, or allow an empty value in mdeploy.yml (secrets: [{ name: REDIS_PASSWORD, allowEmpty: true }])"),
+    );
+    try {
+      resolveSecretPlaceholders(app, { REDIS_PASSWORD: "", API_TOKEN: "" }, createRedactor(), NONE_EMPTY);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ConfigError).message).toMatch(/^staging: secret variables API_TOKEN, REDIS_PASSWORD are empty; set them,/);
+      expect((error as ConfigError).details).toEqual([]);
+    }
+  });
+
+  it("sends an empty value the config allows", () => {
+    const resolved = resolveSecretPlaceholders(app, { REDIS_PASSWORD: "", API_TOKEN: "tok-12345" }, createRedactor(), { environment: "staging", emptySecretsAllowed: ["REDIS_PASSWORD"] });
+    expect(resolved.env.REDIS_URL).toBe("redis://:@redis:6379");
   });
 });

@@ -29,12 +29,34 @@ export function findSecretPlaceholders(value: unknown): string[] {
   return [...names].sort();
 }
 
+/** Which environment's secrets these are, and which of them mdeploy.yml lets be empty (`allowEmpty: true`). */
+export interface EmptySecretRule {
+  environment: string;
+  emptySecretsAllowed: readonly string[];
+}
+
+/**
+ * Refuses (ConfigError, exit 2) the secrets `names` whose value is set but
+ * empty, unless the config allows it: an empty password is far more often a CI
+ * variable that did not expand than a real one. Names the variables, never a value.
+ */
+export function checkEmptySecrets(names: readonly string[], env: Record<string, string | undefined>, rule: EmptySecretRule): void {
+  const empty = names.filter((name) => env[name] === "" && !rule.emptySecretsAllowed.includes(name));
+  if (empty.length === 0) return;
+  const [first] = empty;
+  throw new ConfigError(
+    `${rule.environment}: secret variable${empty.length === 1 ? "" : "s"} ${empty.join(", ")} ${empty.length === 1 ? "is" : "are"} empty; set ${empty.length === 1 ? "it" : "them"}, or allow an empty value in mdeploy.yml (secrets: [{ name: ${first}, allowEmpty: true }])`,
+  );
+}
+
 /**
  * Returns a copy of `app` with every placeholder replaced by the value of its
  * environment variable, each value registered with the redactor first.
- * Throws ConfigError naming every variable that is unset (and where it is used).
+ * Throws ConfigError naming every variable that is unset (and where it is
+ * used), or that is empty where `rule` does not allow it.
  */
-export function resolveSecretPlaceholders<T>(app: T, env: Record<string, string | undefined>, redactor: Redactor): T {
+export function resolveSecretPlaceholders<T>(app: T, env: Record<string, string | undefined>, redactor: Redactor, rule: EmptySecretRule): T {
+  checkEmptySecrets(findSecretPlaceholders(app), env, rule);
   const missing = new Map<string, string[]>();
   const resolved = walkStrings(app, (text, path) =>
     text.replace(PLACEHOLDER, (whole, name: string) => {

@@ -53,6 +53,8 @@ export interface DeployAppOptions {
   force: boolean;
   /** Environment for secret placeholders. */
   env: Record<string, string | undefined>;
+  /** Secret variables mdeploy.yml lets be empty (`allowEmpty: true`); any other empty one is refused. */
+  emptySecretsAllowed?: readonly string[];
   /** Where to write the dotenv report; undefined = none. */
   dotenvPath?: string;
   /** MDEPLOY_URL; default from the app's Traefik Host rule. */
@@ -103,7 +105,7 @@ export async function deployApp(options: DeployAppOptions, deps: DeployDeps): Pr
   const { marathon, clock, output, progress } = deps;
   const env = options.environment;
   // Secret values become known to the redactor before anything can print them.
-  const app = resolveSecretPlaceholders(options.app, options.env, output.redactor);
+  const app = resolveSecretPlaceholders(options.app, options.env, output.redactor, { environment: env, emptySecretsAllowed: options.emptySecretsAllowed ?? [] });
   const lockSeconds = Math.round(options.lockTimeoutMs / 1000);
   const lockDeadline = clock.now() + options.lockTimeoutMs;
   const beforeSending = <T>(work: Promise<T>): Promise<T> => interruptedBeforeSending(work, env, deps.interrupts);

@@ -11,7 +11,8 @@ import type { ConfigOverrides, MarathonSettings, MdeployConfig, MesosSettings } 
 import type { Redactor } from "../core/redact.js";
 import { TemplateError, UsageError, ValidationError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
-import { renderEnvironment } from "../render/render-environment.js";
+import { configuredEnvironment, renderEnvironment, renderEnvironmentAppId } from "../render/render-environment.js";
+import { checkAppId } from "../validate/app-rules.js";
 import { validateApp } from "../validate/validate-app.js";
 import { settingsFor } from "./cluster-clients.js";
 
@@ -45,20 +46,7 @@ export async function loadTarget(options: LoadTargetOptions): Promise<LoadedTarg
     const rendered = await renderEnvironment(config, options.environment, { env: options.env, cwd: options.cwd });
     return { config, app: rendered.app, warnings: rendered.warnings.map((w) => `${w.path}: ${w.message}`) };
   }
-  const file = path.resolve(options.cwd, options.artifact);
-  const shown = path.relative(options.cwd, file) || options.artifact;
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new ValidationError(`${shown}: cannot read the artifact (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError(`${shown}: not valid JSON (${(error as Error).message})`);
-  }
+  const { value, shown } = await readArtifact(options.cwd, options.artifact);
   const { errors, warnings } = validateApp(value);
   if (errors.length > 0) {
     throw new ValidationError(`${shown}: ${errors.length} problem${errors.length === 1 ? "" : "s"} in the app definition; nothing was sent`, errors.map((e) => `${shown}: ${e.path}: ${e.message}`));
@@ -84,10 +72,7 @@ async function checkArtifactBelongs(config: MdeployConfig, options: LoadTargetOp
     // renderEnvironment words the unknown-environment error (with the known ones).
     await renderEnvironment(config, env, { env: options.env, cwd: options.cwd });
   }
-  const named = /^marathon_app_(.+)\.json$/.exec(path.basename(shown))?.[1];
-  if (named !== undefined && named !== env) {
-    throw new UsageError(`${shown} is the artifact of environment "${named}", not "${env}"; nothing was sent`, [`deploy it with: mdeploy deploy ${named} --artifact ${shown}, or give marathon_app_${env}.json`]);
-  }
+  checkArtifactName(shown, env);
   if (config.configFile === undefined) return;
   let rendered: AppDefinition;
   try {
@@ -98,6 +83,31 @@ async function checkArtifactBelongs(config: MdeployConfig, options: LoadTargetOp
   }
   if (absolute(rendered.id) !== absolute(app.id)) {
     throw new UsageError(`${shown}: app id ${app.id} is not the app of environment "${env}" (its template renders ${rendered.id}); nothing was sent`);
+  }
+}
+
+/** A file named for another environment (`marathon_app_production.json` given to staging) is refused. */
+function checkArtifactName(shown: string, env: string): void {
+  const named = /^marathon_app_(.+)\.json$/.exec(path.basename(shown))?.[1];
+  if (named !== undefined && named !== env) {
+    throw new UsageError(`${shown} is the artifact of environment "${named}", not "${env}"; nothing was sent`, [`deploy it with: mdeploy deploy ${named} --artifact ${shown}, or give marathon_app_${env}.json`]);
+  }
+}
+
+/** The artifact's parsed JSON and its name for messages. Throws ValidationError (exit 2). */
+async function readArtifact(cwd: string, artifact: string): Promise<{ value: unknown; shown: string }> {
+  const file = path.resolve(cwd, artifact);
+  const shown = path.relative(cwd, file) || artifact;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ValidationError(`${shown}: cannot read the artifact (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  try {
+    return { value: JSON.parse(text) as unknown, shown };
+  } catch (error) {
+    throw new ValidationError(`${shown}: not valid JSON (${(error as Error).message})`);
   }
 }
 
@@ -123,4 +133,43 @@ export async function loadCommandTarget(context: CliContext, target: { environme
   });
   for (const warning of loaded.warnings) context.output.warn(warning);
   return { ...loaded, settings: settingsFor(loaded.config, target.environment) };
+}
+
+/** What `status` and `history` start from: the app id, and the Marathon and Mesos settings of its environment. */
+export interface CommandAppId {
+  config: MdeployConfig;
+  appId: string;
+  settings: { marathon: MarathonSettings; mesos: MesosSettings };
+}
+
+/**
+ * The environment's app id without validating the whole app (the read-only
+ * commands need nothing else, and full validation was most of their start-up):
+ * rendered from the template, or read from `--artifact`, whose file name must
+ * be the environment's. Either way the id is the one deploy would send; deploy
+ * additionally refuses an artifact whose id the template does not render.
+ */
+export async function loadCommandAppId(context: CliContext, target: { environment: string; artifact?: string }): Promise<CommandAppId> {
+  const env = target.environment;
+  const config = await loadConfig({
+    cwd: context.cwd,
+    env: context.env,
+    redactor: context.output.redactor,
+    ...(context.global.config !== undefined ? { file: context.global.config } : {}),
+  });
+  let appId: string;
+  if (target.artifact) {
+    // Without any config file the artifact is all there is (see checkArtifactBelongs).
+    if (config.configFile !== undefined) configuredEnvironment(config, env, { cwd: context.cwd });
+    const { value, shown } = await readArtifact(context.cwd, target.artifact);
+    checkArtifactName(shown, env);
+    const id = (value as { id?: unknown } | null)?.id;
+    if (typeof id !== "string" || id === "") throw new ValidationError(`${shown}: /id: the app needs an id (a non-empty string)`);
+    const idProblem = checkAppId(id);
+    if (idProblem) throw new ValidationError(`${shown}: /id: invalid app id ${idProblem}`);
+    appId = id;
+  } else {
+    appId = await renderEnvironmentAppId(config, env, { env: context.env, cwd: context.cwd });
+  }
+  return { config, appId, settings: settingsFor(config, env) };
 }

@@ -45,7 +45,7 @@ export interface RestoreInput {
   labels?: Record<string, string>;
   /** Cancel a deployment of someone else holding the app. */
   force: boolean;
-  /** Without Mesos: a strategy that frees room first (after a stuck deploy), or Marathon's own rollback (a person's `mdeploy rollback`). */
+  /** Without Mesos: a strategy that frees room first (after a stuck deploy), or the version's own stored strategy (a person's `mdeploy rollback`). */
   withoutCapacity: "free-room-first" | "marathon-rollback";
   /** Absolute time (clock) the restore must be verified by. */
   deadline: number;
@@ -74,7 +74,6 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
       if (problem) return await unfinished(problem);
     }
     let definition: AppDefinition | undefined;
-    let rollbackTo: string | undefined;
     const readApp = () => marathon.findApp(input.appId, { embed: ["app.tasks", "app.readiness", "app.deployments"], ...(input.signal ? { signal: input.signal } : {}) });
     // Deleted by someone else: its versions went with it, and mdeploy does not recreate what a person removed.
     const deleted: PreparedWrite = { kind: "stop", reason: `someone deleted ${input.appId}; mdeploy does not recreate it`, current: undefined };
@@ -83,7 +82,7 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
       // version another job deployed meanwhile is seen.
       if (!definition || afterWait) {
         if (!(await readApp())) return deleted;
-        ({ definition, rollbackTo } = await restoreDefinition(input, deps));
+        definition = await restoreDefinition(input, deps);
       }
       const current = await readApp();
       lastSeen = current;
@@ -91,7 +90,7 @@ export async function restoreVersion(input: RestoreInput, deps: RestoreDeps): Pr
       if (current.version !== input.replacing && current.version > input.replacing) {
         return { kind: "stop", reason: `another deployment changed ${input.appId} to version ${current.version} after ${input.replacing}; mdeploy does not restore over it`, current };
       }
-      return { kind: "write", before: current, definition, ...(rollbackTo ? { rollbackTo } : {}) };
+      return { kind: "write", before: current, definition };
     };
     const write = await applyWrite(
       { environment: input.environment, appId: input.appId, prepare, force: input.force, lockDeadline: input.deadline, lockSeconds: input.lockSeconds, watch: input.watch, ...(input.signal ? { signal: input.signal } : {}) },
@@ -126,19 +125,22 @@ function someoneElses(environment: string): string {
 }
 
 /** What to send: the old definition planned against today's capacity, or (no Mesos) one of the fallbacks. */
-async function restoreDefinition(input: RestoreInput, deps: RestoreDeps): Promise<{ definition: AppDefinition; rollbackTo?: string }> {
+async function restoreDefinition(input: RestoreInput, deps: RestoreDeps): Promise<AppDefinition> {
   const settleMs = Math.max(0, (input.deadline - deps.clock.now()) / 3);
   const replanned = deps.mesos ? await replanVersion({ ...deps, mesos: deps.mesos }, input.appId, input.version, input.labels ?? {}, settleMs) : undefined;
-  if (replanned) return { definition: replanned };
+  if (replanned) return replanned;
   if (!deps.mesos && input.withoutCapacity === "marathon-rollback") {
-    // Marathon restores that version as stored (its strategy, none of our labels); a read-back after a 502 compares with exactly that.
-    return { definition: await storedDefinition(deps.marathon, input.appId, input.version), rollbackTo: input.version };
+    // That version as stored, its strategy included, as Marathon's own rollback (PUT {"version"}) would
+    // bring it back, plus our labels: a {"version"} body cannot carry MDEPLOY_ROLLBACK_OF, and without
+    // that label a second plain rollback would go forward again to the version just left.
+    const stored = await storedDefinition(deps.marathon, input.appId, input.version);
+    return { ...stored, labels: { ...stored.labels, ...input.labels } };
   }
   const stored = await definitionOfVersion(deps.marathon, input.appId, input.version, input.labels ?? {});
   if (!deps.mesos) {
     deps.progress.line("  rollback: capacity not checked (no MESOS_URL): restoring with minimumHealthCapacity 0, maximumOverCapacity 0 so old instances make room first, not with the strategy that just got stuck");
   }
-  return { definition: { ...stored, upgradeStrategy: { ...FREE_ROOM_FIRST } } };
+  return { ...stored, upgradeStrategy: { ...FREE_ROOM_FIRST } };
 }
 
 /** Cancels our deployment (`force`: no revert deployment of Marathon's own); undefined when done or already gone. */

@@ -2,21 +2,21 @@
  * Validates JSON answers against named schemas at an adapter's boundary
  * (STYLE.md rule 7): every problem at once, each as "path: problem".
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
+import { precompiledValidatorSet, type ValidatorModule } from "../validate/precompiled.js";
 
 /** Checks a value against the schema of that name; returns problem lines, empty when valid. */
 export type ResponseChecker<Name extends string> = (name: Name, value: unknown) => string[];
 
-/** Compiles each schema on first use, once per checker (no module-level state). */
-export function createResponseChecker<Name extends string>(schemas: Readonly<Record<Name, object>>): ResponseChecker<Name> {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const compiled = new Map<Name, ValidateFunction>();
+/**
+ * A checker for `schemas`, whose validators the build compiled into `module`
+ * (scripts/build-validators.mjs); from the sources each schema is compiled on
+ * first use, once per checker (no module-level state).
+ */
+export function createResponseChecker<Name extends string>(schemas: Readonly<Record<Name, object>>, module: ValidatorModule): ResponseChecker<Name> {
+  const validatorFor = precompiledValidatorSet(module, schemas);
   return (name, value) => {
-    let validate = compiled.get(name);
-    if (!validate) {
-      validate = ajv.compile(schemas[name]);
-      compiled.set(name, validate);
-    }
+    const validate = validatorFor(name);
     return validate(value) ? [] : formatAjvErrors(validate.errors ?? []);
   };
 }

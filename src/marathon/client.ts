@@ -198,7 +198,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
   const clock = options.clock ?? systemClock;
   const transport = createHttpTransport({ tls: options.tls, timeoutMs, maxResponseBytes: MARATHON_ANSWER_MAX_BYTES });
   const requester = createFailoverRequester({ baseUrls, transport, retry, clock, onRetry: options.onRetry });
-  const check = createResponseChecker(marathonResponseSchemas);
+  const check = createResponseChecker(marathonResponseSchemas, "marathon-responses");
   let leaderUrl: string | undefined;
 
   const headers = (accept = "application/json"): Record<string, string> => ({ accept, ...(authHeader ? { authorization: authHeader } : {}) });

@@ -54,7 +54,8 @@ const resources = {
   properties: { cpus: { type: "number" }, mem: { type: "number" }, disk: { type: "number" }, gpus: { type: "number" }, ports: { type: "string" } },
 } as const;
 
-const schemas = {
+/** The answers read from the master, by name (compiled at build time into dist/validators/mesos-responses.cjs). */
+export const mesosResponseSchemas = {
   slaves: {
     type: "object",
     required: ["slaves"],
@@ -92,7 +93,7 @@ export function createMesosClient(options: MesosClientOptions): MesosClient {
   const retry = options.retry ?? defaultRetryPolicy;
   const transport = createHttpTransport({ tls: options.tls, timeoutMs, maxResponseBytes: MESOS_MAX_RESPONSE_BYTES });
   const requester = createFailoverRequester({ baseUrls, transport, retry, clock: options.clock ?? systemClock, onRetry: options.onRetry });
-  const check = createResponseChecker(schemas);
+  const check = createResponseChecker(mesosResponseSchemas, "mesos-responses");
   const headers = { accept: "application/json", ...(authHeader ? { authorization: authHeader } : {}) };
 
   async function get(path: string, signal?: AbortSignal): Promise<HttpResponse> {

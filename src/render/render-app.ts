@@ -7,8 +7,9 @@ import { isSecretVariableName } from "../core/redact.js";
 import { secretPlaceholder } from "../core/secret-placeholders.js";
 import { TemplateError, ValidationError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
-import { renderJsonTemplate } from "../template/render-template.js";
+import { renderJsonTemplate, type RenderedTemplate } from "../template/render-template.js";
 import type { TemplateHelper } from "../template/helpers.js";
+import { checkAppId } from "../validate/app-rules.js";
 import { validateApp } from "../validate/validate-app.js";
 import type { EnvironmentConfig, Problem } from "../config/types.js";
 
@@ -48,8 +49,11 @@ export function templateContext(environment: EnvironmentConfig, env: Record<stri
   return { ...environment.variables, environment: environment.name, env: visible };
 }
 
-/** Renders and validates. Throws TemplateError (template problems) or ValidationError (Marathon rules). */
-export function renderApp(input: RenderAppInput): RenderedApp {
+/**
+ * Renders to one JSON object, not yet checked against Marathon's rules; the
+ * template and secret checks apply. Throws TemplateError.
+ */
+function renderAppValue(input: RenderAppInput): { value: Record<string, unknown>; rendered: RenderedTemplate } {
   const { environment, env } = input;
   const rendered = renderJsonTemplate({
     source: input.templateSource,
@@ -67,7 +71,29 @@ export function renderApp(input: RenderAppInput): RenderedApp {
   if (leaked.length > 0) {
     throw new TemplateError(`${input.templateName} (${environment.name}): the rendered app contains the value of secret variable ${leaked.join(", ")}; use {{env.${leaked[0]}}} so it becomes a placeholder deploy fills in`);
   }
+  return { value: value as Record<string, unknown>, rendered };
+}
 
+/**
+ * The app id the template renders, checked as Marathon checks ids, without
+ * validating the rest of the app: what `status` and `history` need, and the
+ * same id `renderApp` (and so deploy) would send. Throws TemplateError or
+ * ValidationError, worded as renderApp words them.
+ */
+export function renderAppId(input: RenderAppInput): string {
+  const { value, rendered } = renderAppValue(input);
+  const id = value.id;
+  const fail = (problem: string) => new ValidationError(`${rendered.locate("/id")} (${input.environment.name}): /id: ${problem}`);
+  if (typeof id !== "string" || id === "") throw fail("the app needs an id (a non-empty string)");
+  const idProblem = checkAppId(id);
+  if (idProblem) throw fail(`invalid app id ${idProblem}`);
+  return id;
+}
+
+/** Renders and validates. Throws TemplateError (template problems) or ValidationError (Marathon rules). */
+export function renderApp(input: RenderAppInput): RenderedApp {
+  const { environment } = input;
+  const { value, rendered } = renderAppValue(input);
   const { errors, warnings } = validateApp(value, environment.agents === undefined ? {} : { agents: environment.agents });
   if (errors.length > 0) {
     // Each problem names the template line that produced it and the JSON path in the app.

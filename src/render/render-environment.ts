@@ -8,8 +8,8 @@ import path from "node:path";
 import { TemplateError, UsageError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { registryAuthHelpers } from "../template/helpers-registry-auth.js";
-import type { MdeployConfig, Problem } from "../config/types.js";
-import { renderApp } from "./render-app.js";
+import type { EnvironmentConfig, MdeployConfig, Problem } from "../config/types.js";
+import { renderApp, renderAppId, type RenderAppInput } from "./render-app.js";
 
 export interface RenderedEnvironment {
   environment: string;
@@ -38,12 +38,32 @@ export function artifactFileName(environment: string): string {
  * app breaks a Marathon rule.
  */
 export async function renderEnvironment(config: MdeployConfig, envName: string, options: RenderEnvironmentOptions): Promise<RenderedEnvironment> {
+  const { app, warnings } = renderApp(await environmentTemplate(config, envName, options));
+  return { environment: envName, app, warnings, artifactFileName: artifactFileName(envName) };
+}
+
+/**
+ * The app id `envName` renders, the one renderEnvironment (and so deploy) would
+ * send, without validating the rest of the app (`status`, `history`). Throws as
+ * renderEnvironment does.
+ */
+export async function renderEnvironmentAppId(config: MdeployConfig, envName: string, options: RenderEnvironmentOptions): Promise<string> {
+  return renderAppId(await environmentTemplate(config, envName, options));
+}
+
+/** The environment's config, as in mdeploy.yml; throws UsageError (with the known ones) for an unknown name. */
+export function configuredEnvironment(config: MdeployConfig, envName: string, options: { cwd?: string }): EnvironmentConfig {
   const environment = Object.hasOwn(config.environments, envName) ? config.environments[envName] : undefined;
   if (!environment) {
     const known = Object.keys(config.environments);
     const source = config.configFile ? path.relative(options.cwd ?? config.baseDir, config.configFile) || config.configFile : "no mdeploy.yml found";
     throw new UsageError(`unknown environment "${envName}"${didYouMean(envName, known)} (${source}: ${known.length > 0 ? `environments are ${known.join(", ")}` : "no environments defined"})`);
   }
+  return environment;
+}
+
+async function environmentTemplate(config: MdeployConfig, envName: string, options: RenderEnvironmentOptions): Promise<RenderAppInput> {
+  const environment = configuredEnvironment(config, envName, options);
   const templateName = path.relative(options.cwd ?? config.baseDir, environment.template) || environment.template;
   let templateSource: string;
   try {
@@ -52,6 +72,5 @@ export async function renderEnvironment(config: MdeployConfig, envName: string, 
     const code = (error as NodeJS.ErrnoException).code;
     throw new TemplateError(`${templateName}: cannot read the template of environment ${envName} (${code === "ENOENT" ? "file not found" : (code ?? String(error))})`);
   }
-  const { app, warnings } = renderApp({ environment, templateSource, templateName, env: options.env, helpers: registryAuthHelpers });
-  return { environment: envName, app, warnings, artifactFileName: artifactFileName(envName) };
+  return { environment, templateSource, templateName, env: options.env, helpers: registryAuthHelpers };
 }
