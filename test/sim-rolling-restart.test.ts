@@ -28,7 +28,9 @@ const app = (n: number) => ({
   cpus: 0.1,
   mem: 100,
   cmd: "serve",
-  healthChecks: [{ protocol: "HTTP", gracePeriodSeconds: 30, intervalSeconds: 2, maxConsecutiveFailures: 3 }],
+  // Checked by Mesos, so every healthy old instance counts for the immediate kills on any
+  // release; how Marathon-run checks change that is the restartCounts table below.
+  healthChecks: [{ protocol: "MESOS_HTTP", portIndex: 0, delaySeconds: 0, gracePeriodSeconds: 30, intervalSeconds: 2, maxConsecutiveFailures: 3 }],
 });
 
 async function send(sim: Simulator, method: string, path: string, body: unknown): Promise<{ status: number; body: { deploymentId?: string; version?: string } }> {

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type RestartCounts, type Simulator } from "../src/sim/index.js";
 
-/** The original cluster's trap: a 300 MB app on the 497 MB staging agent. */
+/**
+ * The original cluster's trap: a 300 MB app on the 497 MB staging agent. Its check is
+ * MESOS_HTTP, as in marathon/click-count: Marathon 1.10+ counts an old instance for a
+ * restart's immediate kills only when Mesos reports it healthy (see the last tests).
+ */
 const clickCount = {
   id: "/click-count",
   instances: 1,
@@ -9,7 +13,7 @@ const clickCount = {
   mem: 300,
   container: { type: "DOCKER", docker: { image: "registry.example.com/demo/click-count:1.0.0" } },
   constraints: [["type", "CLUSTER", "staging"]],
-  healthChecks: [{ protocol: "HTTP", path: "/health", gracePeriodSeconds: 60, intervalSeconds: 5, maxConsecutiveFailures: 3 }],
+  healthChecks: [{ protocol: "MESOS_HTTP", path: "/health", portIndex: 0, delaySeconds: 0, gracePeriodSeconds: 60, intervalSeconds: 5, maxConsecutiveFailures: 3 }],
 };
 
 // Response bodies are Marathon JSON read field by field in assertions.
@@ -107,5 +111,32 @@ describe("the staging trap (click-count 300 MB on a 497 MB agent)", () => {
       expect(s.state.queueReason("/click-count")).toBe("InsufficientMemory");
       expect(s.state.healthyCount("/click-count")).toBe(1);
     }
+  });
+
+  /** Without restartCounts the rule is the one of the release /v2/info reports. */
+  it.each([
+    { version: undefined, reported: "1.11.24", completes: false },
+    { version: "1.10.26", reported: "1.10.26", completes: false },
+    { version: "1.9.109", reported: "1.9.109", completes: true },
+    { version: "1.4.13", reported: "1.4.13", completes: true },
+  ])("(0,1) with an HTTP check on Marathon $reported: completes=$completes", async ({ version, reported, completes }) => {
+    const s = await startSimulator({ seed: 3, cluster: { ...defaultCluster(), marathon: version === undefined ? {} : { version } } });
+    sim = s;
+    expect((await call(s, "GET", "/v2/info")).body.version).toBe(reported);
+    const app = { ...clickCount, healthChecks: [{ ...clickCount.healthChecks[0], protocol: "HTTP" }] };
+    expect((await call(s, "POST", "/v2/apps", app)).status).toBe(201);
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 120_000 })).toBe(true);
+    await call(s, "PUT", "/v2/apps/click-count", { ...app, env: { BUILD: "2" }, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } });
+    expect(await s.clock.runUntil(() => s.state.deployments().length === 0, { maxMs: 600_000 })).toBe(completes);
+    expect(s.timeline.forApp("/click-count", "kill").length > 0).toBe(completes);
+  });
+
+  it("reports a Mesos-run check's result as another status update of the running task", async () => {
+    const s = await startSimulator({ seed: 3 });
+    sim = s;
+    expect((await call(s, "POST", "/v2/apps", clickCount)).status).toBe(201);
+    expect(await s.clock.runUntil(() => s.state.healthyCount("/click-count") === 1, { maxMs: 120_000 })).toBe(true);
+    const updates = s.state.events().filter((e) => e.eventType === "status_update_event" || e.eventType === "health_status_changed_event");
+    expect(updates.map((e) => (e.eventType === "status_update_event" ? (e as { taskStatus?: string }).taskStatus : "health"))).toEqual(["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_RUNNING", "health"]);
   });
 });

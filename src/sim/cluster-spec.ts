@@ -1,3 +1,4 @@
+import { countsOnlyMesosHealth } from "../marathon/restart-counting.js";
 import type { AppDefinition } from "../marathon/types.js";
 
 /** One Mesos agent of the simulated cluster. */
@@ -59,11 +60,12 @@ export interface MarathonSimSettings {
   version?: string;
   /**
    * Which instances a restart counts before its immediate kills (TaskReplaceActor
-   * `computeRestartStrategy`). "mesos-health" (Marathon 1.10+): instances without health
-   * or readiness checks, or whose Mesos-run check (COMMAND, MESOS_*) passes; Marathon-run
-   * HTTP/HTTPS/TCP checks never count. "active" (1.4 to 1.9): every instance Marathon
-   * wants running. "any-health": instances whose checks pass whatever their protocol (the
-   * simulator's earlier reading; no released Marathon). See src/sim/README.md.
+   * `computeRestartStrategy`). Unset: what `version` does (see {@link restartCountsOf}).
+   * "mesos-health" (Marathon 1.10+): instances without health or readiness checks, or
+   * whose Mesos-run check (COMMAND, MESOS_*) passes; Marathon-run HTTP/HTTPS/TCP checks
+   * never count. "active" (1.4 to 1.9): every instance Marathon wants running.
+   * "any-health": instances whose checks pass whatever their protocol; no Marathon
+   * release does this, it is kept only to compare plans against. See src/sim/README.md.
    */
   restartCounts?: RestartCounts;
   /**
@@ -77,8 +79,17 @@ export interface MarathonSimSettings {
 /** See {@link MarathonSimSettings.restartCounts}. */
 export type RestartCounts = "mesos-health" | "active" | "any-health";
 
-/** What a cluster that does not say gets. */
-export const DEFAULT_RESTART_COUNTS: RestartCounts = "any-health";
+/** What /v2/info reports when the cluster does not say. */
+export const DEFAULT_MARATHON_VERSION = "1.11.24";
+
+/**
+ * The restart rule of the simulated Marathon: the explicit `restartCounts`, else the
+ * one of the release it reports (`version`): "mesos-health" from 1.10, "active" before.
+ */
+export function restartCountsOf(settings: MarathonSimSettings | undefined): RestartCounts {
+  if (settings?.restartCounts) return settings.restartCounts;
+  return countsOnlyMesosHealth(settings?.version ?? DEFAULT_MARATHON_VERSION) ? "mesos-health" : "active";
+}
 
 /** Everything a simulated cluster is made of (the cluster file's content). */
 export interface ClusterSpec {
@@ -137,7 +148,7 @@ export function defaultCluster(): ClusterSpec {
       { image: "*traefik*", startSeconds: 2, healthyAfterSeconds: 1 },
     ],
     defaultImage: { startSeconds: 2, healthyAfterSeconds: 3 },
-    marathon: { offerIntervalSeconds: 5, maxInstancesPerOffer: 5, version: "1.11.24" },
+    marathon: { offerIntervalSeconds: 5, maxInstancesPerOffer: 5, version: DEFAULT_MARATHON_VERSION },
   };
 }
 

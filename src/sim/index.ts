@@ -26,7 +26,7 @@
  */
 import type { Socket } from "node:net";
 import type { Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
-import { defaultCluster, type ClusterSpec } from "./cluster-spec.js";
+import { DEFAULT_MARATHON_VERSION, defaultCluster, type ClusterSpec } from "./cluster-spec.js";
 import { FaultState, type FaultInjector } from "./faults.js";
 import { closeServer } from "./http-server.js";
 import { isActive, taskJson } from "./instance.js";
@@ -44,7 +44,7 @@ import { VirtualClock } from "./virtual-clock.js";
 
 export { VirtualClock, DEFAULT_CLOCK_START } from "./virtual-clock.js";
 export type { VirtualClockOptions, TimerHandle } from "./virtual-clock.js";
-export { defaultCluster, resolveBehaviour } from "./cluster-spec.js";
+export { DEFAULT_MARATHON_VERSION, defaultCluster, resolveBehaviour, restartCountsOf } from "./cluster-spec.js";
 export type { AgentSpec, ClusterSpec, ImageBehaviour, MarathonSimSettings, RestartCounts } from "./cluster-spec.js";
 export { loadClusterFile, parseClusterFile } from "./cluster-file.js";
 export type { AnswerAfterApplying, FaultInjector, FaultScope, FaultTarget } from "./faults.js";
@@ -183,7 +183,7 @@ function leaderInfo(cluster: ClusterSpec, leadership: Leadership, faults: FaultS
   return {
     leaderHostPort: () => leadership.leader()?.hostPort,
     abdicate: () => faults.injector.changeLeader(),
-    version: cluster.marathon?.version ?? "1.11.24",
+    version: cluster.marathon?.version ?? DEFAULT_MARATHON_VERSION,
     get httpPort() {
       return Number(leadership.nodes[0]?.hostPort.split(":")[1] ?? 8080);
     },

@@ -7,11 +7,12 @@
  * `kill` and `terminate`, and serves as its {@link LifecycleHost}, the way
  * deployment-steps.ts takes the engine as its StepHost. Used by marathon-engine.ts only.
  */
+import { isMesosRunCheck } from "../marathon/restart-counting.js";
 import type { TaskState } from "../marathon/types.js";
 import type { AppRecord, InstanceReuse } from "./app-record.js";
 import { resolveBehaviour, type ClusterSpec } from "./cluster-spec.js";
 import type { AgentState } from "./cluster-state.js";
-import { hasHealthChecks, isActive, isMesosHealthCheck, type Instance } from "./instance.js";
+import { hasHealthChecks, isActive, type Instance } from "./instance.js";
 import { isResident } from "./resident.js";
 import type { Timeline } from "./timeline.js";
 import type { VirtualClock } from "./virtual-clock.js";
@@ -93,6 +94,7 @@ export class InstanceLifecycle {
       stagedAt: now,
       startedAt: null,
       health: undefined,
+      mesosHealthy: undefined,
       // Readiness is polled for new tasks only while a deployment runs.
       ready: (def.readinessChecks?.length ?? 0) === 0 || !this.host.isDeploying(app.id),
       readinessChecked: false,
@@ -126,17 +128,7 @@ export class InstanceLifecycle {
     instance.state = state;
     const now = this.clock.now();
     this.timeline.record({ t: now, kind: "state", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, host: instance.agent.hostname, state });
-    this.emit("status_update_event", {
-      slaveId: instance.agent.id,
-      taskId: instance.taskId,
-      taskStatus: state,
-      message,
-      appId: instance.appId,
-      host: instance.agent.hostname,
-      ipAddresses: [{ ipAddress: instance.agent.ip, protocol: "IPv4" }],
-      ports: [...instance.ports],
-      version: instance.version,
-    });
+    this.emitStatusUpdate(instance, message);
     this.emit("instance_changed_event", {
       instanceId: instance.instanceId,
       condition: conditionOf(state),
@@ -146,6 +138,21 @@ export class InstanceLifecycle {
       runSpecVersion: instance.version,
     });
     this.markDirty(instance.appId);
+  }
+
+  /** Marathon's status_update_event for the task's current Mesos status. */
+  private emitStatusUpdate(instance: Instance, message: string): void {
+    this.emit("status_update_event", {
+      slaveId: instance.agent.id,
+      taskId: instance.taskId,
+      taskStatus: instance.state,
+      message,
+      appId: instance.appId,
+      host: instance.agent.hostname,
+      ipAddresses: [{ ipAddress: instance.agent.ip, protocol: "IPv4" }],
+      ports: [...instance.ports],
+      version: instance.version,
+    });
   }
 
   private onStarted(instance: Instance): void {
@@ -169,7 +176,7 @@ export class InstanceLifecycle {
     if (hasHealthChecks(instance.def)) {
       instance.health = { consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null, alive: undefined, steadySince: null };
       const hc = instance.def.healthChecks?.[0];
-      const mesosCheck = isMesosHealthCheck(hc?.protocol);
+      const mesosCheck = isMesosRunCheck(hc?.protocol);
       const delay = mesosCheck ? (hc?.delaySeconds ?? 15) * 1000 : 1000;
       this.after(instance, delay, () => this.healthCheck(instance));
     }
@@ -228,6 +235,12 @@ export class InstanceLifecycle {
     const h = instance.health;
     if (!h || h.alive === alive) return;
     h.alive = alive;
+    if (isMesosRunCheck(instance.def.healthChecks?.[0]?.protocol)) {
+      // Mesos reports its own check's result as a new status of the running task (`healthy`);
+      // Marathon publishes it as another status_update_event, then the health events.
+      instance.mesosHealthy = alive;
+      this.emitStatusUpdate(instance, "");
+    }
     this.emit("health_status_changed_event", { appId: instance.appId, instanceId: instance.instanceId, version: instance.version, alive });
     this.emit("instance_health_changed_event", { instanceId: instance.instanceId, runSpecId: instance.appId, healthy: alive, runSpecVersion: instance.version });
     this.timeline.record({ t: this.clock.now(), kind: "health", appId: instance.appId, version: instance.version, instanceId: instance.instanceId, taskId: instance.taskId, healthy: alive });

@@ -1,3 +1,4 @@
+import { countedByMesosHealth } from "../marathon/restart-counting.js";
 import type { AppDefinition, HealthCheckResult, ReadinessCheckResult, Task, TaskState } from "../marathon/types.js";
 import type { ResolvedBehaviour } from "./cluster-spec.js";
 import type { AgentState, ScalarResources } from "./cluster-state.js";
@@ -41,6 +42,12 @@ export interface Instance {
   stagedAt: number;
   startedAt: number | null;
   health: HealthState | undefined;
+  /**
+   * `healthy` of the task's last Mesos status update: set only by a Mesos-run check
+   * (COMMAND, MESOS_*), undefined otherwise. Marathon 1.10+ computes
+   * `InstanceState.healthy` from this alone; Marathon-run checks never reach it.
+   */
+  mesosHealthy: boolean | undefined;
   /** Task incarnation: 1 at the first launch, +1 each time Marathon relaunches the same instance. */
   incarnation: number;
   /** Killed with `wipe=true`: Marathon forgets it, and a replacement gets a new instance id. */
@@ -69,11 +76,6 @@ export function countsHealthy(i: Instance): boolean {
   return hasHealthChecks(i.def) ? i.health?.alive === true : true;
 }
 
-/** Health checks Mesos runs on the agent and reports in the task status (COMMAND, MESOS_HTTP/HTTPS/TCP). */
-export function isMesosHealthCheck(protocol: string | undefined): boolean {
-  return protocol === "COMMAND" || (protocol ?? "HTTP").startsWith("MESOS_");
-}
-
 /**
  * Marathon 1.10+'s `Instance.consideredHealthy` (core/instance/Instance.scala): true
  * without health or readiness checks in the instance's own definition; otherwise only
@@ -82,10 +84,8 @@ export function isMesosHealthCheck(protocol: string | undefined): boolean {
  */
 export function consideredHealthy(i: Instance): boolean {
   if (i.goal !== "running") return false;
-  const checks = (i.def.healthChecks ?? []).length + (i.def.readinessChecks ?? []).length;
-  if (checks === 0) return true;
-  const mesosChecked = (i.def.healthChecks ?? []).some((hc) => isMesosHealthCheck(hc.protocol));
-  return mesosChecked && i.state === "TASK_RUNNING" && i.health?.alive === true;
+  if (countedByMesosHealth(i.def) === "all") return true;
+  return i.state === "TASK_RUNNING" && i.mesosHealthy === true;
 }
 
 export function iso(ms: number | null): string | null {

@@ -8,7 +8,7 @@ import type {
 } from "../marathon/types.js";
 import { ConfigError } from "../errors.js";
 import { isUpgrade, normalizeApp, readErrors, validationErrors } from "./app-definition.js";
-import { DEFAULT_RESTART_COUNTS, type ClusterSpec, type RestartCounts } from "./cluster-spec.js";
+import { restartCountsOf, type ClusterSpec, type RestartCounts } from "./cluster-spec.js";
 import { newAppRecord, type AppRecord, type Reservation } from "./app-record.js";
 import { AgentState } from "./cluster-state.js";
 import { RestartStep, ScaleStep, StartStep, StopStep, type StepController, type StepHost } from "./deployment-steps.js";
@@ -188,7 +188,7 @@ export class MarathonEngine implements StepHost, LifecycleHost {
 
   /** See MarathonSimSettings.restartCounts. */
   get restartCounts(): RestartCounts {
-    return this.cluster.marathon?.restartCounts ?? DEFAULT_RESTART_COUNTS;
+    return restartCountsOf(this.cluster.marathon);
   }
 
   /** Marathon's --max_running_deployments. */
