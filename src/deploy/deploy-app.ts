@@ -34,7 +34,7 @@ import { formatVersion, summarizeVersion, type VersionSummary } from "./version-
 /** The Marathon calls a deploy makes. */
 export type DeployMarathon = Pick<
   MarathonClient,
-  "findApp" | "getApp" | "putApp" | "rollbackApp" | "restartApp" | "getAppVersion" | "getAppVersions" | "getDeployments" | "deleteDeployment" | "deleteApp" | "getQueue" | "openEventStream"
+  "findApp" | "getApp" | "putApp" | "rollbackApp" | "restartApp" | "getAppVersion" | "getAppVersions" | "getDeployments" | "deleteDeployment" | "deleteApp" | "getQueue" | "openEventStream" | "getInfo"
 >;
 
 /** A preflight check run after planning and before the PUT (the registry tag check plugs in here). Throws to refuse. */

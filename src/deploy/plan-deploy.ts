@@ -2,7 +2,7 @@
  * The read-then-plan step shared by `mdeploy plan` and `mdeploy deploy`: read
  * the running app and the Mesos agents, then plan. Nothing is written.
  */
-import type { MarathonClient } from "../marathon/client.js";
+import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, MesosAgent } from "../marathon/types.js";
 import { previousHealthyLabel } from "./app-provenance.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
@@ -16,7 +16,7 @@ export interface MesosAgentsSource {
 }
 
 export interface PlanDeployDeps {
-  marathon: Pick<MarathonClient, "findApp">;
+  marathon: Pick<MarathonClient, "findApp" | "getInfo">;
   /** Absent when no Mesos URL is configured: the plan then says capacity was not checked. */
   mesos?: MesosAgentsSource;
   /** Hides secret values in the diff. */
@@ -38,12 +38,13 @@ export interface PlannedDeploy {
  * `minHealthy` is the environment's floor (mdeploy.yml): no plan leaves fewer healthy instances.
  */
 export async function planDeploy(app: AppDefinition, mode: StrategyMode, deps: PlanDeployDeps, minHealthy?: number): Promise<PlannedDeploy> {
-  const [running, agents] = await Promise.all([
+  const [running, agents, version] = await Promise.all([
     deps.marathon.findApp(app.id, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"] }),
     deps.mesos ? deps.mesos.getAgents() : Promise.resolve(undefined),
+    marathonVersion(deps.marathon),
   ]);
   const plan = agents
-    ? planUpgrade({ cluster: snapshotFromAgents(agents), running, target: app, mode, ...(minHealthy !== undefined ? { minHealthy } : {}) })
+    ? planUpgrade({ cluster: snapshotFromAgents(agents), running, target: app, mode, ...(minHealthy !== undefined ? { minHealthy } : {}), ...(version !== undefined ? { marathonVersion: version } : {}) })
     : planWithoutCapacity(running, app, minHealthy);
   // The running version's health is known now and nowhere later: the new version keeps a note of it (mdeploy history).
   const target: AppDefinition = { ...app, labels: { ...app.labels, ...previousHealthyLabel(running) }, instances: plan.instances.to, upgradeStrategy: plan.strategy };
@@ -51,11 +52,27 @@ export async function planDeploy(app: AppDefinition, mode: StrategyMode, deps: P
   return { running, target, plan, changes, capacityChecked: agents !== undefined };
 }
 
+/**
+ * Marathon's version as `GET /v2/info` reports it: which old instances a restart counts
+ * depends on it. Undefined when this Marathon (or a proxy before it) does not serve the
+ * route (404) or leaves the field out; the planner then assumes 1.10+ and says so.
+ */
+export async function marathonVersion(marathon: Pick<MarathonClient, "getInfo">): Promise<string | undefined> {
+  try {
+    const info = await marathon.getInfo();
+    return typeof info.version === "string" ? info.version : undefined;
+  } catch (error) {
+    if (error instanceof MarathonApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
 /** Lines that show a plan to a person. */
 export function formatPlan(planned: PlannedDeploy, environment: string): string[] {
   const { plan } = planned;
   const lines = [`${environment}: ${plan.appId}: ${plan.verdict}`];
   lines.push(`  instances ${plan.instances.from} -> ${plan.instances.to}; upgradeStrategy minimumHealthCapacity ${plan.strategy.minimumHealthCapacity}, maximumOverCapacity ${plan.strategy.maximumOverCapacity} (${plan.strategySource})`);
+  if (plan.restartRule) lines.push(`  ${plan.restartRule}`);
   for (const reason of plan.reasons) lines.push(`  ${reason}`);
   if (plan.steps.length > 0) {
     lines.push("  predicted steps:");

@@ -12,11 +12,11 @@ import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
 import { planUpgrade } from "../plan/plan-upgrade.js";
-import type { MesosAgentsSource } from "./plan-deploy.js";
+import { marathonVersion, type MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
 
 export interface ReplanDeps {
-  marathon: Pick<MarathonClient, "getAppVersion" | "findApp">;
+  marathon: Pick<MarathonClient, "getAppVersion" | "findApp" | "getInfo">;
   mesos: MesosAgentsSource;
   progress: Progress;
   clock: Clock;
@@ -72,10 +72,11 @@ export async function storedDefinition(marathon: Pick<MarathonClient, "getAppVer
 export async function replanVersion(deps: ReplanDeps, appId: string, version: string, labels: Record<string, string> = {}, settleMs = 0): Promise<AppDefinition | undefined> {
   try {
     const target = await definitionOfVersion(deps.marathon, appId, version, labels);
+    const release = await marathonVersion(deps.marathon);
     const deadline = deps.clock.now() + settleMs;
     for (let attempt = 0; attempt < 10_000; attempt++) {
       const [current, agents] = await Promise.all([deps.marathon.findApp(appId, { embed: ["app.tasks"] }), deps.mesos.getAgents()]);
-      const plan = planUpgrade({ cluster: snapshotFromAgents(agents), running: current, target, mode: "auto" });
+      const plan = planUpgrade({ cluster: snapshotFromAgents(agents), running: current, target, mode: "auto", ...(release !== undefined ? { marathonVersion: release } : {}) });
       if (plan.feasible) {
         for (const reason of plan.reasons) deps.progress.line(`  rollback: ${reason}`);
         return { ...target, upgradeStrategy: plan.strategy };

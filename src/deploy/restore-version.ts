@@ -22,7 +22,7 @@ import { countTasks } from "./verify-app.js";
 /** The Marathon calls a restore makes. */
 export type RestoreMarathon = Pick<
   MarathonClient,
-  "findApp" | "getApp" | "putApp" | "rollbackApp" | "restartApp" | "getAppVersion" | "getDeployments" | "deleteDeployment" | "getQueue"
+  "findApp" | "getApp" | "putApp" | "rollbackApp" | "restartApp" | "getAppVersion" | "getDeployments" | "deleteDeployment" | "getQueue" | "getInfo"
 >;
 
 export interface RestoreDeps {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppDefinition, AppStatus, Task } from "../marathon/types.js";
-import { capacityFor, countPerAgent, floorCount, perAgentCount, planUpgrade, planWithoutCapacity } from "./plan-upgrade.js";
+import { capacityFor, countPerAgent, floorCount, overCapacityFor, perAgentCount, planUpgrade, planWithoutCapacity } from "./plan-upgrade.js";
 import type { AgentCapacity, ClusterSnapshot } from "./types.js";
 
 /** An agent with `memTotal` MB of which `memUsed` is taken (by the running instances counted in `tasks`). */
@@ -133,23 +133,23 @@ describe("auto keeps minimumHealthCapacity as high as capacity allows", () => {
   });
 });
 
-describe("old instances that are not healthy (Marathon 1.10+ counts only healthy ones)", () => {
+describe("old instances that are not healthy (Marathon 1.10+ counts only those Mesos reports healthy)", () => {
   it("an unhealthy old instance holding the only slot blocks every strategy", () => {
-    const def = clickCount("img:1", { constraints: [], healthChecks: [{ protocol: "HTTP" }] });
+    const def = clickCount("img:1", { constraints: [], healthChecks: [{ protocol: "MESOS_HTTP" }] });
     const sick = { ...task("a"), healthCheckResults: [{ alive: false, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null }] };
     const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningApp(def, [sick]), target: { ...def, container: { docker: { image: "img:2" } } } });
     expect(plan.feasible).toBe(false);
     expect(plan.shortfall).toBe("needs 300 MB more on one agent; the largest free is 197 MB");
   });
   it("an old instance failing its health checks is killed by Marathon, which frees its room", () => {
-    const def = clickCount("img:1", { constraints: [], healthChecks: [{ protocol: "HTTP" }] });
+    const def = clickCount("img:1", { constraints: [], healthChecks: [{ protocol: "MESOS_HTTP" }] });
     const failing = { ...task("a"), healthCheckResults: [{ alive: false, consecutiveFailures: 2, firstSuccess: null, lastSuccess: null, lastFailure: "x" }] };
     const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningApp(def, [failing]), target: { ...def, container: { docker: { image: "img:2" } } } });
     expect(plan.feasible).toBe(true);
     expect(plan.steps.map((s) => s.action)).toEqual(["Marathon kills the old instance failing its health checks (on a)", "start 1 new instance (on a)"]);
   });
   it("an unhealthy instance among healthy ones is stopped first", () => {
-    const def = clickCount("img:1", { instances: 2, constraints: [], healthChecks: [{ protocol: "HTTP" }] });
+    const def = clickCount("img:1", { instances: 2, constraints: [], healthChecks: [{ protocol: "MESOS_HTTP" }] });
     const ok = { ...task("a"), healthCheckResults: [{ alive: true, consecutiveFailures: 0, firstSuccess: "x", lastSuccess: "x", lastFailure: null }] };
     const sick = { ...task("b", undefined, "2026-01-01T00:00:01.000Z"), healthCheckResults: [] };
     const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300), agent("b", "s", 497, 300)), running: runningApp(def, [ok, sick]), target: { ...def, container: { docker: { image: "img:2" } } } });
@@ -442,5 +442,118 @@ describe("scale", () => {
     expect(plan.feasible).toBe(true);
     expect(plan.strategy.minimumHealthCapacity).toBe(1);
     expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
+
+/**
+ * Marathon 1.10+ counts an old instance for a restart's immediate kills only when Mesos
+ * reports it healthy (src/sim/README.md): with Marathon-run checks (HTTP, HTTPS, TCP) nothing
+ * is stopped first, so only room for one more instance moves the upgrade. 1.4 to 1.9
+ * counted every running instance.
+ */
+describe("the restart rule of the Marathon release", () => {
+  const healthy = [{ alive: true, consecutiveFailures: 0, firstSuccess: "x", lastSuccess: "x", lastFailure: null }];
+  const checked = (protocol: string, image = "img:1", extra: Partial<AppDefinition> = {}) =>
+    clickCount(image, { constraints: [], healthChecks: [{ protocol, portIndex: 0 }], ...extra });
+  const runningWith = (def: AppDefinition, hosts: string[]) => runningApp(def, hosts.map((h, i) => ({ ...task(h, undefined, `2026-01-01T00:00:1${i}.000Z`), healthCheckResults: healthy })));
+  const next = (def: AppDefinition): AppDefinition => ({ ...def, container: { type: "DOCKER", docker: { image: "img:2" } } });
+
+  it("HTTP-checked on 1.11 with room for one more: starts one beside the old one, all stay up", () => {
+    const def = checked("HTTP");
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 700, 300)), running: runningWith(def, ["a"]), target: next(def), marathonVersion: "1.11.24" });
+    expect(plan.feasible).toBe(true);
+    expect(plan.strategy.maximumOverCapacity).toBeGreaterThan(0);
+    expect(plan.restartRule).toBe("Marathon 1.11: instances checked by Marathon (HTTP) do not count for immediate kills");
+    expect(plan.steps.map((s) => s.action)).toEqual(["start 1 new instance (on a)", "1 new instance healthy; stop 1 old instance (on a)"]);
+    expect(plan.peak.instances).toBe(2);
+    expect(plan.minHealthy).toBe(1);
+  });
+
+  it("HTTP-checked on 1.11 without room: refused, naming the rule and the fixes in one line", () => {
+    const def = checked("HTTP");
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningWith(def, ["a"]), target: next(def), marathonVersion: "1.11.24" });
+    expect(plan.feasible).toBe(false);
+    expect(plan.verdict).toBe(
+      "cannot upgrade /click-count: Marathon 1.11: instances checked by Marathon (HTTP) do not count for immediate kills, so none stops before a new one is healthy, and there is no room for one more instance (needs 300 MB more on one agent; the largest free is 197 MB); fix: free capacity for one more instance, switch the HTTP check to MESOS_HTTP (counted from the upgrade after the one that installs them), or scale /click-count to 0 instances first (downtime)",
+    );
+  });
+
+  it("the same app on 1.9 gets the old plan: stop the old instance first, then start the new one", () => {
+    const def = checked("HTTP");
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningWith(def, ["a"]), target: next(def), marathonVersion: "1.9.109" });
+    expect(plan.feasible).toBe(true);
+    expect(plan.strategy).toEqual({ minimumHealthCapacity: 0, maximumOverCapacity: 1 });
+    expect(plan.restartRule).toBe("Marathon 1.9: every running instance counts for immediate kills");
+  });
+
+  it("MESOS_HTTP-checked on 1.11 plans as before (healthy old instances count)", () => {
+    const def = checked("MESOS_HTTP");
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningWith(def, ["a"]), target: next(def), marathonVersion: "1.11.24" });
+    expect(plan.feasible).toBe(true);
+    expect(plan.strategy).toEqual({ minimumHealthCapacity: 0, maximumOverCapacity: 1 });
+    expect(plan.restartRule).toBe("Marathon 1.11: only instances Mesos reports healthy (MESOS_HTTP) count for immediate kills");
+  });
+
+  it("an unknown version is planned as 1.10+, and the plan says it assumed so", () => {
+    const def = checked("TCP");
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningWith(def, ["a"]), target: next(def) });
+    expect(plan.feasible).toBe(false);
+    expect(plan.restartRule).toBe("Marathon (version not reported; 1.10+ assumed): instances checked by Marathon (TCP) do not count for immediate kills");
+    expect(plan.verdict).toContain("switch the TCP check to MESOS_TCP");
+  });
+
+  it("readiness checks alone count as Marathon-run", () => {
+    const def = clickCount("img:1", { constraints: [], readinessChecks: [{ name: "ready", path: "/ready", portName: "http" }] });
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 497, 300)), running: runningWith(def, ["a"]), target: next(def), marathonVersion: "1.10.26" });
+    expect(plan.feasible).toBe(false);
+    expect(plan.verdict).toContain("add a MESOS_HTTP or MESOS_TCP health check");
+  });
+
+  it("a template strategy with maximumOverCapacity 0 is refused: it never starts", () => {
+    const def = checked("HTTP", "img:1", { instances: 3, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } });
+    const plan = planUpgrade({ cluster: snap(agent("a", "s", 4000, 900)), running: runningWith(def, ["a", "a", "a"]), target: next(def), marathonVersion: "1.11.24" });
+    expect(plan.feasible).toBe(false);
+    expect(plan.verdict).toContain("upgradeStrategy minimumHealthCapacity 0.5, maximumOverCapacity 0 starts no new instance beside them");
+    expect(plan.verdict).toContain("fix: raise maximumOverCapacity in the template (maximumOverCapacity 0.3334 starts one more)");
+    expect(plan.verdict).not.toContain("free capacity");
+  });
+
+  it("per-node with fixed ports: TCP on 1.11 cannot upgrade in place; MESOS_TCP goes one node at a time", () => {
+    const ports: [number, number][] = [
+      [80, 80],
+      [443, 443],
+      [31000, 32000],
+    ];
+    const node = (name: string) => agent(name, "node", 497, 64, { portRanges: ports, freePortRanges: [[31000, 32000]] });
+    const traefik = (protocol: string): AppDefinition => ({
+      id: "/traefik",
+      instances: "per-agent" as unknown as number,
+      cpus: 0.1,
+      mem: 64,
+      networks: [{ mode: "host" }],
+      portDefinitions: [{ port: 80 }, { port: 443 }],
+      requirePorts: true,
+      constraints: [["hostname", "UNIQUE"]],
+      healthChecks: [{ protocol, portIndex: 0 }],
+      container: { type: "DOCKER", docker: { image: "traefik:1" } },
+    });
+    const cluster = snap(node("n1"), node("n2"), node("n3"));
+    const runningAs = (protocol: string) => runningWith({ ...traefik(protocol), instances: 3, upgradeStrategy: { minimumHealthCapacity: 0.6666, maximumOverCapacity: 0 } }, ["n1", "n2", "n3"]);
+    const upgrade = (protocol: string): AppDefinition => ({ ...traefik(protocol), container: { type: "DOCKER", docker: { image: "traefik:2" } } });
+
+    const tcp = planUpgrade({ cluster, running: runningAs("TCP"), target: upgrade("TCP"), marathonVersion: "1.11.24" });
+    expect(tcp.feasible).toBe(false);
+    expect(tcp.verdict).toContain("no room for one more instance");
+    expect(tcp.verdict).toContain("or scale /traefik to 2 instances first");
+
+    const mesos = planUpgrade({ cluster, running: runningAs("MESOS_TCP"), target: upgrade("MESOS_TCP"), marathonVersion: "1.11.24" });
+    expect(mesos.feasible).toBe(true);
+    expect(mesos.strategy).toEqual({ minimumHealthCapacity: 0.6666, maximumOverCapacity: 0 });
+    expect(mesos.minHealthy).toBe(2);
+  });
+
+  it("overCapacityFor gives the smallest share that starts k more", () => {
+    expect([1, 2, 3, 7, 2000].map((n) => overCapacityFor(1, n))).toEqual([1, 0.5, 0.3334, 0.1429, 0.0005]);
+    for (const n of [1, 2, 3, 7, 25, 2000]) expect(Math.floor(n * (1 + overCapacityFor(1, n)))).toBe(n + 1);
   });
 });

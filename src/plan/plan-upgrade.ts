@@ -17,6 +17,7 @@ import { describeConstraint, parseConstraint, staticallyAllows, type ParsedConst
 import { formatAmount } from "./format-amounts.js";
 import { changesNeedRestart, diffApps } from "./diff-app.js";
 import { lintTraps } from "./lint-app.js";
+import { mesosCheckFix, restartRuleFor, type RestartRule } from "./restart-rule.js";
 import { simulateUpgrade, type OldInstance, type SimulationInput, type SimulationResult } from "./simulate-upgrade.js";
 import type { AgentCapacity, ClusterSnapshot, PlanKind, StrategyMode, StrategySource, UpgradePlan } from "./types.js";
 
@@ -40,6 +41,12 @@ export interface PlanUpgradeInput {
    * instance count (a fraction between 0 and 1, rounded up). No plan goes below it.
    */
   minHealthy?: number;
+  /**
+   * Marathon's version as `GET /v2/info` reports it: it decides which old instances a
+   * restart counts before its immediate kills. Undefined when unknown: the stricter
+   * 1.10+ rule is assumed, and the plan says so.
+   */
+  marathonVersion?: string;
 }
 
 /** Plans one deploy. The returned plan's `strategy` is what the PUT must carry. */
@@ -53,6 +60,7 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   const from = running ? (running.instances ?? 1) : 0;
   const explicit = input.target.upgradeStrategy ? { ...MARATHON_DEFAULT_STRATEGY, ...input.target.upgradeStrategy } : undefined;
   const kind = planKind(running, target, explicit);
+  const rule = running ? restartRuleFor(input.marathonVersion, running) : undefined;
 
   const needs = instanceNeeds(target);
   const oldNeeds = running ? instanceNeeds(running) : { resources: { cpus: 0, mem: 0, disk: 0, ports: 0 }, fixedPorts: [] };
@@ -64,7 +72,7 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
     fixedPorts: needs.fixedPorts,
     oldNeed: oldNeeds.resources,
     oldFixedPorts: oldNeeds.fixedPorts,
-    old: running ? oldInstances(running, cluster.agents) : [],
+    old: running ? oldInstances(running, cluster.agents, rule?.counts ?? "all") : [],
     instances: n,
     kind: kind === "restart" ? "restart" : kind === "create" ? "start" : "scale",
     killSelection: target.killSelection,
@@ -73,7 +81,7 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   const warnings = lintTraps(target, n, eligibleAgents, constraints, needs.fixedPorts, kind);
   const simulate = (strategy: UpgradeStrategy) => simulateUpgrade({ ...base, strategy });
 
-  const common = { appId: target.id, kind, instances: { from, to: n }, warnings };
+  const common: Common = { appId: target.id, kind, instances: { from, to: n }, warnings, ...(kind === "restart" && rule ? { restartRule: rule.words } : {}) };
   const floor = input.minHealthy === undefined ? undefined : floorCount(input.minHealthy, n);
 
   if (perAgent && perAgent.count === 0) {
@@ -124,6 +132,7 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
       return refusedPlan(common, strategy, source, result, shortfall, `set minimumHealthCapacity to at least ${capacityFor(floor, n)} in the template, or use --strategy auto`, shortfall);
     }
     if (result.completed) return restartPlan(common, strategy, source, result, []);
+    if (rule?.counts === "none") return refusedUncounted(common, strategy, source, result, rule, explicit ? "raise maximumOverCapacity in the template" : "use --strategy auto");
     const alternative = chooseAuto(n, strategy.maximumOverCapacity, simulate);
     const hint = alternative
       ? `minimumHealthCapacity ${alternative.strategy.minimumHealthCapacity} would fit (${keepsWords(alternative.result.minHealthy, n)}): ${explicit ? "remove upgradeStrategy from the template or set it" : "use --strategy auto"}`
@@ -135,6 +144,15 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   const keepAll = { minimumHealthCapacity: 1, maximumOverCapacity: perAgent ? 0 : MARATHON_DEFAULT_STRATEGY.maximumOverCapacity };
   const full = simulate(keepAll);
   if (full.completed) return restartPlan(common, keepAll, "auto", full, []);
+  if (rule?.counts === "none") {
+    // No old instance stops before a new one is healthy, whatever minimumHealthCapacity says:
+    // only room for a new instance beside the old ones moves the upgrade (one is enough).
+    const surge = { minimumHealthCapacity: 1, maximumOverCapacity: overCapacityFor(1, n) };
+    const tried = keepAll.maximumOverCapacity >= surge.maximumOverCapacity ? keepAll : surge;
+    const withSurge = tried === keepAll ? full : simulate(surge);
+    if (!withSurge.completed) return refusedUncounted(common, tried, "auto", withSurge, rule);
+    return restartPlan(common, surge, "auto", withSurge, [`maximumOverCapacity raised to ${surge.maximumOverCapacity}: ${rule.words}, so a new instance must start beside the old ones before one of them stops`], false);
+  }
   const chosen = chooseAuto(n, keepAll.maximumOverCapacity, simulate);
   if (floor !== undefined && (!chosen || guaranteedHealthy(chosen.strategy, n, chosen.result) < floor)) {
     // The floor decides, not the bare possibility of progress: say what keeping it would need.
@@ -157,13 +175,42 @@ export function planUpgrade(input: PlanUpgradeInput): UpgradePlan {
   return restartPlan(common, strategy, "auto", result, reasons);
 }
 
-type Common = Pick<UpgradePlan, "appId" | "kind" | "instances" | "warnings">;
+type Common = Pick<UpgradePlan, "appId" | "kind" | "instances" | "warnings" | "restartRule">;
 
-function restartPlan(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, reasons: string[]): UpgradePlan {
+/**
+ * The refusal when the old instances do not count for immediate kills (Marathon 1.10+,
+ * Marathon-run checks) and no new instance can start beside them: one line with the
+ * cause and the fixes. `strategyFix` names the strategy change when the strategy, not
+ * the room, is what starts nothing.
+ */
+function refusedUncounted(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, rule: RestartRule, strategyFix?: string): UpgradePlan {
+  const n = common.instances.to;
+  const cause = `${rule.words}, so none stops before a new one is healthy`;
+  const startsNone = Math.floor(n * (1 + strategy.maximumOverCapacity)) <= common.instances.from;
+  const why = startsNone ? `upgradeStrategy ${strategyWords(strategy)} starts no new instance beside them` : `there is no room for one more instance (${result.shortfall ?? "no capacity"})`;
+  const fixes = [
+    startsNone ? `${strategyFix ?? "raise maximumOverCapacity"} (maximumOverCapacity ${overCapacityFor(1, n)} starts one more)` : "free capacity for one more instance",
+    `${mesosCheckFix(rule)} (counted from the upgrade after the one that installs ${rule.marathonChecks.includes("readiness") && rule.marathonChecks.length === 1 ? "it" : "them"})`,
+    `or scale ${common.appId} to ${n - 1} instance${n - 1 === 1 ? "" : "s"} first${n === 1 ? " (downtime)" : ""}`,
+  ];
+  const problem = `cannot upgrade ${common.appId}: ${cause}, and ${why}; fix: ${fixes.join(", ")}`;
+  return refusedPlan(common, strategy, source, result, problem, `fix: ${fixes.join("; ")}`, why);
+}
+
+/** The smallest short decimal m with floor(n x (1 + m)) >= n + k, as Marathon computes it (floating point). */
+export function overCapacityFor(k: number, n: number): number {
+  if (k <= 0 || n <= 0) return 0;
+  let m = Math.ceil((k / n) * 1e4) / 1e4;
+  for (let i = 0; i < 20 && Math.floor(n * (1 + m)) < n + k; i++) m = Math.round((m + 1e-4) * 1e4) / 1e4;
+  return m;
+}
+
+/** `lowered`: the reasons say why capacity was given up (the verdict then says so too). */
+function restartPlan(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, reasons: string[], lowered = reasons.length > 0): UpgradePlan {
   const n = common.instances.to;
   const zeroDowntime = result.minHealthy > 0 || n === 0;
   const verdict =
-    reasons.length === 0
+    !lowered
       ? `rolling upgrade with ${strategyWords(strategy)}: fits; ${keepsWords(result.minHealthy, n)}`
       : `${zeroDowntime ? "rolling upgrade with lowered capacity" : "upgrade with downtime"}: ${strategyWords(strategy)}; ${keepsWords(result.minHealthy, n)}`;
   return { ...common, strategy, strategySource: source, feasible: true, zeroDowntime, minHealthy: result.minHealthy, verdict, reasons, steps: result.steps, peak: result.peak };
@@ -319,10 +366,10 @@ function planKind(running: AppStatus | undefined, target: AppDefinition, explici
   return (running.instances ?? 1) !== (target.instances ?? 1) ? "scale" : "unchanged";
 }
 
-function oldInstances(running: AppStatus, agents: readonly AgentCapacity[]): OldInstance[] {
+function oldInstances(running: AppStatus, agents: readonly AgentCapacity[], counts: RestartRule["counts"]): OldInstance[] {
   // A task being killed still holds its resources until it is gone, so it counts as an old instance to stop.
   const active = (running.tasks ?? []).filter((t) => !t.state || ["TASK_RUNNING", "TASK_STAGING", "TASK_STARTING", "TASK_KILLING"].includes(t.state));
-  if (!running.tasks) return Array.from({ length: running.tasksRunning ?? 0 }, () => ({ agent: -1 }));
+  if (!running.tasks) return Array.from({ length: running.tasksRunning ?? 0 }, () => ({ agent: -1, counted: counts !== "none" }));
   // Indexes, not searches: 2,000 tasks over 10,000 agents would otherwise cost 20 million comparisons.
   const byId = new Map<string, number>();
   const byHost = new Map<string, number>();
@@ -335,7 +382,7 @@ function oldInstances(running: AppStatus, agents: readonly AgentCapacity[]): Old
     const healthy = isTaskHealthy(running, task);
     // Marathon kills a task whose checks keep failing (unless maxConsecutiveFailures is 0); one still in its grace period stays.
     const failing = !healthy && willBeKilledForHealth(running, task);
-    return { agent, startedAt: task.startedAt, healthy, failing };
+    return { agent, startedAt: task.startedAt, healthy, failing, counted: counts === "all" || (counts === "healthy" && healthy) };
   });
 }
 

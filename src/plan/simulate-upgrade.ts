@@ -1,5 +1,5 @@
 /**
- * Replays Marathon's rolling restart (TaskReplaceActor, Marathon 1.10/1.11) over
+ * Replays Marathon's rolling restart (TaskReplaceActor, Marathon 1.4 to 1.11) over
  * a snapshot of free agent capacity, to predict whether a deployment can finish
  * and how many healthy instances remain at each moment. New instances are
  * assumed to become healthy; the question answered is whether capacity and
@@ -20,6 +20,11 @@ export interface OldInstance {
   healthy?: boolean;
   /** Unhealthy with failing health checks: Marathon will kill it (maxConsecutiveFailures), freeing its room. */
   failing?: boolean;
+  /**
+   * Whether the restart counts it before its immediate kills (R in computeRestartStrategy;
+   * see src/marathon/restart-counting.ts). Default: when healthy.
+   */
+  counted?: boolean;
 }
 
 export interface SimulationInput {
@@ -195,10 +200,12 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
   };
 
   if (input.kind === "restart") {
-    // Marathon: with minHealthy == maxCapacity <= running, a non-resident app gets one extra slot.
-    // Marathon 1.10+: only healthy old instances count (PR #7115); unhealthy ones go first when killing.
-    if (minHealthyCount === maxCapacity && maxCapacity <= oldHealthy) maxCapacity += 1;
-    let killNow = Math.max(0, oldHealthy - minHealthyCount);
+    // Marathon: with minHealthy == maxCapacity <= R, a non-resident app gets one extra slot.
+    // R is what the release counts (1.10+: only instances Mesos reports healthy, none for
+    // Marathon-run checks; before: every running one); unhealthy ones go first when killing.
+    const counted = old.filter((o) => o.counted ?? o.healthy !== false).length;
+    if (minHealthyCount === maxCapacity && maxCapacity <= counted) maxCapacity += 1;
+    let killNow = Math.max(0, counted - minHealthyCount);
     if (n < oldActive) killNow = Math.max(killNow, oldActive - n);
     if (killNow > 0) {
       const hosts = stopOld(killNow);
@@ -254,7 +261,11 @@ export function simulateUpgrade(input: SimulationInput): SimulationResult {
   if (omitted > 0) steps.push({ action: `... ${omitted} more steps like these`, oldRunning: oldActive, newRunning: placed, healthy: oldHealthy + healthyNew });
   const result: SimulationResult = { completed, steps, minHealthy: input.kind === "restart" ? minHealthy : oldHealthy + healthyNew, peak };
   if (!completed) {
-    result.shortfall = explainShortfall(input, eligible, pools, ports, dynamic, counts);
+    // Nothing waits for room: Marathon launches nothing more and may stop no old instance.
+    const nothingQueued = input.kind === "restart" && started === placed;
+    result.shortfall = nothingQueued
+      ? `Marathon starts no new instance (at most ${maxCapacity} may run, ${oldActive + placed} do) and stops no old one before a new one is healthy`
+      : explainShortfall(input, eligible, pools, ports, dynamic, counts);
     if (input.kind === "restart") record(() => `waiting: ${started - placed} new instance(s) cannot be placed`);
     result.minHealthy = minHealthy;
   } else if (input.kind === "restart" && steps.length === 0) {

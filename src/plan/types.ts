@@ -88,6 +88,12 @@ export interface UpgradePlan {
   shortfall?: string;
   steps: PlanStep[];
   peak: PeakUse;
+  /**
+   * Which old instances the Marathon counts before a restart's immediate kills, in
+   * words ("Marathon 1.11: instances checked by Marathon (HTTP) do not count for
+   * immediate kills"); set for restarts of a running app.
+   */
+  restartRule?: string;
   /** Traps in the app definition worth a warning (mem 0, UNIQUE without a spare agent, ...). */
   warnings: string[];
 }
