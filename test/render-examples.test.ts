@@ -38,7 +38,7 @@ describe("example apps", () => {
       expect(app.container?.docker?.image).toBe("registry.example.com/demo/click-count:0123abcd");
       expect(app.networks).toEqual([{ mode: "container/bridge" }]);
       expect(app.container?.portMappings?.[0]?.containerPort).toBe(8080);
-      expect(app.healthChecks?.[0]).toMatchObject({ protocol: "HTTP", portIndex: 0 });
+      expect(app.healthChecks?.[0]).toMatchObject({ protocol: "MESOS_HTTP", path: "/", portIndex: 0 });
       expect(app.constraints).toEqual([["type", "CLUSTER", environment]]);
       expect(app.labels?.["traefik.frontend.rule"]).toMatch(/^Host:click-count\.(staging\.)?example\.com$/);
       expect(app.env?.REDIS_HOST).toMatch(/^redis\./);
