@@ -81,7 +81,7 @@ export function clickCount(tag: string, environment = "staging", extra: Partial<
     container: { type: "DOCKER", docker: { image: `registry.example.com/demo/click-count:${tag}` }, portMappings: [{ containerPort: 8080, hostPort: 0, protocol: "tcp", name: "http" }] },
     networks: [{ mode: "container/bridge" }],
     constraints: [["type", "CLUSTER", environment]],
-    healthChecks: [{ protocol: "HTTP", path: "/", portIndex: 0, gracePeriodSeconds: 120, intervalSeconds: 15, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
+    healthChecks: [{ protocol: "MESOS_HTTP", path: "/", portIndex: 0, gracePeriodSeconds: 120, intervalSeconds: 15, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
     ...extra,
   };
 }

@@ -45,7 +45,7 @@ const TEMPLATE = `{
   "networks": [{ "mode": "container/bridge" }],
   "env": { "DB_PASSWORD": {{json env.DB_PASSWORD}}, "DB_HOST": "db.staging" },
   "constraints": [["type", "CLUSTER", "staging"]],
-  "healthChecks": [{ "protocol": "HTTP", "portIndex": 0, "gracePeriodSeconds": 120, "intervalSeconds": 15, "timeoutSeconds": 5, "maxConsecutiveFailures": 3 }]
+  "healthChecks": [{ "protocol": "MESOS_HTTP", "portIndex": 0, "gracePeriodSeconds": 120, "intervalSeconds": 15, "timeoutSeconds": 5, "maxConsecutiveFailures": 3 }]
 }
 `;
 

@@ -45,7 +45,7 @@ export async function planDeploy(app: AppDefinition, mode: StrategyMode, deps: P
   ]);
   const plan = agents
     ? planUpgrade({ cluster: snapshotFromAgents(agents), running, target: app, mode, ...(minHealthy !== undefined ? { minHealthy } : {}), ...(version !== undefined ? { marathonVersion: version } : {}) })
-    : planWithoutCapacity(running, app, minHealthy);
+    : planWithoutCapacity(running, app, minHealthy, version);
   // The running version's health is known now and nowhere later: the new version keeps a note of it (mdeploy history).
   const target: AppDefinition = { ...app, labels: { ...app.labels, ...previousHealthyLabel(running) }, instances: plan.instances.to, upgradeStrategy: plan.strategy };
   const changes = diffApps(running, target, { redact: deps.redact });

@@ -552,6 +552,18 @@ describe("the restart rule of the Marathon release", () => {
     expect(mesos.minHealthy).toBe(2);
   });
 
+  it("without a Mesos URL a strategy that can never start is still refused, and the rule is named", () => {
+    const def = checked("HTTP", "img:1", { instances: 2 });
+    const running = runningWith(def, ["a", "b"]);
+    const stuck = planWithoutCapacity(running, next({ ...def, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }), undefined, "1.11.24");
+    expect(stuck.feasible).toBe(false);
+    expect(stuck.verdict).toContain("starts no new instance beside them; fix: raise maximumOverCapacity in the template (maximumOverCapacity 0.5 starts one more)");
+    const fine = planWithoutCapacity(running, next(def), undefined, "1.11.24");
+    expect(fine.feasible).toBe(true);
+    expect(fine.restartRule).toBe("Marathon 1.11: instances checked by Marathon (HTTP) do not count for immediate kills");
+    expect(planWithoutCapacity(running, next({ ...def, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }), undefined, "1.9.109").feasible).toBe(true);
+  });
+
   it("overCapacityFor gives the smallest share that starts k more", () => {
     expect([1, 2, 3, 7, 2000].map((n) => overCapacityFor(1, n))).toEqual([1, 0.5, 0.3334, 0.1429, 0.0005]);
     for (const n of [1, 2, 3, 7, 25, 2000]) expect(Math.floor(n * (1 + overCapacityFor(1, n)))).toBe(n + 1);

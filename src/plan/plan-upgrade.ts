@@ -414,7 +414,7 @@ function keepsWords(minHealthy: number, n: number): string {
  * (else the running app's, else Marathon's default) goes unchecked, and the plan
  * says so rather than guessing.
  */
-export function planWithoutCapacity(running: AppStatus | undefined, target: AppDefinition, minHealthy?: number): UpgradePlan {
+export function planWithoutCapacity(running: AppStatus | undefined, target: AppDefinition, minHealthy?: number, marathonVersion?: string): UpgradePlan {
   if ((target.instances as unknown) === PER_AGENT) {
     throw new UsageError('instances "per-agent" needs the Mesos agents: set MESOS_URL (or mesos.url in the config)');
   }
@@ -439,6 +439,14 @@ export function planWithoutCapacity(running: AppStatus | undefined, target: AppD
     peak: { instances: from + n, cpus: 0, mem: 0, disk: 0 },
     warnings: [],
   };
+  const rule = running && kind === "restart" ? restartRuleFor(marathonVersion, running) : undefined;
+  if (rule) plan.restartRule = rule.words;
+  if (rule?.counts === "none" && Math.floor(n * (1 + strategy.maximumOverCapacity)) <= from) {
+    // Whatever the capacity: nothing stops first and nothing may start, so the restart never begins.
+    const stuck: SimulationResult = { completed: false, steps: [], minHealthy: from, peak: plan.peak };
+    const fix = explicit ? "raise maximumOverCapacity in the template" : "give the template an upgradeStrategy with maximumOverCapacity above 0 (or set MESOS_URL so mdeploy plans one)";
+    return refusedUncounted(plan, strategy, plan.strategySource, stuck, rule, fix);
+  }
   // Without capacity only Marathon's promise can be checked against the floor: ceil(n x minimumHealthCapacity).
   const floor = minHealthy === undefined || kind !== "restart" ? undefined : floorCount(minHealthy, n);
   if (floor === undefined || allowed >= floor) return plan;
