@@ -45,7 +45,7 @@ export function demoApp(environment: string, tag: string): AppDefinition {
     env: { REDIS_HOST: `redis.${environment}.example.com` },
     constraints: [["type", "CLUSTER", environment]],
     labels: { "traefik.enable": "true", [`traefik.http.routers.click-count-${environment}.rule`]: `Host(\`click-count.${environment}.example.com\`)` },
-    healthChecks: [{ protocol: "HTTP", path: "/", portIndex: 0, gracePeriodSeconds: 120, intervalSeconds: 15, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
+    healthChecks: [{ protocol: "MESOS_HTTP", path: "/", portIndex: 0, gracePeriodSeconds: 120, intervalSeconds: 15, timeoutSeconds: 5, maxConsecutiveFailures: 3 }],
   };
 }
 

@@ -80,6 +80,8 @@ function templateText(): string {
   image and tag in the values files are for renders outside CI.
   Review apps (environment "${REVIEW_ENVIRONMENT}") get one app and one host name per branch.
   No upgradeStrategy here: mdeploy deploy picks the safest one the cluster's free capacity allows.
+  The health check is MESOS_HTTP (run by Mesos): Marathon 1.10+ stops an old instance before
+  its replacement is healthy only when Mesos reports it healthy, never for an HTTP check.
 --}}
 {
   "id": {{#if (eq environment "${REVIEW_ENVIRONMENT}")}}{{json (concat appId "-" (default env.CI_COMMIT_REF_SLUG "local"))}}{{else}}{{json appId}}{{/if}},
@@ -103,7 +105,7 @@ function templateText(): string {
   },
   "healthChecks": [
     {
-      "protocol": "HTTP",
+      "protocol": "MESOS_HTTP",
       "path": {{json healthPath}},
       "portIndex": 0,
       "gracePeriodSeconds": 60,
