@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computeRestartStrategy, restartLaunchCount } from "./restart-strategy.js";
+import { restartCountsOf } from "./cluster-spec.js";
 
 describe("computeRestartStrategy", () => {
   const base = { activeInstances: 3, consideredInstances: 3 };
@@ -42,5 +43,21 @@ describe("restartLaunchCount", () => {
     expect(restartLaunchCount(3, 4, 3, 1)).toBe(0);
     expect(restartLaunchCount(3, 3, 0, 0)).toBe(3);
     expect(restartLaunchCount(3, 3, 5, 0)).toBe(0);
+  });
+});
+
+describe("restartCountsOf: the rule follows the reported Marathon version unless set", () => {
+  it.each([
+    [undefined, undefined, "mesos-health"],
+    ["1.11.24", undefined, "mesos-health"],
+    ["1.10.5", undefined, "mesos-health"],
+    ["v1.10.26", undefined, "mesos-health"],
+    ["1.9.x", undefined, "active"],
+    ["1.4.13", undefined, "active"],
+    ["not a version", undefined, "mesos-health"],
+    ["1.11.24", "any-health", "any-health"],
+    ["1.9.109", "mesos-health", "mesos-health"],
+  ] as const)("version %s, restartCounts %s: %s", (version, restartCounts, expected) => {
+    expect(restartCountsOf({ ...(version ? { version } : {}), ...(restartCounts ? { restartCounts } : {}) })).toBe(expected);
   });
 });
