@@ -562,6 +562,10 @@ describe("the restart rule of the Marathon release", () => {
     expect(fine.feasible).toBe(true);
     expect(fine.restartRule).toBe("Marathon 1.11: instances checked by Marathon (HTTP) do not count for immediate kills");
     expect(planWithoutCapacity(running, next({ ...def, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } }), undefined, "1.9.109").feasible).toBe(true);
+    // Shrinking kills the surplus at once, but the rest still hold every slot.
+    const three = runningWith({ ...def, instances: 3 }, ["a", "b", "c"]);
+    expect(planWithoutCapacity(three, next({ ...def, instances: 2, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } }), undefined, "1.11.24").feasible).toBe(false);
+    expect(planWithoutCapacity(three, next({ ...def, instances: 2, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0.5 } }), undefined, "1.11.24").feasible).toBe(true);
   });
 
   it("overCapacityFor gives the smallest share that starts k more", () => {

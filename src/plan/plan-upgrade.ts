@@ -186,7 +186,7 @@ type Common = Pick<UpgradePlan, "appId" | "kind" | "instances" | "warnings" | "r
 function refusedUncounted(common: Common, strategy: UpgradeStrategy, source: StrategySource, result: SimulationResult, rule: RestartRule, strategyFix?: string): UpgradePlan {
   const n = common.instances.to;
   const cause = `${rule.words}, so none stops before a new one is healthy`;
-  const startsNone = Math.floor(n * (1 + strategy.maximumOverCapacity)) <= common.instances.from;
+  const startsNone = startsNothing(strategy, n, common.instances.from);
   const why = startsNone ? `upgradeStrategy ${strategyWords(strategy)} starts no new instance beside them` : `there is no room for one more instance (${result.shortfall ?? "no capacity"})`;
   const fixes = [
     startsNone ? `${strategyFix ?? "raise maximumOverCapacity"} (maximumOverCapacity ${overCapacityFor(1, n)} starts one more)` : "free capacity for one more instance",
@@ -195,6 +195,15 @@ function refusedUncounted(common: Common, strategy: UpgradeStrategy, source: Str
   ];
   const problem = `cannot upgrade ${common.appId}: ${cause}, and ${why}; fix: ${fixes.join(", ")}`;
   return refusedPlan(common, strategy, source, result, problem, `fix: ${fixes.join("; ")}`, why);
+}
+
+/**
+ * True when a restart that stops nothing first (R = 0) may launch nothing either: at most
+ * floor(n x (1 + maximumOverCapacity)) run, and the old instances (down to n, as a
+ * shrinking app's surplus is killed at once) hold every slot until one stops.
+ */
+function startsNothing(strategy: UpgradeStrategy, n: number, from: number): boolean {
+  return Math.floor(n * (1 + strategy.maximumOverCapacity)) <= Math.min(from, n);
 }
 
 /** The smallest short decimal m with floor(n x (1 + m)) >= n + k, as Marathon computes it (floating point). */
@@ -441,7 +450,7 @@ export function planWithoutCapacity(running: AppStatus | undefined, target: AppD
   };
   const rule = running && kind === "restart" ? restartRuleFor(marathonVersion, running) : undefined;
   if (rule) plan.restartRule = rule.words;
-  if (rule?.counts === "none" && Math.floor(n * (1 + strategy.maximumOverCapacity)) <= from) {
+  if (rule?.counts === "none" && startsNothing(strategy, n, from)) {
     // Whatever the capacity: nothing stops first and nothing may start, so the restart never begins.
     const stuck: SimulationResult = { completed: false, steps: [], minHealthy: from, peak: plan.peak };
     const fix = explicit ? "raise maximumOverCapacity in the template" : "give the template an upgradeStrategy with maximumOverCapacity above 0 (or set MESOS_URL so mdeploy plans one)";
