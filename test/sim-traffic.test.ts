@@ -25,7 +25,8 @@ function app(id: string, instances: number, extra: Record<string, unknown> = {})
     cmd: "serve",
     portDefinitions: [{ port: 0 }],
     labels,
-    healthChecks: [{ protocol: "HTTP", gracePeriodSeconds: 30, intervalSeconds: 2, maxConsecutiveFailures: 3 }],
+    // Checked by Mesos: Marathon 1.10+ counts such old instances for a restart's first kills, so {0, 0} below starts.
+    healthChecks: [{ protocol: "MESOS_HTTP", portIndex: 0, delaySeconds: 0, gracePeriodSeconds: 30, intervalSeconds: 2, maxConsecutiveFailures: 3 }],
     ...extra,
   };
 }
