@@ -111,3 +111,27 @@ describe("per-node Traefik, one node at a time ((N-1)/N, 0)", () => {
     expect(h.sim.state.deployments()).toEqual([]);
   });
 });
+
+describe("the automatic rollback without MESOS_URL on Marathon 1.11", () => {
+  it("of an app checked by Marathon (HTTP): restores with {0, 1}, since {0, 0} would stop and start nothing, and the old version comes back", async () => {
+    const cluster = defaultCluster();
+    cluster.agents.push({ hostname: "staging-2", cpus: 1, mem: 497, disk: 4000, ports: "[31000-32000]", attributes: { type: "staging" } });
+    h = await startHarness({ cluster });
+    await h.deploy(httpChecked("1.0.0"));
+    const { code, shown } = await outcomeOf(h, h.deployWith({ mesos: undefined }, httpChecked("broken")));
+    expect(code, shown).toBe(ExitCode.deploymentFailed);
+    expect(shown).toContain("restoring with minimumHealthCapacity 0, maximumOverCapacity 1: Marathon 1.11.24 stops no instance checked only by Marathon before a new one is healthy");
+    expect((h.sim.state.app("/staging/click-count") as { upgradeStrategy: unknown }).upgradeStrategy).toEqual({ minimumHealthCapacity: 0, maximumOverCapacity: 1 });
+    expectRunning(h, "1.0.0");
+  });
+
+  it("of an app checked by Mesos (MESOS_HTTP): still frees room first with {0, 0}", async () => {
+    h = await startHarness();
+    await h.deploy(clickCount("1.0.0"));
+    // No room for the unchecked 1/1 beside the old instance: the deploy times out and rolls back.
+    const { code, shown } = await outcomeOf(h, h.deployWith({ mesos: undefined }, clickCount("broken")));
+    expect(code, shown).toBe(ExitCode.timedOut);
+    expect(shown).toContain("restoring with minimumHealthCapacity 0, maximumOverCapacity 0 so old instances make room first");
+    expectRunning(h, "1.0.0");
+  });
+});

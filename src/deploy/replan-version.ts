@@ -10,6 +10,7 @@ import type { Clock } from "../core/clock.js";
 import type { MarathonClient } from "../marathon/client.js";
 import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import type { AppDefinition } from "../marathon/types.js";
+import { countedByMesosHealth, countsOnlyMesosHealth } from "../marathon/restart-counting.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
 import { planUpgrade } from "../plan/plan-upgrade.js";
 import { marathonVersion, type MesosAgentsSource } from "./plan-deploy.js";
@@ -37,6 +38,24 @@ const STATE_FIELDS = ["version", "versionInfo", "tasksStaged", "tasksRunning", "
  * never waits for room that the stuck deployment holds.
  */
 export const FREE_ROOM_FIRST = { minimumHealthCapacity: 0, maximumOverCapacity: 0 } as const;
+
+/**
+ * The fallback when Marathon would stop nothing first: on 1.10+ instances checked
+ * only by Marathon (HTTP, TCP, readiness) do not count for a restart's immediate
+ * kills, so {@link FREE_ROOM_FIRST} would neither stop nor start anything. Starting
+ * the whole new set beside the old one is the only way such a restore can move; it
+ * needs room, which without Mesos nobody could check.
+ */
+export const START_BESIDE_OLD = { minimumHealthCapacity: 0, maximumOverCapacity: 1 } as const;
+
+/**
+ * Which fallback strategy a restore without capacity planning sends, given the
+ * Marathon release and the definitions the running instances were launched from.
+ */
+export function strategyWithoutCapacity(release: string | undefined, launchedFrom: ReadonlyArray<Pick<AppDefinition, "healthChecks" | "readinessChecks"> | undefined>): typeof FREE_ROOM_FIRST | typeof START_BESIDE_OLD {
+  const stopsNothingFirst = countsOnlyMesosHealth(release) && launchedFrom.some((def) => def !== undefined && countedByMesosHealth(def) === "none");
+  return stopsNothingFirst ? START_BESIDE_OLD : FREE_ROOM_FIRST;
+}
 
 /** The stored definition of `version`, without its state fields and upgradeStrategy, with `labels` added. */
 export async function definitionOfVersion(marathon: Pick<MarathonClient, "getAppVersion">, appId: string, version: string, labels: Record<string, string> = {}): Promise<AppDefinition> {

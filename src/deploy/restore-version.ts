@@ -14,9 +14,9 @@ import { applyWrite, describeApp, type PreparedWrite } from "./apply-write.js";
 import type { EventWatch } from "./event-watch.js";
 import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import { follow } from "./follow-with-progress.js";
-import type { MesosAgentsSource } from "./plan-deploy.js";
+import { marathonVersion, type MesosAgentsSource } from "./plan-deploy.js";
 import type { Progress } from "./progress.js";
-import { definitionOfVersion, FREE_ROOM_FIRST, replanVersion, storedDefinition } from "./replan-version.js";
+import { definitionOfVersion, replanVersion, START_BESIDE_OLD, storedDefinition, strategyWithoutCapacity } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
 
 /** The Marathon calls a restore makes. */
@@ -137,10 +137,15 @@ async function restoreDefinition(input: RestoreInput, deps: RestoreDeps): Promis
     return { ...stored, labels: { ...stored.labels, ...input.labels } };
   }
   const stored = await definitionOfVersion(deps.marathon, input.appId, input.version, input.labels ?? {});
-  if (!deps.mesos) {
+  // The instances running now come from the definition that got stuck and from the one restored.
+  const [release, running] = await Promise.all([marathonVersion(deps.marathon), deps.marathon.findApp(input.appId)]);
+  const strategy = strategyWithoutCapacity(release, [running, stored]);
+  if (strategy === START_BESIDE_OLD) {
+    deps.progress.line(`  rollback: capacity not ${deps.mesos ? "readable" : "checked (no MESOS_URL)"}: restoring with minimumHealthCapacity 0, maximumOverCapacity 1: Marathon ${release ?? "(version not reported; 1.10+ assumed)"} stops no instance checked only by Marathon before a new one is healthy, so the old version comes up beside what runs; it needs room for it`);
+  } else if (!deps.mesos) {
     deps.progress.line("  rollback: capacity not checked (no MESOS_URL): restoring with minimumHealthCapacity 0, maximumOverCapacity 0 so old instances make room first, not with the strategy that just got stuck");
   }
-  return { ...stored, upgradeStrategy: { ...FREE_ROOM_FIRST } };
+  return { ...stored, upgradeStrategy: { ...strategy } };
 }
 
 /** Cancels our deployment (`force`: no revert deployment of Marathon's own); undefined when done or already gone. */
