@@ -6,8 +6,8 @@
  * job needs: 1 failed and rolled back, 3 refused, 4 timed out and rolled back,
  * 5 a person must look.
  */
-import type { Clock } from "../core/clock.js";
-import type { Output } from "../cli/output.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { Output } from "../core/ports/output.js";
 import { resolveSecretPlaceholders } from "../core/secret-placeholders.js";
 import { DeploymentFailedError, DeploymentTimedOutError, MdeployError, PreflightRefusedError } from "../errors.js";
 import { MarathonAuthError, type MarathonClient } from "../marathon/client.js";
@@ -22,7 +22,7 @@ import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import type { FollowOutcome } from "./follow-deployment.js";
 import { follow } from "./follow-with-progress.js";
 import { formatPlan, planDeploy, type MesosAgentsSource, type PlannedDeploy } from "./plan-deploy.js";
-import type { Progress } from "./progress.js";
+import type { Progress } from "../core/ports/progress.js";
 import { ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { restoreVersion, type RestoreOutcome } from "./restore-version.js";
 import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits, type Interrupts, type OnInterrupt, type RunLimits } from "./run-limits.js";

@@ -7,7 +7,7 @@
  */
 import type { UpgradeStrategy } from "../marathon/types.js";
 import { describeConstraint, dynamicallyAllows, isDynamic, staticallyAllows, type ParsedConstraint } from "./constraints.js";
-import { formatRanges } from "../mesos/free-resources.js";
+import { formatRanges } from "./free-resources.js";
 import { formatAmount, type ResourceKind } from "./format-amounts.js";
 import type { AgentCapacity, PeakUse, PlanStep, ResourceAmounts } from "./types.js";
 
