@@ -1,6 +1,10 @@
 import { ESLint } from "eslint";
+import { spawnSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 
 // The layer rule of docs/architecture.md lives in eslint.config.js. Each case lints a
 // file that is not on disk, as if it stood at `path`, with the project's own config:
@@ -103,5 +107,33 @@ describe("pure code reads no clock, randomness or process; only src/cli reads th
 describe("the layer rule lets the right arrows through", { timeout: 120_000 }, () => {
   it.each(rightArrows)("%s: %s", async (path, text) => {
     expect(await problems(path, text)).toEqual([]);
+  });
+});
+
+describe("npm run lint refuses an import circle (scripts/check-import-cycles.mjs)", { timeout: 60_000 }, () => {
+  const checker = join(repo, "scripts/check-import-cycles.mjs");
+  const run = (folder: string) => spawnSync(process.execPath, [checker, folder], { cwd: repo, encoding: "utf8", timeout: 30_000 });
+  const scratch: string[] = [];
+  afterEach(async () => {
+    await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it("names the modules of a circle, type-only imports included, and fails", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mdeploy-cycles-"));
+    scratch.push(dir);
+    await mkdir(join(dir, "deploy"));
+    await writeFile(join(dir, "deploy/deploy-app.ts"), 'import { unchanged } from "./unchanged.js";\nexport interface Options { env: string }\nexport const deploy = unchanged;\n');
+    await writeFile(join(dir, "deploy/unchanged.ts"), 'import type { Options } from "./deploy-app.js";\nexport const unchanged = (o: Options) => o.env;\n');
+    await writeFile(join(dir, "deploy/alone.ts"), 'import { deploy } from "./deploy-app.js";\nexport const alone = deploy;\n');
+    const result = run(dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/import circle: .*deploy\/deploy-app\.ts, .*deploy\/unchanged\.ts\n/);
+    expect(result.stderr).not.toMatch(/alone\.ts/);
+  });
+
+  it("finds no circle under src/", () => {
+    const result = run(join(repo, "src"));
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
   });
 });
