@@ -61,7 +61,7 @@ const wrongArrows: Case[] = [
   ["src/registry/lint-probe.ts", importingLazily("../commands/registry-auth.js"), /no-restricted-syntax: .*Adapters sit below the use cases/],
   ["src/zk/discovery/lint-probe.ts", importing("../../cli/output.js"), /no-restricted-imports: .*Adapters sit below the use cases/],
   ["src/zk/lint-probe.ts", importing("../commands/zk-id.js"), /no-restricted-imports: .*Adapters sit below the use cases/],
-  ["src/zk/discovery/lint-probe.ts", importingLazily("../../cli/context.js"), /no-restricted-syntax: .*Adapters sit below the use cases/],
+  ["src/zk/discovery/lint-probe.ts", importingLazily("../../cli/program.js"), /no-restricted-syntax: .*Adapters sit below the use cases/],
   ["src/api/lint-probe.ts", importing("../deploy/deploy-app.js"), /no-restricted-imports: .*src\/api is the simulator's public face/],
 ];
 
