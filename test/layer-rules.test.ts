@@ -36,6 +36,7 @@ const wrongArrows: Case[] = [
   ["src/core/lint-probe.ts", importing("node:fs"), /no-restricted-imports: .*src\/core is the bottom layer/],
   ["src/core/ports/lint-probe.ts", importing("../../plan/types.js"), /no-restricted-imports: .*src\/core is the bottom layer/],
   ["src/core/lint-probe.ts", importing("../config/types.js"), /no-restricted-imports: .*src\/core is the bottom layer/],
+  ["src/errors.ts", importing("./http/errors.js"), /no-restricted-imports: .*src\/core is the bottom layer/],
   ["src/plan/lint-probe.ts", importing("../mesos/client.js"), /no-restricted-imports: .*Pure core/],
   ["src/plan/lint-probe.ts", importing("../marathon/deployment-verdict.js"), /no-restricted-imports: .*Pure core/],
   ["src/plan/lint-probe.ts", importing("node:fs/promises"), /no-restricted-imports: .*Pure core/],
