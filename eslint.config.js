@@ -19,7 +19,9 @@ const NETWORK_MODULES = "^((node:)?(http|https|http2|net|tls|dgram|dns|dns/promi
 /** Modules that reach the disk or the timers; with the network, what the pure core never touches. */
 const DISK_AND_TIMER_MODULES = "^(node:)?(fs|fs/promises|timers|timers/promises|readline)$";
 
+/** Adapter folders nothing pure may enter; marathon/ and http/ hold pure parts and have their own patterns above. */
 const ADAPTERS = ["mesos", "gitlab", "registry", "zk", "host"];
+/** The use cases, the commands, the CLI, and the simulator with its public face. */
 const USE_CASES_AND_UP = ["cli", "commands", "deploy", "report", "api", "sim"];
 
 /**
