@@ -4,10 +4,13 @@
  * an Output that collects everything printed (to search for secrets).
  */
 import { Writable } from "node:stream";
-import { createOutput, type Output } from "../src/cli/output.js";
+import { createOutput } from "../src/cli/output.js";
+import type { Output } from "../src/core/ports/output.js";
 import { createRedactor } from "../src/core/redact.js";
-import { deployApp, type DeployAppOptions, type DeployDeps, type DeployResult } from "../src/deploy/deploy-app.js";
-import { createProgress, type Progress } from "../src/deploy/progress.js";
+import { deployApp, type DeployAppOptions, type DeployDeps } from "../src/deploy/deploy-app.js";
+import type { DeployResult } from "../src/deploy/deploy-result.js";
+import { createProgress } from "../src/deploy/progress.js";
+import type { Progress } from "../src/core/ports/progress.js";
 import { expect } from "vitest";
 import { createMarathonClient, type MarathonClient } from "../src/marathon/client.js";
 import type { AppDefinition, MarathonEvent } from "../src/marathon/types.js";

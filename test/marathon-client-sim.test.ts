@@ -10,7 +10,7 @@ import { isSettledAt } from "../src/marathon/deployment-verdict.js";
 import { createDeploymentWatcher, type DeploymentWatcherOptions } from "../src/marathon/deployment-watcher.js";
 import type { AppDefinition } from "../src/marathon/types.js";
 import { createMesosClient } from "../src/mesos/client.js";
-import { freeResources } from "../src/mesos/free-resources.js";
+import { freeResources } from "../src/plan/free-resources.js";
 import { defaultCluster, startSimulator, type Simulator, type SimulatorOptions } from "../src/sim/index.js";
 
 const cleanups: (() => unknown)[] = [];

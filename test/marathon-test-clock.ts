@@ -3,7 +3,7 @@
  * it records the delay, moves `now` forward and resolves on the next tick, so
  * retry backoff and poll intervals cost no wall time while their order stays real.
  */
-import type { Clock } from "../src/core/clock.js";
+import type { Clock } from "../src/core/ports/clock.js";
 
 export interface RecordingClock extends Clock {
   /** Every delay asked for, in order. */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { UnreachableError } from "../src/errors.js";
 import { UnexpectedResponseError } from "../src/http/errors.js";
 import { createMesosClient } from "../src/mesos/client.js";
-import { freeResources } from "../src/mesos/free-resources.js";
+import { freeResources } from "../src/plan/free-resources.js";
 import { startFakeServer, type FakeRoute, type FakeServer } from "./helpers/fake-server.js";
 import { createInstantClock } from "./marathon-test-clock.js";
 

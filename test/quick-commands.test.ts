@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Command } from "commander";
 import { createProgram } from "../src/cli/program.js";
 import { parseQuickCommand, quickCommands } from "../src/cli/quick-commands.js";
-import type { CliContext } from "../src/cli/context.js";
+import type { CliContext } from "../src/core/ports/cli-context.js";
 
 /** What commander hands the action of `args`: the environment name(s), the options, and --config. */
 async function viaCommander(args: string[]): Promise<{ command: string; environments: string[]; flags: Record<string, unknown>; config: string }> {

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createOutput } from "../src/cli/output.js";
-import type { CliContext } from "../src/cli/context.js";
+import type { CliContext } from "../src/core/ports/cli-context.js";
 import { runDeploy } from "../src/commands/deploy.js";
 import { runRollback } from "../src/commands/rollback.js";
 import { createRedactor } from "../src/core/redact.js";

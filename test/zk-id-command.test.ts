@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { createOutput } from "../src/cli/output.js";
 import { runZkId, type ZkIdCommandDeps, type ZkIdOptions } from "../src/commands/zk-id.js";
-import type { Clock } from "../src/core/clock.js";
+import type { Clock } from "../src/core/ports/clock.js";
 import { ConfigError, EnsembleWithoutQuorumError, ExitCode } from "../src/errors.js";
 import type { ElectionReply } from "../src/zk/client/election-probe.js";
 import type { ServerStatus } from "../src/zk/client/four-letter.js";

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createOutput } from "../src/cli/output.js";
 import { runZkId, type ZkIdCommandDeps, type ZkIdOptions } from "../src/commands/zk-id.js";
-import { systemClock } from "../src/core/clock.js";
+import { systemClock } from "../src/host/system-clock.js";
 import { probeElectionPort } from "../src/zk/client/election-probe.js";
 import { serverAccepts } from "../src/zk/client/tcp-exchange.js";
 import { fourLetterWord, parseMntr, probeSrvr } from "../src/zk/client/four-letter.js";

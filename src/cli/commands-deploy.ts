@@ -1,6 +1,6 @@
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { environmentName, timeoutSeconds } from "./flag-checks.js";
 
 /** Parses the demo's speed: how many simulated seconds pass per real second. */

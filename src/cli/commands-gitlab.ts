@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { registryHost } from "./flag-checks.js";
 import { commanderFlag, runnerHealthFlags } from "./runner-health-flags.js";
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { environmentName } from "./flag-checks.js";
 
 /** The most versions `history` shows; Marathon stores 50 by default. */

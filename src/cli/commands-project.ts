@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 
 function positive(what: string): (value: string) => number {
   return (value) => {

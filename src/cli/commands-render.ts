@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { environmentNames } from "./flag-checks.js";
 
 /** `mdeploy render <env...> [--out-dir DIR]` (global --config, --json apply). */

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { ZkIdFlags } from "../zk/zk-id-flags.js";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { zkDataDir, zkPeers } from "./flag-checks.js";
 
 /** Registers `mdeploy zk-id`; its implementation (and the AWS SDK) loads only when it runs. */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { registerRenderCommands } from "./commands-render.js";
 import { registerDeployCommands } from "./commands-deploy.js";
 import { registerSimCommands } from "./commands-sim.js";

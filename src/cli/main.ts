@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { format } from "node:util";
-import type { CliContext, GlobalOptions } from "./context.js";
-import type { Output } from "./output.js";
+import type { CliContext, GlobalOptions } from "../core/ports/cli-context.js";
+import type { Output } from "../core/ports/output.js";
 import { describeFailure } from "./failure-document.js";
 import { subscribe } from "node:diagnostics_channel";
 import { formatHttpEvent, HTTP_EVENTS_CHANNEL, noAnswerNotice, type HttpEvent } from "../http/http-events.js";

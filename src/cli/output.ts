@@ -1,26 +1,6 @@
 import type { Writable } from "node:stream";
 import { createRedactor, type Redactor } from "../core/redact.js";
-
-/**
- * Where commands speak. Human text goes to stderr when `--json` is on, so stdout
- * carries exactly one JSON document; everything passes the redactor.
- */
-export interface Output {
-  readonly redactor: Redactor;
-  readonly json: boolean;
-  /** Human-readable line (stdout normally, stderr under --json). */
-  info(line: string): void;
-  /** Warning line, always stderr. */
-  warn(line: string): void;
-  /** Error line, always stderr. */
-  error(line: string): void;
-  /** The machine-readable result; printed only under --json, and only the first (stdout holds one document). */
-  result(value: unknown): void;
-  /** True once a result was printed: the CLI's catch then adds no error document. */
-  readonly resultWritten: boolean;
-  /** Raw text to stdout (already formatted, e.g. a rendered artifact or a diff). */
-  write(text: string): void;
-}
+import type { Output } from "../core/ports/output.js";
 
 export interface OutputOptions {
   json?: boolean;
@@ -29,6 +9,7 @@ export interface OutputOptions {
   redactor?: Redactor;
 }
 
+/** The one implementation of the Output port: the process's stdout and stderr unless streams are given. */
 export function createOutput(options: OutputOptions = {}): Output {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -36,9 +17,11 @@ export function createOutput(options: OutputOptions = {}): Output {
   const json = options.json ?? false;
   const line = (stream: Writable, text: string) => stream.write(`${redactor.redact(text)}\n`);
   let resultWritten = false;
+  const isTerminal = !json && (stdout as Writable & { isTTY?: boolean }).isTTY === true;
   return {
     redactor,
     json,
+    isTerminal,
     get resultWritten() {
       return resultWritten;
     },

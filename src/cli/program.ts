@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import type { CliContext, GlobalOptions } from "./context.js";
+import type { CliContext, GlobalOptions } from "../core/ports/cli-context.js";
 import { registerCommands } from "./commands.js";
 import { addManualHelp, HELP_WIDTH } from "./help-text.js";
 

@@ -9,7 +9,7 @@
  * flags here to commander's registrations.
  */
 import { parseArgs } from "node:util";
-import type { CliContext } from "./context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { environmentNameProblem } from "./environment-name.js";
 
 /** One flag as commander registers it: whether it takes a value, its default, and which values its check accepts. */

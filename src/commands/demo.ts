@@ -8,7 +8,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { deployApp, type DeployAppOptions } from "../deploy/deploy-app.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { DeploymentFailedError, DeploymentTimedOutError, ExitWithCode, MdeployError } from "../errors.js";
@@ -59,7 +59,7 @@ export async function runDemo(options: DemoOptions, context: CliContext): Promis
   const clock = sim.clock;
   const marathon = createMarathonClient({ urls: sim.marathonUrls, clock });
   const mesos = createMesosClient({ url: sim.mesosUrl, clock });
-  const progress = createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock);
+  const progress = createProgress(output, progressModeFor(context.env, output.isTerminal), clock);
   const reports = options.reports ? path.resolve(context.cwd, options.reports) : await mkdtemp(path.join(tmpdir(), "mdeploy-demo-reports-"));
   const result: DemoResult = { reports, steps: [] };
   const say = (text = "") => output.info(text);

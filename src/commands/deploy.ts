@@ -6,11 +6,13 @@
 import { randomUUID } from "node:crypto";
 import { rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { CliContext } from "../cli/context.js";
-import { systemClock, type Clock } from "../core/clock.js";
+import type { CliContext } from "../core/ports/cli-context.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { PreflightRefusedError, UnreachableError, UsageError } from "../errors.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
-import { deployApp, type DeployResult, type PreflightHook } from "../deploy/deploy-app.js";
+import { deployApp, type PreflightHook } from "../deploy/deploy-app.js";
+import type { DeployResult } from "../deploy/deploy-result.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { withCiProvenance } from "../deploy/app-provenance.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
@@ -89,7 +91,7 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
         ...(mesos ? { mesos } : {}),
         clock,
         output,
-        progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock),
+        progress: createProgress(output, progressModeFor(context.env, output.isTerminal), clock),
         preflight,
         writeFile: writeAtomically,
         interrupts: signals.interrupts,

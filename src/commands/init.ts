@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { UsageError } from "../errors.js";
 import { scaffoldFiles, type ScaffoldOptions } from "../init/scaffold.js";
 

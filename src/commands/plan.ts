@@ -3,8 +3,9 @@
  * upgrade plan (strategy, capacity verdict, predicted steps). Reads only.
  * Exit 0 when the deployment can finish, 3 when it cannot.
  */
-import type { CliContext } from "../cli/context.js";
-import { systemClock, type Clock } from "../core/clock.js";
+import type { CliContext } from "../core/ports/cli-context.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { resolveSecretPlaceholders } from "../core/secret-placeholders.js";
 import { DriftDetectedError, PreflightRefusedError } from "../errors.js";
 import { driftChanges, withCiProvenance } from "../deploy/app-provenance.js";

@@ -5,7 +5,7 @@
  * (exit at once, saying nothing) is replaced: the first signal asks for a
  * bounded clean-up, the second for stopping at once; the engine still reports.
  */
-import type { Output } from "../cli/output.js";
+import type { Output } from "../core/ports/output.js";
 import type { Interrupts } from "../deploy/run-limits.js";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;

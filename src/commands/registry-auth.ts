@@ -6,7 +6,7 @@
  */
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { basicAuthSecrets } from "../core/redact.js";
 import { PreflightRefusedError, UsageError } from "../errors.js";
 import { buildDockerAuthArchive } from "../registry/docker-config.js";

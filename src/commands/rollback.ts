@@ -1,8 +1,9 @@
 /** `mdeploy rollback <env> [--to VERSION]`: wiring for the rollback engine. */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { CliContext } from "../cli/context.js";
-import { systemClock, type Clock } from "../core/clock.js";
+import type { CliContext } from "../core/ports/cli-context.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { marathonClientFor, mesosClientFor } from "../deploy/cluster-clients.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
@@ -47,7 +48,7 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
         marathon,
         ...(mesos ? { mesos } : {}),
         clock,
-        progress: createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock),
+        progress: createProgress(output, progressModeFor(context.env, output.isTerminal), clock),
         interrupts: signals.interrupts,
       }),
     ), (r) => `${r.appId} is back at ${r.restored} (as version ${r.version}): ${r.instances.healthy}/${r.instances.total} healthy`);

@@ -13,7 +13,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { basicAuthSecrets } from "../core/redact.js";
 import { ExitWithCode, UsageError } from "../errors.js";
 import { checkRunnerDetails, checkRunnerManagers, checkRunnerVerify } from "../gitlab/response-shapes.js";

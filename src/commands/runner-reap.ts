@@ -3,7 +3,7 @@
  * the filter (status, tags, description prefix), so other teams' runners are safe. A dry
  * run by default: it prints what it would remove; `--yes` removes and reports each result.
  */
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { ExitWithCode, UsageError, type ExitCode } from "../errors.js";
 import { createGitlabRunnersApi, type GitlabRunnersApi, type RunnerScope } from "../gitlab/gitlab-api.js";
 import { parseGitlabUrl } from "../gitlab/gitlab-url.js";

@@ -5,7 +5,7 @@
  * runner (`DELETE /runners` with a shared token would unregister every container). A legacy
  * per-container token is its own runner, so that runner is removed.
  */
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import { UsageError } from "../errors.js";
 import { createRunnerTokenApi, type RunnerTokenApi, type UnregisterOutcome } from "../gitlab/gitlab-api.js";
 import { isSharedRunnerToken, resolveRunnerSettings } from "../gitlab/runner-settings.js";

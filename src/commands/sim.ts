@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.js";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 
 /** Options of `mdeploy sim`. */
 export interface SimOptions {

@@ -1,6 +1,7 @@
 /** `mdeploy status <env>`: what Marathon says about the environment's app. Reads only. */
-import type { CliContext } from "../cli/context.js";
-import { systemClock, type Clock } from "../core/clock.js";
+import type { CliContext } from "../core/ports/cli-context.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { marathonClientFor } from "../deploy/cluster-clients.js";
 import { formatStatus, summarizeStatus, type AppStatusSummary } from "../deploy/describe-status.js";
 import { loadCommandAppId } from "../deploy/load-target.js";

@@ -4,8 +4,9 @@
  * which happens only once the app's tasks are killed. Stopping an app that is
  * not there succeeds, so GitLab may run the stop job twice.
  */
-import type { CliContext } from "../cli/context.js";
-import { systemClock, type Clock } from "../core/clock.js";
+import type { CliContext } from "../core/ports/cli-context.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { marathonClientFor } from "../deploy/cluster-clients.js";
 import { loadCommandTarget } from "../deploy/load-target.js";
 import { NeedsPersonError } from "../errors.js";

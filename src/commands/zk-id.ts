@@ -3,7 +3,7 @@
  * (and `--promote` after it started). The protocol lives in src/zk/zk-id.ts;
  * this prints its verdict.
  */
-import type { Output } from "../cli/output.js";
+import type { Output } from "../core/ports/output.js";
 import { decideZkId } from "../zk/zk-id.js";
 import type { ZkIdDeps, ZkIdOptions, ZkIdResult } from "../zk/zk-id-types.js";
 

@@ -9,7 +9,8 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { precompiledValidator } from "../validate/precompiled.js";
 import { ConfigError } from "../errors.js";
 import { parseYaml, type YamlSource } from "./yaml-source.js";
-import type { Problem, StrategyChoice } from "./types.js";
+import type { Problem } from "../core/problem.js";
+import type { StrategyChoice } from "./types.js";
 
 /** `marathon:` as written in the file (global or per environment). */
 export interface MarathonFileSettings {

@@ -4,7 +4,7 @@
  * asks of every bad-input message.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
-import type { Problem } from "./types.js";
+import type { Problem } from "../core/problem.js";
 
 /** A parsed YAML text plus what is needed to point into it. */
 export interface YamlSource {

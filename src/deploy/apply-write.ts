@@ -15,14 +15,14 @@
  *   configuration still run: Marathon would plan nothing, so the app is
  *   restarted (POST /v2/apps/{id}/restart) to replace them.
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { DeploymentTimedOutError, NeedsPersonError, UnreachableError } from "../errors.js";
 import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, DeploymentResult } from "../marathon/types.js";
 import { diffApps } from "../plan/diff-app.js";
 import type { EventWatch } from "./event-watch.js";
 import { isTransientReadFailure, messageOf, verdictOfWriteFailure } from "./failure-kinds.js";
-import type { Progress } from "./progress.js";
+import type { Progress } from "../core/ports/progress.js";
 import { countTasks, isVerified } from "./verify-app.js";
 
 /** The Marathon calls a write makes. */

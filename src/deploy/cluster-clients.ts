@@ -3,7 +3,7 @@
  * resolved settings of one environment. Wiring only.
  */
 import type { MarathonSettings, MdeployConfig, MesosSettings } from "../config/types.js";
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { createMarathonClient, type MarathonClient } from "../marathon/client.js";
 import { createMesosClient, type MesosClient } from "../mesos/client.js";
 import type { TlsOptions } from "../http/transport.js";

@@ -6,14 +6,14 @@
  * job needs: 1 failed and rolled back, 3 refused, 4 timed out and rolled back,
  * 5 a person must look.
  */
-import type { Clock } from "../core/clock.js";
-import type { Output } from "../cli/output.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { Output } from "../core/ports/output.js";
 import { resolveSecretPlaceholders } from "../core/secret-placeholders.js";
 import { DeploymentFailedError, DeploymentTimedOutError, MdeployError, PreflightRefusedError } from "../errors.js";
 import { MarathonAuthError, type MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, DeploymentResult } from "../marathon/types.js";
-import { formatDiff, type AppChange } from "../plan/diff-app.js";
-import type { StrategyMode, UpgradePlan } from "../plan/types.js";
+import { formatDiff } from "../plan/diff-app.js";
+import type { StrategyMode } from "../plan/types.js";
 import { absoluteId, applyWrite, describeApp, needsPerson, waitForDeployments } from "./apply-write.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { formatDotenvReport, urlFromLabels } from "./dotenv-report.js";
@@ -22,14 +22,15 @@ import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import type { FollowOutcome } from "./follow-deployment.js";
 import { follow } from "./follow-with-progress.js";
 import { formatPlan, planDeploy, type MesosAgentsSource, type PlannedDeploy } from "./plan-deploy.js";
-import type { Progress } from "./progress.js";
+import type { Progress } from "../core/ports/progress.js";
 import { ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { restoreVersion, type RestoreOutcome } from "./restore-version.js";
 import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits, type Interrupts, type OnInterrupt, type RunLimits } from "./run-limits.js";
 import { countTasks, isVerified, servingVersion } from "./verify-app.js";
 import { isUnchangedRedeploy } from "./app-provenance.js";
 import { unchangedRedeploy } from "./unchanged-redeploy.js";
-import { formatVersion, summarizeVersion, type VersionSummary } from "./version-display.js";
+import type { DeployResult } from "./deploy-result.js";
+import { formatVersion, summarizeVersion } from "./version-display.js";
 
 /** The Marathon calls a deploy makes. */
 export type DeployMarathon = Pick<
@@ -79,25 +80,6 @@ export interface DeployDeps {
   onPlanned?: (planned: PlannedDeploy) => void;
   /** SIGINT/SIGTERM, from the CLI. */
   interrupts?: Interrupts;
-}
-
-/** What a verified deploy returns (and `--json` prints). */
-export interface DeployResult {
-  environment: string;
-  appId: string;
-  version: string;
-  previousVersion?: string;
-  deploymentId: string;
-  verifiedBy: "event" | "state";
-  plan: UpgradePlan;
-  changes: AppChange[];
-  url?: string;
-  instances: { healthy: number; total: number };
-  /** What the version runs and where it came from, and the same for the previous one. */
-  runs: VersionSummary;
-  previousRuns?: VersionSummary;
-  /** True when nothing but mdeploy's labels or the strategy differed, so nothing was sent. */
-  unchanged?: boolean;
 }
 
 /** Deploys and verifies; throws a typed error for every other outcome. */

@@ -5,7 +5,7 @@
  * ever had a gap, because events lost in a gap are gone and only polling can
  * tell what happened then.
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "../marathon/client.js";
 import { DEPLOYMENT_EVENT_TYPES } from "../marathon/deployment-watcher.js";
 import { followMarathonEvents, type EventStreamState } from "../marathon/event-stream.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { AppStatus, Deployment, MarathonEvent, Task } from "../marathon/types.js";
 import { MarathonApiError } from "../marathon/client.js";
 import type { EventWatch } from "./event-watch.js";

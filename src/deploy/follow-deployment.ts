@@ -15,7 +15,8 @@
  * Fails fast on a crash loop (tasks of the new version failing, OOM-killed or
  * killed as unhealthy) instead of waiting out the timeout.
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { UnreachableError } from "../errors.js";
 import { MarathonApiError, MarathonAuthError, UnexpectedResponseError, type MarathonClient } from "../marathon/client.js";
 import type { AppStatus, Deployment, MarathonEvent } from "../marathon/types.js";

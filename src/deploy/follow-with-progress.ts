@@ -1,9 +1,9 @@
 /** Following one deployment with progress lines: the shared piece of deploy, its rollback and `mdeploy rollback`. */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { DeploymentResult } from "../marathon/types.js";
 import type { EventWatch } from "./event-watch.js";
 import { followDeployment, type FollowMarathon, type FollowOutcome } from "./follow-deployment.js";
-import type { Progress } from "./progress.js";
+import type { Progress } from "../core/ports/progress.js";
 
 /** Follows one PUT's deployment until `deadline` (or `signal`), printing progress. */
 export function follow(deps: { marathon: FollowMarathon; clock: Clock; progress: Progress }, watch: EventWatch, appId: string, put: DeploymentResult, deadline: number, signal?: AbortSignal): Promise<FollowOutcome> {

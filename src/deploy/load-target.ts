@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { loadConfig } from "../config/load-config.js";
-import type { CliContext } from "../cli/context.js";
+import type { CliContext } from "../core/ports/cli-context.js";
 import type { ConfigOverrides, MarathonSettings, MdeployConfig, MesosSettings } from "../config/types.js";
 import type { Redactor } from "../core/redact.js";
 import { TemplateError, UsageError, ValidationError } from "../errors.js";

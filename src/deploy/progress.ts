@@ -3,23 +3,11 @@
  * collapsible sections in GitLab CI logs, plain lines (only when something
  * changed) elsewhere. Everything goes through Output, so it is redacted.
  */
-import type { Clock } from "../core/clock.js";
-import type { Output } from "../cli/output.js";
+import type { Clock } from "../core/ports/clock.js";
+import type { Output } from "../core/ports/output.js";
+import type { Progress } from "../core/ports/progress.js";
 
 export type ProgressMode = "tty" | "gitlab" | "plain";
-
-export interface Progress {
-  /** Opens a named section ("plan", "deploy", "rollback"). */
-  start(id: string, title: string): void;
-  /** A line that stays (a decision, a warning, a failure). */
-  line(text: string): void;
-  /** The current state; replaces the previous one on a terminal, printed when it changes elsewhere. */
-  update(text: string): void;
-  /** Closes the section opened with the same id. */
-  end(id: string): void;
-  /** Ends a pending updating line, so whatever is printed next starts on its own line. */
-  settle(): void;
-}
 
 /** Picks the mode the way CI users expect: GitLab when CI=true and GITLAB_CI is set, a terminal when stdout is one. */
 export function progressModeFor(env: Record<string, string | undefined>, isTty: boolean): ProgressMode {

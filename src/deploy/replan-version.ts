@@ -6,15 +6,15 @@
  * plans it against the capacity there is now, and PUTs it with the strategy
  * that can finish.
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { MarathonClient } from "../marathon/client.js";
 import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import type { AppDefinition } from "../marathon/types.js";
-import { countedByMesosHealth, countsOnlyMesosHealth } from "../marathon/restart-counting.js";
+import { countedByMesosHealth, countsOnlyMesosHealth } from "../plan/restart-counting.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
 import { planUpgrade } from "../plan/plan-upgrade.js";
 import { marathonVersion, type MesosAgentsSource } from "./plan-deploy.js";
-import type { Progress } from "./progress.js";
+import type { Progress } from "../core/ports/progress.js";
 
 export interface ReplanDeps {
   marathon: Pick<MarathonClient, "getAppVersion" | "findApp" | "getInfo">;

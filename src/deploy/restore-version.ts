@@ -6,7 +6,7 @@
  * verified deploy stays), and it never throws for the cluster's state: every
  * way out says what runs and what is open.
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { MdeployError } from "../errors.js";
 import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, DeploymentResult } from "../marathon/types.js";
@@ -15,7 +15,7 @@ import type { EventWatch } from "./event-watch.js";
 import { isTransientReadFailure, messageOf } from "./failure-kinds.js";
 import { follow } from "./follow-with-progress.js";
 import { marathonVersion, type MesosAgentsSource } from "./plan-deploy.js";
-import type { Progress } from "./progress.js";
+import type { Progress } from "../core/ports/progress.js";
 import { definitionOfVersion, replanVersion, START_BESIDE_OLD, storedDefinition, strategyWithoutCapacity } from "./replan-version.js";
 import { countTasks } from "./verify-app.js";
 

@@ -4,7 +4,7 @@
  * until it verifies. The version before the current configuration is the
  * default, so scale-only versions in between are skipped.
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { MarathonClient } from "../marathon/client.js";
 import { previousHealthyLabel } from "./app-provenance.js";
 import { pickRollbackVersion } from "./rollback-choice.js";
@@ -13,7 +13,7 @@ import { needsPerson } from "./apply-write.js";
 import { defaultTimeoutMs } from "./default-timeout.js";
 import { startEventWatch } from "./event-watch.js";
 import type { MesosAgentsSource } from "./plan-deploy.js";
-import type { Progress } from "./progress.js";
+import type { Progress } from "../core/ports/progress.js";
 import { ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { restoreVersion, type RestoreMarathon } from "./restore-version.js";
 import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits, type Interrupts } from "./run-limits.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { VirtualClock } from "../sim/virtual-clock.js";
 import { startRunLimits } from "./run-limits.js";
 

@@ -5,7 +5,8 @@
  * exit at once). Stops are AbortSignals, so in-flight reads end with them and
  * a Marathon that stalls every answer cannot hold the command past its bound.
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 
 /** SIGINT/SIGTERM as the engine sees them; the CLI adapter turns process signals into these. */
 export interface Interrupts {

@@ -6,13 +6,29 @@
  * real deploy's.
  */
 import type { AppStatus } from "../marathon/types.js";
-import type { DeployAppOptions, DeployDeps, DeployResult } from "./deploy-app.js";
+import type { Output } from "../core/ports/output.js";
+import type { Progress } from "../core/ports/progress.js";
+import type { DeployResult } from "./deploy-result.js";
 import { formatDotenvReport, urlFromLabels } from "./dotenv-report.js";
 import type { PlannedDeploy } from "./plan-deploy.js";
 import { formatVersion, summarizeVersion } from "./version-display.js";
 
+/** What of deployApp's options an unchanged redeploy reads (declared here, so deploy-app.ts alone imports this file). */
+interface UnchangedRedeployOptions {
+  environment: string;
+  url?: string;
+  dotenvPath?: string;
+}
+
+/** What of deployApp's deps an unchanged redeploy uses. */
+interface UnchangedRedeployDeps {
+  output: Output;
+  progress: Progress;
+  writeFile?: (path: string, text: string) => Promise<void>;
+}
+
 /** The result of a deploy that found nothing to send. */
-export async function unchangedRedeploy(running: AppStatus, planned: PlannedDeploy, options: DeployAppOptions, deps: DeployDeps): Promise<DeployResult> {
+export async function unchangedRedeploy(running: AppStatus, planned: PlannedDeploy, options: UnchangedRedeployOptions, deps: UnchangedRedeployDeps): Promise<DeployResult> {
   const runs = summarizeVersion(running.version, running);
   const url = options.url ?? urlFromLabels(running.labels);
   deps.progress.line(`${options.environment}: ${running.id} already runs ${formatVersion(runs)}; only mdeploy's labels or the upgradeStrategy would change, so nothing was sent`);

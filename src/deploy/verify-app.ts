@@ -3,7 +3,7 @@
  * as many healthy (and ready) tasks of that configuration as it has instances,
  * with no task of another configuration left. Pure.
  */
-import { isTaskHealthy } from "../marathon/deployment-verdict.js";
+import { isTaskHealthy } from "../core/task-health.js";
 import type { AppStatus, Task } from "../marathon/types.js";
 
 export interface AppCounts {

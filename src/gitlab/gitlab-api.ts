@@ -8,7 +8,8 @@
  * Every response we act on is checked at this boundary; every failure becomes a typed error
  * whose message names method, URL and status but never a token.
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { HttpError, UnreachableError } from "../errors.js";
 import { createRetryingSender, describeAttempts } from "../http/failover.js";
 import { createHttpTransport } from "../http/node-transport.js";

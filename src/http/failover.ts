@@ -4,7 +4,7 @@
  * other transient failures retry, with the waits from the retry table, only for
  * the methods the table names. Waits run on the injected Clock.
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { UnreachableError } from "../errors.js";
 import { RequestTimedOutError } from "./errors.js";
 import { eventUrl, publishHttpEvent } from "./http-events.js";

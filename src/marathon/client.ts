@@ -15,7 +15,8 @@
  * - {@link UnexpectedResponseError} when a 2xx answer lacks fields mdeploy depends on.
  */
 import type { Readable } from "node:stream";
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { ConfigError, ExitCode, HttpError, UnreachableError } from "../errors.js";
 import { authorizationHeader, resolveAuth, type HttpAuth } from "../http/auth.js";
 import { UnexpectedResponseError } from "../http/errors.js";

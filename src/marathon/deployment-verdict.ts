@@ -6,7 +6,8 @@
  * "gone" alone is never success; the app must be at the target version with
  * every instance of that version healthy and ready and no old instance left.
  */
-import type { AppStatus, Deployment, Task } from "./types.js";
+import { isTaskHealthy } from "../core/task-health.js";
+import type { AppStatus, Deployment } from "./types.js";
 
 /** Counts for one version of an app. */
 export interface VersionHealth {
@@ -31,14 +32,6 @@ export type DeploymentVerdict =
   | { state: "running"; deployment: Deployment }
   | { state: "succeeded"; health: VersionHealth }
   | { state: "failed"; reason: string; health?: VersionHealth };
-
-/** What a person would call "is this task healthy", the way Marathon counts it for deployments. */
-export function isTaskHealthy(app: Pick<AppStatus, "healthChecks">, task: Task): boolean {
-  if (task.state !== undefined && task.state !== "TASK_RUNNING") return false;
-  if (!app.healthChecks || app.healthChecks.length === 0) return task.state === "TASK_RUNNING" || (task.state === undefined && task.startedAt !== null);
-  const results = task.healthCheckResults ?? [];
-  return results.length > 0 && results.every((r) => r.alive);
-}
 
 /** Counts the app's tasks of `version` by health and readiness. */
 export function versionHealth(app: AppStatus, version: string): VersionHealth {

@@ -14,7 +14,8 @@
  * await watcher.close();
  * ```
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { MarathonAuthError, type MarathonClient } from "./client.js";
 import { judgeDeployment, type DeploymentVerdict, type VersionHealth } from "./deployment-verdict.js";
 import { followMarathonEvents, type EventStreamState } from "./event-stream.js";

@@ -12,7 +12,8 @@
  * `attachTimeoutMs`, or anything that is not a Marathon event, is a gap.
  */
 import { publishHttpEvent } from "../http/http-events.js";
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { UnreachableError } from "../errors.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "./client.js";
 import { createSseParser, SseFrameTooLargeError, type SseFrame } from "./sse-parser.js";

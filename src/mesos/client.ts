@@ -4,9 +4,10 @@
  * //leader:5050/master/slaves`), which is followed once with the same credentials
  * (same path, no downgrade to http: src/http/redirect.ts). An answer no Mesos master
  * gives (a 404, an HTML page) says the URL does not point at Mesos (exit 6). Turn agents into free capacity with
- * freeResources (src/mesos/free-resources.ts).
+ * freeResources (src/plan/free-resources.ts).
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { ConfigError, HttpError, UnreachableError } from "../errors.js";
 import { authorizationHeader, resolveAuth, type HttpAuth } from "../http/auth.js";
 import { UnexpectedResponseError } from "../http/errors.js";

@@ -4,7 +4,7 @@
  * arithmetic. Pure.
  */
 import type { MesosAgent } from "../marathon/types.js";
-import { countRangeValues, freeResources, type ResourcePool } from "../mesos/free-resources.js";
+import { countRangeValues, freeResources, type ResourcePool } from "./free-resources.js";
 import type { AgentCapacity, ClusterSnapshot, ResourceAmounts } from "./types.js";
 
 /** Free = what Mesos says is neither used nor reserved for another role. */

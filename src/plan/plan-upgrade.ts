@@ -9,9 +9,9 @@
  * instances never fit a 497 MB agent, so the default 1/1 hangs forever).
  */
 import { UsageError } from "../errors.js";
-import { isTaskHealthy } from "../marathon/deployment-verdict.js";
+import { isTaskHealthy } from "../core/task-health.js";
 import type { AppDefinition, AppStatus, Task, UpgradeStrategy } from "../marathon/types.js";
-import { formatRanges } from "../mesos/free-resources.js";
+import { formatRanges } from "./free-resources.js";
 import { instanceNeeds, type InstanceNeeds } from "./app-resources.js";
 import { describeConstraint, parseConstraint, staticallyAllows, type ParsedConstraint } from "./constraints.js";
 import { formatAmount } from "./format-amounts.js";

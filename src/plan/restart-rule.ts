@@ -2,7 +2,7 @@
  * Which old instances the Marathon a plan is for counts before a restart's immediate
  * kills, in the planner's terms and words. Pure.
  */
-import { countedByMesosHealth, countsOnlyMesosHealth, isMesosRunCheck, marathonRunChecks, type CountedInstances } from "../marathon/restart-counting.js";
+import { countedByMesosHealth, countsOnlyMesosHealth, isMesosRunCheck, marathonRunChecks, type CountedInstances } from "./restart-counting.js";
 import type { AppDefinition } from "../marathon/types.js";
 
 export interface RestartRule {

@@ -7,7 +7,7 @@
  */
 import type { UpgradeStrategy } from "../marathon/types.js";
 import { describeConstraint, dynamicallyAllows, isDynamic, staticallyAllows, type ParsedConstraint } from "./constraints.js";
-import { formatRanges } from "../mesos/free-resources.js";
+import { formatRanges } from "./free-resources.js";
 import { formatAmount, type ResourceKind } from "./format-amounts.js";
 import type { AgentCapacity, PeakUse, PlanStep, ResourceAmounts } from "./types.js";
 
@@ -22,7 +22,7 @@ export interface OldInstance {
   failing?: boolean;
   /**
    * Whether the restart counts it before its immediate kills (R in computeRestartStrategy;
-   * see src/marathon/restart-counting.ts). Default: when healthy.
+   * see src/plan/restart-counting.ts). Default: when healthy.
    */
   counted?: boolean;
 }

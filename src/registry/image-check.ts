@@ -4,7 +4,8 @@
  * (`401` + `WWW-Authenticate: Bearer realm=…` → `GET realm?service&scope` with Basic
  * credentials → `HEAD` again with the Bearer token).
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import { PreflightRefusedError, UnreachableError, ValidationError } from "../errors.js";
 import { authorizationHeader } from "../http/auth.js";
 import { createRetryingSender, describeAttempts } from "../http/failover.js";

@@ -11,7 +11,8 @@ import { renderJsonTemplate, type RenderedTemplate } from "../template/render-te
 import type { TemplateHelper } from "../template/helpers.js";
 import { checkAppId } from "../validate/app-rules.js";
 import { validateApp } from "../validate/validate-app.js";
-import type { EnvironmentConfig, Problem } from "../config/types.js";
+import type { EnvironmentConfig } from "../config/types.js";
+import type { Problem } from "../core/problem.js";
 
 export interface RenderAppInput {
   environment: EnvironmentConfig;

@@ -8,7 +8,8 @@ import path from "node:path";
 import { TemplateError, UsageError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
 import { registryAuthHelpers } from "../template/helpers-registry-auth.js";
-import type { EnvironmentConfig, MdeployConfig, Problem } from "../config/types.js";
+import type { EnvironmentConfig, MdeployConfig } from "../config/types.js";
+import type { Problem } from "../core/problem.js";
 import { renderApp, renderAppId, type RenderAppInput } from "./render-app.js";
 
 export interface RenderedEnvironment {

@@ -8,10 +8,10 @@
  * exists.
  */
 import { pipeline, Transform, type Readable } from "node:stream";
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { explainQueue } from "../deploy/explain-stall.js";
 import type { PlannedDeploy } from "../deploy/plan-deploy.js";
-import type { Progress } from "../deploy/progress.js";
+import type { Progress } from "../core/ports/progress.js";
 import { isHealthyAndReady } from "../deploy/verify-app.js";
 import type { MarathonClient } from "../marathon/client.js";
 import { eventFromFrame } from "../marathon/event-stream.js";

@@ -7,11 +7,11 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Output } from "../cli/output.js";
-import type { Clock } from "../core/clock.js";
+import type { Output } from "../core/ports/output.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { Redactor } from "../core/redact.js";
 import type { PlannedDeploy } from "../deploy/plan-deploy.js";
-import type { Progress } from "../deploy/progress.js";
+import type { Progress } from "../core/ports/progress.js";
 import { MdeployError } from "../errors.js";
 import { createReportRecorder, type ObservedMarathon, type ReportRecorder } from "./recorder.js";
 import type { ReportData, ReportVerdict } from "./report-data.js";

@@ -10,6 +10,7 @@ import {
   READINESS_CHECK_DEFAULTS,
 } from "../marathon/defaults.js";
 import type { AppDefinition, HealthCheck, MarathonErrorBody } from "../marathon/types.js";
+import type { ErrorDetail } from "./api-types.js";
 import { canonicalPath, parentOf } from "./groups.js";
 import { residentDefaults } from "./resident.js";
 
@@ -18,11 +19,6 @@ import { residentDefaults } from "./resident.js";
  * AppValidation.scala, AppDefinition.scala), enough for the simulator to answer
  * 422 with the same paths and messages Marathon uses. Pure.
  */
-
-export interface ErrorDetail {
-  path: string;
-  errors: string[];
-}
 
 type Kind = "string" | "number" | "integer" | "boolean" | "array" | "object";
 

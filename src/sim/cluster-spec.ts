@@ -1,4 +1,4 @@
-import { countsOnlyMesosHealth } from "../marathon/restart-counting.js";
+import { countsOnlyMesosHealth } from "./restart-counting.js";
 import type { AppDefinition } from "../marathon/types.js";
 
 /** One Mesos agent of the simulated cluster. */

@@ -1,7 +1,7 @@
 import type { AppDefinition } from "../marathon/types.js";
-import { absoluteAppId, invalidJsonBody, normalizeApp, notValidBody, readErrors, stripVersion, validationErrors, type ErrorDetail } from "./app-definition.js";
+import { absoluteAppId, invalidJsonBody, normalizeApp, notValidBody, readErrors, stripVersion, validationErrors } from "./app-definition.js";
 import { ancestorsOf, canonicalPath, dependencyEdges, hasDependencyCycle, isUnder, parentOf, type GroupRecord } from "./groups.js";
-import type { ApiReply, ApiRequest } from "./marathon-api.js";
+import type { ApiReply, ApiRequest, ErrorDetail } from "./api-types.js";
 import type { DeployOptions, MarathonEngine } from "./marathon-engine.js";
 import { appJson, type AppEmbeds } from "./marathon-json.js";
 import { queryFlag } from "./query-flags.js";

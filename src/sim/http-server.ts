@@ -6,7 +6,7 @@
  */
 import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { ApiReply } from "./marathon-api.js";
+import type { ApiReply } from "./api-types.js";
 
 export function writeReply(res: ServerResponse, reply: ApiReply, headOnly = false): void {
   const headers: Record<string, string> = { ...(reply.headers ?? {}) };

@@ -17,7 +17,7 @@
  *   forApp; "routing" entries), `traffic` (routing, history, shareOf: the Traefik routing table of
  *   src/sim/traffic.ts, also `GET /_sim/routing`), `state` (app, apps, tasks, deployments, queue, agents, healthyCount, queueReason,
  *   events), `onEvent(listener)`, `apply(request)` (an in-process API call), `close()`.
- * - {@link VirtualClock}: `now()`, `sleep(ms, signal)` (the Clock interface of src/core/clock.ts), step mode
+ * - {@link VirtualClock}: `now()`, `sleep(ms, signal)` (the Clock port of src/core/ports/clock.ts), step mode
  *   `advance(ms)` / `runUntil(predicate, { maxMs })`, speed mode `setSpeed(n)`.
  * - {@link defaultCluster}(): agents svc (2 cpus, 8 GB), staging and production (t2.micro:
  *   1 cpu, 497 MB), attribute `type`; images `*click-count*` (needs 280 MB), `*:broken` (never

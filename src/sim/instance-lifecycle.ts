@@ -7,7 +7,7 @@
  * `kill` and `terminate`, and serves as its {@link LifecycleHost}, the way
  * deployment-steps.ts takes the engine as its StepHost. Used by marathon-engine.ts only.
  */
-import { isMesosRunCheck } from "../marathon/restart-counting.js";
+import { isMesosRunCheck } from "./restart-counting.js";
 import type { TaskState } from "../marathon/types.js";
 import type { AppRecord, InstanceReuse } from "./app-record.js";
 import { resolveBehaviour, type ClusterSpec } from "./cluster-spec.js";

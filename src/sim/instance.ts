@@ -1,4 +1,4 @@
-import { countedByMesosHealth } from "../marathon/restart-counting.js";
+import { countedByMesosHealth } from "./restart-counting.js";
 import type { AppDefinition, HealthCheckResult, ReadinessCheckResult, Task, TaskState } from "../marathon/types.js";
 import type { ResolvedBehaviour } from "./cluster-spec.js";
 import type { AgentState, ScalarResources } from "./cluster-state.js";

@@ -19,22 +19,7 @@ import { parentOf } from "./groups.js";
 import { isActive, taskJson } from "./instance.js";
 import { appJson, deploymentJson, parseEmbeds, queueJson } from "./marathon-json.js";
 import type { MarathonEngine } from "./marathon-engine.js";
-
-/** An answer of the Marathon REST layer before it is written to the socket. */
-export interface ApiReply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Plain text instead of JSON (`/ping`). */
-  text?: string;
-}
-
-export interface ApiRequest {
-  method: string;
-  url: URL;
-  body: string;
-  remoteAddress: string;
-}
+import type { ApiReply, ApiRequest } from "./api-types.js";
 
 /** What the REST layer needs to know about the HA setup. */
 export interface LeaderInfo {

@@ -9,7 +9,8 @@ import type { ClusterSpec } from "./cluster-spec.js";
 import type { AnswerAfterApplying, FaultState } from "./faults.js";
 import { writeReply } from "./http-server.js";
 import type { Leadership } from "./leadership.js";
-import type { ApiReply, MarathonApi } from "./marathon-api.js";
+import type { ApiReply } from "./api-types.js";
+import type { MarathonApi } from "./marathon-api.js";
 import type { MarathonNode, MarathonRequestHandler } from "./marathon-nodes.js";
 import type { TrafficView } from "./traffic-feed.js";
 

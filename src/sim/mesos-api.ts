@@ -1,6 +1,6 @@
 import { isActive } from "./instance.js";
 import type { MarathonEngine } from "./marathon-engine.js";
-import type { ApiReply } from "./marathon-api.js";
+import type { ApiReply } from "./api-types.js";
 
 /**
  * The Mesos master endpoints a client needs to compute free capacity per agent:

@@ -1,5 +1,5 @@
 import type { AppDefinition, UpgradeStrategy } from "../marathon/types.js";
-import type { ErrorDetail } from "./app-definition.js";
+import type { ErrorDetail } from "./api-types.js";
 
 /**
  * Resident apps (local persistent volumes) as Marathon 1.10/1.11 treats them:

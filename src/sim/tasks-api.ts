@@ -1,7 +1,7 @@
 import type { AppDefinition } from "../marathon/types.js";
 import { absoluteAppId, stripVersion } from "./app-definition.js";
 import { isActive, taskJson, type Instance } from "./instance.js";
-import type { ApiReply } from "./marathon-api.js";
+import type { ApiReply } from "./api-types.js";
 import type { MarathonEngine } from "./marathon-engine.js";
 import { queryFlag } from "./query-flags.js";
 

@@ -1,4 +1,4 @@
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 
 /** A scheduled callback on a {@link VirtualClock}. */
 export interface TimerHandle {

@@ -4,7 +4,7 @@
  * warnings: render still writes the artifact.
  */
 import type { AppDefinition } from "../marathon/types.js";
-import type { Problem } from "../config/types.js";
+import type { Problem } from "../core/problem.js";
 
 export interface LintOptions {
   /** How many agents can run the app (from the environment's `agents:`), when known. */

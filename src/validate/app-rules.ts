@@ -5,7 +5,7 @@
  * are JSON pointers as Marathon's 422 `details` have them; "/" is the whole app.
  */
 import type { AppDefinition, HealthCheck } from "../marathon/types.js";
-import type { Problem } from "../config/types.js";
+import type { Problem } from "../core/problem.js";
 
 /** One path segment: dot-separated labels of [a-z0-9-], no label starting or ending with "-". */
 const ID_SEGMENT = /^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { precompiledValidator } from "./precompiled.js";
 import type { AppDefinition } from "../marathon/types.js";
-import type { Problem } from "../config/types.js";
+import type { Problem } from "../core/problem.js";
 import { appRuleProblems } from "./app-rules.js";
 import { appLintWarnings, type LintOptions } from "./app-lints.js";
 

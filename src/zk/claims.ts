@@ -10,7 +10,7 @@
  * The committed membership stays the truth about who holds an ID; claims only
  * serialize joiners between "picked an ID" and "reconfig added it".
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import { PreflightRefusedError } from "../errors.js";
 import { isZkError, ZkErrorCode, type ZkClient } from "./client/zk-client.js";
 import { addressKey, parseMembership, type Membership } from "./members.js";

@@ -3,7 +3,7 @@
  * dependencies (adapters, built by src/zk/zk-id-wiring.ts or by tests), and
  * the result. Kept here so nothing under src/zk needs the CLI or the command.
  */
-import type { Clock } from "../core/clock.js";
+import type { Clock } from "../core/ports/clock.js";
 import type { Redactor } from "../core/redact.js";
 import type { ClaimTimes } from "./claims.js";
 import type { ElectionReply } from "./client/election-probe.js";

@@ -3,7 +3,7 @@
  * client, four-letter and election-port probes, discovery). Flags are all
  * checked before anything is touched; every problem is listed at once.
  */
-import { systemClock } from "../core/clock.js";
+import { systemClock } from "../host/system-clock.js";
 import type { Redactor } from "../core/redact.js";
 import { UsageError } from "../errors.js";
 import { probeElectionPort } from "./client/election-probe.js";

@@ -1,10 +1,14 @@
 /**
  * Which old instances a Marathon restart counts before its immediate kills
  * (TaskReplaceActor `computeRestartStrategy`, the R in `kill max(0, R - minHealthy)`),
- * by Marathon release. Shared by the simulator and the upgrade planner, so the two
- * cannot disagree about it. Pure. The source reading is in src/sim/README.md.
+ * by Marathon release, as the upgrade planner reads it. Pure. The source reading is
+ * in src/sim/README.md.
+ *
+ * Twin: src/sim/restart-counting.ts (the simulator's own reading, kept apart on
+ * purpose so the simulator stays an independent oracle); cross-checked by
+ * test/deploy-restart-rule.test.ts and test/sim-trap.test.ts.
  */
-import type { AppDefinition, HealthCheck } from "./types.js";
+import type { AppDefinition, HealthCheck } from "../marathon/types.js";
 
 /**
  * Health checks Mesos runs on the agent and reports in the task status (`healthy` in

@@ -1,13 +1,9 @@
 /**
- * Time as a dependency (STYLE.md rule 1). The core never reads the clock; adapters
- * and commands get one of these, so tests can run on the simulator's virtual clock.
+ * The machine's own clock, the one implementation of the Clock port that reads
+ * real time. It lives outside src/core so the core stays free of timers; the CLI,
+ * the commands and the adapters default to it, tests pass a virtual clock instead.
  */
-export interface Clock {
-  /** Milliseconds since the epoch, real or virtual. */
-  now(): number;
-  /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+import type { Clock } from "../core/ports/clock.js";
 
 /** The wall clock. */
 export const systemClock: Clock = {
