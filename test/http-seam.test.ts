@@ -154,3 +154,47 @@ describe("a Mesos master that accepts connections and never answers", () => {
     expect(notices).toHaveLength(4);
   });
 });
+
+// Answers an attacker or a broken proxy could give: each is a clear exit-6 error naming the target,
+// never an internal error, never a password in the message.
+describe("Marathon's event stream redirected somewhere mdeploy cannot go", () => {
+  it.each(["file:///etc/passwd", "ftp://127.0.0.1/v2/events", "http://[::1"])("a 302 to %s is exit 6 naming the target, not an internal error", async (location) => {
+    const marathon = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 302, headers: { location } }) }]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const error = await rejection(client.openEventStream({ eventTypes: ["deployment_success"] }));
+    client.close();
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as UnreachableError).exitCode).toBe(6);
+    expect((error as Error).message).toBe(`GET ${marathon.url}/v2/events?event_type=deployment_success: 302 Found, redirects to ${location}`);
+    expect(marathon.requests).toHaveLength(1);
+  });
+});
+
+describe("a second redirect whose Location carries user info", () => {
+  const location = "https://ops:hunter2-secret@127.0.0.1:9/next";
+  it("Marathon: named without the password", async () => {
+    const marathon = await fake([
+      { method: "GET", path: "/v2/apps/web", reply: () => ({ status: 302, headers: { location: "/moved" } }) },
+      { method: "GET", path: "/moved", reply: () => ({ status: 302, headers: { location } }) },
+    ]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const error = await rejection(client.getApp("/web"));
+    client.close();
+    expect((error as UnreachableError).exitCode).toBe(6);
+    expect((error as Error).message).toContain("redirects again (to https://127.0.0.1:9/next); not followed");
+    expect((error as Error).message).not.toContain("hunter2");
+  });
+
+  it("Mesos: named without the password", async () => {
+    const master = await fake([
+      { method: "GET", path: "/master/slaves", reply: () => ({ status: 307, headers: { location: "/standby/master/slaves" } }) },
+      { method: "GET", path: "/standby/master/slaves", reply: () => ({ status: 307, headers: { location } }) },
+    ]);
+    const mesos = createMesosClient({ url: master.url, clock: createInstantClock() });
+    const error = await rejection(mesos.getAgents());
+    mesos.close();
+    expect((error as UnreachableError).exitCode).toBe(6);
+    expect((error as Error).message).toContain("redirects again (to https://127.0.0.1:9/next)");
+    expect((error as Error).message).not.toContain("hunter2");
+  });
+});

@@ -24,7 +24,7 @@ import { defaultRetryPolicy, type RetryPolicy } from "../http/retry-policy.js";
 import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
 import { briefErrorText, isRedirect } from "../http/status.js";
 import { createHttpTransport } from "../http/node-transport.js";
-import { credentialsMayFollow, followRedirectOnce } from "../http/redirect.js";
+import { credentialsMayFollow, followRedirectOnce, redirectTarget } from "../http/redirect.js";
 import type { HttpResponse, TlsOptions } from "../http/transport.js";
 import { createResponseChecker } from "../http/response-checker.js";
 import { looksLikeServiceAnswer, notServiceMessage, redirectMessage } from "../http/service-identity.js";
@@ -174,6 +174,8 @@ export class MarathonAuthError extends UnreachableError {
 }
 
 const MAX_EVENT_REDIRECTS = 3;
+/** What to do about a redirect mdeploy does not follow. */
+const WRONG_URL_HINT = "point MARATHON_URL (or marathon.urls) at the address Marathon answers on";
 
 /**
  * Size caps on Marathon's answers (decompressed). Lists grow with the cluster: 2,000 apps
@@ -223,9 +225,9 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     noteLeader(response);
     if (response.status >= 200 && response.status < 300 && looksLikeServiceAnswer(response)) return response;
     // A GET's redirect is followed once (credentials only where they may go); a write's is named.
-    response = await followRedirectOnce(transport, { method, headers: headers(), ...(signal ? { signal } : {}) }, response, "point MARATHON_URL (or marathon.urls) at the address Marathon answers on");
+    response = await followRedirectOnce(transport, { method, headers: headers(), ...(signal ? { signal } : {}) }, response, WRONG_URL_HINT);
     if (response.status >= 300 && response.status < 400) {
-      throw new UnreachableError(redirectMessage(method, displayUrl(response.url), response), ["point MARATHON_URL (or marathon.urls) at the address Marathon answers on"]);
+      throw new UnreachableError(redirectMessage(method, displayUrl(response.url), response), [WRONG_URL_HINT]);
     }
     // Only a 404 or a success can be "not Marathon at all"; 401/403 and 5xx keep their own meaning.
     const maybeElsewhere = response.status === 404 || (response.status >= 200 && response.status < 300);
@@ -355,7 +357,9 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       for (let hop = 0; isRedirect(stream.status) && stream.headers.location; hop++) {
         stream.body.destroy();
         if (hop >= MAX_EVENT_REDIRECTS) throw new UnreachableError(`GET ${displayUrl(stream.url)}: more than ${MAX_EVENT_REDIRECTS} redirects for the event stream`);
-        const target = new URL(stream.headers.location, stream.url).toString();
+        // Not an http(s) URL (file:, a Location that does not parse): named like any redirect not followed.
+        const target = redirectTarget(stream.headers.location, stream.url)?.href;
+        if (target === undefined) throw new UnreachableError(redirectMessage("GET", displayUrl(stream.url), stream), [WRONG_URL_HINT]);
         // The leader keeps the credentials (same path); another path elsewhere or a downgrade to http does not.
         const redirectHeaders = credentialsMayFollow(new URL(stream.url), new URL(target)) ? headers("text/event-stream") : { accept: "text/event-stream" };
         try {
