@@ -198,3 +198,28 @@ describe("a second redirect whose Location carries user info", () => {
     expect((error as Error).message).not.toContain("hunter2");
   });
 });
+
+describe("Marathon's event stream redirected in several hops", () => {
+  it("credentials dropped at one hop stay dropped: another host cannot earn them by redirecting to its own /v2/events", async () => {
+    const elsewhere = await fake([
+      { method: "GET", path: "/sso/check", reply: () => ({ status: 302, headers: { location: "/v2/events" } }) },
+      { method: "GET", path: "/v2/events", reply: () => ({ status: 503, headers: { "content-type": "application/json" }, body: { message: "no" } }) },
+    ]);
+    const marathon = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 302, headers: { location: `${elsewhere.url}/sso/check` } }) }]);
+    const client = createMarathonClient({ urls: [marathon.url], auth: { username: "ci", password: "marathon-pw-5" }, clock: createInstantClock() });
+    await rejection(client.openEventStream({}));
+    client.close();
+    expect(marathon.requests[0]?.headers.authorization).toBeDefined();
+    expect(elsewhere.requests.map((r) => r.url.pathname)).toEqual(["/sso/check", "/v2/events"]);
+    expect(elsewhere.requests.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
+  });
+
+  it("the leader's redirect (same path, another host) still carries them", async () => {
+    const leader = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 503, headers: { "content-type": "application/json" }, body: { message: "no" } }) }]);
+    const standby = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 302, headers: { location: `${leader.url}/v2/events` } }) }]);
+    const client = createMarathonClient({ urls: [standby.url], auth: { username: "ci", password: "marathon-pw-5" }, clock: createInstantClock() });
+    await rejection(client.openEventStream({}));
+    client.close();
+    expect(leader.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from("ci:marathon-pw-5").toString("base64")}`);
+  });
+});

@@ -354,6 +354,8 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         throw transportError("GET", path, error);
       }
       // Marathon 1.7+ standbys answer /v2/events with a 302 to the leader instead of proxying.
+      // Credentials dropped at one hop stay dropped: a host that did not get them must not earn them by redirecting to itself.
+      let carryCredentials = true;
       for (let hop = 0; isRedirect(stream.status) && stream.headers.location; hop++) {
         stream.body.destroy();
         if (hop >= MAX_EVENT_REDIRECTS) throw new UnreachableError(`GET ${displayUrl(stream.url)}: more than ${MAX_EVENT_REDIRECTS} redirects for the event stream`);
@@ -361,7 +363,8 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         const target = redirectTarget(stream.headers.location, stream.url)?.href;
         if (target === undefined) throw new UnreachableError(redirectMessage("GET", displayUrl(stream.url), stream), [WRONG_URL_HINT]);
         // The leader keeps the credentials (same path); another path elsewhere or a downgrade to http does not.
-        const redirectHeaders = credentialsMayFollow(new URL(stream.url), new URL(target)) ? headers("text/event-stream") : { accept: "text/event-stream" };
+        carryCredentials &&= credentialsMayFollow(new URL(stream.url), new URL(target));
+        const redirectHeaders = carryCredentials ? headers("text/event-stream") : { accept: "text/event-stream" };
         try {
           stream = await transport.stream({ method: "GET", url: target, headers: redirectHeaders, signal: opts.signal });
         } catch (error) {
