@@ -115,6 +115,17 @@ describe("exit codes come from error classes", () => {
     expect((error as HttpError).exitCode).toBe(6);
   });
 
+  it("a 400 to a GET, or a proxy's HTML 400 to a PUT, is not a definition Marathon refused: exit 6", async () => {
+    const marathon = await fake([
+      { method: "GET", path: "/v2/apps/web", reply: () => ({ status: 400, body: { message: "Invalid embed" } }) },
+      { method: "PUT", path: "/v2/apps/web", reply: () => ({ status: 400, headers: { "content-type": "text/html" }, body: "<html>The plain HTTP request was sent to HTTPS port</html>" }) },
+    ]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const errors = [await rejection(client.getApp("/web")), await rejection(client.putApp({ id: "/web" }))];
+    client.close();
+    expect(errors.map((e) => (e as HttpError).exitCode)).toEqual([6, 6]);
+  });
+
   it("an unhandled 404 from Mesos in JSON is exit 6 too", async () => {
     const server = await fake([{ method: "GET", path: "/master/slaves", reply: () => ({ status: 409, body: { message: "busy" } }) }]);
     const mesos = createMesosClient({ url: server.url, clock: createInstantClock() });

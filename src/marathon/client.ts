@@ -399,7 +399,10 @@ function statusError(method: string, response: HttpResponse, sentCredentials: bo
     const text = `${method} ${url}: ${response.status} ${response.statusText}${serverMessage ? `: ${serverMessage}` : ""}`;
     return new MarathonAuthError(text, response.status === 401 || !serverMessage ? [hint] : [], response.status);
   }
-  const ErrorClass = response.status === 400 || response.status === 422 ? MarathonRejectedInputError : MarathonApiError;
+  // Bad input is Marathon's own (JSON) refusal of what was sent; a GET sends nothing to refuse, and a proxy's
+  // HTML 400 ("plain HTTP request sent to HTTPS port") means a wrong URL, not a wrong definition.
+  const rejectsInput = (response.status === 400 || response.status === 422) && method !== "GET" && body !== undefined;
+  const ErrorClass = rejectsInput ? MarathonRejectedInputError : MarathonApiError;
   return new ErrorClass(method, url, response.status, response.statusText, serverMessage, detailLines(body, response.status), body);
 }
 
