@@ -234,3 +234,38 @@ describe("Marathon's event stream redirected in several hops", () => {
     expect(leader.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from("ci:marathon-pw-5").toString("base64")}`);
   });
 });
+
+describe("Marathon's event stream answering an error whose body never ends", () => {
+  const neverEnding: FakeRoute = {
+    method: "GET",
+    path: "/v2/events",
+    reply: (_request, response) => {
+      response.writeHead(503, { "content-type": "text/plain" });
+      response.write("leader election in progress");
+    },
+  };
+
+  it("is given up after the request timeout, named with what arrived (exit 6)", async () => {
+    const marathon = await fake([neverEnding]);
+    const client = createMarathonClient({ urls: [marathon.url], timeoutMs: 200, clock: createInstantClock() });
+    const error = await Promise.race([rejection(client.openEventStream({})), new Promise((resolve) => setTimeout(() => resolve("still waiting after 5 s"), 5_000))]);
+    client.close();
+    expect(error).toBeInstanceOf(MarathonApiError);
+    expect((error as MarathonApiError).exitCode).toBe(6);
+    expect((error as Error).message).toBe(`GET ${marathon.url}/v2/events: 503 Service Unavailable: leader election in progress`);
+  });
+
+  it("stops when the caller's signal aborts", async () => {
+    const marathon = await fake([neverEnding]);
+    const client = createMarathonClient({ urls: [marathon.url], timeoutMs: 60_000, clock: createInstantClock() });
+    const stop = new AbortController();
+    const pending = rejection(client.openEventStream({ signal: stop.signal }));
+    // Aborted once the server has the request (and, nearly always, the client its 503 headers).
+    for (let i = 0; i < 100 && marathon.requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort(new Error("the deploy ended"));
+    const error = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve("still waiting after 5 s"), 5_000))]);
+    client.close();
+    // Before the headers reached the client it is the abort itself; after, Marathon's 503. Either way it ended.
+    expect(error).toBeInstanceOf(Error);
+  });
+});

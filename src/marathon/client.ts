@@ -375,7 +375,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       }
       noteLeader(stream);
       if (stream.status !== 200) {
-        const text = await readStart(stream.body, EVENT_ERROR_BODY_BYTES);
+        const text = await readStart(stream.body, EVENT_ERROR_BODY_BYTES, timeoutMs, opts.signal);
         throw statusError("GET", { ...stream, body: text }, auth !== undefined);
       }
       return { url: displayUrl(stream.url), body: stream.body };
@@ -466,16 +466,34 @@ function hostOf(url: string): string | undefined {
 }
 
 
-/** The start of an error answer, for its message: reading stops at `maxBytes`, whatever the server keeps sending. */
-async function readStart(body: Readable, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    chunks.push(bytes);
-    size += bytes.length;
-    if (size >= maxBytes) break;
-  }
-  body.destroy();
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8");
+/**
+ * The start of an error answer, for its message: reading stops at `maxBytes`, after `waitMs`
+ * or when `signal` aborts, whatever the server keeps sending or withholds (the transport's
+ * timeout ended with the headers, so a body that never ends would hold the stream open forever).
+ */
+function readStart(body: Readable, maxBytes: number, waitMs: number, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", stop);
+      body.destroy();
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8"));
+    };
+    const stop = () => finish();
+    const timer = setTimeout(stop, waitMs);
+    signal?.addEventListener("abort", stop, { once: true });
+    body.on("data", (chunk: Buffer | string) => {
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      chunks.push(bytes);
+      size += bytes.length;
+      if (size >= maxBytes) stop();
+    });
+    body.on("end", stop);
+    body.on("close", stop);
+    body.on("error", finish);
+    if (signal?.aborted) stop();
+  });
 }
