@@ -10,8 +10,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpError, UnreachableError } from "../src/errors.js";
-import { HTTP_EVENTS_CHANNEL, noAnswerNotice, type HttpEvent } from "../src/http/http-events.js";
+import { formatHttpEvent, HTTP_EVENTS_CHANNEL, noAnswerNotice, type HttpEvent } from "../src/http/http-events.js";
 import { createMarathonClient, MarathonApiError } from "../src/marathon/client.js";
+import { followMarathonEvents } from "../src/marathon/event-stream.js";
 import { createMesosClient } from "../src/mesos/client.js";
 import { startFakeServer, type FakeRoute, type FakeServer } from "./helpers/fake-server.js";
 import { createInstantClock } from "./marathon-test-clock.js";
@@ -267,5 +268,36 @@ describe("Marathon's event stream answering an error whose body never ends", () 
     client.close();
     // Before the headers reached the client it is the abort itself; after, Marathon's 503. Either way it ended.
     expect(error).toBeInstanceOf(Error);
+  });
+});
+
+describe("--debug lines for Marathon's event stream", () => {
+  it("the stream opened at a URL with a token in its query shows the token as REDACTED, as the exchange line does", async () => {
+    const attached = { eventType: "event_stream_attached", remoteAddress: "127.0.0.1", timestamp: "2026-01-01T00:00:00.000Z" };
+    const marathon = await fake([
+      {
+        method: "GET",
+        path: "/v2/events",
+        reply: (request, response) => {
+          if (!request.url.searchParams.has("access_token")) return { status: 302, headers: { location: "/v2/events?access_token=tok-secret-123" } };
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          response.write(`event: event_stream_attached\ndata: ${JSON.stringify(attached)}\n\n`);
+          return undefined;
+        },
+      },
+    ]);
+    const lines: string[] = [];
+    const listener = (message: unknown) => lines.push(formatHttpEvent(message as HttpEvent));
+    subscribe(HTTP_EVENTS_CHANNEL, listener);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const stop = new AbortController();
+    try {
+      await followMarathonEvents({ client, signal: stop.signal, clock: createInstantClock(), onEvent: () => undefined, onStateChange: (state) => state.state === "open" && stop.abort() });
+    } finally {
+      unsubscribe(HTTP_EVENTS_CHANNEL, listener);
+      client.close();
+    }
+    expect(lines).toContain(`http: event stream /v2/events: open (${marathon.url}/v2/events?access_token=REDACTED)`);
+    expect(lines.join("\n")).not.toContain("tok-secret-123");
   });
 });
