@@ -90,6 +90,18 @@ describe("redirects from Marathon", () => {
     expect(elsewhere.requests[0]?.headers.authorization).toBeUndefined();
   });
 
+  it("a followed GET keeps its own size cap: the app list (64 MB) redirected is not cut at the 16 MB of one app", async () => {
+    const apps = { apps: [{ ...app.app, labels: { note: "x".repeat(17 * 1024 * 1024) } }] };
+    const marathon = await fake([
+      { method: "GET", path: "/v2/apps", reply: () => ({ status: 302, headers: { location: "/marathon/v2/apps" } }) },
+      { method: "GET", path: "/marathon/v2/apps", reply: () => ({ body: apps }) },
+    ]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const listed = await client.listApps();
+    client.close();
+    expect(listed.map((a) => a.id)).toEqual(["/web"]);
+  });
+
   it("a PUT's redirect is named with its target and not followed, exit 6", async () => {
     const elsewhere = await fake([]);
     const marathon = await fake([{ method: "PUT", path: "/v2/apps/web", reply: () => ({ status: 307, headers: { location: `${elsewhere.url}/v2/apps/web` } }) }]);

@@ -31,7 +31,8 @@ export function redirectTarget(location: string, from: string): URL | undefined 
  */
 export async function followRedirectOnce(
   transport: HttpTransport,
-  request: { method: string; headers: Record<string, string>; signal?: AbortSignal },
+  /** `maxBytes`: the cap the first request had, so a redirect does not change what answer size is accepted. */
+  request: { method: string; headers: Record<string, string>; signal?: AbortSignal; maxBytes?: number },
   response: HttpResponse,
   hint: string,
 ): Promise<HttpResponse> {
@@ -44,7 +45,7 @@ export async function followRedirectOnce(
   const headers = credentialsMayFollow(new URL(response.url), target) ? request.headers : withoutCredentials(request.headers);
   let followed: HttpResponse;
   try {
-    followed = await transport.request({ method: "GET", url: target.href, headers, ...(request.signal ? { signal: request.signal } : {}) });
+    followed = await transport.request({ method: "GET", url: target.href, headers, ...(request.signal ? { signal: request.signal } : {}), ...(request.maxBytes ? { maxBytes: request.maxBytes } : {}) });
   } catch (error) {
     const reason = describeAttempts(error);
     if (reason === undefined) throw error;

@@ -225,7 +225,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     noteLeader(response);
     if (response.status >= 200 && response.status < 300 && looksLikeServiceAnswer(response)) return response;
     // A GET's redirect is followed once (credentials only where they may go); a write's is named.
-    response = await followRedirectOnce(transport, { method, headers: headers(), ...(signal ? { signal } : {}) }, response, WRONG_URL_HINT);
+    response = await followRedirectOnce(transport, { method, headers: headers(), ...(signal ? { signal } : {}), ...(maxBytes ? { maxBytes } : {}) }, response, WRONG_URL_HINT);
     if (response.status >= 300 && response.status < 400) {
       throw new UnreachableError(redirectMessage(method, displayUrl(response.url), response), [WRONG_URL_HINT]);
     }
