@@ -73,3 +73,18 @@ describe("an empty secret", () => {
     expect(typoRun.stderr).toContain('environments.staging.secrets.0.allowEmtpy: unknown key (did you mean "allowEmpty"?)');
   });
 });
+
+describe("a secret whose value is only whitespace", () => {
+  it.each([" ", "\n", "\t \r\n"])("(%j) is refused like an empty one, by render and by deploy from an artifact", async (blank) => {
+    sim = await startSimulator({ cluster: defaultCluster(), speed: 200 });
+    const dir = await scratch.project({ "mdeploy.yml": config("[REDIS_KEY, DB_PASSWORD]"), "app.json.hbs": TEMPLATE });
+    const render = await runCli(["render", "staging"], { cwd: dir, env: { REDIS_KEY: blank, DB_PASSWORD, CI_COMMIT_TAG: "1.0.0" } });
+    expect(render.code).toBe(2);
+    expect(render.stderr.trim()).toBe(REFUSED);
+    expect((await runCli(["render", "staging"], { cwd: dir, env: { CI_COMMIT_TAG: "1.0.0" } })).code).toBe(0);
+    const deploy = await cliAgainst(sim, dir, ["deploy", "staging", "--artifact", "marathon_app_staging.json", "--no-image-check", "--dotenv", ""], { REDIS_KEY: blank, DB_PASSWORD, CI_COMMIT_TAG: "1.0.0" });
+    expect(deploy.code).toBe(2);
+    expect(deploy.stderr.trim().split("\n").at(-1)).toBe(REFUSED);
+    expect(sim.state.app("/staging/click-count")).toBeUndefined();
+  });
+});

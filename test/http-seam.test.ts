@@ -10,8 +10,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpError, UnreachableError } from "../src/errors.js";
-import { HTTP_EVENTS_CHANNEL, noAnswerNotice, type HttpEvent } from "../src/http/http-events.js";
+import { formatHttpEvent, HTTP_EVENTS_CHANNEL, noAnswerNotice, type HttpEvent } from "../src/http/http-events.js";
 import { createMarathonClient, MarathonApiError } from "../src/marathon/client.js";
+import { followMarathonEvents } from "../src/marathon/event-stream.js";
 import { createMesosClient } from "../src/mesos/client.js";
 import { startFakeServer, type FakeRoute, type FakeServer } from "./helpers/fake-server.js";
 import { createInstantClock } from "./marathon-test-clock.js";
@@ -89,6 +90,18 @@ describe("redirects from Marathon", () => {
     expect(elsewhere.requests[0]?.headers.authorization).toBeUndefined();
   });
 
+  it("a followed GET keeps its own size cap: the app list (64 MB) redirected is not cut at the 16 MB of one app", async () => {
+    const apps = { apps: [{ ...app.app, labels: { note: "x".repeat(17 * 1024 * 1024) } }] };
+    const marathon = await fake([
+      { method: "GET", path: "/v2/apps", reply: () => ({ status: 302, headers: { location: "/marathon/v2/apps" } }) },
+      { method: "GET", path: "/marathon/v2/apps", reply: () => ({ body: apps }) },
+    ]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const listed = await client.listApps();
+    client.close();
+    expect(listed.map((a) => a.id)).toEqual(["/web"]);
+  });
+
   it("a PUT's redirect is named with its target and not followed, exit 6", async () => {
     const elsewhere = await fake([]);
     const marathon = await fake([{ method: "PUT", path: "/v2/apps/web", reply: () => ({ status: 307, headers: { location: `${elsewhere.url}/v2/apps/web` } }) }]);
@@ -113,6 +126,17 @@ describe("exit codes come from error classes", () => {
     client.close();
     expect(error).toBeInstanceOf(MarathonApiError);
     expect((error as HttpError).exitCode).toBe(6);
+  });
+
+  it("a 400 to a GET, or a proxy's HTML 400 to a PUT, is not a definition Marathon refused: exit 6", async () => {
+    const marathon = await fake([
+      { method: "GET", path: "/v2/apps/web", reply: () => ({ status: 400, body: { message: "Invalid embed" } }) },
+      { method: "PUT", path: "/v2/apps/web", reply: () => ({ status: 400, headers: { "content-type": "text/html" }, body: "<html>The plain HTTP request was sent to HTTPS port</html>" }) },
+    ]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const errors = [await rejection(client.getApp("/web")), await rejection(client.putApp({ id: "/web" }))];
+    client.close();
+    expect(errors.map((e) => (e as HttpError).exitCode)).toEqual([6, 6]);
   });
 
   it("an unhandled 404 from Mesos in JSON is exit 6 too", async () => {
@@ -152,5 +176,140 @@ describe("a Mesos master that accepts connections and never answers", () => {
     }
     expect(notices[0]).toBe(`no answer from ${url} in 0.2 s, retrying 2/5; giving up after about 4.8 s in all`);
     expect(notices).toHaveLength(4);
+  });
+});
+
+// Answers an attacker or a broken proxy could give: each is a clear exit-6 error naming the target,
+// never an internal error, never a password in the message.
+describe("Marathon's event stream redirected somewhere mdeploy cannot go", () => {
+  it.each(["file:///etc/passwd", "ftp://127.0.0.1/v2/events", "http://[::1"])("a 302 to %s is exit 6 naming the target, not an internal error", async (location) => {
+    const marathon = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 302, headers: { location } }) }]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const error = await rejection(client.openEventStream({ eventTypes: ["deployment_success"] }));
+    client.close();
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as UnreachableError).exitCode).toBe(6);
+    expect((error as Error).message).toBe(`GET ${marathon.url}/v2/events?event_type=deployment_success: 302 Found, redirects to ${location}`);
+    expect(marathon.requests).toHaveLength(1);
+  });
+});
+
+describe("a second redirect whose Location carries user info", () => {
+  const location = "https://ops:hunter2-secret@127.0.0.1:9/next";
+  it("Marathon: named without the password", async () => {
+    const marathon = await fake([
+      { method: "GET", path: "/v2/apps/web", reply: () => ({ status: 302, headers: { location: "/moved" } }) },
+      { method: "GET", path: "/moved", reply: () => ({ status: 302, headers: { location } }) },
+    ]);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const error = await rejection(client.getApp("/web"));
+    client.close();
+    expect((error as UnreachableError).exitCode).toBe(6);
+    expect((error as Error).message).toContain("redirects again (to https://127.0.0.1:9/next); not followed");
+    expect((error as Error).message).not.toContain("hunter2");
+  });
+
+  it("Mesos: named without the password", async () => {
+    const master = await fake([
+      { method: "GET", path: "/master/slaves", reply: () => ({ status: 307, headers: { location: "/standby/master/slaves" } }) },
+      { method: "GET", path: "/standby/master/slaves", reply: () => ({ status: 307, headers: { location } }) },
+    ]);
+    const mesos = createMesosClient({ url: master.url, clock: createInstantClock() });
+    const error = await rejection(mesos.getAgents());
+    mesos.close();
+    expect((error as UnreachableError).exitCode).toBe(6);
+    expect((error as Error).message).toContain("redirects again (to https://127.0.0.1:9/next)");
+    expect((error as Error).message).not.toContain("hunter2");
+  });
+});
+
+describe("Marathon's event stream redirected in several hops", () => {
+  it("credentials dropped at one hop stay dropped: another host cannot earn them by redirecting to its own /v2/events", async () => {
+    const elsewhere = await fake([
+      { method: "GET", path: "/sso/check", reply: () => ({ status: 302, headers: { location: "/v2/events" } }) },
+      { method: "GET", path: "/v2/events", reply: () => ({ status: 503, headers: { "content-type": "application/json" }, body: { message: "no" } }) },
+    ]);
+    const marathon = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 302, headers: { location: `${elsewhere.url}/sso/check` } }) }]);
+    const client = createMarathonClient({ urls: [marathon.url], auth: { username: "ci", password: "marathon-pw-5" }, clock: createInstantClock() });
+    await rejection(client.openEventStream({}));
+    client.close();
+    expect(marathon.requests[0]?.headers.authorization).toBeDefined();
+    expect(elsewhere.requests.map((r) => r.url.pathname)).toEqual(["/sso/check", "/v2/events"]);
+    expect(elsewhere.requests.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
+  });
+
+  it("the leader's redirect (same path, another host) still carries them", async () => {
+    const leader = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 503, headers: { "content-type": "application/json" }, body: { message: "no" } }) }]);
+    const standby = await fake([{ method: "GET", path: "/v2/events", reply: () => ({ status: 302, headers: { location: `${leader.url}/v2/events` } }) }]);
+    const client = createMarathonClient({ urls: [standby.url], auth: { username: "ci", password: "marathon-pw-5" }, clock: createInstantClock() });
+    await rejection(client.openEventStream({}));
+    client.close();
+    expect(leader.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from("ci:marathon-pw-5").toString("base64")}`);
+  });
+});
+
+describe("Marathon's event stream answering an error whose body never ends", () => {
+  const neverEnding: FakeRoute = {
+    method: "GET",
+    path: "/v2/events",
+    reply: (_request, response) => {
+      response.writeHead(503, { "content-type": "text/plain" });
+      response.write("leader election in progress");
+    },
+  };
+
+  it("is given up after the request timeout, named with what arrived (exit 6)", async () => {
+    const marathon = await fake([neverEnding]);
+    const client = createMarathonClient({ urls: [marathon.url], timeoutMs: 200, clock: createInstantClock() });
+    const error = await Promise.race([rejection(client.openEventStream({})), new Promise((resolve) => setTimeout(() => resolve("still waiting after 5 s"), 5_000))]);
+    client.close();
+    expect(error).toBeInstanceOf(MarathonApiError);
+    expect((error as MarathonApiError).exitCode).toBe(6);
+    expect((error as Error).message).toBe(`GET ${marathon.url}/v2/events: 503 Service Unavailable: leader election in progress`);
+  });
+
+  it("stops when the caller's signal aborts", async () => {
+    const marathon = await fake([neverEnding]);
+    const client = createMarathonClient({ urls: [marathon.url], timeoutMs: 60_000, clock: createInstantClock() });
+    const stop = new AbortController();
+    const pending = rejection(client.openEventStream({ signal: stop.signal }));
+    // Aborted once the server has the request (and, nearly always, the client its 503 headers).
+    for (let i = 0; i < 100 && marathon.requests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort(new Error("the deploy ended"));
+    const error = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve("still waiting after 5 s"), 5_000))]);
+    client.close();
+    // Before the headers reached the client it is the abort itself; after, Marathon's 503. Either way it ended.
+    expect(error).toBeInstanceOf(Error);
+  });
+});
+
+describe("--debug lines for Marathon's event stream", () => {
+  it("the stream opened at a URL with a token in its query shows the token as REDACTED, as the exchange line does", async () => {
+    const attached = { eventType: "event_stream_attached", remoteAddress: "127.0.0.1", timestamp: "2026-01-01T00:00:00.000Z" };
+    const marathon = await fake([
+      {
+        method: "GET",
+        path: "/v2/events",
+        reply: (request, response) => {
+          if (!request.url.searchParams.has("access_token")) return { status: 302, headers: { location: "/v2/events?access_token=tok-secret-123" } };
+          response.writeHead(200, { "content-type": "text/event-stream" });
+          response.write(`event: event_stream_attached\ndata: ${JSON.stringify(attached)}\n\n`);
+          return undefined;
+        },
+      },
+    ]);
+    const lines: string[] = [];
+    const listener = (message: unknown) => lines.push(formatHttpEvent(message as HttpEvent));
+    subscribe(HTTP_EVENTS_CHANNEL, listener);
+    const client = createMarathonClient({ urls: [marathon.url], clock: createInstantClock() });
+    const stop = new AbortController();
+    try {
+      await followMarathonEvents({ client, signal: stop.signal, clock: createInstantClock(), onEvent: () => undefined, onStateChange: (state) => state.state === "open" && stop.abort() });
+    } finally {
+      unsubscribe(HTTP_EVENTS_CHANNEL, listener);
+      client.close();
+    }
+    expect(lines).toContain(`http: event stream /v2/events: open (${marathon.url}/v2/events?access_token=REDACTED)`);
+    expect(lines.join("\n")).not.toContain("tok-secret-123");
   });
 });

@@ -38,10 +38,12 @@ export interface EmptySecretRule {
 /**
  * Refuses (ConfigError, exit 2) the secrets `names` whose value is set but
  * empty, unless the config allows it: an empty password is far more often a CI
- * variable that did not expand than a real one. Names the variables, never a value.
+ * variable that did not expand than a real one. Only whitespace (a variable that
+ * expanded to nothing inside quotes or a file, `" "`, `"\n"`) counts as empty too.
+ * Names the variables, never a value.
  */
 export function checkEmptySecrets(names: readonly string[], env: Record<string, string | undefined>, rule: EmptySecretRule): void {
-  const empty = names.filter((name) => env[name] === "" && !rule.emptySecretsAllowed.includes(name));
+  const empty = names.filter((name) => env[name]?.trim() === "" && !rule.emptySecretsAllowed.includes(name));
   if (empty.length === 0) return;
   const [first] = empty;
   throw new ConfigError(

@@ -2,7 +2,7 @@
  * The read-then-plan step shared by `mdeploy plan` and `mdeploy deploy`: read
  * the running app and the Mesos agents, then plan. Nothing is written.
  */
-import { MarathonApiError, type MarathonClient } from "../marathon/client.js";
+import { MarathonApiError, MarathonRejectedInputError, type MarathonClient } from "../marathon/client.js";
 import type { AppDefinition, AppStatus, MesosAgent } from "../marathon/types.js";
 import { previousHealthyLabel } from "./app-provenance.js";
 import { snapshotFromAgents } from "../plan/cluster-snapshot.js";
@@ -54,15 +54,18 @@ export async function planDeploy(app: AppDefinition, mode: StrategyMode, deps: P
 
 /**
  * Marathon's version as `GET /v2/info` reports it: which old instances a restart counts
- * depends on it. Undefined when this Marathon (or a proxy before it) does not serve the
- * route (404) or leaves the field out; the planner then assumes 1.10+ and says so.
+ * depends on it. Undefined when this Marathon (or a proxy before it) answers the route
+ * with an HTTP error or leaves the field out; the planner then assumes 1.10+ and says so.
  */
 export async function marathonVersion(marathon: Pick<MarathonClient, "getInfo">): Promise<string | undefined> {
   try {
     const info = await marathon.getInfo();
     return typeof info.version === "string" ? info.version : undefined;
   } catch (error) {
-    if (error instanceof MarathonApiError && error.status === 404) return undefined;
+    // Any HTTP refusal of this one read (a proxy that serves only /v2/apps, a 5xx) costs only the
+    // version: the stricter 1.10+ rule is then assumed and said. No answer at all, or wrong
+    // credentials, are not about the version and surface as they are.
+    if (error instanceof MarathonApiError && !(error instanceof MarathonRejectedInputError)) return undefined;
     throw error;
   }
 }

@@ -18,6 +18,12 @@ export function credentialsMayFollow(from: URL, to: URL): boolean {
   return to.origin === from.origin || to.pathname === from.pathname;
 }
 
+/** Where a Location points, resolved against the URL that answered; undefined unless it is an http(s) URL. */
+export function redirectTarget(location: string, from: string): URL | undefined {
+  const target = URL.parse(location, from);
+  return target && (target.protocol === "http:" || target.protocol === "https:") ? target : undefined;
+}
+
 /**
  * The answer to use: `response` itself unless it is a redirect. A GET's redirect is
  * followed once (credentials per {@link credentialsMayFollow}); a write's, or a second
@@ -25,7 +31,8 @@ export function credentialsMayFollow(from: URL, to: URL): boolean {
  */
 export async function followRedirectOnce(
   transport: HttpTransport,
-  request: { method: string; headers: Record<string, string>; signal?: AbortSignal },
+  /** `maxBytes`: the cap the first request had, so a redirect does not change what answer size is accepted. */
+  request: { method: string; headers: Record<string, string>; signal?: AbortSignal; maxBytes?: number },
   response: HttpResponse,
   hint: string,
 ): Promise<HttpResponse> {
@@ -33,19 +40,19 @@ export async function followRedirectOnce(
   const named = () => new UnreachableError(redirectMessage(request.method, displayUrl(response.url), response), [hint]);
   const location = response.headers.location;
   if (request.method.toUpperCase() !== "GET" || !location) throw named();
-  const target = URL.parse(location, response.url);
-  if (!target || (target.protocol !== "http:" && target.protocol !== "https:")) throw named();
+  const target = redirectTarget(location, response.url);
+  if (!target) throw named();
   const headers = credentialsMayFollow(new URL(response.url), target) ? request.headers : withoutCredentials(request.headers);
   let followed: HttpResponse;
   try {
-    followed = await transport.request({ method: "GET", url: target.href, headers, ...(request.signal ? { signal: request.signal } : {}) });
+    followed = await transport.request({ method: "GET", url: target.href, headers, ...(request.signal ? { signal: request.signal } : {}), ...(request.maxBytes ? { maxBytes: request.maxBytes } : {}) });
   } catch (error) {
     const reason = describeAttempts(error);
     if (reason === undefined) throw error;
     throw new UnreachableError(`${redirectMessage("GET", displayUrl(response.url), response)}, which gave no answer: ${reason}`, [hint]);
   }
   if (isRedirect(followed.status)) {
-    throw new UnreachableError(`${redirectMessage("GET", displayUrl(response.url), response)}, which redirects again (to ${followed.headers.location ?? "nowhere"}); not followed`, [hint]);
+    throw new UnreachableError(`${redirectMessage("GET", displayUrl(response.url), response)}, which redirects again (to ${followed.headers.location !== undefined ? displayUrl(followed.headers.location) : "nowhere"}); not followed`, [hint]);
   }
   return followed;
 }

@@ -25,7 +25,7 @@ import { defaultRetryPolicy, type RetryPolicy } from "../http/retry-policy.js";
 import { displayUrl, normalizeBaseUrl } from "../http/safe-url.js";
 import { briefErrorText, isRedirect } from "../http/status.js";
 import { createHttpTransport } from "../http/node-transport.js";
-import { credentialsMayFollow, followRedirectOnce } from "../http/redirect.js";
+import { credentialsMayFollow, followRedirectOnce, redirectTarget } from "../http/redirect.js";
 import type { HttpResponse, TlsOptions } from "../http/transport.js";
 import { createResponseChecker } from "../http/response-checker.js";
 import { looksLikeServiceAnswer, notServiceMessage, redirectMessage } from "../http/service-identity.js";
@@ -175,6 +175,8 @@ export class MarathonAuthError extends UnreachableError {
 }
 
 const MAX_EVENT_REDIRECTS = 3;
+/** What to do about a redirect mdeploy does not follow. */
+const WRONG_URL_HINT = "point MARATHON_URL (or marathon.urls) at the address Marathon answers on";
 
 /**
  * Size caps on Marathon's answers (decompressed). Lists grow with the cluster: 2,000 apps
@@ -224,9 +226,9 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     noteLeader(response);
     if (response.status >= 200 && response.status < 300 && looksLikeServiceAnswer(response)) return response;
     // A GET's redirect is followed once (credentials only where they may go); a write's is named.
-    response = await followRedirectOnce(transport, { method, headers: headers(), ...(signal ? { signal } : {}) }, response, "point MARATHON_URL (or marathon.urls) at the address Marathon answers on");
+    response = await followRedirectOnce(transport, { method, headers: headers(), ...(signal ? { signal } : {}), ...(maxBytes ? { maxBytes } : {}) }, response, WRONG_URL_HINT);
     if (response.status >= 300 && response.status < 400) {
-      throw new UnreachableError(redirectMessage(method, displayUrl(response.url), response), ["point MARATHON_URL (or marathon.urls) at the address Marathon answers on"]);
+      throw new UnreachableError(redirectMessage(method, displayUrl(response.url), response), [WRONG_URL_HINT]);
     }
     // Only a 404 or a success can be "not Marathon at all"; 401/403 and 5xx keep their own meaning.
     const maybeElsewhere = response.status === 404 || (response.status >= 200 && response.status < 300);
@@ -353,12 +355,17 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         throw transportError("GET", path, error);
       }
       // Marathon 1.7+ standbys answer /v2/events with a 302 to the leader instead of proxying.
+      // Credentials dropped at one hop stay dropped: a host that did not get them must not earn them by redirecting to itself.
+      let carryCredentials = true;
       for (let hop = 0; isRedirect(stream.status) && stream.headers.location; hop++) {
         stream.body.destroy();
         if (hop >= MAX_EVENT_REDIRECTS) throw new UnreachableError(`GET ${displayUrl(stream.url)}: more than ${MAX_EVENT_REDIRECTS} redirects for the event stream`);
-        const target = new URL(stream.headers.location, stream.url).toString();
+        // Not an http(s) URL (file:, a Location that does not parse): named like any redirect not followed.
+        const target = redirectTarget(stream.headers.location, stream.url)?.href;
+        if (target === undefined) throw new UnreachableError(redirectMessage("GET", displayUrl(stream.url), stream), [WRONG_URL_HINT]);
         // The leader keeps the credentials (same path); another path elsewhere or a downgrade to http does not.
-        const redirectHeaders = credentialsMayFollow(new URL(stream.url), new URL(target)) ? headers("text/event-stream") : { accept: "text/event-stream" };
+        carryCredentials &&= credentialsMayFollow(new URL(stream.url), new URL(target));
+        const redirectHeaders = carryCredentials ? headers("text/event-stream") : { accept: "text/event-stream" };
         try {
           stream = await transport.stream({ method: "GET", url: target, headers: redirectHeaders, signal: opts.signal });
         } catch (error) {
@@ -369,7 +376,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       }
       noteLeader(stream);
       if (stream.status !== 200) {
-        const text = await readStart(stream.body, EVENT_ERROR_BODY_BYTES);
+        const text = await readStart(stream.body, EVENT_ERROR_BODY_BYTES, timeoutMs, opts.signal);
         throw statusError("GET", { ...stream, body: text }, auth !== undefined);
       }
       return { url: displayUrl(stream.url), body: stream.body };
@@ -393,7 +400,10 @@ function statusError(method: string, response: HttpResponse, sentCredentials: bo
     const text = `${method} ${url}: ${response.status} ${response.statusText}${serverMessage ? `: ${serverMessage}` : ""}`;
     return new MarathonAuthError(text, response.status === 401 || !serverMessage ? [hint] : [], response.status);
   }
-  const ErrorClass = response.status === 400 || response.status === 422 ? MarathonRejectedInputError : MarathonApiError;
+  // Bad input is Marathon's own (JSON) refusal of what was sent; a GET sends nothing to refuse, and a proxy's
+  // HTML 400 ("plain HTTP request sent to HTTPS port") means a wrong URL, not a wrong definition.
+  const rejectsInput = (response.status === 400 || response.status === 422) && method !== "GET" && body !== undefined;
+  const ErrorClass = rejectsInput ? MarathonRejectedInputError : MarathonApiError;
   return new ErrorClass(method, url, response.status, response.statusText, serverMessage, detailLines(body, response.status), body);
 }
 
@@ -457,16 +467,34 @@ function hostOf(url: string): string | undefined {
 }
 
 
-/** The start of an error answer, for its message: reading stops at `maxBytes`, whatever the server keeps sending. */
-async function readStart(body: Readable, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    chunks.push(bytes);
-    size += bytes.length;
-    if (size >= maxBytes) break;
-  }
-  body.destroy();
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8");
+/**
+ * The start of an error answer, for its message: reading stops at `maxBytes`, after `waitMs`
+ * or when `signal` aborts, whatever the server keeps sending or withholds (the transport's
+ * timeout ended with the headers, so a body that never ends would hold the stream open forever).
+ */
+function readStart(body: Readable, maxBytes: number, waitMs: number, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", stop);
+      body.destroy();
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks).subarray(0, maxBytes).toString("utf8"));
+    };
+    const stop = () => finish();
+    const timer = setTimeout(stop, waitMs);
+    signal?.addEventListener("abort", stop, { once: true });
+    body.on("data", (chunk: Buffer | string) => {
+      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      chunks.push(bytes);
+      size += bytes.length;
+      if (size >= maxBytes) stop();
+    });
+    body.on("end", stop);
+    body.on("close", stop);
+    body.on("error", finish);
+    if (signal?.aborted) stop();
+  });
 }

@@ -11,7 +11,7 @@
  * `event_stream_attached`, has arrived; headers without it within
  * `attachTimeoutMs`, or anything that is not a Marathon event, is a gap.
  */
-import { publishHttpEvent } from "../http/http-events.js";
+import { eventUrl, publishHttpEvent } from "../http/http-events.js";
 import type { Clock } from "../core/ports/clock.js";
 import { systemClock } from "../host/system-clock.js";
 import { UnreachableError } from "../errors.js";
@@ -231,7 +231,8 @@ function isTransient(error: unknown): error is Error {
 /** The detail `--debug` shows for a state change. */
 function streamDetail(state: EventStreamState): { detail?: string } {
   if (state.state === "connecting") return { detail: `attempt ${state.attempt}` };
-  if (state.state === "open") return { detail: state.url };
+  // The leader's URL as a redirect named it may carry a token in its query: shown as every exchange's URL is.
+  if (state.state === "open") return { detail: eventUrl(state.url) };
   if (state.state === "gap") return { detail: `${state.reason}; reconnecting in ${state.retryInMs} ms` };
   return state.error ? { detail: state.error.message } : {};
 }
