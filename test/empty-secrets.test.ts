@@ -88,3 +88,16 @@ describe("a secret whose value is only whitespace", () => {
     expect(sim.state.app("/staging/click-count")).toBeUndefined();
   });
 });
+
+describe("a secret name the template never uses", () => {
+  it("is refused by render (a misspelling would leave the real variable in plain text), naming the likely name; nothing is written", async () => {
+    const dir = await scratch.project({ "mdeploy.yml": config("[{ name: REDIS_KEYY, allowEmpty: true }, DB_PASSWORD]"), "app.json.hbs": TEMPLATE });
+    const run = await runCli(["render", "staging"], { cwd: dir, env: { REDIS_KEY: "real-key-9999", DB_PASSWORD, CI_COMMIT_TAG: "1.0.0" } });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'mdeploy: app.json.hbs (staging): secret variable REDIS_KEYY is listed in mdeploy.yml (secrets) but the template never uses it (did you mean "REDIS_KEY"?); a misspelled name leaves the variable the template does use unprotected',
+    );
+    expect(run.stdout + run.stderr).not.toContain("real-key-9999");
+    expect((await readdir(dir)).filter((f) => f.endsWith(".json"))).toEqual([]);
+  });
+});

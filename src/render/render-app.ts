@@ -4,6 +4,7 @@
  * never enter the template: it sees their placeholders (src/core/secret-placeholders.ts).
  */
 import { isSecretVariableName } from "../core/redact.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import { secretPlaceholder } from "../core/secret-placeholders.js";
 import { TemplateError, ValidationError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
@@ -71,6 +72,15 @@ function renderAppValue(input: RenderAppInput): { value: Record<string, unknown>
   const leaked = Object.entries(env).filter(([name, v]) => v !== undefined && v.length >= 4 && isSecretFor(environment, name) && rendered.text.includes(v)).map(([name]) => name);
   if (leaked.length > 0) {
     throw new TemplateError(`${input.templateName} (${environment.name}): the rendered app contains the value of secret variable ${leaked.join(", ")}; use {{env.${leaked[0]}}} so it becomes a placeholder deploy fills in`);
+  }
+  // A listed secret the template never uses is most likely a misspelled name, which leaves the
+  // variable the template does use unprotected: its real value would be written in plain text.
+  const unused = environment.secretVariables.filter((name) => !rendered.text.includes(secretPlaceholder(name)));
+  if (unused.length > 0) {
+    const name = unused[0] as string;
+    throw new TemplateError(
+      `${input.templateName} (${environment.name}): secret variable ${name} is listed in mdeploy.yml (secrets) but the template never uses it${didYouMean(name, Object.keys(env))}; a misspelled name leaves the variable the template does use unprotected`,
+    );
   }
   return { value: value as Record<string, unknown>, rendered };
 }
