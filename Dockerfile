@@ -22,9 +22,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# After compiling, the build writes dist/cli/help.txt and compiles the JSON schemas into
-# standalone validators (dist/validators) with these scripts.
-COPY scripts/write-help.mjs scripts/build-validators.mjs ./scripts/
+# After compiling, the build writes dist/cli/help.txt, compiles the JSON schemas into
+# standalone validators (dist/validators) and bundles the CLI (dist/bundle) with these scripts.
+COPY scripts/write-help.mjs scripts/build-validators.mjs scripts/bundle-cli.mjs ./scripts/
 COPY schemas ./schemas
 RUN npm run build
 
@@ -35,7 +35,7 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: no dependency needs an install script, and none may compile code.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force \
-    && printf '#!/bin/sh\nexec node /opt/mdeploy/dist/cli/main.js "$@"\n' > /usr/local/bin/mdeploy \
+    && printf '#!/bin/sh\nexec node /opt/mdeploy/dist/bundle/mdeploy.js "$@"\n' > /usr/local/bin/mdeploy \
     && chmod 0755 /usr/local/bin/mdeploy
 COPY --from=build /src/dist ./dist
 COPY schemas ./schemas

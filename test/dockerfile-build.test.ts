@@ -131,7 +131,7 @@ describe("the toolkit image, replayed without Docker", () => {
     expect(context).toContain("scripts/write-help.mjs");
     expect(context).toContain("src/cli/main.ts");
     expect(context.filter((f) => /\.test\.ts$|(^|\/)node_modules\/|^dist\/|^test\//.test(f))).toEqual([]);
-    expect(context.filter((f) => f.startsWith("scripts/")).sort()).toEqual(["scripts/build-validators.mjs", "scripts/write-help.mjs"]);
+    expect(context.filter((f) => f.startsWith("scripts/")).sort()).toEqual(["scripts/build-validators.mjs", "scripts/bundle-cli.mjs", "scripts/write-help.mjs"]);
   });
 
   it("the default image answers mdeploy --version and mdeploy runner-health --help", async () => {
@@ -147,6 +147,8 @@ describe("the toolkit image, replayed without Docker", () => {
     expect(health.stdout).toContain("Usage: mdeploy runner-health");
     // The built help, written by scripts/write-help.mjs in the build stage.
     expect(existsSync(join(image, "opt", "mdeploy", "dist", "cli", "help.txt"))).toBe(true);
+    // The wrapper runs the bundle scripts/bundle-cli.mjs wrote, as the package's `bin` does.
+    expect(readFileSync(mdeploy, "utf8")).toContain("/opt/mdeploy/dist/bundle/mdeploy.js");
     // Production dependencies only.
     expect(existsSync(join(image, "opt", "mdeploy", "node_modules", "typescript"))).toBe(false);
     expect(existsSync(join(image, "opt", "mdeploy", "node_modules", "commander"))).toBe(true);

@@ -51,7 +51,7 @@ describe("the npm package, packed and installed", () => {
 
   it("holds what users need and nothing from the repository's tests or sources", () => {
     const files = execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
-    for (const file of ["package/LICENSE", "package/README.md", "package/dist/cli/main.js", "package/dist/api/simulator.d.ts", "package/schemas/mdeploy.schema.json", "package/templates/deploy/template.yml"]) {
+    for (const file of ["package/LICENSE", "package/README.md", "package/dist/bundle/mdeploy.js", "package/dist/api/simulator.d.ts", "package/schemas/mdeploy.schema.json", "package/templates/deploy/template.yml"]) {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => /\.test\.|^package\/(src|test)\//.test(f))).toEqual([]);
@@ -116,7 +116,7 @@ try {
     const loaded = async (name: string, args: string[], cwd: string): Promise<string[]> => {
       const log = join(hooks, `${name}.log`);
       writeFileSync(log, "");
-      await runProcess(process.execPath, ["--import", join(hooks, "register.mjs"), join(installed, "dist", "cli", "main.js"), ...args], {
+      await runProcess(process.execPath, ["--import", join(hooks, "register.mjs"), join(installed, "dist", "bundle", "mdeploy.js"), ...args], {
         cwd,
         env: { ...env(), MODULE_LOG: log, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
         timeoutMs: 60_000,

@@ -2,8 +2,8 @@ import { fileURLToPath } from "node:url";
 import type { ChildProcess } from "node:child_process";
 import { runProcess, type ProcessRun } from "./run-process.js";
 
-/** The built CLI; `npm test` builds it before vitest starts. */
-export const CLI_PATH = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+/** The built CLI as users run it (package.json `bin`, the esbuild bundle); `npm test` builds it before vitest starts. */
+export const CLI_PATH = fileURLToPath(new URL("../../dist/bundle/mdeploy.js", import.meta.url));
 
 export type CliRun = ProcessRun;
 
