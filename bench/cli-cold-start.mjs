@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url";
 
 const BUDGET = 1.5;
 const runs = Number(process.argv[2] ?? 20);
-const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/bundle/mdeploy.js", import.meta.url));
 const commander = createRequire(import.meta.url).resolve("commander");
 const sides = {
   "node -e 0": ["-e", "0"],

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 const NOTICE_BUDGET_MS = 100;
 const RSS_BUDGET_MB = 120;
 const deploys = Number(process.argv[2] ?? 15);
-const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/bundle/mdeploy.js", import.meta.url));
 const { startSimulator, defaultCluster } = await import(new URL("../dist/sim/index.js", import.meta.url).href);
 
 const work = mkdtempSync(join(tmpdir(), "mdeploy-bench-"));

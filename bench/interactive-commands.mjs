@@ -7,18 +7,23 @@
  * <= 3x for render and status, <= 4x for plan and history; peak RSS <= 1.6x.
  * CPU and RSS are reported by each child itself through a preloaded hook.
  *
- * Usage: npm run build && node bench/interactive-commands.mjs [runs]   (default 10 per side)
+ * The CLI measured is the package's `bin` (the esbuild bundle), or the file
+ * named as second argument (dist/cli/main.js: the unbundled tsc output, to
+ * compare).
+ *
+ * Usage: npm run build && node bench/interactive-commands.mjs [runs] [cli]   (default 10 per side)
  * Exit status 1 when a ratio is over its budget.
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const runs = Number(process.argv[2] ?? 10);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const cli = join(root, "dist/cli/main.js");
+const bin = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).bin.mdeploy;
+const cli = process.argv[3] ? resolve(process.argv[3]) : join(root, bin);
 const { startSimulator, defaultCluster } = await import(join(root, "dist/sim/index.js"));
 
 const RSS_BUDGET = 1.6;
@@ -75,7 +80,7 @@ try {
     }
   }
   const load = loadavg()[0];
-  console.log(`${runs} interleaved runs per side, node ${process.version}, load average ${load.toFixed(1)} on ${availableParallelism()} CPUs`);
+  console.log(`${runs} interleaved runs per side of ${cli.slice(root.length)}, node ${process.version}, load average ${load.toFixed(1)} on ${availableParallelism()} CPUs`);
   if (load > availableParallelism()) console.log("warning: the machine is busy; wall ratios read low (startup waits for a CPU), CPU ratios are the steadier figure");
   const base = samples["node -e 0"];
   let over = false;

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const runs = Number(process.argv[2] ?? 15);
-const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/bundle/mdeploy.js", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "mdeploy-bench-"));
 
 const runner = JSON.stringify({ id: 6, description: "bench", paused: false, status: "online", contacted_at: new Date().toISOString(), tag_list: [] });

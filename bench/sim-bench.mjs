@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/bundle/mdeploy.js", import.meta.url));
 const { startSimulator } = await import(new URL("../dist/sim/index.js", import.meta.url).href);
 
 async function startupAndIdle() {

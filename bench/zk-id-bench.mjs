@@ -34,7 +34,7 @@ import { renderStaticConfig } from "../dist/zk/static-config.js";
 
 const BUDGET_MS = 5_000;
 const runsArg = process.argv[2] ? Number(process.argv[2]) : null;
-const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/bundle/mdeploy.js", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "mdeploy-zk-bench-"));
 const CLASSPATH = ["/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar", "/usr/share/java/servlet-api.jar"].join(":");
 const JVM = ["-Xmx64m", "-Xms16m", "-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xshare:auto"];
