@@ -7,9 +7,27 @@
  */
 import type { Clock } from "../core/ports/clock.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "../marathon/client.js";
-import { DEPLOYMENT_EVENT_TYPES } from "../marathon/deployment-watcher.js";
 import { followMarathonEvents, type EventStreamState } from "../marathon/event-stream.js";
 import type { MarathonEvent } from "../marathon/types.js";
+
+/**
+ * The events a deploy shows or decides on (the stream carries only these).
+ * `event_stream_attached` is the first frame of a new stream: asking for it makes the
+ * server send something at once, so the headers arrive and the stream counts as open.
+ */
+const DEPLOYMENT_EVENT_TYPES: readonly string[] = [
+  "event_stream_attached",
+  "deployment_info",
+  "deployment_step_success",
+  "deployment_step_failure",
+  "deployment_success",
+  "deployment_failed",
+  "status_update_event",
+  "instance_health_changed_event",
+  "health_status_changed_event",
+  "unhealthy_instance_kill_event",
+  "failed_health_check_event",
+];
 
 export interface EventWatch {
   /** Events about the app, in arrival order. */
