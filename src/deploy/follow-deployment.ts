@@ -122,26 +122,25 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   };
 
   const consume = (event: MarathonEvent) => {
-    const e = event as Record<string, unknown>;
     switch (event.eventType) {
       case "deployment_success":
-        if (e.id === deploymentId) {
+        if (event.id === deploymentId) {
           sawSuccess = true;
-          emptyPlan = (e.plan as { steps?: unknown[] } | undefined)?.steps?.length === 0;
+          emptyPlan = event.plan.steps.length === 0;
         }
         break;
       case "deployment_failed":
-        if (e.id === deploymentId) failedReason = typeof e.reason === "string" && e.reason ? e.reason : "Marathon reported the deployment failed";
+        if (event.id === deploymentId) failedReason = event.reason || "Marathon reported the deployment failed";
         break;
       case "status_update_event":
-        if (e.version === version && FAILED_STATES.has(String(e.taskStatus))) {
-          noteFailure(String(e.taskId), `task ${String(e.taskId)} on ${String(e.host)}: ${String(e.taskStatus)}${e.message ? ` (${String(e.message)})` : ""}`);
+        if (event.version === version && FAILED_STATES.has(event.taskStatus)) {
+          noteFailure(event.taskId, `task ${event.taskId} on ${String(event.host)}: ${event.taskStatus}${event.message ? ` (${event.message})` : ""}`);
         }
         break;
       case "unhealthy_instance_kill_event":
-        if (e.version === version && !seenFailures.has(String(e.taskId))) {
+        if (event.version === version && !seenFailures.has(event.taskId)) {
           kills++;
-          noteFailure(String(e.taskId), `task ${String(e.taskId)} on ${String(e.host)} killed as unhealthy${e.reason ? `: ${String(e.reason)}` : ""}`);
+          noteFailure(event.taskId, `task ${event.taskId} on ${String(event.host)} killed as unhealthy${event.reason ? `: ${event.reason}` : ""}`);
         }
         break;
       default:

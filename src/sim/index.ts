@@ -25,7 +25,7 @@
  * - {@link loadClusterFile}(path): YAML cluster file, validated; throws ConfigError.
  */
 import type { Socket } from "node:net";
-import type { Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
+import type { Deployment, UncheckedMarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
 import { DEFAULT_MARATHON_VERSION, defaultCluster, type ClusterSpec } from "./cluster-spec.js";
 import { FaultState, type FaultInjector } from "./faults.js";
 import { closeServer } from "./http-server.js";
@@ -89,7 +89,7 @@ export interface SimulatorState {
   /** Why the app waits: the reject reason of the offers that got furthest in the latest round. */
   queueReason(appId: string): string | undefined;
   /** Every event published so far (bounded). */
-  events(): readonly MarathonEvent[];
+  events(): readonly UncheckedMarathonEvent[];
 }
 
 /** A running simulator. */
@@ -106,7 +106,7 @@ export interface Simulator {
   readonly traffic: TrafficView;
   readonly state: SimulatorState;
   /** Subscribe to events in process (same payloads as `/v2/events`). */
-  onEvent(listener: (event: MarathonEvent) => void): () => void;
+  onEvent(listener: (event: UncheckedMarathonEvent) => void): () => void;
   /**
    * Handles one Marathon API request in process, synchronously, on the leader (no
    * HTTP, no auth, no faults): what another client does at this exact moment.

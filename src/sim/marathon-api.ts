@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AppDefinition, MarathonEvent } from "../marathon/types.js";
+import type { AppDefinition, UncheckedMarathonEvent } from "../marathon/types.js";
 import {
   absoluteAppId,
   canonical,
@@ -357,7 +357,7 @@ export class MarathonApi {
     }
     const types = new Set(url.searchParams.getAll("event_type"));
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-store, must-revalidate", Connection: "keep-alive" });
-    const send = (event: MarathonEvent, always = false) => {
+    const send = (event: UncheckedMarathonEvent, always = false) => {
       if (!always && types.size > 0 && !types.has(event.eventType)) return;
       // Marathon drops a client that falls far behind instead of buffering forever.
       if (res.writableLength > 8 * 1024 * 1024) {
@@ -367,7 +367,7 @@ export class MarathonApi {
       res.write(sseFrame(event));
     };
     // The client's own attach event comes first, whatever the filter: it is the handshake.
-    send({ remoteAddress: req.socket.remoteAddress ?? "127.0.0.1", eventType: "event_stream_attached", timestamp: this.engine.isoNow() } as MarathonEvent, true);
+    send({ remoteAddress: req.socket.remoteAddress ?? "127.0.0.1", eventType: "event_stream_attached", timestamp: this.engine.isoNow() } as UncheckedMarathonEvent, true);
     const unsubscribe = this.engine.events.subscribe((event) => send(event));
     const unregister = onClose(() => res.destroy());
     const cleanup = () => {

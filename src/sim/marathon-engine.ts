@@ -3,7 +3,7 @@ import type {
   DeploymentActionName,
   DeploymentPlan,
   DeploymentStep,
-  MarathonEvent,
+  UncheckedMarathonEvent,
   OfferRejectReason,
 } from "../marathon/types.js";
 import { ConfigError } from "../errors.js";
@@ -123,7 +123,7 @@ export class MarathonEngine implements StepHost, LifecycleHost {
   // ---- events and ids -------------------------------------------------------------
 
   emit(eventType: string, payload: Record<string, unknown>): void {
-    this.events.publish({ ...payload, eventType, timestamp: new Date(this.clock.now()).toISOString() } as MarathonEvent);
+    this.events.publish({ ...payload, eventType, timestamp: new Date(this.clock.now()).toISOString() } as UncheckedMarathonEvent);
   }
 
   uuid(): string {
