@@ -271,4 +271,18 @@ describe("followDeployment", () => {
     expect(reads).toBeGreaterThan(5);
     expect(reads).toBeLessThan(20);
   });
+
+  it("TASK_DROPPED and TASK_GONE of new tasks count towards the crash loop; TASK_UNREACHABLE (the agent may return) does not", async () => {
+    const update = (n: number, t: number, taskStatus: string): { t: number; event: MarathonEvent } => ({
+      t,
+      event: { eventType: "status_update_event", timestamp: "", taskId: `t${n}`, taskStatus, appId: "/a", host: "h", version: NEW },
+    });
+    const failing = await follow({ at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }), events: [update(1, 1_000, "TASK_DROPPED"), update(2, 2_000, "TASK_GONE"), update(3, 3_000, "TASK_FAILED")] });
+    expect(failing).toMatchObject({ kind: "failed", reason: "the new version keeps failing (3 task failures)" });
+    const unreachable = await follow({
+      at: (t) => (t < 10_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [update(1, 1_000, "TASK_UNREACHABLE"), update(2, 2_000, "TASK_UNREACHABLE"), update(3, 3_000, "TASK_UNREACHABLE"), success(10_000)],
+    });
+    expect(unreachable).toMatchObject({ kind: "success", verifiedBy: "event" });
+  });
 });

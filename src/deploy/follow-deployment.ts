@@ -16,6 +16,7 @@
  * killed as unhealthy) instead of waiting out the timeout.
  */
 import type { Clock } from "../core/ports/clock.js";
+import { FAILED_TASK_STATES } from "../core/task-states.js";
 import { systemClock } from "../host/system-clock.js";
 import { UnreachableError } from "../errors.js";
 import { MarathonApiError, MarathonAuthError, UnexpectedResponseError, type MarathonClient } from "../marathon/client.js";
@@ -77,7 +78,6 @@ const VANISHED_GRACE_MS = 2_000;
  * poll can see the deployment gone first, but the event is at most a network hop behind.
  */
 const VANISHED_EVENT_WAIT_MS = 2_000;
-const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE"]);
 
 /** Follows until success, failure, supersession or the deadline. Throws only what polling cannot survive (auth). */
 export async function followDeployment(input: FollowInput): Promise<FollowOutcome> {
@@ -133,7 +133,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
         if (event.id === deploymentId) failedReason = event.reason || "Marathon reported the deployment failed";
         break;
       case "status_update_event":
-        if (event.version === version && FAILED_STATES.has(event.taskStatus)) {
+        if (event.version === version && FAILED_TASK_STATES.has(event.taskStatus)) {
           noteFailure(event.taskId, `task ${event.taskId} on ${String(event.host)}: ${event.taskStatus}${event.message ? ` (${event.message})` : ""}`);
         }
         break;

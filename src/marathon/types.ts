@@ -145,7 +145,12 @@ export type TaskState =
   | "TASK_FAILED"
   | "TASK_KILLED"
   | "TASK_LOST"
-  | "TASK_ERROR";
+  | "TASK_ERROR"
+  | "TASK_DROPPED"
+  | "TASK_UNREACHABLE"
+  | "TASK_GONE"
+  | "TASK_GONE_BY_OPERATOR"
+  | "TASK_UNKNOWN";
 
 export interface Task {
   id: string;

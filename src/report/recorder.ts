@@ -9,6 +9,7 @@
  */
 import { pipeline, Transform, type Readable } from "node:stream";
 import type { Clock } from "../core/ports/clock.js";
+import { FAILED_TASK_STATES, STARTING_TASK_STATES, TERMINAL_TASK_STATES } from "../core/task-states.js";
 import { explainQueue } from "../deploy/explain-stall.js";
 import type { PlannedDeploy } from "../deploy/plan-deploy.js";
 import type { Progress } from "../core/ports/progress.js";
@@ -45,9 +46,6 @@ export interface ReportRecorder {
   finish(verdict: ReportVerdict): ReportData;
 }
 
-const STAGED_STATES = new Set(["TASK_STAGING", "TASK_STARTING"]);
-const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_UNREACHABLE"]);
-const ENDED_STATES = new Set([...FAILED_STATES, "TASK_FINISHED", "TASK_KILLED"]);
 
 /** Starts recording; the clock's now is the report's start. */
 export function createReportRecorder(options: ReportRecorderOptions): ReportRecorder {
@@ -102,7 +100,7 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
         const key = instanceKey(taskId);
         const where = `task ${taskId} on ${String(event.host)}`;
         const message = event.message ? ` (${event.message})` : "";
-        if (STAGED_STATES.has(status)) {
+        if (STARTING_TASK_STATES.has(status)) {
           if (!launchedByEvent.has(key)) addEvent(t, "launch", `${where} launched`, version);
           launchedByEvent.add(key);
           observations.push({ type: "state", t, key, version, state: "staged" });
@@ -110,8 +108,8 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
           observations.push({ type: "state", t, key, version, state: "running" });
         } else if (status === "TASK_KILLING") {
           observations.push({ type: "state", t, key, version, state: "running", healthy: false });
-        } else if (ENDED_STATES.has(status)) {
-          if (FAILED_STATES.has(status)) addEvent(t, "failure", `${where}: ${status}${message}`, version);
+        } else if (isGoneFromView(status)) {
+          if (FAILED_TASK_STATES.has(status) || status === "TASK_UNREACHABLE") addEvent(t, "failure", `${where}: ${status}${message}`, version);
           else addEvent(t, "kill", `${where} ${status === "TASK_KILLED" ? "killed" : "finished"}${message}`, version);
           endedByEvent.add(key);
           observations.push({ type: "state", t, key, version, state: "gone" });
@@ -403,9 +401,14 @@ function teeEvents(body: Readable, onEvent: (event: MarathonEvent) => void): Rea
 
 function stateOf(task: Task): InstanceState {
   if (task.state === undefined) return task.startedAt ? "running" : "staged";
-  if (STAGED_STATES.has(task.state)) return "staged";
-  if (ENDED_STATES.has(task.state)) return "gone";
+  if (STARTING_TASK_STATES.has(task.state)) return "staged";
+  if (isGoneFromView(task.state)) return "gone";
   return "running";
+}
+
+/** Ended, or unreachable: not terminal for Mesos (the agent may return), but for the report the instance is lost from view, a failure row. */
+function isGoneFromView(state: string): boolean {
+  return TERMINAL_TASK_STATES.has(state) || state === "TASK_UNREACHABLE";
 }
 
 /** Marathon 1.4+ task ids are `<instance id>._app.<n>`; health events name the instance. */
