@@ -4,6 +4,7 @@
  * helper `registryAuthFetch`) so agents can pull long after the CI job's own registry
  * credentials (`CI_REGISTRY_PASSWORD`, valid only while the job runs) have expired.
  */
+import { positiveFlag } from "../core/positive-number.js";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { CliContext } from "../core/ports/cli-context.js";
@@ -54,8 +55,7 @@ export function resolveRegistryAuth(flags: RegistryAuthFlags, env: NodeJS.Proces
 export async function runRegistryAuth(flags: RegistryAuthFlags, context: CliContext): Promise<void> {
   const settings = resolveRegistryAuth(flags, context.env);
   for (const secret of basicAuthSecrets(settings.username, settings.password)) context.output.redactor.add(secret);
-  const timeoutSeconds = Number(flags.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+  const timeoutSeconds = positiveFlag("--timeout", flags.timeout, { unit: "seconds" });
 
   if (flags.verifyImage) {
     const { checkImageTagExists } = await import("../registry/image-check.js");

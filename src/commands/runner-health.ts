@@ -10,6 +10,7 @@
  * deadline, and it sends through the light implementation of the HTTP seam, which loads
  * neither fetch (undici) nor a connection pool (see src/http/light-transport.ts).
  */
+import { positiveFlag } from "../core/positive-number.js";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -223,9 +224,7 @@ export async function checkRunnerHealth(options: RunnerHealthOptions, deps: Runn
 }
 
 function parseSeconds(flag: string, value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
-  return seconds * 1000;
+  return positiveFlag(flag, value, { unit: "seconds" }) * 1000;
 }
 
 function defaultStateFile(metricsUrl: string): string {

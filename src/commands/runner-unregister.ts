@@ -6,6 +6,7 @@
  * per-container token is its own runner, so that runner is removed.
  */
 import type { CliContext } from "../core/ports/cli-context.js";
+import { positiveFlag } from "../core/positive-number.js";
 import { UsageError } from "../errors.js";
 import { createRunnerTokenApi, type RunnerTokenApi, type UnregisterOutcome } from "../gitlab/gitlab-api.js";
 import { isSharedRunnerToken, resolveRunnerSettings } from "../gitlab/runner-settings.js";
@@ -64,8 +65,7 @@ export async function unregisterRunner(plan: UnregisterPlan, token: string, api:
 
 /** The command: exit 0 when removed or already gone (404, or the token refused by GitLab's API), 2 bad usage, 6 GitLab unreachable or failing. */
 export async function runRunnerUnregister(flags: RunnerUnregisterFlags, context: CliContext): Promise<void> {
-  const timeoutSeconds = Number(flags.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+  const timeoutSeconds = positiveFlag("--timeout", flags.timeout, { unit: "seconds" });
   const settings = await resolveRunnerSettings(flags, context.env);
   for (const secret of settings.secrets) context.output.redactor.add(secret);
   if (!settings.gitlabUrl) throw new UsageError("no GitLab URL: pass --gitlab-url, set GITLAB_URL or CI_SERVER_URL, or point --runner-config at config.toml");

@@ -9,6 +9,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { precompiledValidator } from "../validate/precompiled.js";
 import { ConfigError } from "../errors.js";
 import { parseYaml, type YamlSource } from "./yaml-source.js";
+import { positiveNumberRequirement, TIMEOUT_SECONDS_RULE } from "../core/positive-number.js";
 import type { Problem } from "../core/problem.js";
 import type { StrategyChoice } from "./types.js";
 
@@ -180,6 +181,12 @@ function describe(error: ErrorObject): string {
       return `${error.message ?? "is invalid"}`;
     case "type":
       return `must be ${String(params.type)}`;
+    case "exclusiveMinimum":
+    case "maximum":
+      // A timeout in seconds reads like the --timeout flag's problem, whichever bound it broke.
+      if (error.instancePath.endsWith("/timeoutSeconds")) return positiveNumberRequirement(TIMEOUT_SECONDS_RULE);
+      if (error.keyword === "exclusiveMinimum" && params.limit === 0) return positiveNumberRequirement();
+      return error.message ?? "is invalid";
     default:
       return error.message ?? "is invalid";
   }
