@@ -36,7 +36,7 @@ export interface RegistryAuthSettings {
  * with `MDEPLOY_REGISTRY_PASSWORD` or `CI_DEPLOY_PASSWORD` (passwords never come from flags:
  * flags show up in process lists and CI logs).
  */
-export function resolveRegistryAuth(flags: RegistryAuthFlags, env: NodeJS.ProcessEnv): RegistryAuthSettings {
+function resolveRegistryAuth(flags: RegistryAuthFlags, env: NodeJS.ProcessEnv): RegistryAuthSettings {
   const registry = flags.registry ?? env.CI_REGISTRY;
   if (!registry) throw new UsageError("no registry: pass --registry <host[:port]> or set CI_REGISTRY");
   const fromMdeploy = env.MDEPLOY_REGISTRY_PASSWORD ? { password: env.MDEPLOY_REGISTRY_PASSWORD, user: env.MDEPLOY_REGISTRY_USER, source: "MDEPLOY_REGISTRY_USER/MDEPLOY_REGISTRY_PASSWORD" } : undefined;

@@ -47,7 +47,7 @@ export interface ReapReport {
 }
 
 /** Lists (all pages), re-checks each candidate's full record, and removes the matching ones when `apply`. */
-export async function reapRunners(options: ReapOptions, api: GitlabRunnersApi, onEntry: (entry: ReapEntry) => void = () => undefined): Promise<ReapReport> {
+async function reapRunners(options: ReapOptions, api: GitlabRunnersApi, onEntry: (entry: ReapEntry) => void = () => undefined): Promise<ReapReport> {
   const rows = await api.listRunners(options.scope, { status: options.filter.status, tags: options.filter.tags });
   const entries: ReapEntry[] = [];
   const record = (entry: ReapEntry) => {

@@ -22,7 +22,7 @@ export interface RunnerUnregisterFlags {
 export type UnregisterPlan = { kind: "manager"; systemId: string } | { kind: "runner" };
 
 /** Picks the removal for a token kind; a shared token without a system_id is refused. */
-export function planUnregister(token: string, systemId: string | undefined): UnregisterPlan {
+function planUnregister(token: string, systemId: string | undefined): UnregisterPlan {
   if (!isSharedRunnerToken(token)) return { kind: "runner" };
   if (!systemId) {
     throw new UsageError(
@@ -42,7 +42,7 @@ export interface UnregisterResult {
 const TOKEN_INVALID_MESSAGE = "GitLab no longer accepts this runner token (403): the runner was already deleted or its token revoked; nothing to unregister";
 
 /** Carries out the plan with the runner's own token. */
-export async function unregisterRunner(plan: UnregisterPlan, token: string, api: RunnerTokenApi): Promise<UnregisterResult> {
+async function unregisterRunner(plan: UnregisterPlan, token: string, api: RunnerTokenApi): Promise<UnregisterResult> {
   if (plan.kind === "manager") {
     const outcome = await api.removeManager(token, plan.systemId);
     const message =

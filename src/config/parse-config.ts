@@ -57,12 +57,12 @@ export interface ConfigFile {
 }
 
 /** Template variable names the renderer itself provides. */
-export const RESERVED_VARIABLES = ["env", "environment"] as const;
+const RESERVED_VARIABLES = ["env", "environment"] as const;
 
 const require = createRequire(import.meta.url);
 
 /** The editor-facing JSON Schema of mdeploy.yml; the same file validates at run time. */
-export const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
+const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
 
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
@@ -104,7 +104,7 @@ export function parseValues(text: string, fileName: string): Record<string, unkn
 }
 
 /** One ConfigError for a list of problems: the message is the problem when there is one. */
-export function problemsError(fileName: string, problems: Problem[]): ConfigError {
+function problemsError(fileName: string, problems: Problem[]): ConfigError {
   const lines = problems.map((p) => `${p.path}: ${p.message}`);
   if (lines.length === 1) return new ConfigError(lines[0] ?? fileName);
   return new ConfigError(`${fileName}: ${lines.length} problems`, lines);

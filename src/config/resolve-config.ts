@@ -30,7 +30,7 @@ export interface ResolvedConfig {
 }
 
 /** The environment variables DESIGN.md names for Marathon credentials. */
-export const DEFAULT_CREDENTIAL_ENV = { username: "MARATHON_USERNAME", password: "MARATHON_PASSWORD", token: "MARATHON_TOKEN" } as const;
+const DEFAULT_CREDENTIAL_ENV = { username: "MARATHON_USERNAME", password: "MARATHON_PASSWORD", token: "MARATHON_TOKEN" } as const;
 
 export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
   const { file, env, overrides = {} } = input;

@@ -7,7 +7,7 @@
 import { UsageError } from "../errors.js";
 
 /** Longest timeout a flag or setting takes: a day. Node's timers overflow past ~24.8 days, and no deploy should wait longer. */
-export const MAX_TIMEOUT_SECONDS = 86_400;
+const MAX_TIMEOUT_SECONDS = 86_400;
 
 /** What a value must be beyond "a finite number above 0". */
 export interface PositiveNumberRule {

@@ -22,7 +22,7 @@ export interface AppCounts {
  * configuration change: a scale-only deploy leaves earlier tasks (same
  * configuration, older version stamp) in place.
  */
-export function isTargetTask(task: Task, app: AppStatus, version: string): boolean {
+function isTargetTask(task: Task, app: AppStatus, version: string): boolean {
   const configSince = app.version === version ? (app.versionInfo?.lastConfigChangeAt ?? version) : version;
   return task.version === version || task.version >= configSince;
 }

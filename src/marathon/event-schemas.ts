@@ -25,7 +25,7 @@ function event(required: readonly string[], properties: Record<string, object>):
 const deploymentProgress = event(["plan"], { plan, currentStep: step });
 
 /** The schema of each event kind mdeploy reads; a kind not listed here is not passed on. */
-export const marathonEventSchemas: Readonly<Record<MarathonEventType, object>> = {
+const marathonEventSchemas: Readonly<Record<MarathonEventType, object>> = {
   event_stream_attached: event([], { remoteAddress: { type: "string" } }),
   deployment_info: deploymentProgress,
   deployment_step_success: deploymentProgress,

@@ -23,10 +23,10 @@ import type { AgentCapacity, ClusterSnapshot, PlanKind, StrategyMode, StrategySo
 import { isLiveTask } from "../core/task-states.js";
 
 /** Marathon's default upgradeStrategy for non-resident apps. */
-export const MARATHON_DEFAULT_STRATEGY: UpgradeStrategy = { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
+const MARATHON_DEFAULT_STRATEGY: UpgradeStrategy = { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
 
 /** The `instances` value that means "one per eligible agent" (Traefik on every node). */
-export const PER_AGENT = "per-agent";
+const PER_AGENT = "per-agent";
 
 export interface PlanUpgradeInput {
   cluster: ClusterSnapshot;
@@ -291,7 +291,7 @@ function guaranteedHealthy(strategy: UpgradeStrategy, n: number, result: Simulat
  * runs a copy, so a new copy can only take the node of an old one that stopped.
  * Keeping N-1 up with no surge replaces one node at a time ({0, 0} would stop all).
  */
-export function perAgentStrategy(n: number): UpgradeStrategy {
+function perAgentStrategy(n: number): UpgradeStrategy {
   return { minimumHealthCapacity: capacityFor(Math.max(0, n - 1), n), maximumOverCapacity: 0 };
 }
 

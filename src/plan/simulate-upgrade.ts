@@ -381,7 +381,7 @@ function hostList(hosts: readonly string[]): string {
 }
 
 /** Words for the agents the app may use: "with type:staging", "with role slave_public". */
-export function describeWhere(constraints: readonly ParsedConstraint[], roles: readonly string[]): string {
+function describeWhere(constraints: readonly ParsedConstraint[], roles: readonly string[]): string {
   const parts = constraints.filter((c) => !isDynamic(c) && c.operator !== "GROUP_BY").map(describeConstraint);
   const reserved = roles.filter((r) => r !== "*");
   if (reserved.length > 0) parts.push(`role ${reserved.join(" or ")}`);

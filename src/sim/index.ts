@@ -50,7 +50,6 @@ export { loadClusterFile, parseClusterFile } from "./cluster-file.js";
 export type { AnswerAfterApplying, FaultInjector, FaultScope, FaultTarget } from "./faults.js";
 export { Timeline } from "./timeline.js";
 export type { TimelineEntry, TimelineKind, TimelineSample } from "./timeline.js";
-export { computeRestartStrategy, restartLaunchCount } from "./restart-strategy.js";
 export { computeRouting, summarizeRouting, shareIn, normalizeName } from "./traffic.js";
 export type { Route, RoutedServer, RouteShare, RouteSummary, RoutingTable, ServerSelector, TrafficApp, TrafficSettings, TrafficTask } from "./traffic.js";
 export type { RuleChange, TrafficView } from "./traffic-feed.js";

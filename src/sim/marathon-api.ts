@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppDefinition, UncheckedMarathonEvent } from "../marathon/types.js";
 import {
   absoluteAppId,
-  canonical,
   invalidJsonBody,
   normalizeApp,
   notValidBody,
@@ -382,9 +381,4 @@ export class MarathonApi {
 /** The group an app route changes through (GroupManager.updateRoot(appId.parent)): group_change_* `groupId`. */
 function groupOf(appIds: string[]): string {
   return appIds.length === 1 ? parentOf(appIds[0] as string) : "/";
-}
-
-/** Equality of definitions as Marathon compares them (for tests). */
-export function sameDefinition(a: AppDefinition, b: AppDefinition): boolean {
-  return canonical(stripVersion(normalizeApp(a))) === canonical(stripVersion(normalizeApp(b)));
 }
