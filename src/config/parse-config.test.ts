@@ -58,6 +58,7 @@ describe("parseConfig", () => {
     ["a YAML syntax error", "environments:\n  staging:\n    template: [a.hbs\n", /^mdeploy\.yml:\d+:\d+: /],
     ["a duplicate key", "marathon: {}\nmarathon: {}\n", /^mdeploy\.yml:2:1: duplicate key "marathon"/],
     ["a list at the top", "- a\n- b\n", /^mdeploy\.yml:1:1: the file must be a mapping/],
+    ["the retired gitlab section, with what to use instead", "gitlab:\n  url: https://gitlab.example.com\n", /^mdeploy\.yml:1:1: gitlab: unknown key .*; the GitLab commands never read it: they take --gitlab-url, GITLAB_URL or CI_SERVER_URL and GITLAB_TOKEN; remove the section$/],
     ["a floor of zero", "environments:\n  staging:\n    template: a.hbs\n    minHealthy: 0\n", /^mdeploy\.yml:4:17: environments\.staging\.minHealthy: must be a positive number$/],
     ["a timeout of zero, worded as the --timeout flag's", "environments:\n  staging:\n    template: a.hbs\n    timeoutSeconds: 0\n", /^mdeploy\.yml:4:21: environments\.staging\.timeoutSeconds: must be a positive number of seconds \(at most 86400\)$/],
     ["a timeout past a day (Node's timers overflow)", "marathon:\n  timeoutSeconds: 1e10\n", /^mdeploy\.yml:2:19: marathon\.timeoutSeconds: must be a positive number of seconds \(at most 86400\)$/],

@@ -49,7 +49,6 @@ export interface EnvironmentFileSettings {
 export interface ConfigFile {
   marathon?: MarathonFileSettings;
   mesos?: { url?: string };
-  gitlab?: { url?: string; tokenEnv?: string };
   registries?: Record<string, { usernameEnv?: string; passwordEnv?: string; realms?: string[]; caFile?: string }>;
   insecureRegistries?: string[];
   defaults?: EnvironmentFileSettings;
@@ -139,7 +138,7 @@ function schemaProblems(value: unknown, source: YamlSource): Problem[] {
       const hint = closestName(key, known);
       problem = {
         path: source.locate(path, { key }),
-        message: `${dotted([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length > 0 ? ` (expected one of ${known.join(", ")})` : ""}${credentialHint(key)}`,
+        message: `${dotted([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length > 0 ? ` (expected one of ${known.join(", ")})` : ""}${credentialHint(key)}${retiredKeyHint(path, key)}`,
       };
     } else if (error.keyword === "propertyNames") {
       continue; // reported by the pattern error on the name itself
@@ -233,6 +232,15 @@ function dotted(path: readonly (string | number)[]): string {
 function knownKeys(schema: unknown): string[] {
   const props = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
   return props ? Object.keys(props) : [];
+}
+
+/**
+ * A key mdeploy once accepted and never read: saying so beats a bare "unknown key".
+ * `gitlab:` went because no GitLab command can read mdeploy.yml (they run in the runner's
+ * container, from config.toml, on a cold-start budget; see README "Configuration file").
+ */
+function retiredKeyHint(path: readonly string[], key: string): string {
+  return path.length === 0 && key === "gitlab" ? "; the GitLab commands never read it: they take --gitlab-url, GITLAB_URL or CI_SERVER_URL and GITLAB_TOKEN; remove the section" : "";
 }
 
 function credentialHint(key: string): string {
