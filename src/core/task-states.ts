@@ -1,9 +1,9 @@
+// Twin of src/sim/instance.ts (task states, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/task-states.test.ts.
 /**
  * Mesos task states as mdeploy's product code reads them: one definition for the
  * planner, the deploy follower, the verifier and the report, so they cannot
  * disagree on a state again (they once did on TASK_DROPPED and TASK_GONE). The
- * simulator keeps its own sets on purpose (its twin, see DESIGN.md "Twins");
- * test/task-states.test.ts holds both to the same reading.
+ * simulator keeps its own sets on purpose (the twin named above).
  *
  * Partition-aware Mesos (Marathon 1.4+) adds TASK_DROPPED, TASK_UNREACHABLE,
  * TASK_GONE, TASK_GONE_BY_OPERATOR and TASK_UNKNOWN to the classic states.

@@ -1,3 +1,4 @@
+// Twin of src/sim/restart-strategy.ts and src/sim/deployment-steps.ts (restart arithmetic, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/deploy-trap.test.ts and test/plan-cli.test.ts.
 /**
  * Replays Marathon's rolling restart (TaskReplaceActor, Marathon 1.4 to 1.11) over
  * a snapshot of free agent capacity, to predict whether a deployment can finish

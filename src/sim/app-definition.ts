@@ -1,3 +1,4 @@
+// Twin of src/validate/app-rules.ts and src/validate/validate-app.ts (Marathon's 422 rules, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/twins-422.test.ts.
 import {
   APP_DEFAULTS,
   DEFAULT_CONTAINER_TYPE,
