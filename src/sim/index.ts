@@ -50,11 +50,9 @@ export { loadClusterFile, parseClusterFile } from "./cluster-file.js";
 export type { AnswerAfterApplying, FaultInjector, FaultScope, FaultTarget } from "./faults.js";
 export { Timeline } from "./timeline.js";
 export type { TimelineEntry, TimelineKind, TimelineSample } from "./timeline.js";
-export { computeRouting, summarizeRouting, shareIn, normalizeName } from "./traffic.js";
-export type { Route, RoutedServer, RouteShare, RouteSummary, RoutingTable, ServerSelector, TrafficApp, TrafficSettings, TrafficTask } from "./traffic.js";
+export type { Route, RoutedServer, RouteShare, RouteSummary, RoutingTable, ServerSelector } from "./traffic.js";
 export type { RuleChange, TrafficView } from "./traffic-feed.js";
 export { SimulatorListenError } from "./http-server.js";
-export { ROUTING_PATH } from "./marathon-http.js";
 
 export interface SimulatorOptions {
   /** The cluster (default {@link defaultCluster}). */
