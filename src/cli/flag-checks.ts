@@ -9,9 +9,6 @@ import { InvalidArgumentError } from "commander";
 import { positiveNumberRequirement, readPositiveNumber, TIMEOUT_SECONDS_RULE, type PositiveNumberRule } from "../core/positive-number.js";
 import { environmentNameProblem } from "./environment-name.js";
 
-export { MAX_ENVIRONMENT_NAME_LENGTH } from "./environment-name.js";
-
-
 /** An environment name as the config allows it (letters, digits, `_ . -`), of a sane length. */
 export function environmentName(value: string): string {
   const problem = environmentNameProblem(value);

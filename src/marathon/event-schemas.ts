@@ -24,8 +24,11 @@ function event(required: readonly string[], properties: Record<string, object>):
 
 const deploymentProgress = event(["plan"], { plan, currentStep: step });
 
-/** The schema of each event kind mdeploy reads; a kind not listed here is not passed on. */
-const marathonEventSchemas: Readonly<Record<MarathonEventType, object>> = {
+/**
+ * The schema of each event kind mdeploy reads; a kind not listed here is not passed on.
+ * @public scripts/build-validators.mjs compiles them from dist/, where knip cannot follow.
+ */
+export const marathonEventSchemas: Readonly<Record<MarathonEventType, object>> = {
   event_stream_attached: event([], { remoteAddress: { type: "string" } }),
   deployment_info: deploymentProgress,
   deployment_step_success: deploymentProgress,
@@ -76,7 +79,7 @@ export type EventChecker = (value: { eventType: string }) => EventReading;
 
 /** A checker of its own per caller, like the REST clients' (no module-level state). */
 export function createEventChecker(): EventChecker {
-  const check = createResponseChecker(marathonEventSchemas);
+  const check = createResponseChecker(marathonEventSchemas, "marathon-events");
   return (value) => {
     const { eventType } = value;
     if (!Object.hasOwn(marathonEventSchemas, eventType)) return { kind: "unread", eventType };

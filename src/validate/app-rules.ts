@@ -13,7 +13,7 @@ const ID_SEGMENT = /^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9
 const RESERVED_LAST_SEGMENTS = ["restart", "tasks", "versions"];
 
 /** Checks an app id (or dependency) against Marathon's path rules; returns the first broken rule in words. */
-function checkAppId(id: string): string | undefined {
+export function checkAppId(id: string): string | undefined {
   if (!id.startsWith("/")) return `"${id}" must be absolute (start with "/")`;
   const segments = id.slice(1).split("/");
   if (segments.length === 1 && segments[0] === "") return `"${id}" is the root group, not an app`;
