@@ -34,6 +34,7 @@ import {
   pollWantsQueue,
   POLL_WITHOUT_STREAM_MS,
   readEvents,
+  streamGapNote,
   waitBeforePoll,
   type FollowTarget,
   type Stepped,
@@ -138,7 +139,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
   for (let iteration = 0; ; iteration++) {
     if (input.signal?.aborted) return stopped();
     if (watch.failure) throw watch.failure;
-    if (watch.interrupted) take(noteFallback(state, watch.gapReason ? `event stream: ${watch.gapReason}` : undefined));
+    if (watch.interrupted) take(noteFallback(state, streamGapNote(watch.gapReason)));
     take(readEvents(state, watch.events, target));
     const crashLoop = crashLoopReason(state, target);
     if (crashLoop) return { kind: "failed", reason: crashLoop, details: await explain(state.lastApp) };
@@ -176,7 +177,7 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
         now: clock.now(),
         realNow: realClock.now(),
         deadline: input.deadline,
-        stream: { interrupted: watch.interrupted, open: watch.open, unread: state.cursor < watch.events.length },
+        stream: { interrupted: watch.interrupted, open: watch.open, unread: state.cursor < watch.events.length, gapReason: watch.gapReason },
       });
       take(judged);
       const step = judged.step;

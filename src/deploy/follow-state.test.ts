@@ -48,4 +48,12 @@ describe("follow state", () => {
     expect(first.step).toEqual({ kind: "wait" });
     expect(judgePoll(first.state, poll, target, openStream({ now: 12_000, stream: gap })).step).toMatchObject({ kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" });
   });
+
+  it("a stream that dropped while the poll was out is said before a verdict leans on the state alone", () => {
+    const poll = { app: app(NEW, NEW), deployments: [] };
+    const stream = { interrupted: true, open: false, unread: false, gapReason: "the event stream sent a deployment_success mdeploy cannot trust (/id: is missing)" };
+    const judged = judgePoll(initialFollowState(), poll, target, openStream({ stream }));
+    expect(judged.step).toMatchObject({ kind: "success", verifiedBy: "state" });
+    expect(judged.notes).toEqual(["event stream: the event stream sent a deployment_success mdeploy cannot trust (/id: is missing); following by polling every 500 ms and verifying from the app's state"]);
+  });
 });

@@ -89,6 +89,8 @@ export interface StreamView {
   open: boolean;
   /** Events arrived that the follower has not read yet. */
   unread: boolean;
+  /** Why the stream is (or was) down, when it is known. */
+  gapReason?: string | undefined;
 }
 
 /** What the driver does after a poll was judged. */
@@ -140,6 +142,11 @@ export function noteFallback(state: FollowState, why: string | undefined): Stepp
     state: { ...state, notedFallback: true },
     notes: [`${why ?? "the event stream is not available"}; following by polling every ${POLL_WITHOUT_STREAM_MS} ms and verifying from the app's state`],
   };
+}
+
+/** The fallback note's reason for a stream gap (undefined: "the event stream is not available"). */
+export function streamGapNote(gapReason: string | undefined): string | undefined {
+  return gapReason ? `event stream: ${gapReason}` : undefined;
 }
 
 /** Why the new version counts as crash-looping, or undefined while it does not. */
@@ -242,6 +249,12 @@ export function judgePoll(before: FollowState, poll: { app: AppStatus; deploymen
   let state: FollowState = { ...before, lastApp: app, pollErrors: 0 };
   const notes: string[] = [];
   const done = (step: PollStep) => ({ state, notes, step });
+  if (moment.stream.interrupted) {
+    // The stream may have dropped while this poll was out; say so before the verdict leans on the state alone.
+    const fallback = noteFallback(state, streamGapNote(moment.stream.gapReason));
+    state = fallback.state;
+    notes.push(...fallback.notes);
+  }
 
   const failure = app.lastTaskFailure;
   if (failure && failure.version === version) {
