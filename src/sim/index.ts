@@ -44,7 +44,7 @@ import { VirtualClock } from "./virtual-clock.js";
 
 export { VirtualClock, DEFAULT_CLOCK_START } from "./virtual-clock.js";
 export type { VirtualClockOptions, TimerHandle } from "./virtual-clock.js";
-export { DEFAULT_MARATHON_VERSION, defaultCluster, resolveBehaviour, restartCountsOf } from "./cluster-spec.js";
+export { defaultCluster } from "./cluster-spec.js";
 export type { AgentSpec, ClusterSpec, ImageBehaviour, MarathonSimSettings, RestartCounts } from "./cluster-spec.js";
 export { loadClusterFile, parseClusterFile } from "./cluster-file.js";
 export type { AnswerAfterApplying, FaultInjector, FaultScope, FaultTarget } from "./faults.js";
