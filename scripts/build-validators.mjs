@@ -15,6 +15,7 @@ const out = new URL("dist/validators/", root);
 const { VALIDATOR_OPTIONS } = await import(new URL("dist/validate/precompiled.js", root).href);
 const { marathonResponseSchemas } = await import(new URL("dist/marathon/response-schemas.js", root).href);
 const { mesosResponseSchemas } = await import(new URL("dist/mesos/client.js", root).href);
+const { marathonEventSchemas } = await import(new URL("dist/marathon/event-schemas.js", root).href);
 const readSchema = (file) => JSON.parse(readFileSync(new URL(file, root), "utf8"));
 
 mkdirSync(out, { recursive: true });
@@ -24,7 +25,7 @@ for (const [name, file] of [["mdeploy-config", "schemas/mdeploy.schema.json"], [
   writeFileSync(new URL(`${name}.cjs`, out), standaloneCode(ajv, ajv.compile(readSchema(file))));
 }
 // Named schemas: one export per answer kind.
-for (const [name, schemas] of [["marathon-responses", marathonResponseSchemas], ["mesos-responses", mesosResponseSchemas]]) {
+for (const [name, schemas] of [["marathon-responses", marathonResponseSchemas], ["mesos-responses", mesosResponseSchemas], ["marathon-events", marathonEventSchemas]]) {
   const ajv = new Ajv({ ...VALIDATOR_OPTIONS[name], code: { source: true } });
   for (const [kind, schema] of Object.entries(schemas)) ajv.addSchema(schema, kind);
   writeFileSync(new URL(`${name}.cjs`, out), standaloneCode(ajv, Object.fromEntries(Object.keys(schemas).map((kind) => [kind, kind]))));

@@ -30,8 +30,12 @@ function aliasBomb(): string {
 describe("bad input is exit 2 and one line", () => {
   const cases: { name: string; args: string[]; says: RegExp; file?: { name: string; text: string } }[] = [
     { name: "a 300-character environment name", args: ["deploy", "e".repeat(300)], says: /an environment name has at most 64 characters \(got 300\)/ },
-    { name: "--timeout 1e10 names the maximum", args: ["deploy", "staging", "--timeout", "1e10"], says: /--timeout.*at most 86400 seconds/ },
+    { name: "--timeout 1e10 names the maximum", args: ["deploy", "staging", "--timeout", "1e10"], says: /--timeout.*must be a positive number of seconds \(at most 86400\)/ },
     { name: "runner-health --timeout -5", args: ["runner-health", "--timeout", "-5"], says: /--timeout must be a positive number/ },
+    // One wording for every positive number, whichever parser reads it (commander's, a command's, zk-id's list of problems).
+    { name: "init --mem 0", args: ["init", "--mem", "0"], says: /--mem <MB>.*must be a positive number of MB/ },
+    { name: "runner-reap --timeout soon", args: ["runner-reap", "--tag", "ci", "--timeout", "soon"], says: /^mdeploy: --timeout must be a positive number of seconds, got "soon"$/m },
+    { name: "zk-id --tick-time 1.5", args: ["zk-id", "--peers", "a,b,c", "--address", "a", "--tick-time", "1.5"], says: /--tick-time must be a positive whole number, got "1\.5"/ },
     { name: "zk-id --data-dir /dev/null", args: ["zk-id", "--data-dir", "/dev/null"], says: /\/dev\/null is not a directory/ },
     { name: "zk-id with a myid that is a directory", args: ["zk-id", "--data-dir", "zk-data"], says: /zk-data\/myid is a directory/ },
     { name: "zk-id --peers ,,,", args: ["zk-id", "--peers", ",,,"], says: /--peers.*got no hosts/ },

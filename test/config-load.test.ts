@@ -63,15 +63,14 @@ describe("loadConfig", () => {
 
   it("registers every secret it reads with the redactor", async () => {
     const dir = await tree({
-      "mdeploy.yml": "gitlab:\n  tokenEnv: MY_GITLAB_API\nenvironments:\n  production:\n    template: t.hbs\n    secrets: [SESSION_KEY]\n    marathon:\n      passwordEnv: PROD_MARATHON_PASS\n",
+      "mdeploy.yml": "environments:\n  production:\n    template: t.hbs\n    secrets: [SESSION_KEY]\n    marathon:\n      passwordEnv: PROD_MARATHON_PASS\n",
     });
     const redactor = createRedactor();
-    const env = { MARATHON_PASSWORD: "global-pass-1", PROD_MARATHON_PASS: "prod-pass-2", MARATHON_TOKEN: "dcos-token-3", MY_GITLAB_API: "gitlab-4444", SESSION_KEY: "session-5555", SOME_SECRET: "other-6666", CI_COMMIT_SHA: "abcdef12" };
+    const env = { MARATHON_PASSWORD: "global-pass-1", PROD_MARATHON_PASS: "prod-pass-2", MARATHON_TOKEN: "dcos-token-3", GITLAB_TOKEN: "gitlab-4444", SESSION_KEY: "session-5555", SOME_SECRET: "other-6666", CI_COMMIT_SHA: "abcdef12" };
     const config = await loadConfig({ cwd: dir, env, redactor });
     expect(config.environments.production?.marathon.password).toBe("prod-pass-2");
-    expect(config.gitlab.token).toBe("gitlab-4444");
     // Credential variables named in the file become secret variables: templates see placeholders.
-    expect(config.environments.production?.secretVariables).toEqual(["SESSION_KEY", "PROD_MARATHON_PASS", "MY_GITLAB_API"]);
+    expect(config.environments.production?.secretVariables).toEqual(["SESSION_KEY", "PROD_MARATHON_PASS"]);
     const text = Object.values(env).join(" ");
     expect(redactor.redact(text)).toBe("[REDACTED] [REDACTED] [REDACTED] [REDACTED] [REDACTED] [REDACTED] abcdef12");
   });

@@ -7,7 +7,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { MarathonEvent } from "../src/marathon/types.js";
+import type { UncheckedMarathonEvent } from "../src/marathon/types.js";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
 import { clickCountTemplate, closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type CliRun, type RunCliOptions } from "./helpers/run-cli.js";
@@ -57,7 +57,7 @@ function signalAtDeploymentStart(image: string, signal: NodeJS.Signals): { onSta
   return {
     deploymentId: () => deploymentId,
     onStart: (child) => {
-      const stop = sim?.onEvent((event: MarathonEvent) => {
+      const stop = sim?.onEvent((event: UncheckedMarathonEvent) => {
         if (event.eventType !== "deployment_info") return;
         const app = sim?.state.app(APP) as { container: { docker: { image: string } } } | undefined;
         if (!app?.container.docker.image.endsWith(`:${image}`)) return;

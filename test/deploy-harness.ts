@@ -13,7 +13,7 @@ import { createProgress } from "../src/deploy/progress.js";
 import type { Progress } from "../src/core/ports/progress.js";
 import { expect } from "vitest";
 import { createMarathonClient, type MarathonClient } from "../src/marathon/client.js";
-import type { AppDefinition, MarathonEvent } from "../src/marathon/types.js";
+import type { AppDefinition, UncheckedMarathonEvent } from "../src/marathon/types.js";
 import type { Interrupts } from "../src/deploy/run-limits.js";
 import { createMesosClient, type MesosClient } from "../src/mesos/client.js";
 import { defaultCluster, startSimulator, type ClusterSpec, type Simulator } from "../src/sim/index.js";
@@ -116,9 +116,9 @@ export function expectRunning(harness: Harness, tag: string, appId = "/staging/c
  * type (optionally matching `when`): scheduled on the simulator's clock at that
  * moment, so it neither races the deployment nor runs in the middle of the engine's step.
  */
-export function onFirst(harness: Harness, type: string, fault: (event: MarathonEvent) => void, when: (event: MarathonEvent) => boolean = () => true): void {
+export function onFirst(harness: Harness, type: string, fault: (event: UncheckedMarathonEvent) => void, when: (event: UncheckedMarathonEvent) => boolean = () => true): void {
   let done = false;
-  const stop = harness.sim.onEvent((event: MarathonEvent) => {
+  const stop = harness.sim.onEvent((event: UncheckedMarathonEvent) => {
     if (done || event.eventType !== type || !when(event)) return;
     done = true;
     stop();

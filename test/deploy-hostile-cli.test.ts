@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, it } from "vitest";
-import type { MarathonEvent } from "../src/marathon/types.js";
+import type { UncheckedMarathonEvent } from "../src/marathon/types.js";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
 import { closeAfterEach, scratchDirectories } from "./helpers/cli-project.js";
 import { runCli, type RunCliOptions } from "./helpers/run-cli.js";
@@ -78,7 +78,7 @@ async function twoVersions(): Promise<(args: string[], tag: string, onStart?: Ru
  */
 function sigterms(twice: boolean): RunCliOptions["onStart"] {
   return (child) => {
-    const stop = sim?.onEvent((event: MarathonEvent) => {
+    const stop = sim?.onEvent((event: UncheckedMarathonEvent) => {
       if (event.eventType !== "deployment_info") return;
       stop?.();
       child.kill("SIGTERM");

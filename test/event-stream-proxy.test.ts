@@ -1,8 +1,9 @@
 /**
  * `mdeploy deploy` with a proxy between it and Marathon that spoils the event
  * stream: it buffers it (headers, then nothing), garbles it (a page instead of
- * events), or drops the end events (everything but deployment_success and
- * deployment_failed). Each is a gap, not a verdict: the deploy says which fallback
+ * events), drops the end events (everything but deployment_success and
+ * deployment_failed), or passes them without their deployment id (a frame of a
+ * deciding kind that fails its schema). Each is a gap, not a verdict: the deploy says which fallback
  * it took, polls, verifies from the app's state and exits 0; the simulator
  * ends at the new version with no deployment open.
  */
@@ -15,7 +16,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { defaultCluster, startSimulator, type Simulator } from "../src/sim/index.js";
 import { runCli } from "./helpers/run-cli.js";
 
-type Spoil = "buffer" | "garble" | "drop-end-events";
+type Spoil = "buffer" | "garble" | "drop-end-events" | "invalid-end-events";
 
 const APP = "/staging/click-count";
 const TEMPLATE = `{
@@ -64,7 +65,11 @@ async function startSpoilingProxy(target: string, spoil: Spoil): Promise<string>
         pending += chunk.toString("utf8");
         const frames = pending.split("\n\n");
         pending = frames.pop() ?? "";
-        for (const frame of frames) if (!/^event: deployment_(success|failed)$/m.test(frame)) res.write(`${frame}\n\n`);
+        for (const frame of frames) {
+          const isEnd = /^event: deployment_(success|failed)$/m.test(frame);
+          if (!isEnd) res.write(`${frame}\n\n`);
+          else if (spoil === "invalid-end-events") res.write(`${withoutId(frame)}\n\n`);
+        }
       });
       answer.on("end", () => res.end());
       res.on("close", () => answer.destroy());
@@ -74,6 +79,14 @@ async function startSpoilingProxy(target: string, spoil: Spoil): Promise<string>
   });
   await new Promise<void>((resolve) => proxy?.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+}
+
+/** The frame with its JSON's `id` removed: still a well-formed event of its kind, but not one a verdict can rest on. */
+function withoutId(frame: string): string {
+  return frame.replace(/^data: (.*)$/m, (_line, json: string) => {
+    const { id: _id, ...rest } = JSON.parse(json) as Record<string, unknown>;
+    return `data: ${JSON.stringify(rest)}`;
+  });
 }
 
 async function deployThrough(marathonUrl: string, tag: string) {
@@ -91,6 +104,7 @@ const cases: { spoil: Spoil; says: string }[] = [
   { spoil: "buffer", says: "event stream: no event_stream_attached within 5000 ms of the answer (a proxy buffering the stream?); following by polling every 500 ms and verifying from the app's state" },
   { spoil: "garble", says: "event stream: the event stream sent something that is not a Marathon event (\"<html><body>502 Bad Gateway</body></html\"); following by polling" },
   { spoil: "drop-end-events", says: "did not arrive on the open event stream within 2000 ms (a proxy dropping events?); following by polling every 500 ms and verifying from the app's state" },
+  { spoil: "invalid-end-events", says: "event stream: the event stream sent a deployment_success mdeploy cannot trust (/id: is missing); following by polling every 500 ms and verifying from the app's state" },
 ];
 
 describe("deploy behind a proxy that spoils the event stream", () => {

@@ -6,8 +6,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpError } from "../src/errors.js";
 import { createMarathonClient, MarathonAuthError, type MarathonClient, type MarathonClientOptions } from "../src/marathon/client.js";
-import { isSettledAt } from "../src/marathon/deployment-verdict.js";
-import { createDeploymentWatcher, type DeploymentWatcherOptions } from "../src/marathon/deployment-watcher.js";
+import { startEventWatch, type EventWatch } from "../src/deploy/event-watch.js";
+import { followDeployment, type FollowOutcome } from "../src/deploy/follow-deployment.js";
+import type { EventStreamState } from "../src/marathon/event-stream.js";
 import type { AppDefinition } from "../src/marathon/types.js";
 import { createMesosClient } from "../src/mesos/client.js";
 import { freeResources } from "../src/plan/free-resources.js";
@@ -30,10 +31,19 @@ function client(s: Simulator, options: Partial<MarathonClientOptions> = {}): Mar
   return c;
 }
 
-function watcher(c: MarathonClient, s: Simulator, options: Partial<DeploymentWatcherOptions> = {}) {
-  const w = createDeploymentWatcher({ client: c, clock: s.clock, pollIntervalMs: 1000, ...options });
+const APP_ID = "/adapter-test/click-count";
+
+/** The production event watch on the app, opened before any PUT as the deploy engine does. */
+async function watch(c: MarathonClient, s: Simulator, states: EventStreamState[] = []): Promise<EventWatch> {
+  const w = startEventWatch({ marathon: c, clock: s.clock, appId: APP_ID, onState: (state) => states.push(state) });
   cleanups.push(() => w.close());
+  await w.whenOpen(60_000);
   return w;
+}
+
+/** Follows one PUT's deployment with the production follower, bounded by ten simulated minutes and ten real seconds. */
+function follow(c: MarathonClient, s: Simulator, w: EventWatch, put: { deploymentId: string; version: string }): Promise<FollowOutcome> {
+  return followDeployment({ marathon: c, clock: s.clock, watch: w, appId: APP_ID, ...put, deadline: s.clock.now() + 600_000, signal: deadline() });
 }
 
 function clickCount(tag: string): AppDefinition {
@@ -59,16 +69,17 @@ describe("Marathon client against the simulator", () => {
   it("deploys, notices deployment_success on the stream, and finds the app settled at the new version", async () => {
     const s = await sim();
     const marathon = client(s);
-    const w = watcher(marathon, s);
-    await w.ready;
-    expect(w.streamState.state).toBe("open");
+    const w = await watch(marathon, s);
+    expect(w.open).toBe(true);
     const created = await marathon.putApp(clickCount("1"));
-    const first = await w.waitFor({ deploymentId: created.deploymentId, appId: "/adapter-test/click-count", version: created.version }, { signal: deadline() });
-    expect(first).toMatchObject({ result: "succeeded", source: "event" });
-    expect(isSettledAt(await marathon.getApp("/adapter-test/click-count"), created.version)).toBe(true);
+    const first = await follow(marathon, s, w, created);
+    expect(first).toMatchObject({ kind: "success", verifiedBy: "event", version: created.version });
+    const settled = await marathon.getApp(APP_ID, { embed: ["app.tasks"] });
+    expect(settled.version).toBe(created.version);
+    expect(settled.tasks?.map((t) => t.version)).toEqual([created.version]);
 
     const upgraded = await marathon.putApp(clickCount("2"));
-    expect(await w.waitFor({ deploymentId: upgraded.deploymentId, appId: "/adapter-test/click-count", version: upgraded.version }, { signal: deadline() })).toMatchObject({ result: "succeeded" });
+    expect(await follow(marathon, s, w, upgraded)).toMatchObject({ kind: "success", verifiedBy: "event", version: upgraded.version });
     const versions = await marathon.getAppVersions("/adapter-test/click-count");
     expect(versions.length).toBeGreaterThanOrEqual(2);
   });
@@ -89,9 +100,10 @@ describe("Marathon client against the simulator", () => {
     const marathon = client(s, { urls: standbyFirst });
     await marathon.listApps();
     expect(marathon.leaderUrl).toBe(s.marathonUrl);
-    const w = watcher(marathon, s);
-    await w.ready;
-    expect(w.streamState).toEqual({ state: "open", url: expect.stringContaining(s.marathonUrl) });
+    const states: EventStreamState[] = [];
+    const w = await watch(marathon, s, states);
+    expect(w.open).toBe(true);
+    expect(states.find((state) => state.state === "open")).toEqual({ state: "open", url: expect.stringContaining(s.marathonUrl) });
   });
 
   it("retries reads through a 503 burst but sends a PUT once", async () => {
@@ -108,23 +120,19 @@ describe("Marathon client against the simulator", () => {
   it("still notices the end when the stream is dropped mid-deployment", async () => {
     const s = await sim();
     const marathon = client(s);
-    const w = watcher(marathon, s);
-    await w.ready;
+    const w = await watch(marathon, s);
     const created = await marathon.putApp(clickCount("1"));
     s.faults.dropEventStreams();
-    const outcome = await w.waitFor({ deploymentId: created.deploymentId, appId: "/adapter-test/click-count", version: created.version }, { signal: deadline() });
-    expect(outcome.result).toBe("succeeded");
+    expect(await follow(marathon, s, w, created)).toMatchObject({ kind: "success", version: created.version });
   });
 
   it("follows a leader change in the middle of a deployment", async () => {
     const s = await sim({ cluster: { ...defaultCluster(), standbys: 1 } });
     const marathon = client(s);
-    const w = watcher(marathon, s);
-    await w.ready;
+    const w = await watch(marathon, s);
     const created = await marathon.putApp(clickCount("1"));
     s.faults.changeLeader();
-    const outcome = await w.waitFor({ deploymentId: created.deploymentId, appId: "/adapter-test/click-count", version: created.version }, { signal: deadline() });
-    expect(outcome.result).toBe("succeeded");
+    expect(await follow(marathon, s, w, created)).toMatchObject({ kind: "success", version: created.version });
     expect(marathon.leaderUrl).not.toBe(s.marathonUrls[0]);
   });
 

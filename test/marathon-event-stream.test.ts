@@ -223,6 +223,34 @@ describe("followMarathonEvents", () => {
     await until(() => events.length === 1, "an event after reconnecting");
   });
 
+  it("a frame of a deciding kind that fails its schema is a gap, not an event: it is not passed on and the stream reconnects", async () => {
+    const server = await fake();
+    const { states, events } = follow(client([server.url]));
+    await server.waitForStreams(1);
+    await until(() => states.some((s) => s.state === "open"), "the stream to attach");
+    // A task failure without the version it belongs to: counting it (or not) against the new version would be a guess.
+    server.emit({ eventType: "status_update_event", timestamp: "2026-01-01T00:00:01.000Z", taskId: "web.1", taskStatus: "TASK_FAILED", appId: "/web" });
+    await server.waitForStreams(2);
+    expect(states.find((s) => s.state === "gap")).toMatchObject({ reason: "the event stream sent a status_update_event mdeploy cannot trust (/version: is missing)" });
+    await until(() => states.filter((s) => s.state === "open").length === 2, "the second attach");
+    server.emit(success("d-9"));
+    await until(() => events.length === 1, "an event on the new connection");
+    expect(events).toEqual([success("d-9")]);
+  });
+
+  it("a kind mdeploy does not read is dropped quietly: no gap, and the events around it pass", async () => {
+    const server = await fake();
+    const { states, events } = follow(client([server.url]));
+    await server.waitForStreams(1);
+    await until(() => states.some((s) => s.state === "open"), "the stream to attach");
+    server.emit({ eventType: "api_post_event", timestamp: "2026-01-01T00:00:01.000Z", clientIp: "10.0.0.1", uri: "/v2/apps/web" });
+    server.emit(success("d-10"));
+    await until(() => events.length === 1, "the event after it");
+    expect(events).toEqual([success("d-10")]);
+    expect(states.some((s) => s.state === "gap")).toBe(false);
+    expect(server.streamRequests).toHaveLength(1);
+  });
+
   it("a line that never ends is cut at maxFrameChars: a gap and a new connection, not a growing buffer", async () => {
     const server = await fake();
     const { states, events } = follow(client([server.url]), { maxFrameChars: 10_000 });

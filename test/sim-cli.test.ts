@@ -62,6 +62,6 @@ describe("mdeploy sim", () => {
   it("refuses a bad --speed with exit 2", async () => {
     const run = await runCli(["sim", "--speed", "0", "--port", "0", "--mesos-port", "0"], { timeoutMs: 10_000 });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("--speed 0: must be a positive number");
+    expect(run.stderr).toContain('--speed must be a positive number of simulated seconds per real second (at most 1000000), got "0"');
   });
 });

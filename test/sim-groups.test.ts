@@ -56,7 +56,7 @@ function stepFinishedAt(deploymentId: unknown, appId: string): number {
     .events()
     .find((ev) => ev.eventType === "deployment_step_success" && ((ev as Json).plan as { id: string }).id === deploymentId && ((ev as Json).currentStep as { actions: { action: string; app: string }[] }).actions.some((a) => a.app === appId && a.action !== "StartApplication"));
   if (!e) throw new Error(`no finished step for ${appId}`);
-  return Date.parse(e.timestamp);
+  return Date.parse(e.timestamp ?? "");
 }
 
 function firstLaunchAt(appId: string, since = 0): number {

@@ -192,7 +192,7 @@ describe("zk-id with EC2 discovery (fake EC2, Auto Scaling and instance metadata
     const run = await runCli(["zk-id", "--client-port", "0", "--peers", "a:1:2:3:4", "--dns", "x"], { timeoutMs: 30_000 });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/problems with the zk-id flags/);
-    expect(run.stderr).toMatch(/--client-port: expected a whole number 1..65535, got "0"/);
+    expect(run.stderr).toMatch(/--client-port must be a positive whole number \(at most 65535\), got "0"/);
     expect(run.stderr).toMatch(/exactly one discovery source/);
     expect(run.stderr).toMatch(/--peers: "a:1:2:3:4"/);
     expect(run.stderr).toMatch(/--address is required/);

@@ -31,4 +31,6 @@ export type {
   ServerSelector,
   TrafficView,
 } from "../sim/index.js";
-export type { AppDefinition, Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
+export type { AppDefinition, Deployment, MesosAgent, QueueItem, Task } from "../marathon/types.js";
+/** Every event the simulator publishes, of any kind (the name predates the checked events mdeploy's engine reads). */
+export type { UncheckedMarathonEvent as MarathonEvent } from "../marathon/types.js";

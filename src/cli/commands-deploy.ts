@@ -1,14 +1,10 @@
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "../core/ports/cli-context.js";
-import { environmentName, timeoutSeconds } from "./flag-checks.js";
+import { environmentName, positiveNumber, timeoutSeconds } from "./flag-checks.js";
 
-/** Parses the demo's speed: how many simulated seconds pass per real second. */
-function speedFactor(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a speed above 0 (simulated seconds per real second, such as 400)");
-  return n;
-}
+/** The demo's speed: how many simulated seconds pass per real second. */
+const speedFactor = positiveNumber({ unit: "simulated seconds per real second" });
 
 function onInterrupt(value: string): "rollback" | "leave" {
   if (value !== "rollback" && value !== "leave") throw new InvalidArgumentError('expected "rollback" or "leave"');

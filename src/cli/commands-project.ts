@@ -1,13 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "../core/ports/cli-context.js";
-
-function positive(what: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number (${what})`);
-    return n;
-  };
-}
+import { positiveNumber } from "./flag-checks.js";
 
 function port(value: string): number {
   const n = Number(value);
@@ -26,8 +19,8 @@ export function registerProjectCommands(program: Command, context: () => CliCont
     .option("--name <name>", "the app's name (default: the directory's name)")
     .option("--image <image>", "image for renders outside CI, repository[:tag] (CI deploys $CI_REGISTRY_IMAGE:<tag or commit>)")
     .option("--port <port>", "the port the container listens on", port, 8080)
-    .option("--mem <MB>", "memory per instance in MB", positive("MB"), 256)
-    .option("--cpus <n>", "CPUs per instance", positive("CPUs"), 0.25)
+    .option("--mem <MB>", "memory per instance in MB", positiveNumber({ unit: "MB" }), 256)
+    .option("--cpus <n>", "CPUs per instance", positiveNumber({ unit: "CPUs" }), 0.25)
     .option("--health-path <path>", "HTTP path of the health check", "/")
     .option("--no-review", "no review apps (no review environment, no review component)")
     .option("--component-project <path>", "host/project of the mdeploy CI/CD components", "$CI_SERVER_FQDN/mdeploy/mdeploy")
@@ -58,7 +51,7 @@ export function registerProjectCommands(program: Command, context: () => CliCont
     .description("remove the environment's app and wait until its tasks are gone (review apps' on_stop)")
     .argument("<env>", "environment name from the config")
     .option("--artifact <file>", "take the app id from this artifact instead of rendering")
-    .option("--timeout <seconds>", "how long to wait for the tasks to be gone", positive("seconds"), 300)
+    .option("--timeout <seconds>", "how long to wait for the tasks to be gone", positiveNumber({ unit: "seconds" }), 300)
     .option("--force", "cancel a deployment holding the app", false)
     .action(async (environment: string, opts: { artifact?: string; timeout: number; force: boolean }) => {
       const { runStop } = await import("../commands/stop.js");

@@ -4,7 +4,7 @@
  */
 
 /** Longest environment name (it becomes part of a file name and of log lines). */
-export const MAX_ENVIRONMENT_NAME_LENGTH = 64;
+const MAX_ENVIRONMENT_NAME_LENGTH = 64;
 
 /** Why `value` is not an environment name (letters, digits, `_ . -`, of a sane length), or undefined when it is one. */
 export function environmentNameProblem(value: string): string | undefined {

@@ -1,17 +1,13 @@
 /**
  * Checks on flag values that commander runs as it parses, so bad input is one
  * line naming the flag (exit 2) before any command code runs: an environment
- * name, a timeout, a registry host, zk-id's data directory and peer list.
+ * name, a positive number such as a timeout, a registry host, zk-id's data directory and peer list.
  */
 import { statSync } from "node:fs";
 import path from "node:path";
 import { InvalidArgumentError } from "commander";
+import { positiveNumberRequirement, readPositiveNumber, TIMEOUT_SECONDS_RULE, type PositiveNumberRule } from "../core/positive-number.js";
 import { environmentNameProblem } from "./environment-name.js";
-
-export { MAX_ENVIRONMENT_NAME_LENGTH } from "./environment-name.js";
-
-/** Longest timeout a flag takes: a day. Node's timers overflow past ~24.8 days, and no deploy should wait longer. */
-export const MAX_TIMEOUT_SECONDS = 86_400;
 
 /** An environment name as the config allows it (letters, digits, `_ . -`), of a sane length. */
 export function environmentName(value: string): string {
@@ -25,13 +21,17 @@ export function environmentNames(value: string, previous: string[] | undefined):
   return [...(previous ?? []), environmentName(value)];
 }
 
-/** A positive number of seconds up to MAX_TIMEOUT_SECONDS. */
-export function timeoutSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
-  if (n > MAX_TIMEOUT_SECONDS) throw new InvalidArgumentError(`at most ${MAX_TIMEOUT_SECONDS} seconds (24 h)`);
-  return n;
+/** A commander parser for a positive number (commander names the flag and the value; this says what it must be). */
+export function positiveNumber(rule: PositiveNumberRule = {}): (value: string) => number {
+  return (value) => {
+    const n = readPositiveNumber(value, rule);
+    if (n === undefined) throw new InvalidArgumentError(positiveNumberRequirement(rule));
+    return n;
+  };
 }
+
+/** A positive number of seconds up to a day. */
+export const timeoutSeconds = positiveNumber(TIMEOUT_SECONDS_RULE);
 
 /** `registry-auth --registry`: a host with an optional port, as Docker names registries (no scheme, no spaces). */
 export function registryHost(value: string): string {

@@ -9,7 +9,10 @@ import type { Command } from "commander";
 /** Help lines wrap here. */
 export const HELP_WIDTH = 80;
 
-/** After the top-level command list. */
+/**
+ * After the top-level command list.
+ * @public scripts/write-help.mjs reads it from dist/, where knip cannot follow.
+ */
 export const TOP_LEVEL_EPILOGUE = `
 mdeploy <env> is short for mdeploy deploy <env> (mdeploy staging).
 
@@ -40,7 +43,7 @@ Examples:
 `;
 
 /** Two or three examples per command, shown at the end of its help. */
-export const COMMAND_EXAMPLES: Record<string, readonly string[]> = {
+const COMMAND_EXAMPLES: Record<string, readonly string[]> = {
   render: ["mdeploy render staging production", "mdeploy render staging --out-dir artifacts"],
   plan: ["mdeploy plan staging", "mdeploy plan production --artifact marathon_app_production.json", "mdeploy plan production --detailed-exitcode   # 0 equal, 8 drifted"],
   deploy: ["mdeploy deploy staging", "mdeploy deploy production --artifact marathon_app_production.json", "mdeploy deploy staging --no-image-check   # against mdeploy sim"],

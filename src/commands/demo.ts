@@ -30,7 +30,7 @@ export interface DemoResult {
 }
 
 /** The example app as marathon/click-count/app.json.hbs renders it for an environment and tag. */
-export function demoApp(environment: string, tag: string): AppDefinition {
+function demoApp(environment: string, tag: string): AppDefinition {
   return {
     id: `/${environment}/click-count`,
     instances: 1,

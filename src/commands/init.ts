@@ -89,7 +89,7 @@ function slug(text: string): string {
 }
 
 /** `host/path/name:tag` -> image and tag (default "latest"); a port in the host is not a tag. */
-export function splitImage(reference: string): { image: string; tag: string } {
+function splitImage(reference: string): { image: string; tag: string } {
   const colon = reference.lastIndexOf(":");
   if (colon > reference.lastIndexOf("/")) return { image: reference.slice(0, colon), tag: reference.slice(colon + 1) };
   return { image: reference, tag: "latest" };

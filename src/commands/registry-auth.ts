@@ -4,6 +4,7 @@
  * helper `registryAuthFetch`) so agents can pull long after the CI job's own registry
  * credentials (`CI_REGISTRY_PASSWORD`, valid only while the job runs) have expired.
  */
+import { positiveFlag } from "../core/positive-number.js";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { CliContext } from "../core/ports/cli-context.js";
@@ -35,7 +36,7 @@ export interface RegistryAuthSettings {
  * with `MDEPLOY_REGISTRY_PASSWORD` or `CI_DEPLOY_PASSWORD` (passwords never come from flags:
  * flags show up in process lists and CI logs).
  */
-export function resolveRegistryAuth(flags: RegistryAuthFlags, env: NodeJS.ProcessEnv): RegistryAuthSettings {
+function resolveRegistryAuth(flags: RegistryAuthFlags, env: NodeJS.ProcessEnv): RegistryAuthSettings {
   const registry = flags.registry ?? env.CI_REGISTRY;
   if (!registry) throw new UsageError("no registry: pass --registry <host[:port]> or set CI_REGISTRY");
   const fromMdeploy = env.MDEPLOY_REGISTRY_PASSWORD ? { password: env.MDEPLOY_REGISTRY_PASSWORD, user: env.MDEPLOY_REGISTRY_USER, source: "MDEPLOY_REGISTRY_USER/MDEPLOY_REGISTRY_PASSWORD" } : undefined;
@@ -54,8 +55,7 @@ export function resolveRegistryAuth(flags: RegistryAuthFlags, env: NodeJS.Proces
 export async function runRegistryAuth(flags: RegistryAuthFlags, context: CliContext): Promise<void> {
   const settings = resolveRegistryAuth(flags, context.env);
   for (const secret of basicAuthSecrets(settings.username, settings.password)) context.output.redactor.add(secret);
-  const timeoutSeconds = Number(flags.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+  const timeoutSeconds = positiveFlag("--timeout", flags.timeout, { unit: "seconds" });
 
   if (flags.verifyImage) {
     const { checkImageTagExists } = await import("../registry/image-check.js");

@@ -10,6 +10,7 @@
  * deadline, and it sends through the light implementation of the HTTP seam, which loads
  * neither fetch (undici) nor a connection pool (see src/http/light-transport.ts).
  */
+import { positiveFlag } from "../core/positive-number.js";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,7 +67,7 @@ export interface RunnerHealthDeps {
  * How long the requests may take out of `--timeout`: the rest is for starting node,
  * printing and exiting, so Marathon never sees the check itself time out.
  */
-export function requestBudgetMs(timeoutMs: number): number {
+function requestBudgetMs(timeoutMs: number): number {
   return Math.round(Math.max(timeoutMs * 0.6, timeoutMs - 750));
 }
 
@@ -99,7 +100,7 @@ const RUNNER_MISSING_MESSAGES = new Set(["404 Not found", "404 Runner Not Found"
  * `{"error": "404 Not Found"}` instead, a proxy or a wrong URL prefix answers HTML or its
  * own JSON: those say nothing about the runner.
  */
-export function provesRunnerDeleted(response: HttpResponse): boolean {
+function provesRunnerDeleted(response: HttpResponse): boolean {
   if (response.status !== 404 || !isJson(response)) return false;
   const body = parseJson(response.body);
   const message = body !== null && typeof body === "object" ? (body as { message?: unknown }).message : undefined;
@@ -208,7 +209,7 @@ async function observeProcess(metricsUrl: string | undefined, http: HttpTranspor
 }
 
 /** Asks GitLab and the runner process, within the deadline, and returns the verdict. */
-export async function checkRunnerHealth(options: RunnerHealthOptions, deps: RunnerHealthDeps): Promise<HealthVerdict> {
+async function checkRunnerHealth(options: RunnerHealthOptions, deps: RunnerHealthDeps): Promise<HealthVerdict> {
   const signal = AbortSignal.timeout(requestBudgetMs(options.timeoutMs));
   const http = deps.http(signal);
   const [gitlab, process] = await Promise.all([observeGitlab(options.settings, http, options.verifyToken), observeProcess(options.metricsUrl, http)]);
@@ -223,9 +224,7 @@ export async function checkRunnerHealth(options: RunnerHealthOptions, deps: Runn
 }
 
 function parseSeconds(flag: string, value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got "${value}"`);
-  return seconds * 1000;
+  return positiveFlag(flag, value, { unit: "seconds" }) * 1000;
 }
 
 function defaultStateFile(metricsUrl: string): string {

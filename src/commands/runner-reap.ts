@@ -4,6 +4,7 @@
  * run by default: it prints what it would remove; `--yes` removes and reports each result.
  */
 import type { CliContext } from "../core/ports/cli-context.js";
+import { positiveFlag } from "../core/positive-number.js";
 import { ExitWithCode, UsageError, type ExitCode } from "../errors.js";
 import { createGitlabRunnersApi, type GitlabRunnersApi, type RunnerScope } from "../gitlab/gitlab-api.js";
 import { parseGitlabUrl } from "../gitlab/gitlab-url.js";
@@ -46,7 +47,7 @@ export interface ReapReport {
 }
 
 /** Lists (all pages), re-checks each candidate's full record, and removes the matching ones when `apply`. */
-export async function reapRunners(options: ReapOptions, api: GitlabRunnersApi, onEntry: (entry: ReapEntry) => void = () => undefined): Promise<ReapReport> {
+async function reapRunners(options: ReapOptions, api: GitlabRunnersApi, onEntry: (entry: ReapEntry) => void = () => undefined): Promise<ReapReport> {
   const rows = await api.listRunners(options.scope, { status: options.filter.status, tags: options.filter.tags });
   const entries: ReapEntry[] = [];
   const record = (entry: ReapEntry) => {
@@ -109,8 +110,7 @@ function parseFilter(flags: RunnerReapFlags): ReapFilter {
 export async function runRunnerReap(flags: RunnerReapFlags, context: CliContext): Promise<void> {
   const scope = parseScope(flags);
   const filter = parseFilter(flags);
-  const timeoutSeconds = Number(flags.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+  const timeoutSeconds = positiveFlag("--timeout", flags.timeout, { unit: "seconds" });
   const [urlSource, rawUrl] = flags.gitlabUrl ? ["--gitlab-url", flags.gitlabUrl] : context.env.GITLAB_URL ? ["GITLAB_URL", context.env.GITLAB_URL] : ["CI_SERVER_URL", context.env.CI_SERVER_URL];
   if (!rawUrl) throw new UsageError("no GitLab URL: pass --gitlab-url or set GITLAB_URL or CI_SERVER_URL");
   const gitlab = parseGitlabUrl(rawUrl, urlSource);

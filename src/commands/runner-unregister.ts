@@ -6,6 +6,7 @@
  * per-container token is its own runner, so that runner is removed.
  */
 import type { CliContext } from "../core/ports/cli-context.js";
+import { positiveFlag } from "../core/positive-number.js";
 import { UsageError } from "../errors.js";
 import { createRunnerTokenApi, type RunnerTokenApi, type UnregisterOutcome } from "../gitlab/gitlab-api.js";
 import { isSharedRunnerToken, resolveRunnerSettings } from "../gitlab/runner-settings.js";
@@ -21,7 +22,7 @@ export interface RunnerUnregisterFlags {
 export type UnregisterPlan = { kind: "manager"; systemId: string } | { kind: "runner" };
 
 /** Picks the removal for a token kind; a shared token without a system_id is refused. */
-export function planUnregister(token: string, systemId: string | undefined): UnregisterPlan {
+function planUnregister(token: string, systemId: string | undefined): UnregisterPlan {
   if (!isSharedRunnerToken(token)) return { kind: "runner" };
   if (!systemId) {
     throw new UsageError(
@@ -41,7 +42,7 @@ export interface UnregisterResult {
 const TOKEN_INVALID_MESSAGE = "GitLab no longer accepts this runner token (403): the runner was already deleted or its token revoked; nothing to unregister";
 
 /** Carries out the plan with the runner's own token. */
-export async function unregisterRunner(plan: UnregisterPlan, token: string, api: RunnerTokenApi): Promise<UnregisterResult> {
+async function unregisterRunner(plan: UnregisterPlan, token: string, api: RunnerTokenApi): Promise<UnregisterResult> {
   if (plan.kind === "manager") {
     const outcome = await api.removeManager(token, plan.systemId);
     const message =
@@ -64,8 +65,7 @@ export async function unregisterRunner(plan: UnregisterPlan, token: string, api:
 
 /** The command: exit 0 when removed or already gone (404, or the token refused by GitLab's API), 2 bad usage, 6 GitLab unreachable or failing. */
 export async function runRunnerUnregister(flags: RunnerUnregisterFlags, context: CliContext): Promise<void> {
-  const timeoutSeconds = Number(flags.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got "${flags.timeout}"`);
+  const timeoutSeconds = positiveFlag("--timeout", flags.timeout, { unit: "seconds" });
   const settings = await resolveRunnerSettings(flags, context.env);
   for (const secret of settings.secrets) context.output.redactor.add(secret);
   if (!settings.gitlabUrl) throw new UsageError("no GitLab URL: pass --gitlab-url, set GITLAB_URL or CI_SERVER_URL, or point --runner-config at config.toml");

@@ -1,3 +1,4 @@
+import { positiveFlag } from "../core/positive-number.js";
 import { UsageError } from "../errors.js";
 import type { CliContext } from "../core/ports/cli-context.js";
 
@@ -38,7 +39,7 @@ function parseNumber(flag: string, value: string | number, check: (n: number) =>
 export async function runSim(options: SimOptions, context: CliContext, deps: SimDeps = {}): Promise<SimResult> {
   const port = parseNumber("--port", options.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "must be a port number (0-65535)");
   const mesosPort = parseNumber("--mesos-port", options.mesosPort, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "must be a port number (0-65535)");
-  const speed = parseNumber("--speed", options.speed, (n) => n > 0 && n <= 1_000_000, "must be a positive number of simulated seconds per real second");
+  const speed = positiveFlag("--speed", String(options.speed), { unit: "simulated seconds per real second", max: 1_000_000 });
   const seed = parseNumber("--seed", options.seed, (n) => Number.isInteger(n), "must be an integer");
   const { startSimulator, defaultCluster, loadClusterFile, SimulatorListenError } = await import("../sim/index.js");
   const { resolve } = await import("node:path");

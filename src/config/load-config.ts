@@ -12,7 +12,7 @@ import { resolveConfig } from "./resolve-config.js";
 import type { ConfigOverrides, MdeployConfig } from "./types.js";
 
 /** The file read when no `--config` is given. */
-export const DEFAULT_CONFIG_FILE = "mdeploy.yml";
+const DEFAULT_CONFIG_FILE = "mdeploy.yml";
 
 export interface LoadConfigOptions {
   cwd: string;

@@ -9,6 +9,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { precompiledValidator } from "../validate/precompiled.js";
 import { ConfigError } from "../errors.js";
 import { parseYaml, type YamlSource } from "./yaml-source.js";
+import { positiveNumberRequirement, TIMEOUT_SECONDS_RULE } from "../core/positive-number.js";
 import type { Problem } from "../core/problem.js";
 import type { StrategyChoice } from "./types.js";
 
@@ -48,7 +49,6 @@ export interface EnvironmentFileSettings {
 export interface ConfigFile {
   marathon?: MarathonFileSettings;
   mesos?: { url?: string };
-  gitlab?: { url?: string; tokenEnv?: string };
   registries?: Record<string, { usernameEnv?: string; passwordEnv?: string; realms?: string[]; caFile?: string }>;
   insecureRegistries?: string[];
   defaults?: EnvironmentFileSettings;
@@ -56,12 +56,12 @@ export interface ConfigFile {
 }
 
 /** Template variable names the renderer itself provides. */
-export const RESERVED_VARIABLES = ["env", "environment"] as const;
+const RESERVED_VARIABLES = ["env", "environment"] as const;
 
 const require = createRequire(import.meta.url);
 
 /** The editor-facing JSON Schema of mdeploy.yml; the same file validates at run time. */
-export const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
+const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
 
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
@@ -103,7 +103,7 @@ export function parseValues(text: string, fileName: string): Record<string, unkn
 }
 
 /** One ConfigError for a list of problems: the message is the problem when there is one. */
-export function problemsError(fileName: string, problems: Problem[]): ConfigError {
+function problemsError(fileName: string, problems: Problem[]): ConfigError {
   const lines = problems.map((p) => `${p.path}: ${p.message}`);
   if (lines.length === 1) return new ConfigError(lines[0] ?? fileName);
   return new ConfigError(`${fileName}: ${lines.length} problems`, lines);
@@ -138,7 +138,7 @@ function schemaProblems(value: unknown, source: YamlSource): Problem[] {
       const hint = closestName(key, known);
       problem = {
         path: source.locate(path, { key }),
-        message: `${dotted([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length > 0 ? ` (expected one of ${known.join(", ")})` : ""}${credentialHint(key)}`,
+        message: `${dotted([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length > 0 ? ` (expected one of ${known.join(", ")})` : ""}${credentialHint(key)}${retiredKeyHint(path, key)}`,
       };
     } else if (error.keyword === "propertyNames") {
       continue; // reported by the pattern error on the name itself
@@ -180,6 +180,12 @@ function describe(error: ErrorObject): string {
       return `${error.message ?? "is invalid"}`;
     case "type":
       return `must be ${String(params.type)}`;
+    case "exclusiveMinimum":
+    case "maximum":
+      // A timeout in seconds reads like the --timeout flag's problem, whichever bound it broke.
+      if (error.instancePath.endsWith("/timeoutSeconds")) return positiveNumberRequirement(TIMEOUT_SECONDS_RULE);
+      if (error.keyword === "exclusiveMinimum" && params.limit === 0) return positiveNumberRequirement();
+      return error.message ?? "is invalid";
     default:
       return error.message ?? "is invalid";
   }
@@ -226,6 +232,15 @@ function dotted(path: readonly (string | number)[]): string {
 function knownKeys(schema: unknown): string[] {
   const props = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
   return props ? Object.keys(props) : [];
+}
+
+/**
+ * A key mdeploy once accepted and never read: saying so beats a bare "unknown key".
+ * `gitlab:` went because no GitLab command can read mdeploy.yml (they run in the runner's
+ * container, from config.toml, on a cold-start budget; see README "Configuration file").
+ */
+function retiredKeyHint(path: readonly string[], key: string): string {
+  return path.length === 0 && key === "gitlab" ? "; the GitLab commands never read it: they take --gitlab-url, GITLAB_URL or CI_SERVER_URL and GITLAB_TOKEN; remove the section" : "";
 }
 
 function credentialHint(key: string): string {

@@ -5,7 +5,6 @@ import { resolveConfig, splitUrls, type ResolveConfigInput } from "./resolve-con
 const file: ConfigFile = {
   marathon: { urls: ["http://file-marathon:8080"], caFile: "ca.pem", timeoutSeconds: 10 },
   mesos: { url: "http://file-mesos:5050" },
-  gitlab: { url: "https://file-gitlab" },
   defaults: { template: "app.json.hbs", values: "common.yml", variables: { domain: "default.example.com", cpus: 0.5 } },
   environments: {
     staging: { variables: { domain: "staging.example.com" }, agents: 1 },
@@ -35,7 +34,7 @@ function resolve(overrides: Partial<ResolveConfigInput> = {}) {
 describe("resolveConfig", () => {
   it("uses built-in defaults when nothing is set", () => {
     const { config } = resolveConfig({ file: {}, baseDir: "/x", values: {}, env: {}, resolvePath: (b, p) => `${b}/${p}` });
-    expect(config).toEqual({ baseDir: "/x", marathon: { urls: [], insecure: false }, mesos: {}, gitlab: {}, registry: { registries: {}, insecureRegistries: [] }, environments: {} });
+    expect(config).toEqual({ baseDir: "/x", marathon: { urls: [], insecure: false }, mesos: {}, registry: { registries: {}, insecureRegistries: [] }, environments: {} });
   });
 
   it("takes the floor from the environment, else from defaults", () => {
@@ -72,12 +71,6 @@ describe("resolveConfig", () => {
     expect(config.marathon.urls).toEqual(["http://a:8080", "http://b:8080"]);
     expect(config.environments.production?.marathon.urls).toEqual(["http://a:8080", "http://b:8080"]);
     expect(config.environments.staging?.mesos.url).toBe("http://env-mesos:5050");
-    expect(config.gitlab.url).toBe("https://env-gitlab");
-  });
-
-  it("falls back to CI_SERVER_URL for GitLab only when nothing else names it", () => {
-    expect(resolve({ env: { CI_SERVER_URL: "https://ci" } }).config.gitlab.url).toBe("https://file-gitlab");
-    expect(resolve({ file: {}, env: { CI_SERVER_URL: "https://ci" } }).config.gitlab.url).toBe("https://ci");
   });
 
   it("lets flags beat environment variables", () => {
@@ -105,7 +98,6 @@ describe("resolveConfig", () => {
     });
     expect(config.environments.staging?.marathon).toMatchObject({ username: "deployer", password: "staging-pass", token: "dcos-token" });
     expect(config.environments.production?.marathon.password).toBe("prod-pass");
-    expect(config.gitlab.token).toBe("glpat-123");
     // Basic auth sends base64(user:password): registered exactly, whatever the user name's length.
     const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString("base64");
     expect(secrets.sort()).toEqual(

@@ -30,7 +30,7 @@ export interface ResolvedConfig {
 }
 
 /** The environment variables DESIGN.md names for Marathon credentials. */
-export const DEFAULT_CREDENTIAL_ENV = { username: "MARATHON_USERNAME", password: "MARATHON_PASSWORD", token: "MARATHON_TOKEN" } as const;
+const DEFAULT_CREDENTIAL_ENV = { username: "MARATHON_USERNAME", password: "MARATHON_PASSWORD", token: "MARATHON_TOKEN" } as const;
 
 export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
   const { file, env, overrides = {} } = input;
@@ -69,10 +69,6 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
     const url = overrides.mesos?.url ?? read("MESOS_URL") ?? fileUrl;
     return url === undefined ? {} : { url };
   };
-
-  const gitlabUrl = overrides.gitlab?.url ?? read("GITLAB_URL") ?? file.gitlab?.url ?? read("CI_SERVER_URL");
-  const gitlabToken = overrides.gitlab?.token ?? read(file.gitlab?.tokenEnv ?? "GITLAB_TOKEN");
-  if (gitlabToken) secrets.add(gitlabToken);
 
   // Any secret-named variable in the environment is a secret wherever it shows up.
   for (const [name, value] of Object.entries(env)) if (value && isSecretVariableName(name)) secrets.add(value);
@@ -117,7 +113,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
     // Variables the file names as holding credentials are secret whatever they are called (PROD_MARATHON_PASS).
     const credentialNames = [file.marathon, defaults.marathon, body.marathon]
       .flatMap((m) => [m?.passwordEnv, m?.tokenEnv])
-      .concat(file.gitlab?.tokenEnv, ...Object.values(file.registries ?? {}).map((r) => r.passwordEnv))
+      .concat(...Object.values(file.registries ?? {}).map((r) => r.passwordEnv))
       .filter((n): n is string => n !== undefined && !isSecretVariableName(n));
     const listed = [...(defaults.secrets ?? []), ...(body.secrets ?? [])].map((entry) => (typeof entry === "string" ? { name: entry } : entry));
     const secretVariables = [...new Set([...listed.map((entry) => entry.name), ...credentialNames])];
@@ -149,13 +145,10 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
     baseDir: input.baseDir,
     marathon: marathonFor([file.marathon]),
     mesos: mesosFor([file.mesos]),
-    gitlab: {},
     registry,
     environments,
   };
   if (input.configFile !== undefined) config.configFile = input.configFile;
-  if (gitlabUrl !== undefined) config.gitlab.url = gitlabUrl;
-  if (gitlabToken !== undefined) config.gitlab.token = gitlabToken;
   return { config, secrets: [...secrets] };
 }
 

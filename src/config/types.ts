@@ -28,12 +28,6 @@ export interface MesosSettings {
   url?: string;
 }
 
-/** GitLab API access (`GITLAB_URL`, default `CI_SERVER_URL`; `GITLAB_TOKEN`). */
-export interface GitlabSettings {
-  url?: string;
-  /** Registered with the redactor. */
-  token?: string;
-}
 
 /** One container registry's settings (`registries.<host>` in the file), resolved. */
 export interface RegistrySettings {
@@ -106,7 +100,6 @@ export interface MdeployConfig {
   /** Global Marathon settings (before per-environment overrides). */
   marathon: MarathonSettings;
   mesos: MesosSettings;
-  gitlab: GitlabSettings;
   registry: RegistryAccess;
   /** Environments by name, in file order. */
   environments: Record<string, EnvironmentConfig>;
@@ -116,7 +109,6 @@ export interface MdeployConfig {
 export interface ConfigOverrides {
   marathon?: Partial<MarathonSettings>;
   mesos?: MesosSettings;
-  gitlab?: Partial<GitlabSettings>;
   strategy?: StrategyChoice;
   timeoutSeconds?: number;
 }

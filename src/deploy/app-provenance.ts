@@ -9,7 +9,7 @@ import type { AppDefinition, AppStatus } from "../marathon/types.js";
 import { diffApps, type AppChange } from "../plan/diff-app.js";
 
 /** Labels mdeploy stamps from GitLab CI's predefined variables, label -> variable. */
-export const CI_PROVENANCE_LABELS = {
+const CI_PROVENANCE_LABELS = {
   MDEPLOY_PIPELINE_URL: "CI_PIPELINE_URL",
   MDEPLOY_COMMIT_SHA: "CI_COMMIT_SHA",
   MDEPLOY_COMMIT_REF: "CI_COMMIT_REF_NAME",
@@ -24,7 +24,7 @@ export const CI_PROVENANCE_LABELS = {
 export const PREVIOUS_HEALTHY_LABEL = "MDEPLOY_PREVIOUS_HEALTHY";
 
 /** The prefix of every label mdeploy writes; such labels are bookkeeping, not what runs. */
-export const MDEPLOY_LABEL_PREFIX = "MDEPLOY_";
+const MDEPLOY_LABEL_PREFIX = "MDEPLOY_";
 
 /** The app with the CI provenance labels of `env` added (only the variables that exist). */
 export function withCiProvenance<T extends AppDefinition>(app: T, env: Record<string, string | undefined>): T {
@@ -45,7 +45,7 @@ export function previousHealthyLabel(running: AppStatus | undefined): Record<str
 }
 
 /** The definition without mdeploy's bookkeeping labels. */
-export function withoutBookkeeping<T extends AppDefinition>(app: T): T {
+function withoutBookkeeping<T extends AppDefinition>(app: T): T {
   if (!app.labels) return app;
   const labels = Object.fromEntries(Object.entries(app.labels).filter(([key]) => !key.startsWith(MDEPLOY_LABEL_PREFIX)));
   return { ...app, labels };
@@ -57,7 +57,7 @@ export function changesInWhatRuns(before: AppDefinition, after: AppDefinition): 
 }
 
 /** True when the two definitions run the same thing (scale and strategy aside). */
-export function runsTheSame(a: AppDefinition, b: AppDefinition): boolean {
+function runsTheSame(a: AppDefinition, b: AppDefinition): boolean {
   return changesInWhatRuns(a, b).length === 0;
 }
 

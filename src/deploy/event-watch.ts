@@ -7,9 +7,26 @@
  */
 import type { Clock } from "../core/ports/clock.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "../marathon/client.js";
-import { DEPLOYMENT_EVENT_TYPES } from "../marathon/deployment-watcher.js";
 import { followMarathonEvents, type EventStreamState } from "../marathon/event-stream.js";
 import type { MarathonEvent } from "../marathon/types.js";
+
+/**
+ * The events a deploy shows or decides on (the stream carries only these).
+ * `event_stream_attached` is the first frame of a new stream: asking for it makes the
+ * server send something at once, so the headers arrive and the stream counts as open.
+ */
+const DEPLOYMENT_EVENT_TYPES: readonly string[] = [
+  "event_stream_attached",
+  "deployment_info",
+  "deployment_step_success",
+  "deployment_step_failure",
+  "deployment_success",
+  "deployment_failed",
+  "status_update_event",
+  "instance_health_changed_event",
+  "health_status_changed_event",
+  "unhealthy_instance_kill_event",
+];
 
 export interface EventWatch {
   /** Events about the app, in arrival order. */
@@ -149,12 +166,20 @@ function absoluteId(id: string): string {
 
 /** Whether an event is about the app (deployment events: when a step acts on it). */
 function concernsApp(event: MarathonEvent, appId: string): boolean {
-  const e = event as Record<string, unknown>;
-  if (typeof e.appId === "string") return absoluteId(e.appId) === appId;
-  if (typeof e.runSpecId === "string") return absoluteId(e.runSpecId) === appId;
-  const plan = e.plan as { steps?: { actions?: { app?: string; pod?: string }[] }[] } | undefined;
-  // A plan without steps (an identical PUT) names no app: keep it, the deployment id decides.
-  if (plan?.steps && plan.steps.length > 0) return plan.steps.some((s) => (s.actions ?? []).some((a) => typeof a.app === "string" && absoluteId(a.app) === appId));
-  // A deployment event without steps (a 0-step plan) is kept: the id decides.
-  return event.eventType === "deployment_success" || event.eventType === "deployment_failed";
+  switch (event.eventType) {
+    case "status_update_event":
+    case "health_status_changed_event":
+    case "unhealthy_instance_kill_event":
+      return absoluteId(event.appId) === appId;
+    case "instance_health_changed_event":
+      return absoluteId(event.runSpecId) === appId;
+    case "event_stream_attached":
+      return false;
+    default: {
+      const { steps } = event.plan;
+      if (steps.length > 0) return steps.some((s) => s.actions.some((a) => typeof a.app === "string" && absoluteId(a.app) === appId));
+      // A deployment event without steps (an identical PUT's 0-step plan) names no app: keep it, the deployment id decides.
+      return event.eventType === "deployment_success" || event.eventType === "deployment_failed";
+    }
+  }
 }

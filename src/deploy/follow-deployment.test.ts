@@ -62,6 +62,8 @@ interface Script {
   speed?: number;
   /** An error the app read throws at clock time t, if any. */
   fail?: (t: number) => Error | undefined;
+  /** Clock time at which the caller's signal aborts (its time is up), if any. */
+  abortAt?: number;
 }
 
 async function follow(script: Script): Promise<FollowOutcome> {
@@ -99,7 +101,11 @@ async function follow(script: Script): Promise<FollowOutcome> {
   const speed = script.speed ?? 1;
   // Real time on the same timeline: one real ms is `speed` cluster ms.
   const realClock: Clock = { now: () => clock.now() / speed, sleep: (ms, signal) => clock.sleep(ms * speed, signal) };
-  return run(followDeployment({ marathon, clock, realClock, watch, appId: "/a", deploymentId: ID, version: NEW, deadline: script.deadline ?? 600_000, onNote: (line) => notes.push(line) }));
+  const stop = new AbortController();
+  const abortAt = script.abortAt;
+  // Fired from inside the clock, the way the command's own timer would, so it cannot race the follower.
+  if (abortAt !== undefined) void clock.sleep(abortAt).then(() => stop.abort());
+  return run(followDeployment({ marathon, clock, realClock, watch, appId: "/a", deploymentId: ID, version: NEW, deadline: script.deadline ?? 600_000, onNote: (line) => notes.push(line), signal: stop.signal }));
 }
 
 /** Notes the last follow printed (the fallback taken, task failures). */
@@ -236,5 +242,47 @@ describe("followDeployment", () => {
   it("an error that is no Marathon failure (a bug) surfaces as it is instead of being followed past", async () => {
     const bug = new TypeError("x is not a function");
     await expect(follow({ fail: (t) => (t > 3_000 ? bug : undefined), at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }) })).rejects.toBe(bug);
+  });
+
+  // Scenarios the removed second follower (marathon/deployment-watcher.ts) covered, held against the production one.
+  it("a deployment that ended before following began (its deployment_failed already on the stream): failed with Marathon's reason", async () => {
+    const cancelled = { eventType: "deployment_failed", timestamp: "", id: ID, plan: { id: ID, version: NEW, steps: [] }, reason: "The upgrade has been cancelled" } as MarathonEvent;
+    const outcome = await follow({ at: () => ({ app: app(NEW, [task(NEW)]), deployments: [] }), events: [{ t: 0, event: cancelled }] });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "The upgrade has been cancelled" });
+  });
+
+  it("vanished while the stream was down with the app back at the old version (cancelled and reverted): failed, never success", async () => {
+    const outcome = await follow({ interrupted: true, at: (t) => (t < 5_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(OLD, [task(OLD)]), deployments: [] }) });
+    expect(outcome).toMatchObject({ kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" });
+  });
+
+  it("the caller's time runs out while Marathon answers 503: timeout with what is known, not followed on", async () => {
+    let reads = 0;
+    const outcome = await follow({
+      abortAt: 20_000,
+      fail: (t) => {
+        reads++;
+        return t > 5_000 ? new MarathonApiError("GET", "http://m/v2/apps/a", 503, "Service Unavailable", "", [], undefined) : undefined;
+      },
+      at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }),
+    });
+    expect(outcome).toEqual({ kind: "timeout", details: [`0/1 healthy instances of version ${NEW}; 1 of the previous version still running`] });
+    // Polled on through the errors until the abort (every 2 s while the stream is open), then stopped, not on to the 600 s deadline.
+    expect(reads).toBeGreaterThan(5);
+    expect(reads).toBeLessThan(20);
+  });
+
+  it("TASK_DROPPED and TASK_GONE of new tasks count towards the crash loop; TASK_UNREACHABLE (the agent may return) does not", async () => {
+    const update = (n: number, t: number, taskStatus: string): { t: number; event: MarathonEvent } => ({
+      t,
+      event: { eventType: "status_update_event", timestamp: "", taskId: `t${n}`, taskStatus, appId: "/a", host: "h", version: NEW },
+    });
+    const failing = await follow({ at: () => ({ app: app(NEW, [task(OLD)]), deployments: [running] }), events: [update(1, 1_000, "TASK_DROPPED"), update(2, 2_000, "TASK_GONE"), update(3, 3_000, "TASK_FAILED")] });
+    expect(failing).toMatchObject({ kind: "failed", reason: "the new version keeps failing (3 task failures)" });
+    const unreachable = await follow({
+      at: (t) => (t < 10_000 ? { app: app(NEW, [task(OLD)]), deployments: [running] } : { app: app(NEW, [task(NEW)]), deployments: [] }),
+      events: [update(1, 1_000, "TASK_UNREACHABLE"), update(2, 2_000, "TASK_UNREACHABLE"), update(3, 3_000, "TASK_UNREACHABLE"), success(10_000)],
+    });
+    expect(unreachable).toMatchObject({ kind: "success", verifiedBy: "event" });
   });
 });

@@ -19,10 +19,27 @@ import type { Clock } from "../core/ports/clock.js";
 import { systemClock } from "../host/system-clock.js";
 import { UnreachableError } from "../errors.js";
 import { MarathonApiError, MarathonAuthError, UnexpectedResponseError, type MarathonClient } from "../marathon/client.js";
-import type { AppStatus, Deployment, MarathonEvent } from "../marathon/types.js";
+import type { AppStatus, Deployment } from "../marathon/types.js";
 import type { EventWatch } from "./event-watch.js";
 import { explainLastFailure, explainQueue } from "./explain-stall.js";
-import { countTasks, isVerified, type AppCounts } from "./verify-app.js";
+import {
+  atDeadline,
+  crashLoopReason,
+  hasStreamGap,
+  initialFollowState,
+  isPollDue,
+  judgePoll,
+  noteFallback,
+  pollFailed,
+  pollWantsQueue,
+  POLL_WITHOUT_STREAM_MS,
+  readEvents,
+  streamGapNote,
+  waitBeforePoll,
+  type FollowTarget,
+  type Stepped,
+} from "./follow-state.js";
+import { countTasks, type AppCounts } from "./verify-app.js";
 
 export type FollowMarathon = Pick<MarathonClient, "getApp" | "getDeployments" | "getQueue">;
 
@@ -67,93 +84,26 @@ export type FollowOutcome =
   | { kind: "timeout"; details: string[] }
   | { kind: "superseded"; byVersion: string; details: string[] };
 
-const POLL_WHILE_STREAMING_MS = 2_000;
-const POLL_WITHOUT_STREAM_MS = 500;
-/** How long (cluster time) a vanished deployment waits for its late `deployment_success` once the stream has had a gap. */
-const VANISHED_GRACE_MS = 2_000;
 /**
- * How long (real time) a vanished deployment waits for its `deployment_success` while
- * the stream is open: the poll and the event travel on different connections, so the
- * poll can see the deployment gone first, but the event is at most a network hop behind.
+ * Follows until success, failure, supersession or the deadline. Throws only what
+ * polling cannot survive (auth). A thin driver: it reads (events, polls, the queue)
+ * and waits; follow-state.ts decides what each answer means.
  */
-const VANISHED_EVENT_WAIT_MS = 2_000;
-const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE"]);
-
-/** Follows until success, failure, supersession or the deadline. Throws only what polling cannot survive (auth). */
 export async function followDeployment(input: FollowInput): Promise<FollowOutcome> {
-  const { marathon, clock, watch, appId, deploymentId, version } = input;
-  const maxFailures = input.maxTaskFailures ?? 3;
-  const maxKills = input.maxUnhealthyKills ?? 2;
-  let kills = 0;
-  let cursor = 0;
-  let sawSuccess = false;
-  /** Marathon planned nothing (the PUT was identical): the app keeps its version. */
-  let emptyPlan = false;
-  let failedReason: string | undefined;
-  const failures: string[] = [];
-  const seenFailures = new Set<string>();
-  let lastPoll = -Infinity;
-  let goneSince: number | undefined;
-  /** Real time the deployment was first seen gone while the stream was open (waiting for its event). */
-  let awaitingEventSince: number | undefined;
+  const { marathon, clock, watch, appId, version } = input;
   const realClock = input.realClock ?? systemClock;
-  let lastApp: AppStatus | undefined;
-  let pollErrors = 0;
-  let successChecks = 0;
-  let waitingPolls = 0;
-  let finalLook = false;
-
-  /** The stream lost our deployment's end event: from here on it is a gap like a dropped connection. */
-  let endEventLost = false;
-  let notedFallback = false;
-  /** Says once, when it first happens, that events can no longer be trusted and what mdeploy does instead. */
-  const noteFallback = (why: string | undefined) => {
-    if (notedFallback) return;
-    notedFallback = true;
-    input.onNote?.(`${why ?? "the event stream is not available"}; following by polling every ${POLL_WITHOUT_STREAM_MS} ms and verifying from the app's state`);
+  const target: FollowTarget = { appId, deploymentId: input.deploymentId, version, maxTaskFailures: input.maxTaskFailures ?? 3, maxUnhealthyKills: input.maxUnhealthyKills ?? 2 };
+  const signalOption = input.signal ? { signal: input.signal } : {};
+  let state = initialFollowState();
+  const take = (stepped: Stepped): void => {
+    state = stepped.state;
+    for (const line of stepped.notes) input.onNote?.(line);
   };
-  const streamGap = () => watch.interrupted || !watch.open || endEventLost;
-
-  const noteFailure = (key: string, line: string) => {
-    if (seenFailures.has(key)) return;
-    seenFailures.add(key);
-    failures.push(line);
-    input.onNote?.(line);
-  };
-
-  const consume = (event: MarathonEvent) => {
-    const e = event as Record<string, unknown>;
-    switch (event.eventType) {
-      case "deployment_success":
-        if (e.id === deploymentId) {
-          sawSuccess = true;
-          emptyPlan = (e.plan as { steps?: unknown[] } | undefined)?.steps?.length === 0;
-        }
-        break;
-      case "deployment_failed":
-        if (e.id === deploymentId) failedReason = typeof e.reason === "string" && e.reason ? e.reason : "Marathon reported the deployment failed";
-        break;
-      case "status_update_event":
-        if (e.version === version && FAILED_STATES.has(String(e.taskStatus))) {
-          noteFailure(String(e.taskId), `task ${String(e.taskId)} on ${String(e.host)}: ${String(e.taskStatus)}${e.message ? ` (${String(e.message)})` : ""}`);
-        }
-        break;
-      case "unhealthy_instance_kill_event":
-        if (e.version === version && !seenFailures.has(String(e.taskId))) {
-          kills++;
-          noteFailure(String(e.taskId), `task ${String(e.taskId)} on ${String(e.host)} killed as unhealthy${e.reason ? `: ${String(e.reason)}` : ""}`);
-        }
-        break;
-      default:
-        break;
-    }
-  };
+  const gap = () => hasStreamGap(state, watch);
 
   const explain = async (app: AppStatus | undefined): Promise<string[]> => {
     const lines: string[] = [];
-    if (app) {
-      lines.push(describeCounts(app, version));
-    }
+    if (app) lines.push(describeCounts(app, version));
     try {
       lines.push(...explainQueue(await marathon.getQueue(), appId));
     } catch (error) {
@@ -161,11 +111,10 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
       if (!isTransientPollFailure(error)) throw error;
     }
     lines.push(...explainLastFailure(app, version));
-    lines.push(...failures.slice(-3));
+    lines.push(...state.failures.slice(-3));
     return lines;
   };
-
-  const stopped = (): FollowOutcome => ({ kind: "timeout", details: lastApp ? [describeCounts(lastApp, version)] : [] });
+  const stopped = (): FollowOutcome => ({ kind: "timeout", details: state.lastApp ? [describeCounts(state.lastApp, version)] : [] });
   const pause = async (ms: number): Promise<void> => {
     const signal = input.signal;
     if (!signal) return watch.wait(ms);
@@ -177,125 +126,78 @@ export async function followDeployment(input: FollowInput): Promise<FollowOutcom
     await Promise.race([watch.wait(ms), aborted]);
     signal.removeEventListener("abort", onAbort);
   };
+  /** While new instances wait for offers, why (queue reasons); a failed read is no reason. */
+  const waitingReasons = (): Promise<string[]> =>
+    marathon.getQueue().then(
+      (queue) => explainQueue(queue, appId),
+      (error: unknown) => {
+        if (isTransientPollFailure(error)) return [];
+        throw error;
+      },
+    );
 
   for (let iteration = 0; ; iteration++) {
     if (input.signal?.aborted) return stopped();
     if (watch.failure) throw watch.failure;
-    if (watch.interrupted) noteFallback(watch.gapReason ? `event stream: ${watch.gapReason}` : undefined);
-    // Stop reading at the threshold: a crash loop can deliver dozens of failures at once.
-    while (cursor < watch.events.length && failures.length - kills < maxFailures && kills < maxKills) consume(watch.events[cursor++] as MarathonEvent);
-
-    if (failures.length - kills >= maxFailures || kills >= maxKills) {
-      const reason = kills >= maxKills ? `the new version never became healthy (${kills} tasks killed by failing health checks)` : `the new version keeps failing (${failures.length} task failures)`;
-      return { kind: "failed", reason, details: await explain(lastApp) };
-    }
+    if (watch.interrupted) take(noteFallback(state, streamGapNote(watch.gapReason)));
+    take(readEvents(state, watch.events, target));
+    const crashLoop = crashLoopReason(state, target);
+    if (crashLoop) return { kind: "failed", reason: crashLoop, details: await explain(state.lastApp) };
 
     const now = clock.now();
-    const mustPoll = sawSuccess || failedReason !== undefined || now - lastPoll >= (streamGap() ? POLL_WITHOUT_STREAM_MS : POLL_WHILE_STREAMING_MS);
-    if (mustPoll) {
-      lastPoll = now;
-      let app: AppStatus;
-      let deployments: Deployment[];
+    if (isPollDue(state, now, gap())) {
+      state = { ...state, lastPoll: now };
+      let poll: { app: AppStatus; deployments: Deployment[] };
       try {
-        const signal = input.signal;
-        [app, deployments] = await Promise.all([
-          marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"], ...(signal ? { signal } : {}) }),
-          marathon.getDeployments(signal ? { signal } : {}),
+        const [app, deployments] = await Promise.all([
+          marathon.getApp(appId, { embed: ["app.tasks", "app.readiness", "app.lastTaskFailure", "app.deployments"], ...signalOption }),
+          marathon.getDeployments(signalOption),
         ]);
-        pollErrors = 0;
+        poll = { app, deployments };
       } catch (error) {
         if (input.signal?.aborted) return stopped();
-        if (isAppGone(error)) return { kind: "failed", reason: `${appId} was deleted while its deployment ran`, details: failures.slice(-3) };
-        if (!isTransientPollFailure(error)) throw error;
+        if (isAppGone(error)) return { kind: "failed", reason: `${appId} was deleted while its deployment ran`, details: state.failures.slice(-3) };
         // Marathon 5xx bursts and leader changes: the client already retried; keep following until the deadline.
-        if (pollErrors++ === 0) input.onNote?.(`cannot read the app from Marathon (${(error as Error).message}); still following`);
-        if (clock.now() >= input.deadline) return { kind: "timeout", details: await explain(lastApp) };
+        if (!isTransientPollFailure(error)) throw error;
+        take(pollFailed(state, (error as Error).message));
+        if (clock.now() >= input.deadline) return { kind: "timeout", details: await explain(state.lastApp) };
         await pause(POLL_WITHOUT_STREAM_MS);
         continue;
       }
-      lastApp = app;
-      const ours = deployments.find((d) => d.id === deploymentId);
-      const counts = countTasks(app, version);
-      // While new instances wait for offers, say why every few polls (the queue read is extra traffic).
-      let waiting: string[] = [];
-      if (ours && counts.runningNew < counts.instances && ++waitingPolls % 4 === 1) {
-        waiting = await marathon.getQueue().then(
-          (queue) => explainQueue(queue, appId),
-          (error: unknown) => {
-            if (isTransientPollFailure(error)) return [];
-            throw error;
-          },
-        );
-      }
+      const queue = pollWantsQueue(state, poll, target);
+      state = queue.state;
+      const waiting = queue.readQueue ? await waitingReasons() : [];
+      const ours = poll.deployments.find((d) => d.id === target.deploymentId);
       input.onProgress?.({
-        counts,
+        counts: countTasks(poll.app, version),
         ...(ours ? { step: { current: ours.currentStep, total: ours.totalSteps, actions: ours.currentActions.map((a) => a.action) } } : {}),
         waiting,
       });
-      const failure = app.lastTaskFailure;
-      if (failure && failure.version === version && !seenFailures.has(failure.taskId)) {
-        // Marathon records a health-check kill as TASK_KILLED; anything else is the task's own failure.
-        if (failure.state === "TASK_KILLED") kills++;
-        noteFailure(failure.taskId, `task ${failure.taskId} on ${failure.host}: ${failure.state}${failure.message ? ` (${failure.message})` : ""}`);
-      }
-
-      if (app.version > version) {
-        return { kind: "superseded", byVersion: app.version, details: [`another deployment changed the app to version ${app.version}`] };
-      }
-      if (failedReason !== undefined) {
-        return { kind: "failed", reason: failedReason, details: await explain(app) };
-      }
-      const verified = isVerified(app, version);
-      if (sawSuccess) {
-        if (verified) return { kind: "success", app, version, verifiedBy: "event" };
-        if (emptyPlan && app.version <= version && isVerified(app, app.version)) return { kind: "success", app, version: app.version, verifiedBy: "event" };
-        // The event can overtake the task states by a moment; look a few more times.
-        if (++successChecks >= 5) {
-          return { kind: "failed", reason: "Marathon reported success but the app does not verify", details: await explain(app) };
-        }
-      } else if (!ours) {
-        goneSince ??= clock.now();
-        const ended = { kind: "failed", reason: "the deployment ended without deployment_success (cancelled or replaced)" } as const;
-        if (streamGap()) {
-          // A gap may have swallowed the event: the app's state is the only witness left.
-          if (verified && (watch.interrupted || endEventLost || finalLook || clock.now() - goneSince >= VANISHED_GRACE_MS)) return { kind: "success", app, version, verifiedBy: "state" };
-          if (!verified && clock.now() - goneSince >= VANISHED_GRACE_MS) return { ...ended, details: await explain(app) };
-        } else {
-          // The stream is attached: the end event (success, or failed for a cancel) is in flight.
-          awaitingEventSince ??= realClock.now();
-          if (realClock.now() - awaitingEventSince >= VANISHED_EVENT_WAIT_MS) {
-            // Marathon always sends one of them; an open stream that delivers neither dropped it.
-            endEventLost = true;
-            noteFallback(`deployment ${deploymentId} ended but its deployment_success or deployment_failed did not arrive on the open event stream within ${VANISHED_EVENT_WAIT_MS} ms (a proxy dropping events?)`);
-            lastPoll = -Infinity;
-            continue;
-          }
-          // Events that came while this poll was out are read first; waiting for the next one could miss them.
-          if (cursor < watch.events.length) continue;
-          if (clock.now() < input.deadline) {
-            await waitForEventInRealTime(watch, realClock, VANISHED_EVENT_WAIT_MS - (realClock.now() - awaitingEventSince), input.deadline - clock.now());
-            lastPoll = -Infinity;
-            continue;
-          }
-        }
-      } else {
-        goneSince = undefined;
-        awaitingEventSince = undefined;
-      }
-    }
-    if (failures.length - kills >= maxFailures || kills >= maxKills) continue;
-    const remaining = input.deadline - clock.now();
-    if (remaining <= 0) {
-      // Look once more before giving up: the end may have come while this loop waited for an answer.
-      if (!finalLook) {
-        finalLook = true;
-        lastPoll = -Infinity;
+      const judged = judgePoll(state, poll, target, {
+        now: clock.now(),
+        realNow: realClock.now(),
+        deadline: input.deadline,
+        stream: { interrupted: watch.interrupted, open: watch.open, unread: state.cursor < watch.events.length, gapReason: watch.gapReason },
+      });
+      take(judged);
+      const step = judged.step;
+      if (step.kind === "success") return { kind: "success", app: step.app, version: step.version, verifiedBy: step.verifiedBy };
+      if (step.kind === "superseded") return { kind: "superseded", byVersion: step.byVersion, details: step.details };
+      if (step.kind === "failed") return { kind: "failed", reason: step.reason, details: await explain(step.app) };
+      if (step.kind === "again") continue;
+      if (step.kind === "await-event") {
+        await waitForEventInRealTime(watch, realClock, step.realMs, input.deadline - clock.now());
         continue;
       }
-      return { kind: "timeout", details: await explain(lastApp) };
     }
-    const pollIn = sawSuccess ? 50 : (streamGap() ? POLL_WITHOUT_STREAM_MS : POLL_WHILE_STREAMING_MS) - (clock.now() - lastPoll);
-    await pause(Math.max(0, Math.min(remaining, pollIn)));
+    if (crashLoopReason(state, target)) continue;
+    if (input.deadline - clock.now() <= 0) {
+      const last = atDeadline(state);
+      state = last.state;
+      if (last.giveUp) return { kind: "timeout", details: await explain(state.lastApp) };
+      continue;
+    }
+    await pause(waitBeforePoll(state, clock.now(), gap(), input.deadline));
     if (iteration > 1_000_000) return { kind: "timeout", details: ["gave up after too many polls"] };
   }
 }

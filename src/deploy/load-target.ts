@@ -34,7 +34,7 @@ export interface LoadedTarget {
 }
 
 /** Loads the config and the app. Throws ConfigError/TemplateError/ValidationError (exit 2) with every problem listed. */
-export async function loadTarget(options: LoadTargetOptions): Promise<LoadedTarget> {
+async function loadTarget(options: LoadTargetOptions): Promise<LoadedTarget> {
   const config = await loadConfig({
     cwd: options.cwd,
     env: options.env,

@@ -31,6 +31,6 @@ export async function readAppHistory(
 }
 
 /** The message `status`, `history` and `rollback` give for an app Marathon does not have. */
-export function notDeployed(environment: string, appId: string, urls: readonly string[]): UsageError {
+function notDeployed(environment: string, appId: string, urls: readonly string[]): UsageError {
   return new UsageError(`${environment}: ${appId} is not deployed on ${urls.join(", ")}`, [`deploy it first: mdeploy deploy ${environment}`]);
 }

@@ -28,7 +28,7 @@ export const DEFAULT_INTERRUPT_GRACE_MS = 20_000;
  * this adds 2 s to the bound; on the simulator's fast clock it keeps a moment of
  * machine load from turning a finished deployment into a timeout.
  */
-export const STOP_MARGIN_MS = 2_000;
+const STOP_MARGIN_MS = 2_000;
 
 export interface RunLimits {
   /** Ends following our deployment: its deadline passed, or the first signal came. */

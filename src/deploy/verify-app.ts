@@ -4,6 +4,7 @@
  * with no task of another configuration left. Pure.
  */
 import { isTaskHealthy } from "../core/task-health.js";
+import { isLiveTask } from "../core/task-states.js";
 import type { AppStatus, Task } from "../marathon/types.js";
 
 export interface AppCounts {
@@ -16,14 +17,12 @@ export interface AppCounts {
   instances: number;
 }
 
-const LIVE = new Set(["TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", undefined]);
-
 /**
  * A task belongs to the target when it was launched at or after the target's
  * configuration change: a scale-only deploy leaves earlier tasks (same
  * configuration, older version stamp) in place.
  */
-export function isTargetTask(task: Task, app: AppStatus, version: string): boolean {
+function isTargetTask(task: Task, app: AppStatus, version: string): boolean {
   const configSince = app.version === version ? (app.versionInfo?.lastConfigChangeAt ?? version) : version;
   return task.version === version || task.version >= configSince;
 }
@@ -39,7 +38,7 @@ export function isHealthyAndReady(task: Task, app: AppStatus): boolean {
 export function countTasks(app: AppStatus, version: string): AppCounts {
   const counts: AppCounts = { healthyNew: 0, runningNew: 0, runningOld: 0, instances: app.instances ?? 1 };
   for (const task of app.tasks ?? []) {
-    if (!LIVE.has(task.state)) continue;
+    if (!isLiveTask(task)) continue;
     if (isTargetTask(task, app, version)) {
       counts.runningNew++;
       if (isHealthyAndReady(task, app)) counts.healthyNew++;
@@ -62,7 +61,7 @@ export function isVerified(app: AppStatus, version: string): boolean {
  */
 export function servingVersion(app: AppStatus): string {
   if (isVerified(app, app.version)) return app.version;
-  const versions = new Set((app.tasks ?? []).filter((t) => LIVE.has(t.state) && isHealthyAndReady(t, app)).map((t) => t.version));
+  const versions = new Set((app.tasks ?? []).filter((t) => isLiveTask(t) && isHealthyAndReady(t, app)).map((t) => t.version));
   const [only] = versions;
   return versions.size === 1 && only !== undefined ? only : app.version;
 }

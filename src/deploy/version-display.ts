@@ -50,7 +50,7 @@ export function describeRuns(s: VersionSummary): string {
 }
 
 /** Where it came from, when known: `pipeline <url>, commit abc12345 (main)`. */
-export function describeProvenance(s: VersionSummary): string | undefined {
+function describeProvenance(s: VersionSummary): string | undefined {
   const parts: string[] = [];
   if (s.pipelineUrl) parts.push(`pipeline ${s.pipelineUrl}`);
   if (s.commitSha) parts.push(`commit ${s.commitSha.slice(0, 8)}${s.ref ? ` (${s.ref})` : ""}`);

@@ -11,7 +11,7 @@ import { parseGitlabUrl } from "./gitlab-url.js";
 import { metricsUrlFromListenAddress, parseRunnerConfig, type RunnerConfig } from "./runner-config.js";
 
 /** gitlab-runner's config file in its official image. */
-export const DEFAULT_RUNNER_CONFIG = "/etc/gitlab-runner/config.toml";
+const DEFAULT_RUNNER_CONFIG = "/etc/gitlab-runner/config.toml";
 export const DEFAULT_METRICS_URL = "http://127.0.0.1:9252/metrics";
 
 export interface RunnerSettingsFlags {

@@ -10,9 +10,9 @@
 import type { RunnerStatus } from "./types.js";
 
 /** How long after its last contact GitLab still calls a runner online. */
-export const ONLINE_WINDOW_MS = 2 * 60 * 60 * 1000;
+const ONLINE_WINDOW_MS = 2 * 60 * 60 * 1000;
 /** After this long without contact GitLab calls a runner stale. */
-export const STALE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+const STALE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** A runner's contact with GitLab; `unknown` when neither status nor contacted_at tells. */
 export type ContactState = "online" | "offline" | "stale" | "never_contacted" | "unknown";

@@ -41,7 +41,7 @@ export interface RelativeRequest extends Omit<HttpRequest, "url"> {
 }
 
 /** Every attempt of a request failed without an HTTP answer. */
-export class AttemptsFailed extends Error {
+class AttemptsFailed extends Error {
   constructor(readonly failures: readonly TransportFailure[]) {
     super(failures.map((f) => f.message).join("; "));
     this.name = "AttemptsFailed";

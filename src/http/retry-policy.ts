@@ -59,9 +59,6 @@ export const gitlabRetryPolicy: RetryPolicy = {
   rules: [{ methods: ["GET", "HEAD"], retryOn: ["connect", "reset", "timeout", 502, 503, 504], delaysMs: [250, 1000] }],
 };
 
-/** A policy that never retries (tests, and callers that retry on their own). */
-export const noRetryPolicy: RetryPolicy = { rules: [] };
-
 /**
  * How long to wait before retry number `retriesSoFar + 1` of a failed attempt,
  * or undefined when the table says not to retry.

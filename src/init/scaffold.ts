@@ -35,7 +35,7 @@ export interface ScaffoldFile {
 }
 
 /** The name mdeploy gives review apps' environment in mdeploy.yml. */
-export const REVIEW_ENVIRONMENT = "review";
+const REVIEW_ENVIRONMENT = "review";
 
 const TEMPLATE_PATH = "marathon/app.json.hbs";
 const valuesPath = (environment: string) => `marathon/${environment}.yml`;
@@ -160,7 +160,7 @@ function pipelineText(options: ScaffoldOptions): string {
 }
 
 /** GitLab's deployment tier for an environment name; names GitLab's own heuristics know map to their tier. */
-export function tierFor(environment: string): string {
+function tierFor(environment: string): string {
   if (/^(prod|production|live)$/i.test(environment)) return "production";
   if (/^(stag|staging|model|pre|demo)/i.test(environment)) return "staging";
   if (/^(test|qa|uat)/i.test(environment)) return "testing";

@@ -32,7 +32,7 @@ import { looksLikeServiceAnswer, notServiceMessage, redirectMessage } from "../h
 import { marathonResponseSchemas, type MarathonResponseKind } from "./response-schemas.js";
 import type { AppDefinition, AppStatus, Deployment, DeploymentResult, MarathonErrorBody, QueueItem } from "./types.js";
 
-export { RequestTimedOutError, UnexpectedResponseError } from "../http/errors.js";
+export { UnexpectedResponseError } from "../http/errors.js";
 export type { RetryInfo } from "../http/failover.js";
 export type { RetryPolicy } from "../http/retry-policy.js";
 export type { TlsOptions } from "../http/transport.js";
@@ -184,9 +184,9 @@ const WRONG_URL_HINT = "point MARATHON_URL (or marathon.urls) at the address Mar
  * tens of MB. One app (tasks embedded), one version, or the answer to a write is far smaller.
  * An answer past its cap is ResponseTooLargeError (exit 6) naming the URL.
  */
-export const MARATHON_LIST_MAX_BYTES = 64 * 1024 * 1024;
+const MARATHON_LIST_MAX_BYTES = 64 * 1024 * 1024;
 /** See {@link MARATHON_LIST_MAX_BYTES}. */
-export const MARATHON_ANSWER_MAX_BYTES = 16 * 1024 * 1024;
+const MARATHON_ANSWER_MAX_BYTES = 16 * 1024 * 1024;
 /** How much of an error answer to the event stream is read for its message. */
 const EVENT_ERROR_BODY_BYTES = 64 * 1024;
 

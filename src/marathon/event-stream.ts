@@ -9,15 +9,19 @@
  * and then holds every byte, and a misconfigured one answers with a page. The
  * stream counts as open only once Marathon's own first frame,
  * `event_stream_attached`, has arrived; headers without it within
- * `attachTimeoutMs`, or anything that is not a Marathon event, is a gap.
+ * `attachTimeoutMs`, or anything that is not a Marathon event, is a gap. So is
+ * a frame of a kind mdeploy decides on that fails its schema (event-schemas.ts):
+ * a deploy is never judged from an event it had to guess at; the caller polls and
+ * verifies from the app's state instead, as for any other gap.
  */
 import { eventUrl, publishHttpEvent } from "../http/http-events.js";
 import type { Clock } from "../core/ports/clock.js";
 import { systemClock } from "../host/system-clock.js";
 import { UnreachableError } from "../errors.js";
 import { MarathonApiError, MarathonAuthError, type MarathonClient } from "./client.js";
+import { createEventChecker } from "./event-schemas.js";
 import { createSseParser, SseFrameTooLargeError, type SseFrame } from "./sse-parser.js";
-import type { MarathonEvent } from "./types.js";
+import type { MarathonEvent, UncheckedMarathonEvent } from "./types.js";
 
 /** Where the stream stands. */
 export type EventStreamState =
@@ -41,6 +45,7 @@ export interface FollowMarathonEventsOptions {
   eventTypes?: readonly string[];
   /** Stops following; the returned promise then resolves. */
   signal: AbortSignal;
+  /** Every wanted event that passed its schema; kinds without a schema are not passed on. */
   onEvent: (event: MarathonEvent) => void;
   onStateChange?: (state: EventStreamState) => void;
   /** Waits between reconnect attempts; the last repeats. Default 100, 250, 500, 1000, 2000 ms. */
@@ -69,7 +74,8 @@ const ATTACHED = "event_stream_attached";
  * from something that is not Marathon's event endpoint, or an error that is no
  * network failure at all (a bug). The failures it means (refused, reset, no
  * answer, 5xx, the stream ending, no `event_stream_attached`, frames that are
- * not Marathon events or too large) become a `gap` and a new attempt.
+ * not Marathon events, too large, or of a deciding kind but invalid) become a
+ * `gap` and a new attempt.
  */
 export async function followMarathonEvents(options: FollowMarathonEventsOptions): Promise<void> {
   const { client, signal, onEvent } = options;
@@ -82,6 +88,7 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
   };
   const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
   const requested = wanted && !wanted.has(ATTACHED) ? [...wanted, ATTACHED] : options.eventTypes;
+  const checkEvent = createEventChecker();
   let failures = 0;
 
   while (!signal.aborted) {
@@ -136,7 +143,12 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
           report({ state: "open", url: connection.url });
         }
         if (wanted && !wanted.has(event.eventType)) return;
-        onEvent(event);
+        const reading = checkEvent(event);
+        if (reading.kind === "invalid") {
+          notMarathon ??= `the event stream sent a ${reading.eventType} mdeploy cannot trust (${reading.problems.join("; ")})`;
+          return;
+        }
+        if (reading.kind === "event") onEvent(reading.event);
       },
       options.maxFrameChars === undefined ? {} : { maxFrameChars: options.maxFrameChars },
     );
@@ -197,9 +209,10 @@ export async function followMarathonEvents(options: FollowMarathonEventsOptions)
 /**
  * The Marathon event in an SSE frame (its type from the frame's `event:` when the JSON
  * lacks one), or undefined when the frame is not one: not JSON, not an object, or no
- * type at all (Marathon sends one line of JSON with an eventType).
+ * type at all (Marathon sends one line of JSON with an eventType). Unchecked: pass it
+ * through an event checker before reading anything but its type.
  */
-export function eventFromFrame(frame: SseFrame): MarathonEvent | undefined {
+export function eventFromFrame(frame: SseFrame): UncheckedMarathonEvent | undefined {
   let parsed: unknown;
   try {
     parsed = JSON.parse(frame.data);
@@ -207,7 +220,7 @@ export function eventFromFrame(frame: SseFrame): MarathonEvent | undefined {
     return undefined; // Not JSON: a proxy's page or keep-alive text, not an event.
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return undefined;
-  const event = parsed as MarathonEvent;
+  const event = parsed as UncheckedMarathonEvent;
   if (typeof event.eventType !== "string") {
     if (frame.event === "message") return undefined;
     (event as { eventType: string }).eventType = frame.event;

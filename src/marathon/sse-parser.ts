@@ -26,7 +26,7 @@ export interface SseParser {
 }
 
 /** Default bound on one frame (a line, or a frame's data lines together), in characters. */
-export const DEFAULT_MAX_FRAME_CHARS = 16 * 1024 * 1024;
+const DEFAULT_MAX_FRAME_CHARS = 16 * 1024 * 1024;
 
 /**
  * A line or frame grew past the bound without ending: whatever sends it is not

@@ -145,7 +145,12 @@ export type TaskState =
   | "TASK_FAILED"
   | "TASK_KILLED"
   | "TASK_LOST"
-  | "TASK_ERROR";
+  | "TASK_ERROR"
+  | "TASK_DROPPED"
+  | "TASK_UNREACHABLE"
+  | "TASK_GONE"
+  | "TASK_GONE_BY_OPERATOR"
+  | "TASK_UNKNOWN";
 
 export interface Task {
   id: string;
@@ -269,72 +274,85 @@ export interface MarathonErrorBody {
   deployments?: { id: string }[];
 }
 
-/** Events on `/v2/events` (all carry eventType and timestamp). */
+/**
+ * Events on `/v2/events` that mdeploy reads, as they are once validated against
+ * src/marathon/event-schemas.ts: a field is required here exactly when the schema
+ * requires it, so a decision never reads a field the frame did not carry. Kinds
+ * without a schema are not passed on (there is no catch-all event type).
+ */
 export interface MarathonEventBase {
   eventType: string;
-  timestamp: string;
+  timestamp?: string;
+}
+
+/** `plan` inside deployment events: a pod's action names `pod`, not `app`. */
+export interface EventPlan {
+  id: string;
+  version: string;
+  steps: { actions: { action: string; app?: string; pod?: string }[] }[];
 }
 
 export interface DeploymentInfoEvent extends MarathonEventBase {
   eventType: "deployment_info";
-  plan: DeploymentPlan;
-  currentStep: DeploymentStep;
+  plan: EventPlan;
+  currentStep?: { actions: { action: string; app?: string; pod?: string }[] };
 }
 export interface DeploymentStepEvent extends MarathonEventBase {
   eventType: "deployment_step_success" | "deployment_step_failure";
-  plan: DeploymentPlan;
-  currentStep: DeploymentStep;
+  plan: EventPlan;
+  currentStep?: { actions: { action: string; app?: string; pod?: string }[] };
 }
 export interface DeploymentSuccessEvent extends MarathonEventBase {
   eventType: "deployment_success";
   id: string;
-  plan: DeploymentPlan;
+  plan: EventPlan;
 }
 export interface DeploymentFailedEvent extends MarathonEventBase {
   eventType: "deployment_failed";
   id: string;
-  plan: DeploymentPlan;
+  plan: EventPlan;
   reason?: string;
 }
 export interface StatusUpdateEvent extends MarathonEventBase {
   eventType: "status_update_event";
-  slaveId: string;
   taskId: string;
-  taskStatus: TaskState;
-  message: string;
+  taskStatus: string;
   appId: string;
-  host: string;
-  ipAddresses: { ipAddress: string; protocol: string }[];
-  ports: number[];
   version: string;
+  host?: string;
+  message?: string;
+  slaveId?: string;
+  ipAddresses?: { ipAddress: string; protocol: string }[];
+  ports?: number[];
 }
 export interface InstanceHealthChangedEvent extends MarathonEventBase {
   eventType: "instance_health_changed_event";
   instanceId: string;
   runSpecId: string;
-  runSpecVersion: string;
   healthy: boolean;
+  runSpecVersion?: string;
 }
 export interface HealthStatusChangedEvent extends MarathonEventBase {
   eventType: "health_status_changed_event";
   appId: string;
-  instanceId: string;
   version: string;
   alive: boolean;
+  instanceId?: string;
+  taskId?: string;
 }
 export interface UnhealthyInstanceKillEvent extends MarathonEventBase {
   eventType: "unhealthy_instance_kill_event";
   appId: string;
   taskId: string;
-  instanceId: string;
   version: string;
-  reason: string;
-  host: string;
-  slaveId: string;
+  instanceId?: string;
+  reason?: string;
+  host?: string;
+  slaveId?: string;
 }
 export interface EventStreamAttachedEvent extends MarathonEventBase {
   eventType: "event_stream_attached";
-  remoteAddress: string;
+  remoteAddress?: string;
 }
 
 export type MarathonEvent =
@@ -346,8 +364,21 @@ export type MarathonEvent =
   | InstanceHealthChangedEvent
   | HealthStatusChangedEvent
   | UnhealthyInstanceKillEvent
-  | EventStreamAttachedEvent
-  | (MarathonEventBase & Record<string, unknown>);
+  | EventStreamAttachedEvent;
+
+/**
+ * Any event as Marathon sends it, of any kind and unchecked: what the simulator
+ * publishes and what a frame holds before its schema check. mdeploy's decisions
+ * read only {@link MarathonEvent}.
+ */
+export interface UncheckedMarathonEvent {
+  eventType: string;
+  timestamp?: string;
+  [field: string]: unknown;
+}
+
+/** The kinds of {@link MarathonEvent}, the ones mdeploy validates and reads. */
+export type MarathonEventType = MarathonEvent["eventType"];
 
 /** Mesos master `/master/slaves` entry (the fields capacity planning needs). */
 export interface MesosAgent {

@@ -47,7 +47,7 @@ export interface MesosClient {
  * reservations and attributes, so 10,000 agents stay well under it. Past it the read
  * stops with ResponseTooLargeError (exit 6) naming the URL.
  */
-export const MESOS_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const MESOS_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 const resources = {
   type: "object",

@@ -1,3 +1,4 @@
+// Twin of src/sim/offer-matching.ts (placement constraints, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/deploy-definition.test.ts and test/traefik-per-agent-deploy.test.ts.
 /**
  * Marathon placement constraints evaluated against agent snapshots. Marathon
  * counts every instance of the app, whatever its version, when it checks

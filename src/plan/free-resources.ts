@@ -92,7 +92,7 @@ export function countRangeValues(ranges: readonly PortRange[]): number {
 }
 
 /** Sorts and merges overlapping or adjacent ranges. */
-export function mergeRanges(ranges: readonly PortRange[]): PortRange[] {
+function mergeRanges(ranges: readonly PortRange[]): PortRange[] {
   let inOrder = true;
   for (let k = 1; k < ranges.length && inOrder; k++) inOrder = (ranges[k - 1] as PortRange)[0] <= (ranges[k] as PortRange)[0];
   const sorted = inOrder ? ranges : [...ranges].sort((a, b) => a[0] - b[0]);

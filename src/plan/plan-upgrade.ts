@@ -20,12 +20,13 @@ import { lintTraps } from "./lint-app.js";
 import { mesosCheckFix, restartRuleFor, type RestartRule } from "./restart-rule.js";
 import { simulateUpgrade, type OldInstance, type SimulationInput, type SimulationResult } from "./simulate-upgrade.js";
 import type { AgentCapacity, ClusterSnapshot, PlanKind, StrategyMode, StrategySource, UpgradePlan } from "./types.js";
+import { isLiveTask } from "../core/task-states.js";
 
 /** Marathon's default upgradeStrategy for non-resident apps. */
-export const MARATHON_DEFAULT_STRATEGY: UpgradeStrategy = { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
+const MARATHON_DEFAULT_STRATEGY: UpgradeStrategy = { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
 
 /** The `instances` value that means "one per eligible agent" (Traefik on every node). */
-export const PER_AGENT = "per-agent";
+const PER_AGENT = "per-agent";
 
 export interface PlanUpgradeInput {
   cluster: ClusterSnapshot;
@@ -290,7 +291,7 @@ function guaranteedHealthy(strategy: UpgradeStrategy, n: number, result: Simulat
  * runs a copy, so a new copy can only take the node of an old one that stopped.
  * Keeping N-1 up with no surge replaces one node at a time ({0, 0} would stop all).
  */
-export function perAgentStrategy(n: number): UpgradeStrategy {
+function perAgentStrategy(n: number): UpgradeStrategy {
   return { minimumHealthCapacity: capacityFor(Math.max(0, n - 1), n), maximumOverCapacity: 0 };
 }
 
@@ -377,7 +378,7 @@ function planKind(running: AppStatus | undefined, target: AppDefinition, explici
 
 function oldInstances(running: AppStatus, agents: readonly AgentCapacity[], counts: RestartRule["counts"]): OldInstance[] {
   // A task being killed still holds its resources until it is gone, so it counts as an old instance to stop.
-  const active = (running.tasks ?? []).filter((t) => !t.state || ["TASK_RUNNING", "TASK_STAGING", "TASK_STARTING", "TASK_KILLING"].includes(t.state));
+  const active = (running.tasks ?? []).filter(isLiveTask);
   if (!running.tasks) return Array.from({ length: running.tasksRunning ?? 0 }, () => ({ agent: -1, counted: counts !== "none" }));
   // Indexes, not searches: 2,000 tasks over 10,000 agents would otherwise cost 20 million comparisons.
   const byId = new Map<string, number>();

@@ -1,3 +1,4 @@
+// Twin of src/sim/restart-strategy.ts and src/sim/deployment-steps.ts (restart arithmetic, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/deploy-trap.test.ts and test/plan-cli.test.ts.
 /**
  * Replays Marathon's rolling restart (TaskReplaceActor, Marathon 1.4 to 1.11) over
  * a snapshot of free agent capacity, to predict whether a deployment can finish
@@ -381,7 +382,7 @@ function hostList(hosts: readonly string[]): string {
 }
 
 /** Words for the agents the app may use: "with type:staging", "with role slave_public". */
-export function describeWhere(constraints: readonly ParsedConstraint[], roles: readonly string[]): string {
+function describeWhere(constraints: readonly ParsedConstraint[], roles: readonly string[]): string {
   const parts = constraints.filter((c) => !isDynamic(c) && c.operator !== "GROUP_BY").map(describeConstraint);
   const reserved = roles.filter((r) => r !== "*");
   if (reserved.length > 0) parts.push(`role ${reserved.join(" or ")}`);

@@ -21,7 +21,7 @@ import { parseAuthChallenge, type AuthChallenge } from "./www-authenticate.js";
  * 404 or "OCI manifest found, but accept header does not support OCI manifests" for images
  * built by buildah, kaniko or `docker buildx` (OCI index).
  */
-export const MANIFEST_MEDIA_TYPES = [
+const MANIFEST_MEDIA_TYPES = [
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.docker.distribution.manifest.list.v2+json",

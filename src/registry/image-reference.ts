@@ -15,7 +15,7 @@ export interface ImageReference {
 }
 
 /** Docker Hub's registry API host: `docker.io` itself serves no /v2/. */
-export const DOCKER_HUB_API_HOST = "registry-1.docker.io";
+const DOCKER_HUB_API_HOST = "registry-1.docker.io";
 
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;

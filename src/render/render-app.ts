@@ -32,7 +32,7 @@ export interface RenderedApp {
 }
 
 /** Whether an environment variable's value must stay out of templates and artifacts. */
-export function isSecretFor(environment: EnvironmentConfig, name: string): boolean {
+function isSecretFor(environment: EnvironmentConfig, name: string): boolean {
   return isSecretVariableName(name) || environment.secretVariables.includes(name);
 }
 
@@ -40,7 +40,7 @@ export function isSecretFor(environment: EnvironmentConfig, name: string): boole
  * What a template sees: its variables at the top level, `environment` (the
  * environment's name) and `env` (environment variables, secret ones as placeholders).
  */
-export function templateContext(environment: EnvironmentConfig, env: Record<string, string | undefined>): Record<string, unknown> {
+function templateContext(environment: EnvironmentConfig, env: Record<string, string | undefined>): Record<string, unknown> {
   const visible: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue;

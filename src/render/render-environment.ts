@@ -29,7 +29,7 @@ export interface RenderEnvironmentOptions {
 }
 
 /** The artifact name for an environment (DESIGN.md: marathon_app_staging.json). */
-export function artifactFileName(environment: string): string {
+function artifactFileName(environment: string): string {
   return `marathon_app_${environment}.json`;
 }
 

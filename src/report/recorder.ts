@@ -9,14 +9,16 @@
  */
 import { pipeline, Transform, type Readable } from "node:stream";
 import type { Clock } from "../core/ports/clock.js";
+import { FAILED_TASK_STATES, STARTING_TASK_STATES, TERMINAL_TASK_STATES } from "../core/task-states.js";
 import { explainQueue } from "../deploy/explain-stall.js";
 import type { PlannedDeploy } from "../deploy/plan-deploy.js";
 import type { Progress } from "../core/ports/progress.js";
 import { isHealthyAndReady } from "../deploy/verify-app.js";
 import type { MarathonClient } from "../marathon/client.js";
+import { createEventChecker } from "../marathon/event-schemas.js";
 import { eventFromFrame } from "../marathon/event-stream.js";
 import { createSseParser, SseFrameTooLargeError } from "../marathon/sse-parser.js";
-import type { AppDefinition, AppStatus, DeploymentResult, MarathonEvent, Task } from "../marathon/types.js";
+import type { AppDefinition, AppStatus, DeploymentFailedEvent, DeploymentInfoEvent, DeploymentResult, DeploymentStepEvent, DeploymentSuccessEvent, MarathonEvent, Task } from "../marathon/types.js";
 import { formatDiff } from "../plan/diff-app.js";
 import { replayObservations, type InstanceState, type Observation, type PolledInstance } from "./replay-counts.js";
 import type { ReportData, ReportEvent, ReportEventKind, ReportPhase, ReportPlan, ReportVerdict, ReportVersion, VersionRole } from "./report-data.js";
@@ -44,9 +46,6 @@ export interface ReportRecorder {
   finish(verdict: ReportVerdict): ReportData;
 }
 
-const STAGED_STATES = new Set(["TASK_STAGING", "TASK_STARTING"]);
-const FAILED_STATES = new Set(["TASK_FAILED", "TASK_ERROR", "TASK_LOST", "TASK_DROPPED", "TASK_GONE", "TASK_UNREACHABLE"]);
-const ENDED_STATES = new Set([...FAILED_STATES, "TASK_FINISHED", "TASK_KILLED"]);
 
 /** Starts recording; the clock's now is the report's start. */
 export function createReportRecorder(options: ReportRecorderOptions): ReportRecorder {
@@ -92,19 +91,16 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
   };
 
   const onEvent = (event: MarathonEvent) => {
-    const e = event as Record<string, unknown>;
-    const parsed = typeof e.timestamp === "string" ? Date.parse(e.timestamp) : Number.NaN;
+    const parsed = event.timestamp ? Date.parse(event.timestamp) : Number.NaN;
     const t = Number.isFinite(parsed) ? parsed : clock.now();
-    const version = typeof e.version === "string" ? e.version : undefined;
     switch (event.eventType) {
       case "status_update_event": {
-        if (!isOurs(e.appId) || !version) return;
-        const taskId = String(e.taskId);
+        if (!isOurs(event.appId)) return;
+        const { taskId, taskStatus: status, version } = event;
         const key = instanceKey(taskId);
-        const status = String(e.taskStatus);
-        const where = `task ${taskId} on ${String(e.host)}`;
-        const message = e.message ? ` (${String(e.message)})` : "";
-        if (STAGED_STATES.has(status)) {
+        const where = `task ${taskId} on ${String(event.host)}`;
+        const message = event.message ? ` (${event.message})` : "";
+        if (STARTING_TASK_STATES.has(status)) {
           if (!launchedByEvent.has(key)) addEvent(t, "launch", `${where} launched`, version);
           launchedByEvent.add(key);
           observations.push({ type: "state", t, key, version, state: "staged" });
@@ -112,8 +108,8 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
           observations.push({ type: "state", t, key, version, state: "running" });
         } else if (status === "TASK_KILLING") {
           observations.push({ type: "state", t, key, version, state: "running", healthy: false });
-        } else if (ENDED_STATES.has(status)) {
-          if (FAILED_STATES.has(status)) addEvent(t, "failure", `${where}: ${status}${message}`, version);
+        } else if (isGoneFromView(status)) {
+          if (FAILED_TASK_STATES.has(status) || status === "TASK_UNREACHABLE") addEvent(t, "failure", `${where}: ${status}${message}`, version);
           else addEvent(t, "kill", `${where} ${status === "TASK_KILLED" ? "killed" : "finished"}${message}`, version);
           endedByEvent.add(key);
           observations.push({ type: "state", t, key, version, state: "gone" });
@@ -121,45 +117,45 @@ export function createReportRecorder(options: ReportRecorderOptions): ReportReco
         return;
       }
       case "health_status_changed_event": {
-        if (!isOurs(e.appId) || !version) return;
-        const key = instanceKey(String(e.instanceId ?? e.taskId));
-        const alive = e.alive === true;
-        const row = addEvent(t, "health", `instance ${key} ${alive ? "passes its health check" : "fails its health check"}`, version);
+        if (!isOurs(event.appId)) return;
+        const key = instanceKey(String(event.instanceId ?? event.taskId));
+        const alive = event.alive;
+        const row = addEvent(t, "health", `instance ${key} ${alive ? "passes its health check" : "fails its health check"}`, event.version);
         if (!alive) healthFailureRows.set(row, key);
         observations.push({ type: "health", t, key, healthy: alive });
         return;
       }
       case "unhealthy_instance_kill_event":
-        if (!isOurs(e.appId)) return;
-        addEvent(t, "health", `task ${String(e.taskId)} on ${String(e.host)} killed as unhealthy${e.reason ? `: ${String(e.reason)}` : ""}`, version);
+        if (!isOurs(event.appId)) return;
+        addEvent(t, "health", `task ${event.taskId} on ${String(event.host)} killed as unhealthy${event.reason ? `: ${event.reason}` : ""}`, event.version);
         return;
       case "deployment_info":
       case "deployment_step_success":
       case "deployment_step_failure":
       case "deployment_success":
       case "deployment_failed":
-        onDeploymentEvent(event.eventType, e, t);
+        onDeploymentEvent(event, t);
         return;
       default:
         return;
     }
   };
 
-  const onDeploymentEvent = (type: string, e: Record<string, unknown>, t: number) => {
-    const planOf = e.plan as { id?: string; version?: string; steps?: { actions?: { action?: string; app?: string }[] }[] } | undefined;
-    const id = typeof e.id === "string" ? e.id : planOf?.id;
-    const actsOnUs = (planOf?.steps ?? []).some((s) => (s.actions ?? []).some((a) => isOurs(a.app)));
-    if (!actsOnUs && !(id && deploymentIds.has(id))) return;
-    const actions = ((e.currentStep as { actions?: { action?: string }[] } | undefined)?.actions ?? []).map((a) => a.action).join(", ");
-    const name = `deployment ${id ?? "?"}`;
+  const onDeploymentEvent = (event: DeploymentInfoEvent | DeploymentStepEvent | DeploymentSuccessEvent | DeploymentFailedEvent, t: number) => {
+    const { plan } = event;
+    const id = "id" in event ? event.id : plan.id;
+    const actsOnUs = plan.steps.some((s) => s.actions.some((a) => isOurs(a.app)));
+    if (!actsOnUs && !deploymentIds.has(id)) return;
+    const actions = ("currentStep" in event ? (event.currentStep?.actions ?? []) : []).map((a) => a.action).join(", ");
+    const name = `deployment ${id}`;
     const text: Record<string, string> = {
       deployment_info: `${name}: step started${actions ? ` (${actions})` : ""}`,
       deployment_step_success: `${name}: step done${actions ? ` (${actions})` : ""}`,
       deployment_step_failure: `${name}: step failed${actions ? ` (${actions})` : ""}`,
       deployment_success: `${name}: deployment_success`,
-      deployment_failed: `${name}: deployment_failed${typeof e.reason === "string" && e.reason ? ` (${e.reason})` : ""}`,
+      deployment_failed: `${name}: deployment_failed${event.eventType === "deployment_failed" && event.reason ? ` (${event.reason})` : ""}`,
     };
-    addEvent(t, "deployment", text[type] ?? name, planOf?.version);
+    addEvent(t, "deployment", text[event.eventType] ?? name, plan.version);
   };
 
   /** A poll's answer: the tasks as they were when it was asked. */
@@ -377,9 +373,12 @@ function provenanceFrom(env: Record<string, string | undefined>): ReportData["ci
  * callback has nothing left to do.
  */
 function teeEvents(body: Readable, onEvent: (event: MarathonEvent) => void): Readable {
+  // The report reads only what the engine would trust: the same schemas, so an invalid frame (a gap for the engine) is no report line either.
+  const checkEvent = createEventChecker();
   const parser = createSseParser((frame) => {
     const event = eventFromFrame(frame);
-    if (event) onEvent(event);
+    const reading = event && checkEvent(event);
+    if (reading?.kind === "event") onEvent(reading.event);
   });
   // The engine's own parser drops the connection at a frame over the bound; the copy stops parsing there.
   let overBound = false;
@@ -402,9 +401,14 @@ function teeEvents(body: Readable, onEvent: (event: MarathonEvent) => void): Rea
 
 function stateOf(task: Task): InstanceState {
   if (task.state === undefined) return task.startedAt ? "running" : "staged";
-  if (STAGED_STATES.has(task.state)) return "staged";
-  if (ENDED_STATES.has(task.state)) return "gone";
+  if (STARTING_TASK_STATES.has(task.state)) return "staged";
+  if (isGoneFromView(task.state)) return "gone";
   return "running";
+}
+
+/** Ended, or unreachable: not terminal for Mesos (the agent may return), but for the report the instance is lost from view, a failure row. */
+function isGoneFromView(state: string): boolean {
+  return TERMINAL_TASK_STATES.has(state) || state === "TASK_UNREACHABLE";
 }
 
 /** Marathon 1.4+ task ids are `<instance id>._app.<n>`; health events name the instance. */

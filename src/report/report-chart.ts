@@ -180,7 +180,7 @@ function stepPath(samples: readonly CountSample[], version: string, metric: Metr
 }
 
 /** Round tick values from 0 to at least `max`, at most 7 of them. */
-export function niceTicks(max: number): number[] {
+function niceTicks(max: number): number[] {
   const top = Math.max(max, 1);
   const rough = top / 5;
   const magnitude = 10 ** Math.floor(Math.log10(rough));

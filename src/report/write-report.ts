@@ -57,7 +57,7 @@ export async function withReport<T>(session: ReportSession | undefined, run: () 
 }
 
 /** The verdict of a failure: a typed error's exit code and words, or an internal error (70, as the CLI entry exits). */
-export function verdictOf(error: unknown): ReportVerdict {
+function verdictOf(error: unknown): ReportVerdict {
   if (error instanceof MdeployError) return { ok: false, exitCode: error.exitCode, message: error.message, details: [...error.details] };
   return { ok: false, exitCode: 70, message: `internal error: ${error instanceof Error ? error.message : String(error)}`, details: [] };
 }
@@ -74,7 +74,10 @@ async function writeSessionReport(session: ReportSession, verdict: ReportVerdict
   }
 }
 
-/** Renders `data` redacted and writes it to `file` (creating its folder), by rename. Returns the page's size in bytes. */
+/**
+ * Renders `data` redacted and writes it to `file` (creating its folder), by rename. Returns the page's size in bytes.
+ * @public bench/report-bench.mjs imports it from dist/, where knip cannot follow.
+ */
 export async function writeReportFile(file: string, data: ReportData, redactor: Redactor): Promise<number> {
   const html = redactor.redact(renderReport(redactor.redactValue(data)));
   await mkdir(path.dirname(file), { recursive: true });

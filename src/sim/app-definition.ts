@@ -1,3 +1,4 @@
+// Twin of src/validate/app-rules.ts and src/validate/validate-app.ts (Marathon's 422 rules, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/twins-422.test.ts.
 import {
   APP_DEFAULTS,
   DEFAULT_CONTAINER_TYPE,
@@ -152,7 +153,7 @@ const OPERATORS = new Set(["UNIQUE", "CLUSTER", "GROUP_BY", "LIKE", "UNLIKE", "M
 const HC_PROTOCOLS = new Set(["HTTP", "HTTPS", "TCP", "COMMAND", "MESOS_HTTP", "MESOS_HTTPS", "MESOS_TCP"]);
 
 /** Scala prints doubles with a decimal point ("got 1.0, expected 0.0"). */
-export function scalaDouble(n: number): string {
+function scalaDouble(n: number): string {
   return Number.isInteger(n) ? n.toFixed(1) : String(n);
 }
 
@@ -273,7 +274,7 @@ export function validationErrors(app: AppDefinition): ErrorDetail[] {
 }
 
 /** Host-side ports an instance uses: portDefinitions under host networking, portMappings otherwise. */
-export function portCountOf(app: AppDefinition): number {
+function portCountOf(app: AppDefinition): number {
   const mappings = app.container?.portMappings ?? app.container?.docker?.portMappings;
   const hostNetworking = (app.networks ?? []).every((n) => (n.mode ?? "host") === "host");
   if (!hostNetworking && mappings) return mappings.length;
@@ -357,7 +358,7 @@ function stripped(app: AppDefinition): Record<string, unknown> {
 }
 
 /** JSON with sorted keys, so equal definitions compare equal whatever the key order. */
-export function canonical(value: unknown): string {
+function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
   );

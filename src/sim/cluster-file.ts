@@ -25,7 +25,7 @@ const behaviourProperties = {
 } as const;
 
 /** JSON schema of a cluster file (`mdeploy sim --cluster FILE`). Unknown keys are errors. */
-export const CLUSTER_FILE_SCHEMA = {
+const CLUSTER_FILE_SCHEMA = {
   type: "object",
   additionalProperties: false,
   required: ["agents"],

@@ -165,7 +165,7 @@ export function resolveBehaviour(spec: ClusterSpec, image: string | undefined): 
 const globCache = new Map<string, RegExp>();
 
 /** `*` any text, `?` one character, everything else literal; anchored at both ends. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let re = globCache.get(glob);
   if (!re) {
     const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");

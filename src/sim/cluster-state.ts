@@ -1,3 +1,4 @@
+// Twin of src/mesos/free-resources.ts (port ranges, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/traefik-per-agent-deploy.test.ts and test/marathon-client-sim.test.ts.
 import type { MesosAgent, MesosResources } from "../marathon/types.js";
 import type { AgentSpec } from "./cluster-spec.js";
 import { formatPortRanges, parsePortRanges } from "./cluster-spec.js";

@@ -43,7 +43,7 @@ function healthyAndReady(i: Instance): boolean {
  * Order in which Marathon picks instances to kill: not-yet-running and unhealthy
  * ones first (1.10+), then by `killSelection` (YOUNGEST_FIRST by default).
  */
-export function killOrder(instances: Instance[], killSelection: string | undefined): Instance[] {
+function killOrder(instances: Instance[], killSelection: string | undefined): Instance[] {
   const youngestFirst = killSelection !== "OLDEST_FIRST";
   return [...instances].sort((a, b) => {
     const ha = countsHealthy(a) ? 1 : 0;

@@ -1,12 +1,12 @@
-import type { MarathonEvent } from "../marathon/types.js";
+import type { UncheckedMarathonEvent } from "../marathon/types.js";
 
-export type EventListener = (event: MarathonEvent) => void;
+export type EventListener = (event: UncheckedMarathonEvent) => void;
 
 /** Fan-out of Marathon events to `/v2/events` streams and in-process listeners. */
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
   /** Every event published, for tests (bounded so a long `mdeploy sim` does not grow forever). */
-  readonly history: MarathonEvent[] = [];
+  readonly history: UncheckedMarathonEvent[] = [];
   private readonly historyLimit: number;
 
   constructor(historyLimit = 100_000) {
@@ -18,7 +18,7 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
-  publish(event: MarathonEvent): void {
+  publish(event: UncheckedMarathonEvent): void {
     this.history.push(event);
     if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
     for (const listener of [...this.listeners]) listener(event);
@@ -26,6 +26,6 @@ export class EventBus {
 }
 
 /** One server-sent-events frame as Marathon writes it. */
-export function sseFrame(event: MarathonEvent): string {
+export function sseFrame(event: UncheckedMarathonEvent): string {
   return `event: ${event.eventType}\ndata: ${JSON.stringify(event)}\n\n`;
 }

@@ -25,7 +25,7 @@
  * - {@link loadClusterFile}(path): YAML cluster file, validated; throws ConfigError.
  */
 import type { Socket } from "node:net";
-import type { Deployment, MarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
+import type { Deployment, UncheckedMarathonEvent, MesosAgent, QueueItem, Task } from "../marathon/types.js";
 import { DEFAULT_MARATHON_VERSION, defaultCluster, type ClusterSpec } from "./cluster-spec.js";
 import { FaultState, type FaultInjector } from "./faults.js";
 import { closeServer } from "./http-server.js";
@@ -44,18 +44,15 @@ import { VirtualClock } from "./virtual-clock.js";
 
 export { VirtualClock, DEFAULT_CLOCK_START } from "./virtual-clock.js";
 export type { VirtualClockOptions, TimerHandle } from "./virtual-clock.js";
-export { DEFAULT_MARATHON_VERSION, defaultCluster, resolveBehaviour, restartCountsOf } from "./cluster-spec.js";
+export { defaultCluster } from "./cluster-spec.js";
 export type { AgentSpec, ClusterSpec, ImageBehaviour, MarathonSimSettings, RestartCounts } from "./cluster-spec.js";
 export { loadClusterFile, parseClusterFile } from "./cluster-file.js";
 export type { AnswerAfterApplying, FaultInjector, FaultScope, FaultTarget } from "./faults.js";
 export { Timeline } from "./timeline.js";
 export type { TimelineEntry, TimelineKind, TimelineSample } from "./timeline.js";
-export { computeRestartStrategy, restartLaunchCount } from "./restart-strategy.js";
-export { computeRouting, summarizeRouting, shareIn, normalizeName } from "./traffic.js";
-export type { Route, RoutedServer, RouteShare, RouteSummary, RoutingTable, ServerSelector, TrafficApp, TrafficSettings, TrafficTask } from "./traffic.js";
+export type { Route, RoutedServer, RouteShare, RouteSummary, RoutingTable, ServerSelector } from "./traffic.js";
 export type { RuleChange, TrafficView } from "./traffic-feed.js";
 export { SimulatorListenError } from "./http-server.js";
-export { ROUTING_PATH } from "./marathon-http.js";
 
 export interface SimulatorOptions {
   /** The cluster (default {@link defaultCluster}). */
@@ -89,7 +86,7 @@ export interface SimulatorState {
   /** Why the app waits: the reject reason of the offers that got furthest in the latest round. */
   queueReason(appId: string): string | undefined;
   /** Every event published so far (bounded). */
-  events(): readonly MarathonEvent[];
+  events(): readonly UncheckedMarathonEvent[];
 }
 
 /** A running simulator. */
@@ -106,7 +103,7 @@ export interface Simulator {
   readonly traffic: TrafficView;
   readonly state: SimulatorState;
   /** Subscribe to events in process (same payloads as `/v2/events`). */
-  onEvent(listener: (event: MarathonEvent) => void): () => void;
+  onEvent(listener: (event: UncheckedMarathonEvent) => void): () => void;
   /**
    * Handles one Marathon API request in process, synchronously, on the leader (no
    * HTTP, no auth, no faults): what another client does at this exact moment.

@@ -1,3 +1,4 @@
+// Twin of src/core/task-states.ts (task states, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/task-states.test.ts.
 import { countedByMesosHealth } from "./restart-counting.js";
 import type { AppDefinition, HealthCheckResult, ReadinessCheckResult, Task, TaskState } from "../marathon/types.js";
 import type { ResolvedBehaviour } from "./cluster-spec.js";

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AppDefinition, MarathonEvent } from "../marathon/types.js";
+import type { AppDefinition, UncheckedMarathonEvent } from "../marathon/types.js";
 import {
   absoluteAppId,
-  canonical,
   invalidJsonBody,
   normalizeApp,
   notValidBody,
@@ -357,7 +356,7 @@ export class MarathonApi {
     }
     const types = new Set(url.searchParams.getAll("event_type"));
     res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-store, must-revalidate", Connection: "keep-alive" });
-    const send = (event: MarathonEvent, always = false) => {
+    const send = (event: UncheckedMarathonEvent, always = false) => {
       if (!always && types.size > 0 && !types.has(event.eventType)) return;
       // Marathon drops a client that falls far behind instead of buffering forever.
       if (res.writableLength > 8 * 1024 * 1024) {
@@ -367,7 +366,7 @@ export class MarathonApi {
       res.write(sseFrame(event));
     };
     // The client's own attach event comes first, whatever the filter: it is the handshake.
-    send({ remoteAddress: req.socket.remoteAddress ?? "127.0.0.1", eventType: "event_stream_attached", timestamp: this.engine.isoNow() } as MarathonEvent, true);
+    send({ remoteAddress: req.socket.remoteAddress ?? "127.0.0.1", eventType: "event_stream_attached", timestamp: this.engine.isoNow() } as UncheckedMarathonEvent, true);
     const unsubscribe = this.engine.events.subscribe((event) => send(event));
     const unregister = onClose(() => res.destroy());
     const cleanup = () => {
@@ -382,9 +381,4 @@ export class MarathonApi {
 /** The group an app route changes through (GroupManager.updateRoot(appId.parent)): group_change_* `groupId`. */
 function groupOf(appIds: string[]): string {
   return appIds.length === 1 ? parentOf(appIds[0] as string) : "/";
-}
-
-/** Equality of definitions as Marathon compares them (for tests). */
-export function sameDefinition(a: AppDefinition, b: AppDefinition): boolean {
-  return canonical(stripVersion(normalizeApp(a))) === canonical(stripVersion(normalizeApp(b)));
 }

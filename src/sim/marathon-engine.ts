@@ -3,7 +3,7 @@ import type {
   DeploymentActionName,
   DeploymentPlan,
   DeploymentStep,
-  MarathonEvent,
+  UncheckedMarathonEvent,
   OfferRejectReason,
 } from "../marathon/types.js";
 import { ConfigError } from "../errors.js";
@@ -51,10 +51,10 @@ export interface DeploymentRecord {
 }
 
 /** AppLockedException's message (Exception.scala), the body of Marathon's 409. */
-export const LOCKED_MESSAGE = "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.";
+const LOCKED_MESSAGE = "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.";
 
 /** Kept per app and for the root group (Marathon's --zk_max_versions). */
-export const MAX_VERSIONS = 50;
+const MAX_VERSIONS = 50;
 
 
 export interface EngineOptions {
@@ -123,7 +123,7 @@ export class MarathonEngine implements StepHost, LifecycleHost {
   // ---- events and ids -------------------------------------------------------------
 
   emit(eventType: string, payload: Record<string, unknown>): void {
-    this.events.publish({ ...payload, eventType, timestamp: new Date(this.clock.now()).toISOString() } as MarathonEvent);
+    this.events.publish({ ...payload, eventType, timestamp: new Date(this.clock.now()).toISOString() } as UncheckedMarathonEvent);
   }
 
   uuid(): string {

@@ -16,7 +16,7 @@ import type { TrafficView } from "./traffic-feed.js";
 
 const MAX_BODY = 10 * 1024 * 1024;
 /** The routing table (src/sim/traffic.ts) as JSON, on every Marathon port of the simulator. */
-export const ROUTING_PATH = "/_sim/routing";
+const ROUTING_PATH = "/_sim/routing";
 /** Real time a request waits for a leader before 502. */
 const LEADER_WAIT_MS = 2_500;
 

@@ -1,3 +1,4 @@
+// Twin of src/plan/constraints.ts (placement constraints, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/deploy-definition.test.ts and test/traefik-per-agent-deploy.test.ts.
 import type { Constraint, OfferRejectReason } from "../marathon/types.js";
 
 /**

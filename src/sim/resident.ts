@@ -28,7 +28,7 @@ function hasExternalVolumes(def: AppDefinition): boolean {
 }
 
 /** UpgradeStrategy.forResidentTasks. */
-export const RESIDENT_UPGRADE_STRATEGY: UpgradeStrategy = { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 };
+const RESIDENT_UPGRADE_STRATEGY: UpgradeStrategy = { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 };
 
 /** The defaults Marathon gives apps with volumes it must not run twice, for fields the user left out. */
 export function residentDefaults(input: AppDefinition): Partial<AppDefinition> {

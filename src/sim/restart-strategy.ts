@@ -1,3 +1,4 @@
+// Twin of src/plan/simulate-upgrade.ts (restart arithmetic, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/deploy-trap.test.ts and test/plan-cli.test.ts.
 /**
  * The rolling-restart arithmetic of Marathon 1.10/1.11 (TaskReplaceActor
  * `computeRestartStrategy`), as notes/marathon-semantics.md section 1 gives it.

@@ -33,7 +33,7 @@ function flagsOf(q: URLSearchParams): KillFlags {
 }
 
 /** Task.Id.parse: the instance and app a task id names, whatever its incarnation; undefined if it is no Marathon task id. */
-export function parseTaskId(taskId: string): { instanceId: string; appId: string } | undefined {
+function parseTaskId(taskId: string): { instanceId: string; appId: string } | undefined {
   const m = /^(([a-z0-9_.-]+?)\.instance-[0-9a-f-]+)(?:\.[^.]+\.\d+)?$/.exec(taskId);
   if (!m) return undefined;
   return { instanceId: m[1] as string, appId: `/${(m[2] as string).replace(/_/g, "/")}` };

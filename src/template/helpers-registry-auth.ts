@@ -13,7 +13,7 @@
 import { HelperUsageError, MissingHelperArgument, type TemplateHelper, type TemplateLocation } from "./helpers.js";
 
 /** Where Marathon's docs (and `mdeploy registry-auth`'s hint) put the archive on each agent. */
-export const DEFAULT_DOCKER_AUTH_URI = "file:///etc/docker.tar.gz";
+const DEFAULT_DOCKER_AUTH_URI = "file:///etc/docker.tar.gz";
 
 /** URI schemes the Mesos fetcher understands. */
 const FETCHABLE = /^(file|https?|ftp|ftps|hdfs|s3|s3a|s3n):\/\/\S+$/;

@@ -1,3 +1,4 @@
+// Twin of src/sim/app-definition.ts (Marathon's 422 rules, kept twice on purpose: src/sim/README.md "Twins"); cross-checked by test/twins-422.test.ts.
 /**
  * The cross-field rules Marathon enforces with 422 (notes: AppValidation.scala,
  * PathId.scala, SchedulingValidation.scala), checked before anything is sent

@@ -21,6 +21,7 @@ export const VALIDATOR_OPTIONS = {
   "marathon-app": { allErrors: true, strict: false, verbose: true },
   "marathon-responses": { allErrors: true, strict: false },
   "mesos-responses": { allErrors: true, strict: false },
+  "marathon-events": { allErrors: true, strict: false },
 } as const satisfies Record<string, Options>;
 
 export type ValidatorModule = keyof typeof VALIDATOR_OPTIONS;

@@ -14,7 +14,7 @@ import { appLintWarnings, type LintOptions } from "./app-lints.js";
 const require = createRequire(import.meta.url);
 
 /** mdeploy's JSON Schema for Marathon app definitions. */
-export const APP_SCHEMA = require("../../schemas/marathon-app.schema.json") as Record<string, unknown>;
+const APP_SCHEMA = require("../../schemas/marathon-app.schema.json") as Record<string, unknown>;
 
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {

@@ -17,9 +17,9 @@ import { addressKey, parseMembership, type Membership } from "./members.js";
 import { classifyClaim, freeIdCandidates, type ClaimRecord } from "./plan.js";
 
 export const CLAIMS_PATH = "/mdeploy/zk-ids";
-export const JOIN_LOCK_PATH = "/mdeploy/zk-join";
+const JOIN_LOCK_PATH = "/mdeploy/zk-join";
 const CLOCK_PATH = "/mdeploy/zk-clock";
-export const TARGET_SIZE_PATH = "/mdeploy/zk-target-size";
+const TARGET_SIZE_PATH = "/mdeploy/zk-target-size";
 
 /** How long claims live (ZooKeeper's clock). */
 export interface ClaimTimes {
@@ -29,10 +29,8 @@ export interface ClaimTimes {
   ttlMs: number;
 }
 
-export const DEFAULT_CLAIM_TIMES: ClaimTimes = { graceMs: 120_000, ttlMs: 900_000 };
-
 /** Creates a persistent znode and its parents, tolerating ones that exist. */
-export async function ensurePath(zk: ZkClient, path: string): Promise<void> {
+async function ensurePath(zk: ZkClient, path: string): Promise<void> {
   let current = "";
   for (const part of path.split("/").filter(Boolean)) {
     current += `/${part}`;
@@ -52,7 +50,7 @@ export async function readMembership(zk: ZkClient): Promise<Membership> {
 }
 
 /** ZooKeeper's current time: the mtime of a znode just written. No host clock involved. */
-export async function zookeeperNow(zk: ZkClient): Promise<number> {
+async function zookeeperNow(zk: ZkClient): Promise<number> {
   try {
     return Number((await zk.setData(CLOCK_PATH, "", -1)).mtime);
   } catch (error) {

@@ -36,7 +36,7 @@ export interface BootstrapEvidence {
 }
 
 /** The ID a peer reports as its own: the member of its config at its address. */
-export function ownIdOf(reply: ElectionReply, address: ServerAddress): { id: number | null; version: bigint | null } {
+function ownIdOf(reply: ElectionReply, address: ServerAddress): { id: number | null; version: bigint | null } {
   let membership;
   try {
     membership = parseMembership(reply.config);

@@ -25,7 +25,7 @@ export interface LocalFiles {
   dynamicMembership: Membership | null;
 }
 
-export const zooCfgPath = (paths: ZkPaths) => join(paths.confDir, "zoo.cfg");
+const zooCfgPath = (paths: ZkPaths) => join(paths.confDir, "zoo.cfg");
 export const defaultDynamicPath = (paths: ZkPaths) => join(paths.confDir, "zoo.cfg.dynamic");
 
 /** Reads myid, whether data exists, and the current dynamic membership. Bad content is a ConfigError naming the file. */

@@ -110,8 +110,3 @@ export function memberByAddress(membership: Membership, address: Pick<ServerAddr
   const key = addressKey(address);
   return membership.servers.find((s) => addressKey(s) === key);
 }
-
-/** The config version as ZooKeeper prints it (hex, no prefix). */
-export function formatConfigVersion(version: bigint): string {
-  return version.toString(16);
-}

@@ -3,6 +3,7 @@
  * client, four-letter and election-port probes, discovery). Flags are all
  * checked before anything is touched; every problem is listed at once.
  */
+import { positiveNumberProblem, readPositiveNumber } from "../core/positive-number.js";
 import { systemClock } from "../host/system-clock.js";
 import type { Redactor } from "../core/redact.js";
 import { UsageError } from "../errors.js";
@@ -22,10 +23,12 @@ export interface ZkIdEnvironment {
   redactor: Pick<Redactor, "add">;
 }
 
-function positiveInt(name: string, value: string, problems: string[], max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > max) problems.push(`${name}: expected a whole number 1..${max}, got "${value}"`);
-  return n;
+/** A whole number from 1 (to `max`); a bad one is added to `problems`, so every bad flag is listed at once. */
+function positiveInt(name: string, value: string, problems: string[], max?: number): number {
+  const rule = max === undefined ? { whole: true } : { whole: true, max };
+  const n = readPositiveNumber(value, rule);
+  if (n === undefined) problems.push(positiveNumberProblem(name, value, rule));
+  return n ?? Number.NaN;
 }
 
 /** Parses flags into options and builds the real adapters (everything but where output goes). */

@@ -42,7 +42,7 @@ export function tcpExchange<T>(host: string, port: number, request: Buffer | str
  * stopped JVM, a stalled disk) from one that does not run: a refused or
  * unanswered connection is false.
  */
-export function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+function tcpAccepts(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     const done = (accepted: boolean) => {

@@ -25,13 +25,13 @@ export interface Ec2DiscoveryOptions {
 }
 
 /** The old ID tag, honoured as a migration path. */
-export const ZKID_TAG = "zkid";
+const ZKID_TAG = "zkid";
 
 /**
  * The durable "this ensemble formed" marker: a tag on the autoscaling group (or on
  * any discovered instance). While it is there, zk-id never bootstraps a new ensemble.
  */
-export const FORMED_TAG = "mdeploy:zk-ensemble-formed";
+const FORMED_TAG = "mdeploy:zk-ensemble-formed";
 
 function describeFailure(what: string, error: unknown): UnreachableError {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
