@@ -6,14 +6,58 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
-import { outcomeOf, type Harness } from "./deploy-harness.js";
+import type { Progress } from "../src/deploy/progress.js";
+import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
+import { startFakeServer, type FakeServer } from "./helpers/fake-server.js";
 import { APP, CANARY, canary, canarySettings, healthyOverTime, imageOf, routedClickCount, startProgressiveHarness } from "./progressive-harness.js";
 
 let h: Harness | undefined;
+let prometheus: FakeServer | undefined;
 afterEach(async () => {
   await h?.close();
+  await prometheus?.close();
   h = undefined;
+  prometheus = undefined;
 });
+
+/** A Prometheus that answers the instant query with these values, one per call, as a one-sample vector. */
+function fakePrometheus(values: number[]): Promise<FakeServer> {
+  let call = 0;
+  return startFakeServer([
+    {
+      method: "GET",
+      path: "/api/v1/query",
+      times: values.length,
+      reply: () => ({ body: { status: "success", data: { resultType: "vector", result: [{ metric: { service: "click-count@marathon" }, value: [1767225600, String(values[call++])] }] } } }),
+    },
+  ]);
+}
+
+/** The harness's progress, calling `when` with every line and section title it shows (to act at a moment the deploy reaches). */
+function watchedProgress(harness: Harness, when: (text: string) => void): Progress {
+  return {
+    ...harness.progress,
+    start: (id, title) => {
+      harness.progress.start(id, title);
+      when(title);
+    },
+    line: (text) => {
+      harness.progress.line(text);
+      when(text);
+    },
+  };
+}
+
+/** The stable app as it was: its configuration, all its instances healthy, the old image, no canary. */
+function expectStableBack(harness: Harness, configSince: string): void {
+  const after = harness.sim.state.app(APP) as { instances: number; versionInfo: { lastConfigChangeAt: string } };
+  expect(after.instances).toBe(4);
+  expect(after.versionInfo.lastConfigChangeAt).toBe(configSince);
+  expect(imageOf(harness.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
+  expect(harness.sim.state.healthyCount(APP)).toBe(4);
+  expect(harness.sim.state.app(CANARY)).toBeUndefined();
+  expect(harness.sim.state.deployments()).toEqual([]);
+}
 
 describe("canary", () => {
   it("a good canary goes through every step, the stable app gets the new version, the canary is removed", async () => {
@@ -53,5 +97,65 @@ describe("canary", () => {
     expect(after.versionInfo.lastConfigChangeAt).toBe(before.versionInfo.lastConfigChangeAt);
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
     expect(h.sim.state.healthyCount(APP)).toBe(4);
+  });
+
+  it("a Prometheus gate over its threshold at step 2: aborted, canary removed, stable back, exit 1", async () => {
+    h = await startProgressiveHarness();
+    prometheus = await fakePrometheus([0.001, 0.5]);
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
+    const query = 'sum(rate(traefik_service_requests_total{service="click-count@marathon",code=~"5.."}[1m]))';
+    const settings = canarySettings({ steps: [25, 50, 75, 100], prometheus: { url: prometheus.url, query, max: 0.01 } });
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), settings));
+
+    expect(outcome.code).toBe(ExitCode.deploymentFailed);
+    expect(outcome.shown).toMatch(/pass: Prometheus .* <= 0\.01: value 0\.001/);
+    expect(outcome.shown).toMatch(/aborted at step 2: gate failed: Prometheus .* <= 0\.01: value 0\.5 is above 0\.01/);
+    expect(prometheus.requests.map((r) => r.url.searchParams.get("query"))).toEqual([query, query]);
+    expect(prometheus.unexpected).toEqual([]);
+    expectStableBack(h, configSince);
+  });
+
+  it("a Prometheus that cannot be reached fails the gate by name at step 1", async () => {
+    h = await startProgressiveHarness();
+    const closed = await fakePrometheus([]);
+    const url = closed.url;
+    await closed.close();
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), canarySettings({ prometheus: { url, query: "up", max: 1 } })));
+
+    expect(outcome.code).toBe(ExitCode.deploymentFailed);
+    expect(outcome.shown).toContain(`aborted at step 1: gate failed: Prometheus up <= 1: Prometheus at ${url}: unreachable`);
+    expectStableBack(h, configSince);
+  });
+
+  it("a canary task that turns unhealthy inside the window fails the health gate: aborted, stable back, exit 1", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("leaky"), canarySettings({ windowSeconds: 900 })));
+
+    expect(outcome.code).toBe(ExitCode.deploymentFailed);
+    // Seen while failing its checks, or after Marathon replaced it for them: the machine's speed decides which.
+    expect(outcome.shown.split("\n").find((line) => line.includes("aborted at"))).toMatch(/aborted at step 1: gate failed: health window 900 s: (0\/1 tasks of \/production\/click-count-canary healthy \(not healthy: .*500 leak|a task of \/production\/click-count-canary was replaced during the window)/);
+    expectStableBack(h, configSince);
+  });
+
+  it("SIGTERM during step 2's gate: canary removed, stable back and verified within the grace, exit 1; the public service never empty", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
+    const since = h.sim.clock.now();
+    const signals = interrupts();
+    const progress = watchedProgress(h, (text) => {
+      if (text.includes("step 2: ") && text.endsWith("gate:")) signals.signal("SIGTERM");
+    });
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), canarySettings(), { interruptGraceMs: 1_800_000 }, { progress, interrupts: signals.interrupts }));
+    expect(outcome.code).toBe(ExitCode.deploymentFailed);
+    expect(outcome.shown).toMatch(/canary of \/production\/click-count aborted at step 2: stopped during the gate: interrupted by SIGTERM; \/production\/click-count-canary removed; \/production\/click-count back at 4 instances/);
+    expectStableBack(h, configSince);
+    const moments = healthyOverTime(h.sim, [APP, CANARY], since);
+    expect(Math.min(...moments.map((m) => (m.healthy[APP] ?? 0) + (m.healthy[CANARY] ?? 0)))).toBeGreaterThan(0);
   });
 });

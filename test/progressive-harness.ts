@@ -26,7 +26,7 @@ export function roomyCluster(agents = 2): ClusterSpec {
       ...base.agents.filter((a) => a.hostname !== "production"),
       ...Array.from({ length: agents }, (_, i) => ({ hostname: `production-${i + 1}`, cpus: 2, mem: 1024, disk: 4000, ports: "[31000-32000]", attributes: { type: "production" } })),
     ],
-    images: [{ image: "*:leaky", startSeconds: 4, healthyAfterSeconds: 6, unhealthyAfterSeconds: 40, healthFailure: "500 leak" }, ...(base.images ?? [])],
+    images: [{ image: "*:leaky", startSeconds: 4, healthyAfterSeconds: 6, unhealthyAfterSeconds: 300, healthFailure: "500 leak" }, ...(base.images ?? [])],
   };
 }
 

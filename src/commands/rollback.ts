@@ -10,6 +10,7 @@ import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { formatDotenvReport } from "../deploy/dotenv-report.js";
+import { undoProgressive, type ProgressiveUndoResult } from "../deploy/progressive/undo-progressive.js";
 import { listenForInterrupts } from "./process-interrupts.js";
 
 export interface RollbackOptions {
@@ -27,7 +28,7 @@ export interface RollbackOptions {
 }
 
 /** Rolls the environment's app back and waits for it. */
-export async function runRollback(options: RollbackOptions, context: CliContext, clock: Clock = systemClock): Promise<RollbackResult> {
+export async function runRollback(options: RollbackOptions, context: CliContext, clock: Clock = systemClock): Promise<RollbackResult | ProgressiveUndoResult> {
   const { output } = context;
   const loaded = await loadCommandTarget(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
@@ -35,6 +36,21 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
   const report = startReport({ file: reportPathFor(options.report, context.env), command: "rollback", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   const signals = listenForInterrupts(output);
   try {
+    // A canary or blue/green copy in progress is what a rollback undoes first (and what its exit 5 names).
+    const progress = createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock);
+    const undone = options.to ? undefined : await undoProgressive(
+      {
+        environment: options.environment,
+        appId: loaded.app.id,
+        ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}),
+        ...(options.interruptGraceSeconds !== undefined ? { interruptGraceMs: options.interruptGraceSeconds * 1000 } : {}),
+      },
+      { marathon, clock, progress, interrupts: signals.interrupts },
+    );
+    if (undone) {
+      output.result(undone);
+      return undone;
+    }
     const result = await withReport(report, () => rollbackApp(
       {
         environment: options.environment,

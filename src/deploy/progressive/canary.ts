@@ -24,7 +24,7 @@ import { withoutStateFields } from "../replan-version.js";
 import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits, type RunLimits } from "../run-limits.js";
 import { isVerified } from "../verify-app.js";
 import { CANARY_OF_LABEL, CANARY_STABLE_INSTANCES_LABEL, CANARY_STEPS_LABEL, GATES_LABEL } from "./copy-labels.js";
-import { removeAndWait, stateOf, writeAndVerify, type CopyOutcome } from "./copy-writes.js";
+import { removeAndWait, stateOf, writeAndVerify, type CopyDeps, type CopyOutcome } from "./copy-writes.js";
 import { runGate, type GateFetch, type GateResult } from "./gates.js";
 import { formatProgressivePlan, planCanary, type CanaryPlan, type CanaryStep } from "./progressive-plan.js";
 import { sharedServiceProblem } from "./traefik-labels.js";
@@ -218,7 +218,7 @@ export type StableRestore = { kind: "restored" } | { kind: "unfinished"; problem
  * Removes the canary, scales the stable app back to `instances` and verifies it
  * still runs the configuration it had (`before`). Shared with `mdeploy rollback`.
  */
-export async function restoreStable(env: string, appId: string, canaryId: string, instances: number, before: AppStatus | undefined, limits: Pick<RunLimits, "cleanup" | "cleanupDeadline">, deps: ProgressiveDeps): Promise<StableRestore> {
+export async function restoreStable(env: string, appId: string, canaryId: string, instances: number, before: AppStatus | undefined, limits: Pick<RunLimits, "cleanup" | "cleanupDeadline">, deps: CopyDeps): Promise<StableRestore> {
   const facts = async () => [await stateOf(appId, deps), await stateOf(canaryId, deps)];
   const removed = await removeAndWait(canaryId, limits.cleanupDeadline(), limits.cleanup, deps);
   if (removed.kind !== "removed") return { kind: "unfinished", problem: removed.reason, facts: await facts() };

@@ -39,7 +39,7 @@ export interface CopyWrite {
 }
 
 /** How long a write waits for the event stream before following by polling alone. */
-const STREAM_OPEN_WAIT_MS = 10_000;
+const STREAM_OPEN_WAIT_MS = 60_000;
 
 /** Sends the definition and follows the deployment to a verified end. */
 export async function writeAndVerify(input: CopyWrite, deps: CopyDeps): Promise<CopyOutcome> {
@@ -95,7 +95,8 @@ export async function removeAndWait(appId: string, deadline: number, signal: Abo
     if (error instanceof MdeployError) return { kind: "failed", reason: `cannot remove ${appId}: ${messageOf(error)}` };
     throw error;
   }
-  for (let i = 0; i < 100_000 && clock.now() < deadline && !signal.aborted; i++) {
+  // One look even at the deadline: a removal that was quick counts.
+  for (let i = 0; i === 0 || (i < 100_000 && clock.now() < deadline && !signal.aborted); i++) {
     try {
       last = await marathon.findApp(appId, { embed: ["app.tasks", "app.deployments"], signal });
       if (!last) return { kind: "removed" };

@@ -91,8 +91,10 @@ async function healthWindow(appId: string, instances: number, windowMs: number, 
       return { name, passed: false, detail: `a task of ${appId} was replaced during the window${failure}` };
     }
     if (healthy.length < instances) {
-      const sick = live.filter((t) => !healthy.includes(t)).map((t) => `${t.id}${t.healthCheckResults?.[0]?.lastFailureCause ? `: ${t.healthCheckResults[0].lastFailureCause}` : ""}`);
-      return { name, passed: false, detail: `${healthy.length}/${instances} tasks of ${appId} healthy${sick.length > 0 ? ` (unhealthy: ${sick.join(", ")})` : ""}` };
+      const sick = (app.tasks ?? []).filter((t) => !healthy.includes(t)).map((t) => `${t.id} ${t.state ?? ""}${t.healthCheckResults?.[0]?.lastFailureCause ? `: ${t.healthCheckResults[0].lastFailureCause}` : ""}`);
+      const failure = app.lastTaskFailure ? `last task failure: ${app.lastTaskFailure.state} ${app.lastTaskFailure.message}` : undefined;
+      const why = [...sick, ...(failure ? [failure] : [])];
+      return { name, passed: false, detail: `${healthy.length}/${instances} tasks of ${appId} healthy${why.length > 0 ? ` (not healthy: ${why.join("; ")})` : ""}` };
     }
     const left = end - deps.clock.now();
     if (left <= 0) return { name, passed: true, detail: `${instances}/${instances} tasks of ${appId} healthy for ${Math.round(windowMs / 1000)} s, none restarted` };

@@ -1,0 +1,81 @@
+/**
+ * Blue/green deploys against the simulator: a complete green copy behind the
+ * preview Host, the switch of the public rule, the keep window with its
+ * rollback, and the refusal when the cluster has no room for two copies.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { ExitCode } from "../src/errors.js";
+import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
+import { undoProgressive, type ProgressiveUndoResult } from "../src/deploy/progressive/undo-progressive.js";
+import type { Progress } from "../src/deploy/progress.js";
+import { outcomeOf, type Harness } from "./deploy-harness.js";
+import { APP, GREEN, blueGreen, blueGreenSettings, imageOf, roomyCluster, routedClickCount, startProgressiveHarness } from "./progressive-harness.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Labels of an app as the simulator has them now. */
+function labelsOf(appId: string): Record<string, string> {
+  return ((h?.sim.state.app(appId) as { labels?: Record<string, string> } | undefined)?.labels ?? {});
+}
+
+describe("blue/green", () => {
+  it("switches to a verified green copy, keeps blue for the window, then the app id runs the new version alone", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const result = (await blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings())) as ProgressiveResult;
+
+    expect(result.progressive.strategy).toBe("blue-green");
+    expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.1.0");
+    expect(labelsOf(APP)["traefik.enable"]).toBe("true");
+    expect(labelsOf(APP)["traefik.http.routers.click-count.rule"]).toBe("Host(`click-count.example.com`)");
+    expect(h.sim.state.app(GREEN)).toBeUndefined();
+    expect(h.sim.state.healthyCount(APP)).toBe(2);
+    const shown = h.printed();
+    expect(shown).toMatch(/start \/production\/click-count-green \(2 instances\) on Host preview\.click-count\.example\.com/);
+    expect(shown).toMatch(/switched: \/production\/click-count-green serves \/production\/click-count's public rule; \/production\/click-count is on standby/);
+    expect(shown).toMatch(/room for a second copy/);
+  });
+
+  it("mdeploy rollback within the keep window puts blue back in front and removes green; the deploy exits 1", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const harness = h;
+    let rollback: Promise<ProgressiveUndoResult | undefined> | undefined;
+    // The rollback starts the moment the deploy says it switched: from inside the run, not on a timer.
+    const progress: Progress = {
+      ...harness.progress,
+      line: (text) => {
+        harness.progress.line(text);
+        if (!rollback && text.includes("switched:")) rollback = undoProgressive({ environment: "production", appId: APP }, { marathon: harness.marathon, clock: harness.sim.clock, progress: harness.progress });
+      },
+    };
+    const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings({ keepSeconds: 3600 }), {}, { progress }));
+    const undone = await rollback;
+
+    expect(outcome.code).toBe(ExitCode.deploymentFailed);
+    expect(outcome.shown).toMatch(/switched back during the keep window/);
+    expect(undone?.removed).toBe(GREEN);
+    expect(h.sim.state.app(GREEN)).toBeUndefined();
+    expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
+    expect(labelsOf(APP)["traefik.enable"]).toBe("true");
+    expect(labelsOf(APP).MDEPLOY_BLUE_GREEN).toBeUndefined();
+    expect(h.sim.state.healthyCount(APP)).toBe(2);
+  });
+
+  it("refused with exit 3 and nothing written when the cluster has no room for a second copy", async () => {
+    h = await startProgressiveHarness(roomyCluster(1));
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const versions = h.sim.state.events().length;
+    const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings()));
+
+    expect(outcome.code).toBe(ExitCode.refused);
+    expect(outcome.shown).toMatch(/no room for a second copy of \/production\/click-count: .*nothing was sent to Marathon/s);
+    expect(h.sim.state.app(GREEN)).toBeUndefined();
+    expect(h.sim.state.events().slice(versions).filter((e) => e.eventType === "api_post_event")).toEqual([]);
+    expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
+  });
+});
