@@ -17,14 +17,14 @@ export const CANARY = `${APP}-canary`;
 export const GREEN = `${APP}-green`;
 export const PUBLIC_HOST = "click-count.example.com";
 
-/** Two production agents of 1 GB: room for six 300 MB instances, whatever the app. */
-export function roomyCluster(agents = 2): ClusterSpec {
+/** Production agents (two of 1 GB by default: room for six 300 MB instances) beside the default cluster's svc and staging. */
+export function roomyCluster(agents = 2, mem = 1024): ClusterSpec {
   const base = defaultCluster();
   return {
     ...base,
     agents: [
       ...base.agents.filter((a) => a.hostname !== "production"),
-      ...Array.from({ length: agents }, (_, i) => ({ hostname: `production-${i + 1}`, cpus: 2, mem: 1024, disk: 4000, ports: "[31000-32000]", attributes: { type: "production" } })),
+      ...Array.from({ length: agents }, (_, i) => ({ hostname: `production-${i + 1}`, cpus: 2, mem, disk: 4000, ports: "[31000-32000]", attributes: { type: "production" } })),
     ],
     images: [{ image: "*:leaky", startSeconds: 4, healthyAfterSeconds: 6, unhealthyAfterSeconds: 300, healthFailure: "500 leak" }, ...(base.images ?? [])],
   };
