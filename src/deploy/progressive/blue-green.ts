@@ -81,12 +81,13 @@ export async function deployBlueGreen(options: DeployAppOptions, settings: BlueG
   progress.line(`  ${plan.greenId}: ${instances}/${instances} healthy on ${previewHost}; gate:`);
   let gate: GateResult;
   try {
-    gate = await runGate(plan.greenId, instances, settings, { marathon, clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) }, limits.follow);
+    gate = await runGate(plan.greenId, instances, settings, { marathon, clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) }, limits.follow, deadline);
   } catch (error) {
     if (!limits.follow.aborted) throw error;
     return await abortGreen(ctx, "stopped during the gate", { kind: "stopped", reason: String(limits.follow.reason) });
   }
   for (const check of gate.checks) progress.line(`    ${check.passed ? "pass" : "FAIL"}: ${check.name}: ${check.detail}`);
+  if (gate.timedOut) return await abortGreen(ctx, "stopped during the gate", { kind: "stopped", reason: "deadline" }, true);
   if (!gate.passed) {
     const failed = gate.checks.find((c) => !c.passed);
     return await abortGreen(ctx, "gate failed", { kind: "failed", reason: `${failed?.name ?? "gate"}: ${failed?.detail ?? "failed"}`, details: [] });
@@ -184,10 +185,10 @@ async function finish(ctx: GreenContext, options: DeployAppOptions, gate: GateRe
 }
 
 /** Before the switch: remove the green copy (blue never stopped serving) and say why the deploy ended. */
-async function abortGreen(ctx: GreenContext, what: string, outcome: Exclude<CopyOutcome, { kind: "verified" }>): Promise<never> {
+async function abortGreen(ctx: GreenContext, what: string, outcome: Exclude<CopyOutcome, { kind: "verified" }>, outOfTime = false): Promise<never> {
   const { env, app, plan, limits, deps } = ctx;
   const signal = limits.interruptedBy();
-  const timedOut = !signal && limits.follow.aborted;
+  const timedOut = !signal && (outOfTime || limits.follow.aborted);
   const why = signal ? `interrupted by ${signal}` : timedOut ? "the time limit (--timeout) ran out" : outcome.kind === "failed" ? outcome.reason : `stopped (${outcome.reason})`;
   const headline = `${env}: blue/green of ${app.id} aborted: ${what}: ${why}`;
   deps.progress.line(headline);

@@ -101,7 +101,7 @@ export async function deployCanary(options: DeployAppOptions, settings: CanarySe
       progress.line(`  step ${step.index}: ${plan.canaryId} ${step.canary}, ${app.id} ${step.stable} healthy: ${step.share}% of ${app.id}'s traffic on the new version; gate:`);
       let gate: GateResult;
       try {
-        gate = await runGate(plan.canaryId, step.canary, settings, { marathon, clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) }, limits.follow);
+        gate = await runGate(plan.canaryId, step.canary, settings, { marathon, clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) }, limits.follow, start + timeoutMs);
       } catch (error) {
         if (!limits.follow.aborted) throw error;
         return await abort(ctx, `step ${step.index}: stopped during the gate`, { kind: "stopped", reason: String(limits.follow.reason) });
@@ -109,6 +109,7 @@ export async function deployCanary(options: DeployAppOptions, settings: CanarySe
       for (const check of gate.checks) progress.line(`    ${check.passed ? "pass" : "FAIL"}: ${check.name}: ${check.detail}`);
       ctx.records.push({ step, gate });
       progress.end(`canary-step-${step.index}`);
+      if (gate.timedOut) return await abort(ctx, `step ${step.index}: stopped during the gate`, { kind: "stopped", reason: "deadline" }, true);
       if (!gate.passed) {
         const failed = gate.checks.find((c) => !c.passed);
         return await abort(ctx, `step ${step.index}: gate failed`, { kind: "failed", reason: `${failed?.name ?? "gate"}: ${failed?.detail ?? "failed"}`, details: [] });
@@ -190,10 +191,10 @@ async function promote(ctx: CanaryContext, options: DeployAppOptions): Promise<P
  * A step failed, the time ran out, or a signal came: remove the canary (its
  * room is what the stable app may need), scale the stable app back, verify it.
  */
-async function abort(ctx: CanaryContext, what: string, outcome: Exclude<CopyOutcome, { kind: "verified" }>): Promise<never> {
+async function abort(ctx: CanaryContext, what: string, outcome: Exclude<CopyOutcome, { kind: "verified" }>, outOfTime = false): Promise<never> {
   const { env, app, stable, plan, limits, deps } = ctx;
   const signal = limits.interruptedBy();
-  const timedOut = !signal && limits.follow.aborted;
+  const timedOut = !signal && (outOfTime || limits.follow.aborted);
   const why = signal ? `interrupted by ${signal}` : timedOut ? "the time limit (--timeout) ran out" : outcome.kind === "failed" ? outcome.reason : `stopped (${outcome.reason})`;
   const headline = `${env}: canary of ${app.id} aborted at ${what}: ${why}`;
   deps.progress.line(headline);

@@ -23,6 +23,8 @@ export interface GateCheck {
 export interface GateResult {
   passed: boolean;
   checks: GateCheck[];
+  /** The command's time limit came before the window ended. */
+  timedOut?: boolean;
 }
 
 /** How the gate reaches HTTP endpoints (injected so tests and CLI use the same code; global fetch by default). */
@@ -41,12 +43,19 @@ const WINDOW_POLL_MS = 2_000;
 const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 
 /**
- * Runs the gate for `appId`, which should run `instances` healthy tasks.
- * `signal` (a stop or the deadline) rejects with its reason.
+ * Runs the gate for `appId`, which should run `instances` healthy tasks, ending
+ * by `deadline` (clock time) at the latest. `signal` (a stop) rejects with its reason.
  */
-export async function runGate(appId: string, instances: number, gate: GateSettings, deps: GateDeps, signal: AbortSignal): Promise<GateResult> {
+export async function runGate(appId: string, instances: number, gate: GateSettings, deps: GateDeps, signal: AbortSignal, deadline = Number.POSITIVE_INFINITY): Promise<GateResult> {
   const checks: GateCheck[] = [];
-  const window = await healthWindow(appId, instances, gate.windowSeconds * 1000, deps, signal);
+  const windowMs = gate.windowSeconds * 1000;
+  if (deps.clock.now() + windowMs > deadline) {
+    // The window cannot end in time: watch until the deadline, then say so (a failure in the meantime still counts).
+    const partial = await healthWindow(appId, instances, Math.max(0, deadline - deps.clock.now()), deps, signal);
+    checks.push(partial.passed ? { name: `health window ${gate.windowSeconds} s`, passed: false, detail: `the time limit (--timeout) ran out ${Math.round(partial.watchedMs / 1000)} s into the window` } : partial);
+    return { passed: false, checks, ...(partial.passed ? { timedOut: true } : {}) };
+  }
+  const window = await healthWindow(appId, instances, windowMs, deps, signal);
   checks.push(window);
   if (!window.passed) return { passed: false, checks };
   if (gate.httpProbe) {
@@ -63,9 +72,11 @@ export async function runGate(appId: string, instances: number, gate: GateSettin
 }
 
 /** Every task of the copy healthy at every look, the same tasks from start to end, for the whole window. */
-async function healthWindow(appId: string, instances: number, windowMs: number, deps: GateDeps, signal: AbortSignal): Promise<GateCheck> {
+async function healthWindow(appId: string, instances: number, windowMs: number, deps: GateDeps, signal: AbortSignal): Promise<GateCheck & { watchedMs: number }> {
   const name = `health window ${Math.round(windowMs / 1000)} s`;
-  const end = deps.clock.now() + windowMs;
+  const begin = deps.clock.now();
+  const end = begin + windowMs;
+  const verdict = (passed: boolean, detail: string) => ({ name, passed, detail, watchedMs: deps.clock.now() - begin });
   let first: Set<string> | undefined;
   let unreadable = 0;
   for (let look = 0; look < 100_000; look++) {
@@ -75,12 +86,12 @@ async function healthWindow(appId: string, instances: number, windowMs: number, 
     } catch (error) {
       // A Marathon that cannot be read for a passing reason is looked at again; three looks in a row and the gate cannot see.
       if (signal.aborted || !isTransientReadFailure(error)) throw error;
-      if (++unreadable >= 3) return { name, passed: false, detail: `cannot read ${appId}: ${messageOf(error)}` };
+      if (++unreadable >= 3) return verdict(false, `cannot read ${appId}: ${messageOf(error)}`);
       await deps.clock.sleep(WINDOW_POLL_MS, signal);
       continue;
     }
     unreadable = 0;
-    if (!app) return { name, passed: false, detail: `${appId} is gone` };
+    if (!app) return verdict(false, `${appId} is gone`);
     const live = (app.tasks ?? []).filter((t) => t.state === "TASK_RUNNING" || t.state === "TASK_STAGING" || t.state === "TASK_STARTING");
     const healthy = live.filter((t) => t.state === "TASK_RUNNING" && isHealthyAndReady(t, app));
     const ids = new Set(live.map((t) => t.id));
@@ -88,19 +99,19 @@ async function healthWindow(appId: string, instances: number, windowMs: number, 
     const restarted = [...ids].filter((id) => !first?.has(id));
     if (restarted.length > 0 || ids.size < first.size) {
       const failure = app.lastTaskFailure ? ` (last task failure: ${app.lastTaskFailure.state} ${app.lastTaskFailure.message})` : "";
-      return { name, passed: false, detail: `a task of ${appId} was replaced during the window${failure}` };
+      return verdict(false, `a task of ${appId} was replaced during the window${failure}`);
     }
     if (healthy.length < instances) {
       const sick = (app.tasks ?? []).filter((t) => !healthy.includes(t)).map((t) => `${t.id} ${t.state ?? ""}${t.healthCheckResults?.[0]?.lastFailureCause ? `: ${t.healthCheckResults[0].lastFailureCause}` : ""}`);
       const failure = app.lastTaskFailure ? `last task failure: ${app.lastTaskFailure.state} ${app.lastTaskFailure.message}` : undefined;
       const why = [...sick, ...(failure ? [failure] : [])];
-      return { name, passed: false, detail: `${healthy.length}/${instances} tasks of ${appId} healthy${why.length > 0 ? ` (not healthy: ${why.join("; ")})` : ""}` };
+      return verdict(false, `${healthy.length}/${instances} tasks of ${appId} healthy${why.length > 0 ? ` (not healthy: ${why.join("; ")})` : ""}`);
     }
     const left = end - deps.clock.now();
-    if (left <= 0) return { name, passed: true, detail: `${instances}/${instances} tasks of ${appId} healthy for ${Math.round(windowMs / 1000)} s, none restarted` };
+    if (left <= 0) return verdict(true, `${instances}/${instances} tasks of ${appId} healthy for ${Math.round(windowMs / 1000)} s, none restarted`);
     await deps.clock.sleep(Math.min(WINDOW_POLL_MS, left), signal);
   }
-  return { name, passed: false, detail: "the window did not end" };
+  return verdict(false, "the window did not end");
 }
 
 /** GET the URL; the gate passes on the expected status. */
