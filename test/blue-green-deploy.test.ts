@@ -7,9 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
 import { undoProgressive, type ProgressiveUndoResult } from "../src/deploy/progressive/undo-progressive.js";
-import type { Progress } from "../src/deploy/progress.js";
 import { outcomeOf, type Harness } from "./deploy-harness.js";
-import { APP, GREEN, blueGreen, blueGreenSettings, imageOf, roomyCluster, routedClickCount, startProgressiveHarness } from "./progressive-harness.js";
+import { APP, GREEN, blueGreen, blueGreenSettings, imageOf, momentsWithoutBackend, PREVIEW_RULE, PUBLIC_RULE, roomyCluster, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -26,7 +25,18 @@ describe("blue/green", () => {
   it("switches to a verified green copy, keeps blue for the window, then the app id runs the new version alone", async () => {
     h = await startProgressiveHarness();
     await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
-    const result = (await blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings())) as ProgressiveResult;
+    const harness = h;
+    // The routing table at the moments the deploy names: before the gate, and right after the switch.
+    const seen: Record<string, Record<string, Record<string, number>>> = {};
+    const progress = watchedProgress(h, (text) => {
+      if (text.endsWith("; gate:")) seen.preview = { public: sharesNow(harness.sim, PUBLIC_RULE), preview: sharesNow(harness.sim, PREVIEW_RULE) };
+      if (text.includes("switched:")) seen.switched = { public: sharesNow(harness.sim, PUBLIC_RULE), preview: sharesNow(harness.sim, PREVIEW_RULE) };
+    });
+    const result = (await blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings(), {}, { progress })) as ProgressiveResult;
+
+    expect(seen).toEqual({ preview: { public: { [APP]: 100 }, preview: { [GREEN]: 100 } }, switched: { public: { [GREEN]: 100 }, preview: {} } });
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+    expect(momentsWithoutBackend(h.sim, PUBLIC_RULE)).toEqual([]);
 
     expect(result.progressive.strategy).toBe("blue-green");
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.1.0");
@@ -46,13 +56,9 @@ describe("blue/green", () => {
     const harness = h;
     let rollback: Promise<ProgressiveUndoResult | undefined> | undefined;
     // The rollback starts the moment the deploy says it switched: from inside the run, not on a timer.
-    const progress: Progress = {
-      ...harness.progress,
-      line: (text) => {
-        harness.progress.line(text);
-        if (!rollback && text.includes("switched:")) rollback = undoProgressive({ environment: "production", appId: APP }, { marathon: harness.marathon, clock: harness.sim.clock, progress: harness.progress });
-      },
-    };
+    const progress = watchedProgress(h, (text) => {
+      if (!rollback && text.includes("switched:")) rollback = undoProgressive({ environment: "production", appId: APP }, { marathon: harness.marathon, clock: harness.sim.clock, progress: harness.progress });
+    });
     const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings({ keepSeconds: 3600 }), {}, { progress }));
     const undone = await rollback;
 
@@ -64,6 +70,8 @@ describe("blue/green", () => {
     expect(labelsOf(APP)["traefik.enable"]).toBe("true");
     expect(labelsOf(APP).MDEPLOY_BLUE_GREEN).toBeUndefined();
     expect(h.sim.state.healthyCount(APP)).toBe(2);
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+    expect(momentsWithoutBackend(h.sim, PUBLIC_RULE)).toEqual([]);
   });
 
   it("refused with exit 3 and nothing written when the cluster has no room for a second copy", async () => {

@@ -6,10 +6,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
-import type { Progress } from "../src/deploy/progress.js";
 import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.js";
-import { APP, CANARY, canary, canarySettings, healthyOverTime, imageOf, routedClickCount, startProgressiveHarness } from "./progressive-harness.js";
+import { APP, CANARY, canary, canarySettings, healthyOverTime, imageOf, momentsWithoutBackend, PUBLIC_RULE, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
 let h: Harness | undefined;
 let prometheus: FakeServer | undefined;
@@ -33,21 +32,6 @@ function fakePrometheus(values: number[]): Promise<FakeServer> {
   ]);
 }
 
-/** The harness's progress, calling `when` with every line and section title it shows (to act at a moment the deploy reaches). */
-function watchedProgress(harness: Harness, when: (text: string) => void): Progress {
-  return {
-    ...harness.progress,
-    start: (id, title) => {
-      harness.progress.start(id, title);
-      when(title);
-    },
-    line: (text) => {
-      harness.progress.line(text);
-      when(text);
-    },
-  };
-}
-
 /** The stable app as it was: its configuration, all its instances healthy, the old image, no canary. */
 function expectStableBack(harness: Harness, configSince: string): void {
   const after = harness.sim.state.app(APP) as { instances: number; versionInfo: { lastConfigChangeAt: string } };
@@ -57,6 +41,9 @@ function expectStableBack(harness: Harness, configSince: string): void {
   expect(harness.sim.state.healthyCount(APP)).toBe(4);
   expect(harness.sim.state.app(CANARY)).toBeUndefined();
   expect(harness.sim.state.deployments()).toEqual([]);
+  // Only the stable version serves the public rule, and it never went without a healthy backend.
+  expect(sharesNow(harness.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+  expect(momentsWithoutBackend(harness.sim, PUBLIC_RULE)).toEqual([]);
 }
 
 describe("canary", () => {
@@ -64,7 +51,21 @@ describe("canary", () => {
     h = await startProgressiveHarness();
     await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
     const since = h.sim.clock.now();
-    const result = (await canary(h, routedClickCount("1.1.0"), canarySettings())) as ProgressiveResult;
+    const harness = h;
+    // The public rule's traffic at each gate, from the simulator's Traefik model.
+    const atGates: Record<string, number>[] = [];
+    const progress = watchedProgress(h, (text) => {
+      if (/^ {2}step \d+: .*gate:$/.test(text)) atGates.push(sharesNow(harness.sim, PUBLIC_RULE));
+    });
+    const result = (await canary(h, routedClickCount("1.1.0"), canarySettings(), {}, { progress })) as ProgressiveResult;
+
+    expect(atGates).toEqual([
+      { [APP]: 75, [CANARY]: 25 },
+      { [APP]: 50, [CANARY]: 50 },
+    ]);
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+    expect(h.sim.traffic.routing().routes.find((r) => r.rule === PUBLIC_RULE)?.servers.every((s) => s.version === (h?.sim.state.app(APP) as { version: string }).version)).toBe(true);
+    expect(momentsWithoutBackend(h.sim, PUBLIC_RULE, since)).toEqual([]);
 
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.1.0");
     expect(h.sim.state.app(CANARY)).toBeUndefined();

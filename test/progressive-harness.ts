@@ -8,6 +8,7 @@ import type { BlueGreenSettings, CanarySettings } from "../src/config/types.js";
 import { deployBlueGreen } from "../src/deploy/progressive/blue-green.js";
 import { deployCanary, type ProgressiveDeps } from "../src/deploy/progressive/canary.js";
 import type { DeployAppOptions } from "../src/deploy/deploy-app.js";
+import type { Progress } from "../src/deploy/progress.js";
 import type { AppDefinition } from "../src/marathon/types.js";
 import { defaultCluster, type ClusterSpec, type Simulator } from "../src/sim/index.js";
 import { clickCount, startHarness, type Harness } from "./deploy-harness.js";
@@ -16,6 +17,10 @@ export const APP = "/production/click-count";
 export const CANARY = `${APP}-canary`;
 export const GREEN = `${APP}-green`;
 export const PUBLIC_HOST = "click-count.example.com";
+/** The public router's rule, as the simulator's Traefik routing table names it. */
+export const PUBLIC_RULE = `Host(\`${PUBLIC_HOST}\`)`;
+/** The green copy's preview rule. */
+export const PREVIEW_RULE = `Host(\`preview.${PUBLIC_HOST}\`)`;
 
 /** Production agents (two of 1 GB by default: room for six 300 MB instances) beside the default cluster's svc and staging. */
 export function roomyCluster(agents = 2, mem = 1024): ClusterSpec {
@@ -89,6 +94,41 @@ export function healthyOverTime(sim: Simulator, appIds: readonly string[], since
     });
     return { t, healthy };
   });
+}
+
+/**
+ * Every moment since `since` (default: since the rule first had a healthy backend) at which
+ * the rule had none (not routed at all, or only unhealthy servers), from the simulator's
+ * Traefik routing history.
+ */
+export function momentsWithoutBackend(sim: Simulator, rule: string, since?: number): number[] {
+  const history = sim.traffic.history(rule);
+  const from = since ?? history.find((change) => change.routed && change.healthy > 0)?.t ?? Number.POSITIVE_INFINITY;
+  return history.filter((change) => change.t >= from && (!change.routed || change.healthy === 0)).map((change) => change.t);
+}
+
+/** The rule's traffic right now, per app and version, rounded to whole percents. */
+export function sharesNow(sim: Simulator, rule: string): Record<string, number> {
+  const route = sim.traffic.routing().routes.find((r) => r.rule === rule && !r.shadowed);
+  const out: Record<string, number> = {};
+  for (const server of route?.servers ?? []) out[server.appId] = (out[server.appId] ?? 0) + server.share;
+  for (const key of Object.keys(out)) out[key] = Math.round(100 * (out[key] ?? 0));
+  return out;
+}
+
+/** The harness's progress, calling `when` with every line and section title it shows (to act at a moment the deploy reaches). */
+export function watchedProgress(harness: Harness, when: (text: string) => void): Progress {
+  return {
+    ...harness.progress,
+    start: (id, title) => {
+      harness.progress.start(id, title);
+      when(title);
+    },
+    line: (text) => {
+      harness.progress.line(text);
+      when(text);
+    },
+  };
 }
 
 /** Image of an app as the simulator has it now. */
