@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
 import { undoProgressive, type ProgressiveUndoResult } from "../src/deploy/progressive/undo-progressive.js";
-import { outcomeOf, type Harness } from "./deploy-harness.js";
+import { describeProgressive } from "../src/deploy/progressive/describe-progressive.js";
+import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
 import { APP, GREEN, blueGreen, blueGreenSettings, imageOf, momentsWithoutBackend, PREVIEW_RULE, PUBLIC_RULE, roomyCluster, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
 let h: Harness | undefined;
@@ -55,9 +56,16 @@ describe("blue/green", () => {
     await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
     const harness = h;
     let rollback: Promise<ProgressiveUndoResult | undefined> | undefined;
-    // The rollback starts the moment the deploy says it switched: from inside the run, not on a timer.
+    // Status, then the rollback, start the moment the deploy says it switched: from inside the run, not on a timer.
     const progress = watchedProgress(h, (text) => {
-      if (!rollback && text.includes("switched:")) rollback = undoProgressive({ environment: "production", appId: APP }, { marathon: harness.marathon, clock: harness.sim.clock, progress: harness.progress });
+      if (rollback || !text.includes("switched:")) return;
+      rollback = (async () => {
+        const blue = await harness.marathon.getApp(APP);
+        const status = await describeProgressive(APP, blue, harness.marathon);
+        expect(status?.status).toMatchObject({ strategy: "blue-green", greenId: GREEN, phase: "live", green: { healthy: 2, total: 2 } });
+        expect(status?.lines.join("\n")).toMatch(/serves the public rule; \/production\/click-count is on standby until /);
+        return undoProgressive({ environment: "production", appId: APP }, { marathon: harness.marathon, clock: harness.sim.clock, progress: harness.progress });
+      })();
     });
     const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings({ keepSeconds: 3600 }), {}, { progress }));
     const undone = await rollback;
@@ -85,5 +93,24 @@ describe("blue/green", () => {
     expect(h.sim.state.app(GREEN)).toBeUndefined();
     expect(h.sim.state.events().slice(versions).filter((e) => e.eventType === "api_post_event")).toEqual([]);
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
+  });
+
+  it("SIGTERM during green's gate: green removed, blue served throughout and untouched, exit 1", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
+    const since = h.sim.clock.now();
+    const signals = interrupts();
+    const progress = watchedProgress(h, (text) => {
+      if (text.endsWith("; gate:")) signals.signal("SIGTERM");
+    });
+    const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings(), { interruptGraceMs: 1_800_000 }, { progress, interrupts: signals.interrupts }));
+
+    expect(outcome.code).toBe(ExitCode.deploymentFailed);
+    expect(outcome.shown).toMatch(/blue\/green of \/production\/click-count aborted: stopped during the gate: interrupted by SIGTERM; \/production\/click-count-green removed; \/production\/click-count kept serving throughout/);
+    expect(h.sim.state.app(GREEN)).toBeUndefined();
+    expect((h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt).toBe(configSince);
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+    expect(momentsWithoutBackend(h.sim, PUBLIC_RULE, since)).toEqual([]);
   });
 });
