@@ -10,7 +10,7 @@ import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { formatDotenvReport } from "../deploy/dotenv-report.js";
-import { undoProgressive, type ProgressiveUndoResult } from "../deploy/progressive/undo-progressive.js";
+import { progressiveCopyOf, undoProgressive, type ProgressiveUndoResult } from "../deploy/progressive/undo-progressive.js";
 import { listenForInterrupts } from "./process-interrupts.js";
 
 export interface RollbackOptions {
@@ -38,15 +38,16 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
   try {
     // A canary or blue/green copy in progress is what a rollback undoes first (and what its exit 5 names).
     const progress = createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock);
-    const undone = options.to ? undefined : await undoProgressive(
+    const copy = options.to ? undefined : await progressiveCopyOf(loaded.app.id, marathon);
+    const undone = copy ? await withReport(report, () => undoProgressive(
       {
         environment: options.environment,
         appId: loaded.app.id,
         ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}),
         ...(options.interruptGraceSeconds !== undefined ? { interruptGraceMs: options.interruptGraceSeconds * 1000 } : {}),
       },
-      { marathon, clock, progress, interrupts: signals.interrupts },
-    );
+      reportedDeps(report, { marathon, clock, progress, interrupts: signals.interrupts }),
+    ), (r) => (r ? `${r.removed} removed; ${r.appId} serves alone: ${r.instances.healthy}/${r.instances.total} healthy` : `${copy} was gone already`)) : undefined;
     if (undone) {
       output.result(undone);
       return undone;

@@ -37,6 +37,13 @@ export interface UndoInput {
   interruptGraceMs?: number;
 }
 
+/** The canary or green copy of `appId` that exists now, if any (what `rollback` undoes first). */
+export async function progressiveCopyOf(appId: string, marathon: Pick<CopyDeps["marathon"], "findApp">): Promise<string | undefined> {
+  const ids = [`${appId}${CANARY_SUFFIX}`, `${appId}${GREEN_SUFFIX}`];
+  const found = await Promise.all(ids.map((id) => marathon.findApp(id)));
+  return ids.find((_id, i) => found[i] !== undefined);
+}
+
 /** Undoes a canary or blue/green in progress; undefined when there is none (the ordinary rollback applies). */
 export async function undoProgressive(input: UndoInput, deps: CopyDeps & Pick<ProgressiveDeps, "interrupts">): Promise<ProgressiveUndoResult | undefined> {
   const { marathon, clock, progress } = deps;
