@@ -85,13 +85,16 @@ describe("blue/green", () => {
   it("refused with exit 3 and nothing written when the cluster has no room for a second copy", async () => {
     h = await startProgressiveHarness(roomyCluster(1));
     await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
-    const versions = h.sim.state.events().length;
+    const before = JSON.stringify(h.sim.state.apps().map((a) => [a.id, a.version]));
+    const events = h.sim.state.events().length;
     const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings()));
 
     expect(outcome.code).toBe(ExitCode.refused);
     expect(outcome.shown).toMatch(/no room for a second copy of \/production\/click-count: .*nothing was sent to Marathon/s);
     expect(h.sim.state.app(GREEN)).toBeUndefined();
-    expect(h.sim.state.events().slice(versions).filter((e) => e.eventType === "api_post_event")).toEqual([]);
+    expect(JSON.stringify(h.sim.state.apps().map((a) => [a.id, a.version]))).toBe(before);
+    expect(h.sim.state.events().slice(events).map((e) => e.eventType)).not.toContain("api_post_event");
+    expect(h.sim.state.deployments()).toEqual([]);
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
   });
 

@@ -11,12 +11,13 @@ import { startFakeServer, type FakeServer } from "./helpers/fake-server.js";
 import { APP, CANARY, canary, canarySettings, healthyOverTime, imageOf, momentsWithoutBackend, PUBLIC_RULE, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
 let h: Harness | undefined;
-let prometheus: FakeServer | undefined;
+/** The fake Prometheus or probe target of the test, closed after it. */
+let endpoint: FakeServer | undefined;
 afterEach(async () => {
   await h?.close();
-  await prometheus?.close();
+  await endpoint?.close();
   h = undefined;
-  prometheus = undefined;
+  endpoint = undefined;
 });
 
 /** A Prometheus that answers the instant query with these values, one per call, as a one-sample vector. */
@@ -102,18 +103,18 @@ describe("canary", () => {
 
   it("a Prometheus gate over its threshold at step 2: aborted, canary removed, stable back, exit 1", async () => {
     h = await startProgressiveHarness();
-    prometheus = await fakePrometheus([0.001, 0.5]);
+    endpoint = await fakePrometheus([0.001, 0.5]);
     await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
     const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
     const query = 'sum(rate(traefik_service_requests_total{service="click-count@marathon",code=~"5.."}[1m]))';
-    const settings = canarySettings({ steps: [25, 50, 75, 100], prometheus: { url: prometheus.url, query, max: 0.01 } });
+    const settings = canarySettings({ steps: [25, 50, 75, 100], prometheus: { url: endpoint.url, query, max: 0.01 } });
     const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), settings));
 
     expect(outcome.code).toBe(ExitCode.deploymentFailed);
     expect(outcome.shown).toMatch(/pass: Prometheus .* <= 0\.01: value 0\.001/);
     expect(outcome.shown).toMatch(/aborted at step 2: gate failed: Prometheus .* <= 0\.01: value 0\.5 is above 0\.01/);
-    expect(prometheus.requests.map((r) => r.url.searchParams.get("query"))).toEqual([query, query]);
-    expect(prometheus.unexpected).toEqual([]);
+    expect(endpoint.requests.map((r) => r.url.searchParams.get("query"))).toEqual([query, query]);
+    expect(endpoint.unexpected).toEqual([]);
     expectStableBack(h, configSince);
   });
 
@@ -158,5 +159,19 @@ describe("canary", () => {
     expectStableBack(h, configSince);
     const moments = healthyOverTime(h.sim, [APP, CANARY], since);
     expect(Math.min(...moments.map((m) => (m.healthy[APP] ?? 0) + (m.healthy[CANARY] ?? 0)))).toBeGreaterThan(0);
+  });
+
+  it("an HTTP probe answering 503 fails the gate at step 1: aborted, stable back, exit 1", async () => {
+    h = await startProgressiveHarness();
+    endpoint = await startFakeServer([{ method: "GET", path: "/health", reply: () => ({ status: 503, body: "starting" }) }]);
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
+    const url = `${endpoint.url}/health`;
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), canarySettings({ httpProbe: { url, expectStatus: 200 } })));
+
+    expect(outcome.code).toBe(ExitCode.deploymentFailed);
+    expect(outcome.shown).toContain(`aborted at step 1: gate failed: GET ${url}: answered 503, expected 200`);
+    expect(endpoint.requests).toHaveLength(1);
+    expectStableBack(h, configSince);
   });
 });
