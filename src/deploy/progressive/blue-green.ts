@@ -74,43 +74,50 @@ export async function deployBlueGreen(options: DeployAppOptions, settings: BlueG
   const ctx: GreenContext = { env, app, blue, plan, limits, deps };
   const deadline = start + timeoutMs;
 
-  progress.start("green", `${env}: start ${plan.greenId} (${instances} instances) on Host ${previewHost}`);
-  const started = await writeAndVerify({ environment: env, appId: plan.greenId, make: () => green, deadline, signal: limits.follow }, deps);
-  progress.end("green");
-  if (started.kind !== "verified") return await abortGreen(ctx, `${plan.greenId} did not verify`, started);
-  progress.line(`  ${plan.greenId}: ${instances}/${instances} healthy on ${previewHost}; gate:`);
+  let left: CopyOutcome;
   let gate: GateResult;
+  let switchedAt: string;
+  let until: string;
   try {
-    gate = await runGate(plan.greenId, instances, settings, { marathon, clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) }, limits.follow, deadline);
-  } catch (error) {
-    if (!limits.follow.aborted) throw error;
-    return await abortGreen(ctx, "stopped during the gate", { kind: "stopped", reason: String(limits.follow.reason) });
-  }
-  for (const check of gate.checks) progress.line(`    ${check.passed ? "pass" : "FAIL"}: ${check.name}: ${check.detail}`);
-  if (gate.timedOut) return await abortGreen(ctx, "stopped during the gate", { kind: "stopped", reason: "deadline" }, true);
-  if (!gate.passed) {
-    const failed = gate.checks.find((c) => !c.passed);
-    return await abortGreen(ctx, "gate failed", { kind: "failed", reason: `${failed?.name ?? "gate"}: ${failed?.detail ?? "failed"}`, details: [] });
-  }
+    progress.start("green", `${env}: start ${plan.greenId} (${instances} instances) on Host ${previewHost}`);
+    const started = await writeAndVerify({ environment: env, appId: plan.greenId, make: () => green, deadline, signal: limits.follow }, deps);
+    progress.end("green");
+    if (started.kind !== "verified") return await abortGreen(ctx, `${plan.greenId} did not verify`, started);
+    progress.line(`  ${plan.greenId}: ${instances}/${instances} healthy on ${previewHost}; gate:`);
+    try {
+      gate = await runGate(plan.greenId, instances, settings, { marathon, clock, ...(deps.fetch ? { fetch: deps.fetch } : {}) }, limits.follow, deadline);
+    } catch (error) {
+      if (!limits.follow.aborted) throw error;
+      return await abortGreen(ctx, "stopped during the gate", { kind: "stopped", reason: String(limits.follow.reason) });
+    }
+    for (const check of gate.checks) progress.line(`    ${check.passed ? "pass" : "FAIL"}: ${check.name}: ${check.detail}`);
+    if (gate.timedOut) return await abortGreen(ctx, "stopped during the gate", { kind: "stopped", reason: "deadline" }, true);
+    if (!gate.passed) {
+      const failed = gate.checks.find((c) => !c.passed);
+      return await abortGreen(ctx, "gate failed", { kind: "failed", reason: `${failed?.name ?? "gate"}: ${failed?.detail ?? "failed"}`, details: [] });
+    }
 
-  // The switch: green joins the public service, then blue leaves it; each waits for its restart to verify.
-  progress.start("switch", `${env}: switch ${app.id}'s public rule to ${plan.greenId}`);
-  const live: AppDefinition = { ...app, id: plan.greenId, instances, labels: { ...app.labels, [BLUE_GREEN_LABEL]: "live", [GATES_LABEL]: plan.gates.join("; ") } };
-  const liveStrategy = await restartStrategy(plan.greenId, live, deps);
-  const joined = await writeAndVerify({ environment: env, appId: plan.greenId, make: () => ({ ...live, upgradeStrategy: liveStrategy }), deadline, signal: limits.follow }, deps);
-  if (joined.kind !== "verified") return await abortGreen(ctx, `${plan.greenId} did not verify with the public labels`, joined);
-  const switchedAt = new Date(clock.now()).toISOString();
-  const until = new Date(clock.now() + settings.keepSeconds * 1000).toISOString();
-  const standbyOf = (now: AppStatus | undefined): AppDefinition => {
-    const current = withoutStateFields(now ?? blue);
-    return { ...current, labels: withoutTraffic({ ...(current.labels ?? {}), [BLUE_GREEN_LABEL]: "standby", [STANDBY_UNTIL_LABEL]: until }) };
-  };
-  const standbyStrategy = await restartStrategy(app.id, standbyOf(blue), deps);
-  const left = await writeAndVerify({ environment: env, appId: app.id, make: (now) => ({ ...standbyOf(now), upgradeStrategy: standbyStrategy }), deadline: limits.cleanupDeadline(), signal: limits.cleanup }, deps);
+    // The switch: green joins the public service, then blue leaves it; each waits for its restart to verify.
+    progress.start("switch", `${env}: switch ${app.id}'s public rule to ${plan.greenId}`);
+    const live: AppDefinition = { ...app, id: plan.greenId, instances, labels: { ...app.labels, [BLUE_GREEN_LABEL]: "live", [GATES_LABEL]: plan.gates.join("; ") } };
+    const liveStrategy = await restartStrategy(plan.greenId, live, deps);
+    const joined = await writeAndVerify({ environment: env, appId: plan.greenId, make: () => ({ ...live, upgradeStrategy: liveStrategy }), deadline, signal: limits.follow }, deps);
+    if (joined.kind !== "verified") return await abortGreen(ctx, `${plan.greenId} did not verify with the public labels`, joined);
+    switchedAt = new Date(clock.now()).toISOString();
+    until = new Date(clock.now() + settings.keepSeconds * 1000).toISOString();
+    const standbyOf = (now: AppStatus | undefined): AppDefinition => {
+      const current = withoutStateFields(now ?? blue);
+      return { ...current, labels: withoutTraffic({ ...(current.labels ?? {}), [BLUE_GREEN_LABEL]: "standby", [STANDBY_UNTIL_LABEL]: until }) };
+    };
+    const standbyStrategy = await restartStrategy(app.id, standbyOf(blue), deps);
+    left = await writeAndVerify({ environment: env, appId: app.id, make: (now) => ({ ...standbyOf(now), upgradeStrategy: standbyStrategy }), deadline: limits.cleanupDeadline(), signal: limits.cleanup }, deps);
+  } finally {
+    // Every way out of the run-up (an abort's verdict, a bug) stops the timers; the keep window has its own bounds.
+    limits.dispose();
+  }
   progress.end("switch");
-  limits.dispose();
   if (left.kind !== "verified") {
-    throw needsPerson(`${env}: ${plan.greenId} serves ${app.id}'s public rule (verified), but taking ${app.id} out of it did not finish: ${left.kind === "failed" ? left.reason : left.reason}`, [await stateOf(app.id, deps), await stateOf(plan.greenId, deps), "both copies may be serving the public rule"], `mdeploy rollback ${env} (puts ${app.id} back alone)`);
+    throw needsPerson(`${env}: ${plan.greenId} serves ${app.id}'s public rule (verified), but taking ${app.id} out of it did not finish: ${left.reason}`, [await stateOf(app.id, deps), await stateOf(plan.greenId, deps), "both copies may be serving the public rule"], `mdeploy rollback ${env} (puts ${app.id} back alone)`);
   }
   progress.line(`${env}: switched: ${plan.greenId} serves ${app.id}'s public rule; ${app.id} is on standby until ${until} (mdeploy rollback ${env} switches back)`);
 

@@ -115,6 +115,10 @@ export async function deployCanary(options: DeployAppOptions, settings: CanarySe
         return await abort(ctx, `step ${step.index}: gate failed`, { kind: "failed", reason: `${failed?.name ?? "gate"}: ${failed?.detail ?? "failed"}`, details: [] });
       }
     }
+  } catch (error) {
+    // An abort's verdict or a bug: either way the timers stop here (disposing twice is harmless).
+    limits.dispose();
+    throw error;
   } finally {
     progress.settle();
   }
