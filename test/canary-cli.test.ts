@@ -75,6 +75,7 @@ describe("mdeploy with strategy canary", () => {
     expect(run.stdout).toContain("step 2 (50%): /production/click-count-canary 2, /production/click-count 2: 50% of traffic on the new version");
     expect(run.stdout).toContain("gate after each step: every new task healthy, none restarted, for 1 s");
     expect(run.stdout).toContain("peak (both copies): 5 instances, 1500 MB, 1.25 CPUs");
+    expect(run.stdout).toContain("room for the biggest step: 1 instance of /production/click-count-canary beside /production/click-count");
   });
 
   it("plan --strategy blue-green on a cluster without room for two copies: exit 3, nothing deployed", async () => {

@@ -8,7 +8,7 @@ import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
 import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
 import { startFakeServer, type FakeServer } from "./helpers/fake-server.js";
-import { APP, CANARY, canary, canarySettings, healthyOverTime, imageOf, momentsWithoutBackend, PUBLIC_RULE, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
+import { APP, CANARY, canary, canarySettings, healthyOverTime, imageOf, momentsWithoutBackend, PUBLIC_RULE, routedClickCount, roomyCluster, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
 let h: Harness | undefined;
 /** The fake Prometheus or probe target of the test, closed after it. */
@@ -173,5 +173,18 @@ describe("canary", () => {
     expect(outcome.shown).toContain(`aborted at step 1: gate failed: GET ${url}: answered 503, expected 200`);
     expect(endpoint.requests).toHaveLength(1);
     expectStableBack(h, configSince);
+  });
+
+  it("refused with exit 3, nothing written, when the cluster has no room for the first step's canary", async () => {
+    // One agent that the four stable instances fill.
+    h = await startProgressiveHarness(roomyCluster(1, 1200));
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const before = JSON.stringify(h.sim.state.apps().map((a) => [a.id, a.version]));
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), canarySettings()));
+
+    expect(outcome.code).toBe(ExitCode.refused);
+    expect(outcome.shown).toMatch(/refused before any change: no room for the biggest step \(1 instance of \/production\/click-count-canary beside \/production\/click-count\): .*nothing was sent/);
+    expect(JSON.stringify(h.sim.state.apps().map((a) => [a.id, a.version]))).toBe(before);
+    expect(h.sim.state.deployments()).toEqual([]);
   });
 });

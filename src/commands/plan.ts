@@ -45,7 +45,7 @@ export interface PlanResult {
 
 /** The progressive plan over the cluster as Mesos reports it now (not asked without MESOS_URL). */
 async function progressivePlan(strategy: "canary" | "blue-green", app: AppDefinition, runningInstances: number | undefined, envConfig: EnvironmentConfig, mesos: MesosAgentsSource | undefined) {
-  const cluster = mesos && strategy === "blue-green" && runningInstances !== undefined ? snapshotFromAgents(await mesos.getAgents()) : undefined;
+  const cluster = mesos && runningInstances !== undefined ? snapshotFromAgents(await mesos.getAgents()) : undefined;
   return planProgressive(strategy, app, runningInstances, envConfig, cluster);
 }
 
@@ -81,8 +81,9 @@ export async function runPlan(options: PlanOptions, context: CliContext, clock: 
       if (progressive) {
         result.progressive = progressive;
         for (const line of formatProgressivePlan(progressive, options.environment)) output.info(line);
-        if (progressive.strategy === "blue-green" && progressive.room && !progressive.room.fits) {
-          throw new PreflightRefusedError(`${options.environment}: blue/green cannot start: ${progressive.room.verdict}`, ["free capacity, or deploy with --strategy canary or auto"], { state: result });
+        if (progressive.room && !progressive.room.fits) {
+          const hint = progressive.strategy === "blue-green" ? "free capacity, or deploy with --strategy canary or auto" : "free capacity, or use smaller steps (canary.steps in mdeploy.yml)";
+          throw new PreflightRefusedError(`${options.environment}: ${progressive.strategy === "blue-green" ? "blue/green" : "the canary"} cannot start: ${progressive.room.verdict}`, [hint], { state: result });
         }
       } else output.info(`${options.environment}: ${app.id} is not deployed yet: the first deploy is a rolling one, ${strategy} starts from the next`);
     }

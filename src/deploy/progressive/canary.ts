@@ -15,7 +15,6 @@ import { resolveSecretPlaceholders } from "../../core/secret-placeholders.js";
 import { DeploymentFailedError, DeploymentTimedOutError, MdeployError, PreflightRefusedError, ValidationError } from "../../errors.js";
 import type { AppDefinition, AppStatus } from "../../marathon/types.js";
 import { snapshotFromAgents } from "../../plan/cluster-snapshot.js";
-import { planUpgrade } from "../../plan/plan-upgrade.js";
 import { needsPerson } from "../apply-write.js";
 import { isUnchangedRedeploy } from "../app-provenance.js";
 import { defaultTimeoutMs } from "../default-timeout.js";
@@ -59,7 +58,8 @@ export async function deployCanary(options: DeployAppOptions, settings: CanarySe
   const problem = sharedServiceProblem(app.labels, app.id);
   if (problem) throw new ValidationError(`${env}: strategy canary: ${problem}`, ["nothing was sent to Marathon"]);
   const instances = stable.instances ?? 1;
-  const plan = planCanary(app, instances, settings);
+  const cluster = deps.mesos ? snapshotFromAgents(await deps.mesos.getAgents()) : undefined;
+  const plan = planCanary(app, instances, settings, cluster);
   for (const line of formatProgressivePlan(plan, env)) progress.line(line);
   await refuseUnlessReady(stable, plan, app, options, deps);
 
@@ -145,18 +145,7 @@ async function refuseUnlessReady(stable: AppStatus, plan: CanaryPlan, app: AppDe
   }
   const running = stable.deployments ?? [];
   if (running.length > 0) throw new PreflightRefusedError(`${env}: ${app.id} has deployment ${running.map((d) => d.id).join(", ")} running; a canary starts from a settled app; nothing was sent`, ["wait for it (mdeploy status shows it) and run the job again"]);
-  if (!deps.mesos) return;
-  // The busiest move is a step's new canary instances starting beside the stable ones still running.
-  let biggest = 0;
-  let before = 0;
-  for (const step of plan.steps) {
-    biggest = Math.max(biggest, step.canary - before);
-    before = step.canary;
-  }
-  if (biggest === 0) return;
-  const cluster = snapshotFromAgents(await deps.mesos.getAgents());
-  const room = planUpgrade({ cluster, target: { ...app, id: plan.canaryId, instances: biggest }, mode: "auto" });
-  if (!room.feasible) throw new PreflightRefusedError(`${env}: no room for the canary's first step (${biggest} instance${biggest === 1 ? "" : "s"} of ${plan.canaryId} beside ${app.id}): ${room.shortfall ?? room.verdict}; nothing was sent`, ["free capacity, or use smaller steps (canary.steps in mdeploy.yml)"]);
+  if (plan.room && !plan.room.fits) throw new PreflightRefusedError(`${env}: refused before any change: ${plan.room.verdict}; nothing was sent`, ["free capacity, or use smaller steps (canary.steps in mdeploy.yml)"]);
 }
 
 /** The running app's definition with another instance count: Marathon plans a scale, no restart. */

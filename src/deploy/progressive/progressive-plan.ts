@@ -38,6 +38,8 @@ export interface CanaryPlan {
   gates: string[];
   /** Both copies together at the busiest moment (the canary starts before the stable app shrinks). */
   peak: PeakUse;
+  /** Whether the free capacity holds the biggest step's new canary instances beside the stable ones (undefined: Mesos not asked). */
+  room?: { fits: boolean; verdict: string };
 }
 
 /** What blue/green will do. */
@@ -78,8 +80,8 @@ export function describeGates(gate: GateSettings): string[] {
   return lines;
 }
 
-/** The canary's plan for `target` (the new definition, stable id) over `instances` stable instances. */
-export function planCanary(target: AppDefinition, instances: number, settings: CanarySettings): CanaryPlan {
+/** The canary's plan for `target` (the new definition, stable id) over `instances` stable instances; `cluster` (free capacity now) decides the room. */
+export function planCanary(target: AppDefinition, instances: number, settings: CanarySettings, cluster?: ClusterSnapshot): CanaryPlan {
   const steps = canarySteps(instances, settings);
   let peakInstances = instances;
   let previousStable = instances;
@@ -87,7 +89,7 @@ export function planCanary(target: AppDefinition, instances: number, settings: C
     peakInstances = Math.max(peakInstances, step.canary + previousStable);
     previousStable = step.stable;
   }
-  return {
+  const plan: CanaryPlan = {
     strategy: "canary",
     appId: target.id,
     canaryId: `${target.id}${CANARY_SUFFIX}`,
@@ -96,6 +98,25 @@ export function planCanary(target: AppDefinition, instances: number, settings: C
     gates: describeGates(settings),
     peak: peakOf(target, peakInstances),
   };
+  if (cluster) plan.room = canaryRoom(plan, target, cluster);
+  return plan;
+}
+
+/**
+ * Room for the busiest move: a step's new canary instances start beside the stable
+ * ones still running (the stable app shrinks only after), from free capacity now.
+ */
+function canaryRoom(plan: CanaryPlan, target: AppDefinition, cluster: ClusterSnapshot): { fits: boolean; verdict: string } {
+  let biggest = 0;
+  let before = 0;
+  for (const step of plan.steps) {
+    biggest = Math.max(biggest, step.canary - before);
+    before = step.canary;
+  }
+  const what = `${biggest} instance${biggest === 1 ? "" : "s"} of ${plan.canaryId} beside ${plan.appId}`;
+  if (biggest === 0) return { fits: true, verdict: "no canary step to make room for" };
+  const start = planUpgrade({ cluster, target: { ...target, id: plan.canaryId, instances: biggest }, mode: "auto" });
+  return start.feasible ? { fits: true, verdict: `room for the biggest step: ${what}` } : { fits: false, verdict: `no room for the biggest step (${what}): ${start.shortfall ?? start.verdict}` };
 }
 
 /** The blue/green plan; `cluster` (free capacity now, the running copy included) decides whether the green copy fits. */
@@ -131,6 +152,7 @@ export function formatProgressivePlan(plan: CanaryPlan | BlueGreenPlan, environm
     lines.push(`  then: ${plan.appId} gets the new version (${plan.instances} instances, rolling, verified), ${plan.canaryId} is removed`);
     lines.push(`  gate after each step: ${plan.gates.join("; ")}`);
     lines.push(`  ${peak}`);
+    lines.push(`  ${plan.room ? plan.room.verdict : "room for the canary not checked (no MESOS_URL)"}`);
     return lines;
   }
   lines.push(`${environment}: blue/green of ${plan.appId}: ${plan.greenId} (${plan.instances} instances) on Host ${plan.previewHost}, then the public rule switches to it`);
@@ -156,7 +178,7 @@ export function planProgressive(
   if (runningInstances === undefined) return undefined;
   const problem = sharedServiceProblem(target.labels, target.id);
   if (problem) return { problem };
-  if (strategy === "canary") return planCanary(target, runningInstances, settings.canary);
+  if (strategy === "canary") return planCanary(target, runningInstances, settings.canary, cluster);
   const previewHost = settings.blueGreen.previewHost ?? defaultPreviewHost(target.labels);
   if (!previewHost) return { problem: `no Host in ${target.id}'s Traefik rules to make a preview host from; set blueGreen.previewHost in mdeploy.yml` };
   return planBlueGreen(target, target.instances ?? runningInstances, settings.blueGreen, previewHost, cluster);
