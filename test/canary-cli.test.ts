@@ -37,6 +37,7 @@ const CONFIG = `environments:
       window: 1
     blueGreen:
       keepSeconds: 0
+      window: 1
 `;
 
 /** The repository, where the click-count example lives. */
@@ -152,6 +153,19 @@ describe("mdeploy with strategy canary", () => {
     expect(rollback.stdout + rollback.stderr).toMatch(/canary \/production\/click-count-canary found: removing it and scaling \/production\/click-count back to 4/);
     expect(sim?.state.app(CANARY)).toBeUndefined();
     expect(sim?.state.healthyCount(APP)).toBe(4);
+  });
+
+  it("deploy --strategy blue-green: green on its preview Host, the switch, then the app id runs the new version alone; --json tells the switch", { timeout: 90_000 }, async () => {
+    // Two agents of 1.5 GB: room for the eight instances of two copies.
+    const dir = await deployed(roomyCluster(2, 1536));
+    const run = await cli(dir, ["deploy", "production", "--strategy", "blue-green", "--no-image-check", "--dotenv", "", "--json"], "1.1.0");
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/start \/production\/click-count-green \(4 instances\) on Host preview\.click-count\.example\.com/);
+    expect(run.stderr).toMatch(/switched: \/production\/click-count-green serves \/production\/click-count's public rule/);
+    const result = JSON.parse(run.stdout) as { appId: string; progressive: { strategy: string; greenId: string; gate: { passed: boolean } } };
+    expect(result).toMatchObject({ appId: APP, progressive: { strategy: "blue-green", greenId: `${APP}-green`, gate: { passed: true } } });
+    expect((sim?.state.app(APP) as { container: { docker: { image: string } } }).container.docker.image).toMatch(/:1\.1\.0$/);
+    expect(sim?.state.app(`${APP}-green`)).toBeUndefined();
   });
 
   it("the click-count example's production canary configuration plans and runs through every step", { timeout: 90_000 }, async () => {
