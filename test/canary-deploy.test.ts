@@ -187,4 +187,19 @@ describe("canary", () => {
     expect(JSON.stringify(h.sim.state.apps().map((a) => [a.id, a.version]))).toBe(before);
     expect(h.sim.state.deployments()).toEqual([]);
   });
+
+  it("the steps are shares of the instances that run; the promoted version gets the instances its definition asks for", async () => {
+    h = await startProgressiveHarness(roomyCluster(2, 1536));
+    await h.deploy(routedClickCount("1.0.0", 4), { environment: "production" });
+    const result = (await canary(h, routedClickCount("1.1.0", 6), canarySettings({ windowSeconds: 10 }))) as ProgressiveResult;
+
+    if (result.progressive.strategy !== "canary") throw new Error("not a canary");
+    expect(result.progressive.steps.map((s) => [s.step.canary, s.step.stable])).toEqual([
+      [1, 3],
+      [2, 2],
+    ]);
+    expect((h.sim.state.app(APP) as { instances: number }).instances).toBe(6);
+    expect(h.sim.state.healthyCount(APP)).toBe(6);
+    expect(h.sim.state.app(CANARY)).toBeUndefined();
+  });
 });

@@ -156,10 +156,12 @@ function scaledTo(app: AppStatus, instances: number): AppDefinition {
 /** The last step passed: the stable app gets the new version through the ordinary deploy, then the canary goes. */
 async function promote(ctx: CanaryContext, options: DeployAppOptions): Promise<ProgressiveResult> {
   const { env, app, plan, deps, limits } = ctx;
-  deps.progress.line(`${env}: every gate passed; ${app.id} gets the new version (${plan.instances} instances), then ${plan.canaryId} is removed`);
+  // The steps were shares of the instances that ran; the new version gets the instances its definition asks for.
+  const instances = options.app.instances ?? plan.instances;
+  deps.progress.line(`${env}: every gate passed; ${app.id} gets the new version (${instances} instances), then ${plan.canaryId} is removed`);
   let result: DeployResult;
   try {
-    result = await deployApp({ ...options, app: { ...options.app, instances: plan.instances } }, deps);
+    result = await deployApp({ ...options, app: { ...options.app, instances } }, deps);
   } catch (error) {
     if (!(error instanceof MdeployError)) throw error;
     if (error.exitCode === 5) {

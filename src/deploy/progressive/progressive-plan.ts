@@ -149,7 +149,7 @@ export function formatProgressivePlan(plan: CanaryPlan | BlueGreenPlan, environm
   if (plan.strategy === "canary") {
     lines.push(`${environment}: canary of ${plan.appId} as ${plan.canaryId} (same Traefik service: traffic splits by healthy instances)`);
     for (const step of plan.steps) lines.push(`  step ${step.index} (${step.asked}): ${plan.canaryId} ${step.canary}, ${plan.appId} ${step.stable}: ${step.share}% of traffic on the new version`);
-    lines.push(`  then: ${plan.appId} gets the new version (${plan.instances} instances, rolling, verified), ${plan.canaryId} is removed`);
+    lines.push(`  then: ${plan.appId} gets the new version (rolling, verified), ${plan.canaryId} is removed`);
     lines.push(`  gate after each step: ${plan.gates.join("; ")}`);
     lines.push(`  ${peak}`);
     lines.push(`  ${plan.room ? plan.room.verdict : "room for the canary not checked (no MESOS_URL)"}`);
