@@ -28,7 +28,7 @@ export async function runStatus(options: StatusOptions, context: CliContext, clo
     const summary = summarizeStatus(app, deployments, queue);
     for (const line of formatStatus(options.environment, summary)) output.info(line);
     // A canary or blue/green copy beside the app is part of what serves it.
-    const progressive = await describeProgressive(loaded.app.id, app, marathon);
+    const progressive = await describeProgressive(loaded.appId, app, marathon);
     for (const line of progressive?.lines ?? []) output.info(line);
     const result = progressive ? { ...summary, progressive: progressive.status } : summary;
     output.result(result);

@@ -40,7 +40,7 @@ const KEEP_POLL_MS = 5_000;
 export async function deployBlueGreen(options: DeployAppOptions, settings: BlueGreenSettings, deps: ProgressiveDeps): Promise<DeployResult | ProgressiveResult> {
   const { marathon, clock, progress } = deps;
   const env = options.environment;
-  const app = resolveSecretPlaceholders(options.app, options.env, deps.output.redactor);
+  const app = resolveSecretPlaceholders(options.app, options.env, deps.output.redactor, { environment: env, emptySecretsAllowed: options.emptySecretsAllowed ?? [] });
   const blue = await marathon.findApp(app.id, { embed: ["app.tasks", "app.deployments"] });
   if (!blue || isUnchangedRedeploy(blue, app)) {
     progress.line(blue ? `${env}: ${app.id} already runs this definition; nothing to switch to` : `${env}: ${app.id} is not deployed yet: a first deploy has nothing to switch from, so it is a rolling one`);

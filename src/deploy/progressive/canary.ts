@@ -49,7 +49,7 @@ export interface ProgressiveResult extends DeployResult {
 export async function deployCanary(options: DeployAppOptions, settings: CanarySettings, deps: ProgressiveDeps): Promise<DeployResult | ProgressiveResult> {
   const { marathon, clock, progress } = deps;
   const env = options.environment;
-  const app = resolveSecretPlaceholders(options.app, options.env, deps.output.redactor);
+  const app = resolveSecretPlaceholders(options.app, options.env, deps.output.redactor, { environment: env, emptySecretsAllowed: options.emptySecretsAllowed ?? [] });
   const stable = await marathon.findApp(app.id, { embed: ["app.tasks", "app.deployments"] });
   if (!stable || isUnchangedRedeploy(stable, app)) {
     progress.line(stable ? `${env}: ${app.id} already runs this definition; nothing to canary` : `${env}: ${app.id} is not deployed yet: a first deploy has no stable version to compare with, so it is a rolling one`);
