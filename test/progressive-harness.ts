@@ -8,7 +8,7 @@ import type { BlueGreenSettings, CanarySettings } from "../src/config/types.js";
 import { deployBlueGreen } from "../src/deploy/progressive/blue-green.js";
 import { deployCanary, type ProgressiveDeps } from "../src/deploy/progressive/canary.js";
 import type { DeployAppOptions } from "../src/deploy/deploy-app.js";
-import type { Progress } from "../src/deploy/progress.js";
+import type { Progress } from "../src/core/ports/progress.js";
 import type { AppDefinition } from "../src/marathon/types.js";
 import { defaultCluster, type ClusterSpec, type Simulator } from "../src/sim/index.js";
 import { clickCount, startHarness, type Harness } from "./deploy-harness.js";

@@ -37,7 +37,7 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
   const signals = listenForInterrupts(output);
   try {
     // A canary or blue/green copy in progress is what a rollback undoes first (and what its exit 5 names).
-    const progress = createProgress(output, progressModeFor(context.env, Boolean(process.stdout.isTTY) && !output.json), clock);
+    const progress = createProgress(output, progressModeFor(context.env, output.isTerminal), clock);
     const copy = options.to ? undefined : await progressiveCopyOf(loaded.app.id, marathon);
     const undone = copy ? await withReport(report, () => undoProgressive(
       {
@@ -65,7 +65,7 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
         marathon,
         ...(mesos ? { mesos } : {}),
         clock,
-        progress: createProgress(output, progressModeFor(context.env, output.isTerminal), clock),
+        progress,
         interrupts: signals.interrupts,
       }),
     ), (r) => `${r.appId} is back at ${r.restored} (as version ${r.version}): ${r.instances.healthy}/${r.instances.total} healthy`);

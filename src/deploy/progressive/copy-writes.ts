@@ -5,7 +5,7 @@
  * waited for until it is gone. None of them throws for the cluster's state:
  * the caller gets what happened and decides (go on, clean up, or exit 5).
  */
-import type { Clock } from "../../core/clock.js";
+import type { Clock } from "../../core/ports/clock.js";
 import { MdeployError } from "../../errors.js";
 import type { AppDefinition, AppStatus } from "../../marathon/types.js";
 import { applyWrite, describeApp } from "../apply-write.js";
@@ -13,7 +13,7 @@ import type { DeployMarathon } from "../deploy-app.js";
 import { startEventWatch } from "../event-watch.js";
 import { isTransientReadFailure, messageOf } from "../failure-kinds.js";
 import { follow } from "../follow-with-progress.js";
-import type { Progress } from "../progress.js";
+import type { Progress } from "../../core/ports/progress.js";
 
 export interface CopyDeps {
   marathon: DeployMarathon;

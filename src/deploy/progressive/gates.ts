@@ -5,7 +5,7 @@
  * check that cannot be made fails the gate, named: a gate that cannot see is
  * closed.
  */
-import type { Clock } from "../../core/clock.js";
+import type { Clock } from "../../core/ports/clock.js";
 import type { GateSettings } from "../../config/types.js";
 import type { MarathonClient } from "../../marathon/client.js";
 import type { AppStatus } from "../../marathon/types.js";
