@@ -154,7 +154,7 @@ describe("mdeploy render", () => {
     const run = await runCli(["render", "staging"], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'mdeploy: mdeploy.yml: 2 problems\n  mdeploy.yml:2:3: marathon.url: unknown key (did you mean "urls"?)\n  mdeploy.yml:6:15: environments.staging.strategy: must be one of "auto", "template"\n',
+      'mdeploy: mdeploy.yml: 2 problems\n  mdeploy.yml:2:3: marathon.url: unknown key (did you mean "urls"?)\n  mdeploy.yml:6:15: environments.staging.strategy: must be one of "auto", "template", "rolling", "canary", "blue-green"\n',
     );
   });
 

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
+import type { StrategyChoice } from "../config/types.js";
 import type { CliContext } from "../core/ports/cli-context.js";
 import { environmentName, positiveNumber, timeoutSeconds } from "./flag-checks.js";
 
@@ -11,8 +12,9 @@ function onInterrupt(value: string): "rollback" | "leave" {
   return value;
 }
 
-function strategy(value: string): "auto" | "template" {
-  if (value !== "auto" && value !== "template") throw new InvalidArgumentError('expected "auto" or "template"');
+function strategy(value: string): StrategyChoice {
+  if (value === "rolling") return "auto";
+  if (value !== "auto" && value !== "template" && value !== "canary" && value !== "blue-green") throw new InvalidArgumentError('expected "auto" (or "rolling"), "template", "canary" or "blue-green"');
   return value;
 }
 
@@ -27,9 +29,9 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .description("diff against the running app, chosen upgradeStrategy, capacity verdict, predicted steps (exit 3 if it cannot finish)")
     .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "plan this rendered artifact instead of rendering")
-    .option("--strategy <mode>", "auto (capacity-aware) or template (the template's own, checked)", strategy)
+    .option("--strategy <mode>", "auto (capacity-aware rolling), template (the template's own, checked), canary or blue-green (steps, gates and room from mdeploy.yml)", strategy)
     .option("--detailed-exitcode", "exit 0 when the running app equals the artifact, 8 when it differs (drift check)", false)
-    .action(async (environment: string, opts: { artifact?: string; strategy?: "auto" | "template"; detailedExitcode: boolean }) => {
+    .action(async (environment: string, opts: { artifact?: string; strategy?: StrategyChoice; detailedExitcode: boolean }) => {
       const { runPlan } = await import("../commands/plan.js");
       await runPlan({ environment, ...opts }, context());
     });
@@ -39,7 +41,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
     .description("preflight, PUT, follow to a verified end, roll back on failure")
     .argument("<env>", "environment name from the config", environmentName)
     .option("--artifact <file>", "deploy this rendered artifact (marathon_app_<env>.json) instead of rendering")
-    .option("--strategy <mode>", "auto (capacity-aware, default) or template (the template's own, checked)", strategy)
+    .option("--strategy <mode>", "auto (capacity-aware rolling, default), template (the template's own, checked), canary (steps and gates from mdeploy.yml) or blue-green (a second copy, then one switch)", strategy)
     .option("--timeout <seconds>", "deployment timeout (default: from the app's health checks)", timeoutSeconds)
     .option("--lock-timeout <seconds>", "how long to wait when another deployment holds the app", timeoutSeconds, 600)
     .option("--force", "cancel a deployment holding the app (Marathon ?force=true); never the default", false)
@@ -62,7 +64,7 @@ export function registerDeployCommands(program: Command, context: () => CliConte
         environment: string,
         opts: {
           artifact?: string;
-          strategy?: "auto" | "template";
+          strategy?: StrategyChoice;
           timeout?: number;
           lockTimeout: number;
           force: boolean;

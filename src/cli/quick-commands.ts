@@ -9,6 +9,7 @@
  * flags here to commander's registrations.
  */
 import { parseArgs } from "node:util";
+import type { StrategyChoice } from "../config/types.js";
 import type { CliContext } from "../core/ports/cli-context.js";
 import { environmentNameProblem } from "./environment-name.js";
 
@@ -52,7 +53,7 @@ export const quickCommands: Readonly<Record<string, QuickCommand>> = {
     environments: "one",
     flags: {
       artifact: { type: "string" },
-      strategy: { type: "string", parse: (v) => (v === "auto" || v === "template" ? v : undefined) },
+      strategy: { type: "string", parse: (v) => (v === "rolling" ? "auto" : ["auto", "template", "canary", "blue-green"].includes(v) ? v : undefined) },
       "detailed-exitcode": { type: "boolean", default: false },
     },
     async run([environment = ""], flags, context) {
@@ -61,7 +62,7 @@ export const quickCommands: Readonly<Record<string, QuickCommand>> = {
         {
           environment,
           ...(flags.artifact !== undefined ? { artifact: String(flags.artifact) } : {}),
-          ...(flags.strategy !== undefined ? { strategy: flags.strategy as "auto" | "template" } : {}),
+          ...(flags.strategy !== undefined ? { strategy: flags.strategy as StrategyChoice } : {}),
           detailedExitcode: flags.detailedExitcode === true,
         },
         context,

@@ -17,8 +17,8 @@ import { loadCommandTarget } from "../deploy/load-target.js";
 import { withCiProvenance } from "../deploy/app-provenance.js";
 import { createProgress, progressModeFor } from "../deploy/progress.js";
 import type { OnInterrupt } from "../deploy/run-limits.js";
-import type { RegistryAccess } from "../config/types.js";
-import type { StrategyMode } from "../plan/types.js";
+import type { EnvironmentConfig, RegistryAccess } from "../config/types.js";
+import type { StrategyChoice } from "../config/types.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { listenForInterrupts } from "./process-interrupts.js";
 
@@ -26,7 +26,7 @@ export interface DeployOptions {
   environment: string;
   /** Deploy this rendered artifact instead of rendering. */
   artifact?: string;
-  strategy?: StrategyMode;
+  strategy?: StrategyChoice;
   /** Seconds; default derived from the app's health checks. */
   timeoutSeconds?: number;
   /** Seconds a 409 waits for the other deployment (default 600). */
@@ -70,11 +70,14 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
   const signals = listenForInterrupts(output);
   try {
     const timeoutSeconds = options.timeoutSeconds ?? envConfig?.timeoutSeconds;
-    const result = await withReport(report, () => deployApp(
+    const strategy = options.strategy ?? envConfig?.strategy ?? "auto";
+    // Canary and blue/green wrap the same engine: the stable app ends up deployed by it.
+    const engine = strategy === "canary" || strategy === "blue-green" ? await progressiveEngine(strategy, options.environment, envConfig) : deployApp;
+    const result = await withReport(report, () => engine(
       {
         environment: options.environment,
         app: withCiProvenance(loaded.app, context.env),
-        strategy: options.strategy ?? envConfig?.strategy ?? "auto",
+        strategy: strategy === "template" ? "template" : "auto",
         ...(envConfig?.minHealthy !== undefined ? { minHealthy: envConfig.minHealthy } : {}),
         ...(timeoutSeconds !== undefined ? { timeoutMs: timeoutSeconds * 1000 } : {}),
         lockTimeoutMs: options.lockTimeoutSeconds * 1000,
@@ -104,6 +107,17 @@ export async function runDeploy(options: DeployOptions, context: CliContext, clo
     marathon.close();
     mesos?.close();
   }
+}
+
+/** The canary or blue/green engine with the environment's settings, loaded only when asked for. */
+async function progressiveEngine(strategy: "canary" | "blue-green", environment: string, envConfig: EnvironmentConfig | undefined): Promise<typeof deployApp> {
+  if (!envConfig) throw new UsageError(`--strategy ${strategy} needs environment ${environment} in mdeploy.yml (its ${strategy === "canary" ? "canary:" : "blueGreen:"} settings)`);
+  if (strategy === "canary") {
+    const { deployCanary } = await import("../deploy/progressive/canary.js");
+    return (options, deps) => deployCanary(options, envConfig.canary, deps);
+  }
+  const { deployBlueGreen } = await import("../deploy/progressive/blue-green.js");
+  return (options, deps) => deployBlueGreen(options, envConfig.blueGreen, deps);
 }
 
 /**

@@ -10,6 +10,7 @@ import { createProgress, progressModeFor } from "../deploy/progress.js";
 import { rollbackApp, type RollbackResult } from "../deploy/rollback-app.js";
 import { reportedDeps, reportPathFor, startReport, withReport } from "../report/write-report.js";
 import { formatDotenvReport } from "../deploy/dotenv-report.js";
+import { progressiveCopyOf, undoProgressive, type ProgressiveUndoResult } from "../deploy/progressive/undo-progressive.js";
 import { listenForInterrupts } from "./process-interrupts.js";
 
 export interface RollbackOptions {
@@ -27,7 +28,7 @@ export interface RollbackOptions {
 }
 
 /** Rolls the environment's app back and waits for it. */
-export async function runRollback(options: RollbackOptions, context: CliContext, clock: Clock = systemClock): Promise<RollbackResult> {
+export async function runRollback(options: RollbackOptions, context: CliContext, clock: Clock = systemClock): Promise<RollbackResult | ProgressiveUndoResult> {
   const { output } = context;
   const loaded = await loadCommandTarget(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
@@ -35,6 +36,22 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
   const report = startReport({ file: reportPathFor(options.report, context.env), command: "rollback", environment: options.environment, appId: loaded.app.id, clock, env: context.env, cwd: context.cwd, output });
   const signals = listenForInterrupts(output);
   try {
+    // A canary or blue/green copy in progress is what a rollback undoes first (and what its exit 5 names).
+    const progress = createProgress(output, progressModeFor(context.env, output.isTerminal), clock);
+    const copy = options.to ? undefined : await progressiveCopyOf(loaded.app.id, marathon);
+    const undone = copy ? await withReport(report, () => undoProgressive(
+      {
+        environment: options.environment,
+        appId: loaded.app.id,
+        ...(options.timeoutSeconds ? { timeoutMs: options.timeoutSeconds * 1000 } : {}),
+        ...(options.interruptGraceSeconds !== undefined ? { interruptGraceMs: options.interruptGraceSeconds * 1000 } : {}),
+      },
+      reportedDeps(report, { marathon, clock, progress, interrupts: signals.interrupts }),
+    ), (r) => (r ? `${r.removed} removed; ${r.appId} serves alone: ${r.instances.healthy}/${r.instances.total} healthy` : `${copy} was gone already`)) : undefined;
+    if (undone) {
+      output.result(undone);
+      return undone;
+    }
     const result = await withReport(report, () => rollbackApp(
       {
         environment: options.environment,
@@ -48,7 +65,7 @@ export async function runRollback(options: RollbackOptions, context: CliContext,
         marathon,
         ...(mesos ? { mesos } : {}),
         clock,
-        progress: createProgress(output, progressModeFor(context.env, output.isTerminal), clock),
+        progress,
         interrupts: signals.interrupts,
       }),
     ), (r) => `${r.appId} is back at ${r.restored} (as version ${r.version}): ${r.instances.healthy}/${r.instances.total} healthy`);

@@ -6,6 +6,7 @@ import { marathonClientFor } from "../deploy/cluster-clients.js";
 import { formatStatus, summarizeStatus, type AppStatusSummary } from "../deploy/describe-status.js";
 import { loadCommandAppId } from "../deploy/load-target.js";
 import { UsageError } from "../errors.js";
+import { describeProgressive } from "../deploy/progressive/describe-progressive.js";
 
 export interface StatusOptions {
   environment: string;
@@ -26,8 +27,12 @@ export async function runStatus(options: StatusOptions, context: CliContext, clo
     if (!app) throw new UsageError(`${options.environment}: ${loaded.appId} is not deployed on ${marathon.urls.join(", ")}`);
     const summary = summarizeStatus(app, deployments, queue);
     for (const line of formatStatus(options.environment, summary)) output.info(line);
-    output.result(summary);
-    return summary;
+    // A canary or blue/green copy beside the app is part of what serves it.
+    const progressive = await describeProgressive(loaded.appId, app, marathon);
+    for (const line of progressive?.lines ?? []) output.info(line);
+    const result = progressive ? { ...summary, progressive: progressive.status } : summary;
+    output.result(result);
+    return result;
   } finally {
     marathon.close();
   }

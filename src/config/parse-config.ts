@@ -39,10 +39,31 @@ export interface EnvironmentFileSettings {
   secrets?: (string | SecretFileEntry)[];
   marathon?: MarathonFileSettings;
   mesos?: { url?: string };
-  strategy?: StrategyChoice;
+  strategy?: StrategyChoice | "rolling";
   timeoutSeconds?: number;
   agents?: number;
   minHealthy?: number;
+  canary?: CanaryFileSettings;
+  blueGreen?: BlueGreenFileSettings;
+}
+
+/** Gate keys shared by `canary:` and `blueGreen:`, as written. */
+export interface GateFileSettings {
+  window?: number;
+  httpProbe?: { url: string; expectStatus?: number };
+  prometheus?: { url: string; query: string; max: number };
+}
+
+/** `canary:` as written. */
+export interface CanaryFileSettings extends GateFileSettings {
+  steps?: number[];
+  stepUnit?: "percent" | "instances";
+}
+
+/** `blueGreen:` as written. */
+export interface BlueGreenFileSettings extends GateFileSettings {
+  previewHost?: string;
+  keepSeconds?: number;
 }
 
 /** mdeploy.yml as written, after schema validation (schemas/mdeploy.schema.json). */
@@ -209,11 +230,27 @@ function semanticProblems(file: ConfigFile, source: YamlSource): Problem[] {
       problems.push({ path: source.locate([...path, "minHealthy"]), message: `${dotted([...path, "minHealthy"])}: ${floor} is neither a count (a whole number such as 2) nor a share (a fraction between 0 and 1 such as 0.5)` });
     }
   }
+  for (const [path, body] of scopes) problems.push(...canaryStepProblems(body?.canary, body?.canary?.stepUnit ?? file.defaults?.canary?.stepUnit, [...path, "canary"], source));
   for (const [name, body] of Object.entries(file.environments ?? {})) {
     if (body && typeof body === "object" && !body.template && !file.defaults?.template) {
       problems.push({ path: source.locate(["environments", name]), message: `environments.${name}: no template (set template: here or under defaults:)` });
     }
   }
+  return problems;
+}
+
+/** Canary steps must climb, and say what they count: a percent is at most 100, a count a whole number. */
+function canaryStepProblems(canary: CanaryFileSettings | undefined, unit: "percent" | "instances" | undefined, path: string[], source: YamlSource): Problem[] {
+  const steps = canary?.steps;
+  if (!steps) return [];
+  const problems: Problem[] = [];
+  steps.forEach((step, i) => {
+    const where = { path: source.locate([...path, "steps", String(i)]) };
+    if ((unit ?? "percent") === "percent" && step > 100) problems.push({ ...where, message: `${dotted([...path, "steps", i])}: ${step} is above 100 percent (with stepUnit: instances the steps are instance counts)` });
+    if (unit === "instances" && !Number.isInteger(step)) problems.push({ ...where, message: `${dotted([...path, "steps", i])}: ${step} is not a whole number of instances` });
+    const before = steps[i - 1];
+    if (before !== undefined && step <= before) problems.push({ ...where, message: `${dotted([...path, "steps", i])}: ${step} does not come after ${before}; steps must go up` });
+  });
   return problems;
 }
 

@@ -32,6 +32,29 @@ function resolve(overrides: Partial<ResolveConfigInput> = {}) {
 }
 
 describe("resolveConfig", () => {
+  it("fills canary and blue/green settings key by key over defaults:, and reads rolling as auto", () => {
+    const { config } = resolve({
+      file: {
+        defaults: { template: "app.json.hbs", canary: { window: 30, prometheus: { url: "http://prom:9090", query: "errors", max: 0.01 } }, blueGreen: { keepSeconds: 60 } },
+        environments: {
+          staging: { strategy: "rolling" },
+          production: { strategy: "canary", canary: { steps: [1, 2], stepUnit: "instances", httpProbe: { url: "http://click-count.example.com/" } }, blueGreen: { previewHost: "preview.example.com" } },
+        },
+      },
+    });
+    expect(config.environments.staging?.strategy).toBe("auto");
+    expect(config.environments.staging?.canary).toEqual({ steps: [10, 50, 100], stepUnit: "percent", windowSeconds: 30, prometheus: { url: "http://prom:9090", query: "errors", max: 0.01 } });
+    expect(config.environments.production?.canary).toEqual({
+      steps: [1, 2],
+      stepUnit: "instances",
+      windowSeconds: 30,
+      httpProbe: { url: "http://click-count.example.com/", expectStatus: 200 },
+      prometheus: { url: "http://prom:9090", query: "errors", max: 0.01 },
+    });
+    expect(config.environments.production?.blueGreen).toEqual({ windowSeconds: 60, keepSeconds: 60, previewHost: "preview.example.com" });
+    expect(resolve({ overrides: { strategy: "blue-green" } }).config.environments.production?.strategy).toBe("blue-green");
+  });
+
   it("uses built-in defaults when nothing is set", () => {
     const { config } = resolveConfig({ file: {}, baseDir: "/x", values: {}, env: {}, resolvePath: (b, p) => `${b}/${p}` });
     expect(config).toEqual({ baseDir: "/x", marathon: { urls: [], insecure: false }, mesos: {}, registry: { registries: {}, insecureRegistries: [] }, environments: {} });

@@ -6,8 +6,8 @@
  */
 import { basicAuthSecrets, isSecretVariableName } from "../core/redact.js";
 import { credentialsInUrl } from "../http/safe-url.js";
-import type { ConfigFile, EnvironmentFileSettings, MarathonFileSettings } from "./parse-config.js";
-import type { ConfigOverrides, EnvironmentConfig, MarathonSettings, MdeployConfig, RegistryAccess, RegistrySettings } from "./types.js";
+import type { ConfigFile, EnvironmentFileSettings, GateFileSettings, MarathonFileSettings } from "./parse-config.js";
+import type { BlueGreenSettings, CanarySettings, ConfigOverrides, EnvironmentConfig, GateSettings, MarathonSettings, MdeployConfig, RegistryAccess, RegistrySettings } from "./types.js";
 
 /** Everything resolution needs, already read from disk and the process. */
 export interface ResolveConfigInput {
@@ -130,7 +130,9 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
       emptySecretsAllowed,
       marathon: marathonFor([file.marathon, defaults.marathon, body.marathon]),
       mesos: mesosFor([file.mesos, defaults.mesos, body.mesos]),
-      strategy: overrides.strategy ?? body.strategy ?? defaults.strategy ?? "auto",
+      strategy: overrides.strategy ?? rollingIsAuto(body.strategy ?? defaults.strategy) ?? "auto",
+      canary: canarySettings(defaults, body),
+      blueGreen: blueGreenSettings(defaults, body),
     };
     const timeoutSeconds = overrides.timeoutSeconds ?? body.timeoutSeconds ?? defaults.timeoutSeconds;
     if (timeoutSeconds !== undefined) environment.timeoutSeconds = timeoutSeconds;
@@ -150,6 +152,42 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
   };
   if (input.configFile !== undefined) config.configFile = input.configFile;
   return { config, secrets: [...secrets] };
+}
+
+/** Canary steps when the file gives none: a tenth, then half, then everyone. */
+const DEFAULT_CANARY_STEPS = [10, 50, 100];
+/** Seconds new tasks must stay healthy for a gate to pass when the file does not say. */
+const DEFAULT_GATE_WINDOW_SECONDS = 60;
+/** Seconds the previous blue/green copy stays up after the switch when the file does not say. */
+const DEFAULT_KEEP_SECONDS = 300;
+
+/** `rolling` is what Marathon calls the upgrade `auto` plans. */
+function rollingIsAuto(strategy: EnvironmentFileSettings["strategy"]): EnvironmentConfig["strategy"] | undefined {
+  return strategy === "rolling" ? "auto" : strategy;
+}
+
+/** The environment's gate keys over defaults: (key by key: an environment may add a probe to the default window). */
+function gateSettings(defaults: GateFileSettings | undefined, own: GateFileSettings | undefined): GateSettings {
+  const gate: GateSettings = { windowSeconds: own?.window ?? defaults?.window ?? DEFAULT_GATE_WINDOW_SECONDS };
+  const probe = own?.httpProbe ?? defaults?.httpProbe;
+  if (probe) gate.httpProbe = { url: probe.url, expectStatus: probe.expectStatus ?? 200 };
+  const prometheus = own?.prometheus ?? defaults?.prometheus;
+  if (prometheus) gate.prometheus = { ...prometheus };
+  return gate;
+}
+
+function canarySettings(defaults: EnvironmentFileSettings, body: EnvironmentFileSettings): CanarySettings {
+  const steps = body.canary?.steps ?? defaults.canary?.steps;
+  const stepUnit = body.canary?.stepUnit ?? defaults.canary?.stepUnit ?? "percent";
+  // Units and steps travel together: default percents counted as instances would mean 100 instances.
+  return { ...gateSettings(defaults.canary, body.canary), steps: steps ?? DEFAULT_CANARY_STEPS, stepUnit: steps ? stepUnit : "percent" };
+}
+
+function blueGreenSettings(defaults: EnvironmentFileSettings, body: EnvironmentFileSettings): BlueGreenSettings {
+  const settings: BlueGreenSettings = { ...gateSettings(defaults.blueGreen, body.blueGreen), keepSeconds: body.blueGreen?.keepSeconds ?? defaults.blueGreen?.keepSeconds ?? DEFAULT_KEEP_SECONDS };
+  const previewHost = body.blueGreen?.previewHost ?? defaults.blueGreen?.previewHost;
+  if (previewHost !== undefined) settings.previewHost = previewHost;
+  return settings;
 }
 
 /** `MARATHON_URL` style comma lists (and arrays from the file) to clean URLs without trailing slashes. */

@@ -47,8 +47,36 @@ export interface RegistryAccess {
   insecureRegistries: string[];
 }
 
-/** Upgrade strategy choice for deploy: `auto` (capacity-aware, the default) or `template` (keep the template's own, checked the same way). */
-export type StrategyChoice = "auto" | "template";
+/**
+ * Deploy strategy: `auto` (Marathon's rolling upgrade with a capacity-aware
+ * upgradeStrategy, the default; `rolling` in the file means the same), `template`
+ * (the template's own upgradeStrategy, checked the same way), `canary` or
+ * `blue-green` (src/deploy/progressive/).
+ */
+export type StrategyChoice = "auto" | "template" | "canary" | "blue-green";
+
+/** Checks a canary step or a blue/green switch must pass. */
+export interface GateSettings {
+  /** Seconds every new task stays healthy without a restart. */
+  windowSeconds: number;
+  httpProbe?: { url: string; expectStatus: number };
+  prometheus?: { url: string; query: string; max: number };
+}
+
+/** `canary:` of an environment, resolved (defaults filled in). */
+export interface CanarySettings extends GateSettings {
+  /** Ascending; percent of the instances, or instance counts. */
+  steps: number[];
+  stepUnit: "percent" | "instances";
+}
+
+/** `blueGreen:` of an environment, resolved. */
+export interface BlueGreenSettings extends GateSettings {
+  /** Host of the preview router; undefined = preview.<public host>. */
+  previewHost?: string;
+  /** Seconds the previous copy stays up after the switch. */
+  keepSeconds: number;
+}
 
 /** One deploy target (staging, production, ...), resolved. */
 export interface EnvironmentConfig {
@@ -89,6 +117,10 @@ export interface EnvironmentConfig {
   agents?: number;
   /** The fewest healthy instances an upgrade may leave: a count (integer) or a share (0 < x < 1); undefined = no floor. */
   minHealthy?: number;
+  /** Canary steps and gates (defaults when the file has no `canary:`). */
+  canary: CanarySettings;
+  /** Blue/green preview host, keep window and gates. */
+  blueGreen: BlueGreenSettings;
 }
 
 /** The whole resolved configuration. */

@@ -71,7 +71,12 @@ export async function definitionOfVersion(marathon: Pick<MarathonClient, "getApp
  * read-back after an ambiguous answer compares with.
  */
 export async function storedDefinition(marathon: Pick<MarathonClient, "getAppVersion">, appId: string, version: string): Promise<AppDefinition> {
-  const definition: AppDefinition = { ...(await marathon.getAppVersion(appId, version)) };
+  return withoutStateFields(await marathon.getAppVersion(appId, version));
+}
+
+/** A definition (stored, or the app as GET /v2/apps/{id} shows it) without the fields that are state. */
+export function withoutStateFields(app: AppDefinition): AppDefinition {
+  const definition: AppDefinition = { ...app };
   for (const field of STATE_FIELDS) delete definition[field];
   return definition;
 }
