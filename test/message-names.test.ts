@@ -57,6 +57,8 @@ function configKeys(): Set<string> {
     }
   };
   walk(schema, "", 0);
+  // Keys of one environment (canary.steps, timeoutSeconds) as messages about that environment name them.
+  walk(schema.definitions.environmentBody, "", 0);
   return keys;
 }
 

@@ -111,10 +111,11 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
       ...body.variables,
     };
     // Variables the file names as holding credentials are secret whatever they are called (PROD_MARATHON_PASS).
-    const credentialNames = [file.marathon, defaults.marathon, body.marathon]
+    const namedCredentials = [file.marathon, defaults.marathon, body.marathon]
       .flatMap((m) => [m?.passwordEnv, m?.tokenEnv])
       .concat(...Object.values(file.registries ?? {}).map((r) => r.passwordEnv))
-      .filter((n): n is string => n !== undefined && !isSecretVariableName(n));
+      .filter((n): n is string => n !== undefined);
+    const credentialNames = namedCredentials.filter((n) => !isSecretVariableName(n));
     const listed = [...(defaults.secrets ?? []), ...(body.secrets ?? [])].map((entry) => (typeof entry === "string" ? { name: entry } : entry));
     const secretVariables = [...new Set([...listed.map((entry) => entry.name), ...credentialNames])];
     const emptySecretsAllowed = [...new Set(listed.filter((entry) => entry.allowEmpty === true).map((entry) => entry.name))];
@@ -127,6 +128,7 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
       template: input.resolvePath(input.baseDir, template),
       variables,
       secretVariables,
+      templateSecrets: [...new Set(listed.map((entry) => entry.name))].filter((n) => !namedCredentials.includes(n)),
       emptySecretsAllowed,
       marathon: marathonFor([file.marathon, defaults.marathon, body.marathon]),
       mesos: mesosFor([file.mesos, defaults.mesos, body.mesos]),

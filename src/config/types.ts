@@ -100,6 +100,12 @@ export interface EnvironmentConfig {
    */
   secretVariables: string[];
   /**
+   * The names under `secrets:` (here or in `defaults:`) that are not also credential
+   * variables the file names: the template must use each, so a misspelled entry, which
+   * would leave the variable the template does use unprotected, is refused.
+   */
+  templateSecrets?: string[];
+  /**
    * Secret variables the file allows to be empty (`allowEmpty: true` under
    * `secrets:`, here or in `defaults:`); render and deploy refuse any other
    * secret the app uses whose value is empty.

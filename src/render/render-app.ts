@@ -75,7 +75,7 @@ function renderAppValue(input: RenderAppInput): { value: Record<string, unknown>
   }
   // A listed secret the template never uses is most likely a misspelled name, which leaves the
   // variable the template does use unprotected: its real value would be written in plain text.
-  const unused = environment.secretVariables.filter((name) => !rendered.text.includes(secretPlaceholder(name)));
+  const unused = (environment.templateSecrets ?? []).filter((name) => !rendered.text.includes(secretPlaceholder(name)));
   if (unused.length > 0) {
     const name = unused[0] as string;
     throw new TemplateError(
