@@ -57,6 +57,8 @@ export async function deployBlueGreen(options: DeployAppOptions, settings: BlueG
   for (const line of formatProgressivePlan(plan, env)) progress.line(line);
   if (plan.room && !plan.room.fits) throw new PreflightRefusedError(`${env}: refused before any change: ${plan.room.verdict}`, ["blue/green runs two complete copies at once: free capacity, or deploy with --strategy canary or auto", "nothing was sent to Marathon"]);
   const leftover = await marathon.findApp(plan.greenId);
+  const leftoverPart = leftover?.labels?.[BLUE_GREEN_LABEL];
+  if (leftover && leftoverPart !== "preview" && leftoverPart !== "live") throw new PreflightRefusedError(`${env}: ${plan.greenId} exists and is not a blue/green copy of ${app.id} (no ${BLUE_GREEN_LABEL} label): an app of its own that blue/green must not take over; nothing was sent`, [`deploy ${app.id} with --strategy rolling, or give the other app another id`]);
   if (leftover) throw new PreflightRefusedError(`${env}: ${plan.greenId} already exists (version ${leftover.version}): a blue/green copy from an earlier run; nothing was sent`, [`mdeploy rollback ${env} puts ${app.id} back in front and removes it`]);
   if ((blue.deployments ?? []).length > 0) throw new PreflightRefusedError(`${env}: ${app.id} has deployment ${(blue.deployments ?? []).map((d) => d.id).join(", ")} running; blue/green starts from a settled app; nothing was sent`, ["wait for it (mdeploy status shows it) and run the job again"]);
 

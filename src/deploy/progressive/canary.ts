@@ -141,6 +141,9 @@ interface CanaryContext {
 async function refuseUnlessReady(stable: AppStatus, plan: CanaryPlan, app: AppDefinition, options: DeployAppOptions, deps: ProgressiveDeps): Promise<void> {
   const env = options.environment;
   const leftover = await deps.marathon.findApp(plan.canaryId, { embed: ["app.tasks"] });
+  if (leftover && leftover.labels?.[CANARY_OF_LABEL] !== app.id) {
+    throw new PreflightRefusedError(`${env}: ${plan.canaryId} exists and is not a canary of ${app.id} (no ${CANARY_OF_LABEL} label naming it): an app of its own that a canary must not take over; nothing was sent`, [`deploy ${app.id} with --strategy rolling, or give the other app another id`]);
+  }
   if (leftover) {
     throw new PreflightRefusedError(`${env}: ${plan.canaryId} already exists (${leftover.tasksRunning ?? 0} running, version ${leftover.version}): a canary from an earlier run; nothing was sent`, [`mdeploy rollback ${env} removes it and scales ${app.id} back`]);
   }

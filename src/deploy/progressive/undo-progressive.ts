@@ -14,7 +14,8 @@ import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits } from "../run-limits.js";
 import { withoutStateFields } from "../replan-version.js";
 import { countTasks } from "../verify-app.js";
 import { restoreStable, type ProgressiveDeps } from "./canary.js";
-import { BLUE_GREEN_LABEL, CANARY_STABLE_INSTANCES_LABEL, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
+import type { AppStatus } from "../../marathon/types.js";
+import { BLUE_GREEN_LABEL, CANARY_OF_LABEL, CANARY_STABLE_INSTANCES_LABEL, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
 import { removeAndWait, stateOf, writeAndVerify, type CopyDeps } from "./copy-writes.js";
 import { CANARY_SUFFIX, GREEN_SUFFIX } from "./progressive-plan.js";
 import { withTrafficAgain } from "./traefik-labels.js";
@@ -39,9 +40,19 @@ export interface UndoInput {
 
 /** The canary or green copy of `appId` that exists now, if any (what `rollback` undoes first). */
 export async function progressiveCopyOf(appId: string, marathon: Pick<CopyDeps["marathon"], "findApp">): Promise<string | undefined> {
-  const ids = [`${appId}${CANARY_SUFFIX}`, `${appId}${GREEN_SUFFIX}`];
-  const found = await Promise.all(ids.map((id) => marathon.findApp(id)));
-  return ids.find((_id, i) => found[i] !== undefined);
+  const [canary, green] = await copiesOf(appId, marathon);
+  return canary?.id ?? green?.id;
+}
+
+/**
+ * The canary and green copies of `appId` that mdeploy made: an app merely
+ * named `<id>-canary` or `<id>-green` may be someone's own, and a rollback
+ * must never delete it or scale the stable app by its instances.
+ */
+async function copiesOf(appId: string, marathon: Pick<CopyDeps["marathon"], "findApp">): Promise<[AppStatus | undefined, AppStatus | undefined]> {
+  const [canary, green] = await Promise.all([marathon.findApp(`${appId}${CANARY_SUFFIX}`), marathon.findApp(`${appId}${GREEN_SUFFIX}`)]);
+  const part = green?.labels?.[BLUE_GREEN_LABEL];
+  return [canary?.labels?.[CANARY_OF_LABEL] === appId ? canary : undefined, part === "preview" || part === "live" ? green : undefined];
 }
 
 /** Undoes a canary or blue/green in progress; undefined when there is none (the ordinary rollback applies). */
@@ -50,7 +61,7 @@ export async function undoProgressive(input: UndoInput, deps: CopyDeps & Pick<Pr
   const env = input.environment;
   const canaryId = `${input.appId}${CANARY_SUFFIX}`;
   const greenId = `${input.appId}${GREEN_SUFFIX}`;
-  const [canary, green, stable] = await Promise.all([marathon.findApp(canaryId), marathon.findApp(greenId), marathon.findApp(input.appId, { embed: ["app.tasks"] })]);
+  const [[canary, green], stable] = await Promise.all([copiesOf(input.appId, marathon), marathon.findApp(input.appId, { embed: ["app.tasks"] })]);
   if (!canary && !green) return undefined;
   if (!stable) throw needsPerson(`${env}: ${input.appId} does not exist, but ${canary ? canaryId : greenId} does: mdeploy does not guess which copy should serve`, [await stateOf(canary ? canaryId : greenId, deps)], `mdeploy deploy ${env} --strategy auto (makes ${input.appId} again), then remove the copy`);
   const timeoutMs = input.timeoutMs ?? 2 * defaultTimeoutMs(stable);
