@@ -6,8 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { rollbackApp } from "../src/deploy/rollback-app.js";
 import { progressiveCopyOf, undoProgressive } from "../src/deploy/progressive/undo-progressive.js";
-import { outcomeOf, type Harness } from "./deploy-harness.js";
-import { APP, CANARY, GREEN, blueGreen, canary, canarySettings, blueGreenSettings, imageOf, momentsWithoutBackend, PUBLIC_RULE, routedClickCount, sharesNow, startProgressiveHarness } from "./progressive-harness.js";
+import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
+import { APP, CANARY, GREEN, blueGreen, canary, canarySettings, blueGreenSettings, imageOf, momentsWithoutBackend, PUBLIC_RULE, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -62,5 +62,31 @@ describe("progressive copies, hostile", () => {
     expect(imageOf(h.sim, CANARY)).toBe("registry.example.com/demo/click-count:9.9.9");
     expect(imageOf(h.sim, GREEN)).toBe("registry.example.com/demo/click-count:9.9.9");
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.1.0");
+  });
+
+  it("SIGTERM in the keep window: exit 5 names one command, and that command finishes the job (deploying again would only refuse)", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const since = h.sim.clock.now();
+    const signals = interrupts();
+    const progress = watchedProgress(h, (text) => {
+      if (text.includes("switched:")) signals.signal("SIGTERM");
+    });
+    const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings(), {}, { progress, interrupts: signals.interrupts }));
+    expect(outcome.code).toBe(5);
+    const finishing = outcome.shown.match(/to finish the job: .+/g) ?? [];
+    expect(finishing).toEqual(["to finish the job: mdeploy rollback production (back to /production/click-count)"]);
+
+    // Deploying again does not finish it: blue on standby (traefik.enable=false) makes a blue/green deploy refuse, green stays.
+    const again = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings()));
+    expect(again.code).toBe(2);
+    expect(h.sim.state.app(GREEN)).toBeDefined();
+
+    const undone = await undoProgressive({ environment: "production", appId: APP }, { marathon: h.marathon, clock: h.sim.clock, progress: h.progress });
+    expect(undone?.undid).toBe("blue-green");
+    expect(h.sim.state.app(GREEN)).toBeUndefined();
+    expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+    expect(momentsWithoutBackend(h.sim, PUBLIC_RULE, since)).toEqual([]);
   });
 });

@@ -165,7 +165,7 @@ async function keepWindow(ctx: GreenContext, keepMs: number): Promise<void> {
       await deps.clock.sleep(Math.min(KEEP_POLL_MS, end - deps.clock.now()), stop);
     } catch (error) {
       if (!stop?.aborted) throw error;
-      throw needsPerson(`${env}: interrupted by ${String(stop.reason)} during the keep window: ${plan.greenId} serves ${app.id}'s public rule (verified), ${app.id} runs on standby`, [await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id}), or run the deploy again later to finish`);
+      throw needsPerson(`${env}: interrupted by ${String(stop.reason)} during the keep window: ${plan.greenId} serves ${app.id}'s public rule (verified), ${app.id} runs on standby`, [await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id})`);
     }
     const green = await deps.marathon.findApp(plan.greenId);
     if (green?.labels?.[BLUE_GREEN_LABEL] !== "live") {
@@ -183,7 +183,7 @@ async function finish(ctx: GreenContext, options: DeployAppOptions, gate: GateRe
     result = await deployApp({ ...options, app: { ...options.app, instances: plan.instances } }, deps);
   } catch (error) {
     if (!(error instanceof MdeployError)) throw error;
-    throw needsPerson(`${env}: ${plan.greenId} serves the new version, but ${app.id} could not take it over: ${error.message}`, [...error.details.filter((d) => !d.startsWith("to finish the job")), await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id}'s previous version), or run the deploy again`);
+    throw needsPerson(`${env}: ${plan.greenId} serves the new version, but ${app.id} could not take it over: ${error.message}`, [...error.details.filter((d) => !d.startsWith("to finish the job")), await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id}'s previous version)`);
   }
   const graceEnd = deps.clock.now() + defaultTimeoutMs(app);
   const removed = await removeAndWait(plan.greenId, graceEnd, deps.interrupts?.second ?? new AbortController().signal, deps);
