@@ -89,4 +89,28 @@ describe("progressive copies, hostile", () => {
     expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
     expect(momentsWithoutBackend(h.sim, PUBLIC_RULE, since)).toEqual([]);
   });
+
+  it("a canary abort whose scale-back fails leaves the canary's record: mdeploy rollback scales the stable app back, it does not roll its version back", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("0.9.0"), { environment: "production" });
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const sim = h.sim;
+    // Inside the simulator: step 1 scales the stable app down; from its next write on (the abort's scale-back) Marathon refuses writes to it.
+    const refuseStableWrites = () => sim.faults.failNext(1_000_000, { method: "PUT", path: `/v2/apps${APP}`, status: 503, message: "Marathon is busy" });
+    sim.faults.beforeNext({ method: "PUT", path: `/v2/apps${APP}` }, () => sim.faults.beforeNext({ method: "PUT", path: `/v2/apps${APP}` }, refuseStableWrites));
+    const refused = "http://127.0.0.1:1/health";
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), canarySettings({ windowSeconds: 30, httpProbe: { url: refused, expectStatus: 200 } }), { interruptGraceMs: 120_000, timeoutMs: 900_000 }));
+    expect(outcome.code).toBe(5);
+    expect(outcome.shown).toMatch(/to finish the job: mdeploy rollback production$/m);
+
+    sim.faults.clear();
+    // The named command, as src/commands/rollback.ts runs it: a copy in progress is undone, otherwise the ordinary rollback.
+    const copy = await progressiveCopyOf(APP, h.marathon);
+    if (copy) await undoProgressive({ environment: "production", appId: APP }, { marathon: h.marathon, clock: sim.clock, progress: h.progress });
+    else await rollbackApp({ environment: "production", appId: APP, force: false }, { marathon: h.marathon, mesos: h.mesos, clock: sim.clock, progress: h.progress });
+    expect(copy).toBe(CANARY);
+    expect(imageOf(sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
+    expect(sim.state.healthyCount(APP)).toBe(4);
+    expect(sim.state.app(CANARY)).toBeUndefined();
+  });
 });
