@@ -15,7 +15,7 @@ import { withoutStateFields } from "../replan-version.js";
 import { countTasks } from "../verify-app.js";
 import { restoreStable, type ProgressiveDeps } from "./canary.js";
 import type { AppStatus } from "../../marathon/types.js";
-import { BLUE_GREEN_LABEL, CANARY_OF_LABEL, CANARY_STABLE_INSTANCES_LABEL, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
+import { BLUE_GREEN_LABEL, CANARY_STABLE_INSTANCES_LABEL, ownCopies, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
 import { removeAndWait, stateOf, writeAndVerify, type CopyDeps } from "./copy-writes.js";
 import { CANARY_SUFFIX, GREEN_SUFFIX } from "./progressive-plan.js";
 import { withTrafficAgain } from "./traefik-labels.js";
@@ -44,15 +44,10 @@ export async function progressiveCopyOf(appId: string, marathon: Pick<CopyDeps["
   return canary?.id ?? green?.id;
 }
 
-/**
- * The canary and green copies of `appId` that mdeploy made: an app merely
- * named `<id>-canary` or `<id>-green` may be someone's own, and a rollback
- * must never delete it or scale the stable app by its instances.
- */
+/** The canary and green copies of `appId` that mdeploy made (see {@link ownCopies}): a rollback never deletes someone's app named like one. */
 async function copiesOf(appId: string, marathon: Pick<CopyDeps["marathon"], "findApp">): Promise<[AppStatus | undefined, AppStatus | undefined]> {
   const [canary, green] = await Promise.all([marathon.findApp(`${appId}${CANARY_SUFFIX}`), marathon.findApp(`${appId}${GREEN_SUFFIX}`)]);
-  const part = green?.labels?.[BLUE_GREEN_LABEL];
-  return [canary?.labels?.[CANARY_OF_LABEL] === appId ? canary : undefined, part === "preview" || part === "live" ? green : undefined];
+  return ownCopies(appId, canary, green);
 }
 
 /** Undoes a canary or blue/green in progress; undefined when there is none (the ordinary rollback applies). */
