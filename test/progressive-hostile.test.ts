@@ -115,4 +115,23 @@ describe("progressive copies, hostile", () => {
     expect(sim.state.healthyCount(APP)).toBe(4);
     expect(sim.state.app(CANARY)).toBeUndefined();
   });
+
+  it("blue/green whose green copy cannot be removed at the end: exit 5 names mdeploy rollback, which removes green and keeps the new version", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const sim = h.sim;
+    // Inside the simulator: Marathon refuses to delete the green copy from the first try on.
+    sim.faults.beforeNext({ method: "DELETE", path: `/v2/apps${GREEN}` }, () => sim.faults.failNext(1_000_000, { method: "DELETE", path: `/v2/apps${GREEN}`, status: 503, message: "Marathon is busy" }));
+    const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings()));
+    expect(outcome.code).toBe(5);
+    expect(outcome.shown.match(/to finish the job: .+/g)).toEqual(["to finish the job: mdeploy rollback production (removes /production/click-count-green; /production/click-count keeps its version)"]);
+
+    sim.faults.clear();
+    const undone = await undoProgressive({ environment: "production", appId: APP }, { marathon: h.marathon, clock: sim.clock, progress: h.progress });
+    expect(undone?.removed).toBe(GREEN);
+    expect(h.printed()).toMatch(/click-count-green is left over after \/production\/click-count took the new version; removing it/);
+    expect(sim.state.app(GREEN)).toBeUndefined();
+    expect(imageOf(sim, APP)).toBe("registry.example.com/demo/click-count:1.1.0");
+    expect(sharesNow(sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+  });
 });

@@ -188,7 +188,7 @@ async function finish(ctx: GreenContext, options: DeployAppOptions, gate: GateRe
   const graceEnd = deps.clock.now() + defaultTimeoutMs(app);
   const removed = await removeAndWait(plan.greenId, graceEnd, deps.interrupts?.second ?? new AbortController().signal, deps);
   if (removed.kind !== "removed") {
-    throw needsPerson(`${env}: ${app.id} runs the new version ${result.version}, verified, but ${plan.greenId} could not be removed: ${removed.reason}`, [await stateOf(plan.greenId, deps)], `curl -X DELETE "$MARATHON_URL/v2/apps${plan.greenId}?force=true"`);
+    throw needsPerson(`${env}: ${app.id} runs the new version ${result.version}, verified, but ${plan.greenId} could not be removed: ${removed.reason}`, [await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (removes ${plan.greenId}; ${app.id} keeps its version)`);
   }
   deps.progress.line(`${env}: ${plan.greenId} removed; ${app.id} version ${result.version} serves the public rule`);
   return { ...result, progressive: { strategy: "blue-green", greenId: plan.greenId, gate, switchedAt } };

@@ -93,7 +93,8 @@ export async function undoProgressive(input: UndoInput, deps: CopyDeps & Pick<Pr
       if (back.kind !== "verified") {
         throw needsPerson(`${env}: putting ${input.appId} back in front did not finish: ${back.reason}`, [await stateOf(input.appId, deps), await stateOf(greenId, deps), `${greenId} still serves the public rule`], `mdeploy rollback ${env}`);
       }
-    } else progress.line(`${env}: ${greenId} was never switched to; removing it (${input.appId} kept serving)`);
+    } else if (green?.labels?.[BLUE_GREEN_LABEL] === "live") progress.line(`${env}: ${greenId} is left over after ${input.appId} took the new version; removing it (${input.appId} keeps serving)`);
+    else progress.line(`${env}: ${greenId} was never switched to; removing it (${input.appId} kept serving)`);
     const removed = await removeAndWait(greenId, stopLimits.cleanupDeadline(), stopLimits.cleanup, deps);
     if (removed.kind !== "removed") throw needsPerson(`${env}: ${input.appId} serves again, but removing ${greenId} did not finish: ${removed.reason}`, [await stateOf(greenId, deps)], `mdeploy rollback ${env}`);
     return await resultOf(input, greenId, "blue-green", deps);
