@@ -12,6 +12,7 @@
  */
 import type { AppDefinition, AppStatus } from "../marathon/types.js";
 import { changesInWhatRuns, PREVIOUS_HEALTHY_LABEL } from "./app-provenance.js";
+import { BLUE_GREEN_LABEL } from "./progressive/copy-labels.js";
 import { ROLLBACK_OF_LABEL } from "./replan-version.js";
 import { describeRuns, summarizeVersion, type VersionSummary } from "./version-display.js";
 
@@ -89,7 +90,10 @@ export function chooseRollbackVersion(current: AppStatus, stored: readonly Store
   const skipped: string[] = [];
   for (const candidate of newestFirst(stored).filter((s) => s.version < currentConfig)) {
     const runs = describeRuns(summarizeVersion(candidate.version, candidate.definition));
-    if (rolledBackFrom.has(candidate.version)) {
+    if (candidate.definition.labels?.[BLUE_GREEN_LABEL] === "standby") {
+      // Blue's standby during a blue/green switch: it ran without traffic (traefik.enable=false), so restoring it would take the public rule down.
+      skipped.push(`${candidate.version} was a blue/green standby without traffic`);
+    } else if (rolledBackFrom.has(candidate.version)) {
       skipped.push(`${candidate.version} (${runs}) was rolled back from`);
     } else if (changesInWhatRuns(candidate.definition, current).length === 0) {
       skipped.push(`${candidate.version} runs the same as now`);

@@ -57,6 +57,8 @@ export async function deployBlueGreen(options: DeployAppOptions, settings: BlueG
   for (const line of formatProgressivePlan(plan, env)) progress.line(line);
   if (plan.room && !plan.room.fits) throw new PreflightRefusedError(`${env}: refused before any change: ${plan.room.verdict}`, ["blue/green runs two complete copies at once: free capacity, or deploy with --strategy canary or auto", "nothing was sent to Marathon"]);
   const leftover = await marathon.findApp(plan.greenId);
+  const leftoverPart = leftover?.labels?.[BLUE_GREEN_LABEL];
+  if (leftover && leftoverPart !== "preview" && leftoverPart !== "live") throw new PreflightRefusedError(`${env}: ${plan.greenId} exists and is not a blue/green copy of ${app.id} (no ${BLUE_GREEN_LABEL} label): an app of its own that blue/green must not take over; nothing was sent`, [`deploy ${app.id} with --strategy rolling, or give the other app another id`]);
   if (leftover) throw new PreflightRefusedError(`${env}: ${plan.greenId} already exists (version ${leftover.version}): a blue/green copy from an earlier run; nothing was sent`, [`mdeploy rollback ${env} puts ${app.id} back in front and removes it`]);
   if ((blue.deployments ?? []).length > 0) throw new PreflightRefusedError(`${env}: ${app.id} has deployment ${(blue.deployments ?? []).map((d) => d.id).join(", ")} running; blue/green starts from a settled app; nothing was sent`, ["wait for it (mdeploy status shows it) and run the job again"]);
 
@@ -163,7 +165,7 @@ async function keepWindow(ctx: GreenContext, keepMs: number): Promise<void> {
       await deps.clock.sleep(Math.min(KEEP_POLL_MS, end - deps.clock.now()), stop);
     } catch (error) {
       if (!stop?.aborted) throw error;
-      throw needsPerson(`${env}: interrupted by ${String(stop.reason)} during the keep window: ${plan.greenId} serves ${app.id}'s public rule (verified), ${app.id} runs on standby`, [await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id}), or run the deploy again later to finish`);
+      throw needsPerson(`${env}: interrupted by ${String(stop.reason)} during the keep window: ${plan.greenId} serves ${app.id}'s public rule (verified), ${app.id} runs on standby`, [await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id})`);
     }
     const green = await deps.marathon.findApp(plan.greenId);
     if (green?.labels?.[BLUE_GREEN_LABEL] !== "live") {
@@ -181,12 +183,12 @@ async function finish(ctx: GreenContext, options: DeployAppOptions, gate: GateRe
     result = await deployApp({ ...options, app: { ...options.app, instances: plan.instances } }, deps);
   } catch (error) {
     if (!(error instanceof MdeployError)) throw error;
-    throw needsPerson(`${env}: ${plan.greenId} serves the new version, but ${app.id} could not take it over: ${error.message}`, [...error.details.filter((d) => !d.startsWith("to finish the job")), await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id}'s previous version), or run the deploy again`);
+    throw needsPerson(`${env}: ${plan.greenId} serves the new version, but ${app.id} could not take it over: ${error.message}`, [...error.details.filter((d) => !d.startsWith("to finish the job")), await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (back to ${app.id}'s previous version)`);
   }
   const graceEnd = deps.clock.now() + defaultTimeoutMs(app);
   const removed = await removeAndWait(plan.greenId, graceEnd, deps.interrupts?.second ?? new AbortController().signal, deps);
   if (removed.kind !== "removed") {
-    throw needsPerson(`${env}: ${app.id} runs the new version ${result.version}, verified, but ${plan.greenId} could not be removed: ${removed.reason}`, [await stateOf(plan.greenId, deps)], `curl -X DELETE "$MARATHON_URL/v2/apps${plan.greenId}?force=true"`);
+    throw needsPerson(`${env}: ${app.id} runs the new version ${result.version}, verified, but ${plan.greenId} could not be removed: ${removed.reason}`, [await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (removes ${plan.greenId}; ${app.id} keeps its version)`);
   }
   deps.progress.line(`${env}: ${plan.greenId} removed; ${app.id} version ${result.version} serves the public rule`);
   return { ...result, progressive: { strategy: "blue-green", greenId: plan.greenId, gate, switchedAt } };

@@ -141,6 +141,9 @@ interface CanaryContext {
 async function refuseUnlessReady(stable: AppStatus, plan: CanaryPlan, app: AppDefinition, options: DeployAppOptions, deps: ProgressiveDeps): Promise<void> {
   const env = options.environment;
   const leftover = await deps.marathon.findApp(plan.canaryId, { embed: ["app.tasks"] });
+  if (leftover && leftover.labels?.[CANARY_OF_LABEL] !== app.id) {
+    throw new PreflightRefusedError(`${env}: ${plan.canaryId} exists and is not a canary of ${app.id} (no ${CANARY_OF_LABEL} label naming it): an app of its own that a canary must not take over; nothing was sent`, [`deploy ${app.id} with --strategy rolling, or give the other app another id`]);
+  }
   if (leftover) {
     throw new PreflightRefusedError(`${env}: ${plan.canaryId} already exists (${leftover.tasksRunning ?? 0} running, version ${leftover.version}): a canary from an earlier run; nothing was sent`, [`mdeploy rollback ${env} removes it and scales ${app.id} back`]);
   }
@@ -217,8 +220,10 @@ export type StableRestore = { kind: "restored" } | { kind: "unfinished"; problem
  */
 export async function restoreStable(env: string, appId: string, canaryId: string, instances: number, before: AppStatus | undefined, limits: Pick<RunLimits, "cleanup" | "cleanupDeadline">, deps: CopyDeps): Promise<StableRestore> {
   const facts = async () => [await stateOf(appId, deps), await stateOf(canaryId, deps)];
-  const removed = await removeAndWait(canaryId, limits.cleanupDeadline(), limits.cleanup, deps);
-  if (removed.kind !== "removed") return { kind: "unfinished", problem: removed.reason, facts: await facts() };
+  // The canary goes to 0 instances first (its room is what the stable app may need) and is deleted only once the
+  // stable app is back: while it exists its labels tell a later `mdeploy rollback` that a canary is to be undone.
+  const emptyProblem = await scaleToNothing(env, canaryId, limits, deps);
+  if (emptyProblem) return { kind: "unfinished", problem: emptyProblem, facts: await facts() };
   const scaled = await writeAndVerify({ environment: env, appId, make: (now) => scaledTo((now ?? before) as AppStatus, instances), deadline: limits.cleanupDeadline(), signal: limits.cleanup }, deps);
   if (scaled.kind !== "verified") return { kind: "unfinished", problem: scaled.kind === "failed" ? scaled.reason : `scaling ${appId} back was stopped (${scaled.reason})`, facts: await facts() };
   const configSince = (app: AppStatus | undefined) => app?.versionInfo?.lastConfigChangeAt ?? app?.version;
@@ -226,5 +231,23 @@ export async function restoreStable(env: string, appId: string, canaryId: string
     return { kind: "unfinished", problem: `${appId} no longer runs the configuration of ${configSince(before)}: someone deployed it meanwhile`, facts: await facts() };
   }
   if (!isVerified(scaled.app, scaled.version)) return { kind: "unfinished", problem: `${appId} does not verify after scaling back`, facts: await facts() };
+  const removed = await removeAndWait(canaryId, limits.cleanupDeadline(), limits.cleanup, deps);
+  if (removed.kind !== "removed") return { kind: "unfinished", problem: removed.reason, facts: await facts() };
   return { kind: "restored" };
+}
+
+/** Scales the copy to 0 instances (a scale, no restart) unless it is gone or empty already; what went wrong, if anything. */
+async function scaleToNothing(env: string, appId: string, limits: Pick<RunLimits, "cleanup" | "cleanupDeadline">, deps: CopyDeps): Promise<string | undefined> {
+  let before: AppStatus | undefined;
+  try {
+    before = await deps.marathon.findApp(appId, { signal: limits.cleanup });
+  } catch (error) {
+    if (limits.cleanup.aborted) return `stopping ${appId} was stopped (${String(limits.cleanup.reason)})`;
+    if (error instanceof MdeployError) return `cannot read ${appId}: ${error.message}`;
+    throw error;
+  }
+  if (!before || (before.instances ?? 1) === 0) return undefined;
+  const emptied = await writeAndVerify({ environment: env, appId, make: (now) => scaledTo(now ?? before, 0), force: true, deadline: limits.cleanupDeadline(), signal: limits.cleanup }, deps);
+  if (emptied.kind === "verified") return undefined;
+  return emptied.kind === "failed" ? emptied.reason : `stopping ${appId} was stopped (${emptied.reason})`;
 }

@@ -28,3 +28,13 @@ export function parseStepsLabel(text: string | undefined): { asked: string; cana
   }
   return steps;
 }
+
+/**
+ * The canary and green copies of `appId` among apps found under their names, or
+ * undefined where the app is not mdeploy's copy: an app merely named
+ * `<id>-canary` or `<id>-green` may be someone's own, never to be undone or shown as a copy.
+ */
+export function ownCopies<T extends { labels?: Record<string, string> }>(appId: string, canary: T | undefined, green: T | undefined): [T | undefined, T | undefined] {
+  const part = green?.labels?.[BLUE_GREEN_LABEL];
+  return [canary?.labels?.[CANARY_OF_LABEL] === appId ? canary : undefined, part === "preview" || part === "live" ? green : undefined];
+}

@@ -36,6 +36,8 @@ export interface CopyWrite {
   /** Absolute clock time by which the write must be verified. */
   deadline: number;
   signal: AbortSignal;
+  /** Override a deployment of the app in progress (`?force=true`): only for a copy mdeploy is taking down. */
+  force?: boolean;
 }
 
 /** How long a write waits for the event stream before following by polling alone. */
@@ -51,7 +53,7 @@ export async function writeAndVerify(input: CopyWrite, deps: CopyDeps): Promise<
       {
         environment: input.environment,
         appId: input.appId,
-        force: false,
+        force: input.force ?? false,
         lockDeadline: input.deadline,
         lockSeconds: Math.max(0, Math.round((input.deadline - clock.now()) / 1000)),
         watch,
@@ -82,7 +84,7 @@ export async function writeAndVerify(input: CopyWrite, deps: CopyDeps): Promise<
 /** How a removal ended. */
 export type RemoveOutcome = { kind: "removed" } | { kind: "failed"; reason: string; last?: AppStatus };
 
-/** Removes the app (`DELETE ?force=true`, cancelling its deployments) and waits until Marathon no longer has it. */
+/** Removes the app (`DELETE ?force=true`, cancelling its deployments) and waits until Marathon no longer has it nor a deployment stopping it. */
 export async function removeAndWait(appId: string, deadline: number, signal: AbortSignal, deps: CopyDeps): Promise<RemoveOutcome> {
   const { marathon, clock } = deps;
   let last: AppStatus | undefined;
@@ -99,7 +101,8 @@ export async function removeAndWait(appId: string, deadline: number, signal: Abo
   for (let i = 0; i === 0 || (i < 100_000 && clock.now() < deadline && !signal.aborted); i++) {
     try {
       last = await marathon.findApp(appId, { embed: ["app.tasks", "app.deployments"], signal });
-      if (!last) return { kind: "removed" };
+      // Marathon drops the app at once but stops its tasks in a deployment: the room is free when that is done too.
+      if (!last && !(await marathon.getDeployments({ signal })).some((d) => d.affectedApps.includes(appId))) return { kind: "removed" };
     } catch (error) {
       if (signal.aborted || !isTransientReadFailure(error)) {
         if (signal.aborted) break;

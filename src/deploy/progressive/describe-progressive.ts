@@ -8,7 +8,7 @@
 import type { MarathonClient } from "../../marathon/client.js";
 import type { AppStatus } from "../../marathon/types.js";
 import { countTasks } from "../verify-app.js";
-import { BLUE_GREEN_LABEL, CANARY_STEPS_LABEL, GATES_LABEL, parseStepsLabel, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
+import { BLUE_GREEN_LABEL, CANARY_STEPS_LABEL, GATES_LABEL, ownCopies, parseStepsLabel, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
 import { CANARY_SUFFIX, GREEN_SUFFIX } from "./progressive-plan.js";
 
 /** A canary or blue/green in progress, as `status --json` shows it. */
@@ -41,7 +41,7 @@ export type ProgressiveStatus =
 /** The progressive deploy of `appId` in progress (and lines for a person), or undefined when there is none. */
 export async function describeProgressive(appId: string, stable: AppStatus, marathon: Pick<MarathonClient, "findApp">): Promise<{ status: ProgressiveStatus; lines: string[] } | undefined> {
   const embed = { embed: ["app.tasks", "app.readiness"] as const };
-  const [canary, green] = await Promise.all([marathon.findApp(`${appId}${CANARY_SUFFIX}`, embed), marathon.findApp(`${appId}${GREEN_SUFFIX}`, embed)]);
+  const [canary, green] = ownCopies(appId, ...(await Promise.all([marathon.findApp(`${appId}${CANARY_SUFFIX}`, embed), marathon.findApp(`${appId}${GREEN_SUFFIX}`, embed)])));
   const healthOf = (app: AppStatus) => {
     const counts = countTasks(app, app.version);
     return { healthy: counts.healthyNew, total: counts.instances };

@@ -14,7 +14,8 @@ import { DEFAULT_INTERRUPT_GRACE_MS, startRunLimits } from "../run-limits.js";
 import { withoutStateFields } from "../replan-version.js";
 import { countTasks } from "../verify-app.js";
 import { restoreStable, type ProgressiveDeps } from "./canary.js";
-import { BLUE_GREEN_LABEL, CANARY_STABLE_INSTANCES_LABEL, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
+import type { AppStatus } from "../../marathon/types.js";
+import { BLUE_GREEN_LABEL, CANARY_STABLE_INSTANCES_LABEL, ownCopies, STANDBY_UNTIL_LABEL } from "./copy-labels.js";
 import { removeAndWait, stateOf, writeAndVerify, type CopyDeps } from "./copy-writes.js";
 import { CANARY_SUFFIX, GREEN_SUFFIX } from "./progressive-plan.js";
 import { withTrafficAgain } from "./traefik-labels.js";
@@ -39,9 +40,14 @@ export interface UndoInput {
 
 /** The canary or green copy of `appId` that exists now, if any (what `rollback` undoes first). */
 export async function progressiveCopyOf(appId: string, marathon: Pick<CopyDeps["marathon"], "findApp">): Promise<string | undefined> {
-  const ids = [`${appId}${CANARY_SUFFIX}`, `${appId}${GREEN_SUFFIX}`];
-  const found = await Promise.all(ids.map((id) => marathon.findApp(id)));
-  return ids.find((_id, i) => found[i] !== undefined);
+  const [canary, green] = await copiesOf(appId, marathon);
+  return canary?.id ?? green?.id;
+}
+
+/** The canary and green copies of `appId` that mdeploy made (see {@link ownCopies}): a rollback never deletes someone's app named like one. */
+async function copiesOf(appId: string, marathon: Pick<CopyDeps["marathon"], "findApp">): Promise<[AppStatus | undefined, AppStatus | undefined]> {
+  const [canary, green] = await Promise.all([marathon.findApp(`${appId}${CANARY_SUFFIX}`), marathon.findApp(`${appId}${GREEN_SUFFIX}`)]);
+  return ownCopies(appId, canary, green);
 }
 
 /** Undoes a canary or blue/green in progress; undefined when there is none (the ordinary rollback applies). */
@@ -50,7 +56,7 @@ export async function undoProgressive(input: UndoInput, deps: CopyDeps & Pick<Pr
   const env = input.environment;
   const canaryId = `${input.appId}${CANARY_SUFFIX}`;
   const greenId = `${input.appId}${GREEN_SUFFIX}`;
-  const [canary, green, stable] = await Promise.all([marathon.findApp(canaryId), marathon.findApp(greenId), marathon.findApp(input.appId, { embed: ["app.tasks"] })]);
+  const [[canary, green], stable] = await Promise.all([copiesOf(input.appId, marathon), marathon.findApp(input.appId, { embed: ["app.tasks"] })]);
   if (!canary && !green) return undefined;
   if (!stable) throw needsPerson(`${env}: ${input.appId} does not exist, but ${canary ? canaryId : greenId} does: mdeploy does not guess which copy should serve`, [await stateOf(canary ? canaryId : greenId, deps)], `mdeploy deploy ${env} --strategy auto (makes ${input.appId} again), then remove the copy`);
   const timeoutMs = input.timeoutMs ?? 2 * defaultTimeoutMs(stable);
@@ -87,7 +93,8 @@ export async function undoProgressive(input: UndoInput, deps: CopyDeps & Pick<Pr
       if (back.kind !== "verified") {
         throw needsPerson(`${env}: putting ${input.appId} back in front did not finish: ${back.reason}`, [await stateOf(input.appId, deps), await stateOf(greenId, deps), `${greenId} still serves the public rule`], `mdeploy rollback ${env}`);
       }
-    } else progress.line(`${env}: ${greenId} was never switched to; removing it (${input.appId} kept serving)`);
+    } else if (green?.labels?.[BLUE_GREEN_LABEL] === "live") progress.line(`${env}: ${greenId} is left over after ${input.appId} took the new version; removing it (${input.appId} keeps serving)`);
+    else progress.line(`${env}: ${greenId} was never switched to; removing it (${input.appId} kept serving)`);
     const removed = await removeAndWait(greenId, stopLimits.cleanupDeadline(), stopLimits.cleanup, deps);
     if (removed.kind !== "removed") throw needsPerson(`${env}: ${input.appId} serves again, but removing ${greenId} did not finish: ${removed.reason}`, [await stateOf(greenId, deps)], `mdeploy rollback ${env}`);
     return await resultOf(input, greenId, "blue-green", deps);
