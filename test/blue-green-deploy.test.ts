@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
 import { undoProgressive, type ProgressiveUndoResult } from "../src/deploy/progressive/undo-progressive.js";
-import { describeProgressive } from "../src/deploy/progressive/describe-progressive.js";
+import { describeProgressive, findProgressiveCopies } from "../src/deploy/progressive/describe-progressive.js";
 import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
 import { APP, GREEN, blueGreen, blueGreenSettings, imageOf, momentsWithoutBackend, PREVIEW_RULE, PUBLIC_RULE, roomyCluster, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
@@ -61,7 +61,7 @@ describe("blue/green", () => {
       if (rollback || !text.includes("switched:")) return;
       rollback = (async () => {
         const blue = await harness.marathon.getApp(APP);
-        const status = await describeProgressive(APP, blue, harness.marathon);
+        const status = describeProgressive(APP, blue, await findProgressiveCopies(APP, harness.marathon));
         expect(status?.status).toMatchObject({ strategy: "blue-green", greenId: GREEN, phase: "live", green: { healthy: 2, total: 2 } });
         expect(status?.lines.join("\n")).toMatch(/serves the public rule; \/production\/click-count is on standby until /);
         return undoProgressive({ environment: "production", appId: APP }, { marathon: harness.marathon, clock: harness.sim.clock, progress: harness.progress });
