@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// The package's `bin` (copied to dist/bundle/mdeploy.js by scripts/bundle-cli.mjs,
+// which fills in BUILD_ID).
+//
+// Node 20 has no compile cache: every start parses and compiles the CLI again,
+// which cost the interactive commands (status, plan, render, history) about a
+// third of their run. This loader compiles the bundle (dist/bundle/mdeploy-cli.js,
+// CommonJS) with a V8 code cache, so the functions a command runs start compiled:
+// - the build's own (dist/bundle/mdeploy-cli.cache), made by running those
+//   commands once; it is there when mdeploy runs where it was built (a clone,
+//   the toolkit image) and is left out of the npm package, whose users run
+//   other Node versions, for which V8 would reject it anyway;
+// - otherwise one per command in the user's cache directory
+//   ($XDG_CACHE_HOME/mdeploy, else ~/.cache/mdeploy), written when the command
+//   first ends without one. MDEPLOY_CODE_CACHE=off turns that off.
+// V8 rejects a cache made by another Node (version or flags); the loader then
+// compiles as plain Node would. A cache is only ever a speed-up: failing to read
+// or write one never changes what the command does or prints.
+"use strict";
+const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require("node:fs");
+const { createRequire, wrap } = require("node:module");
+const { homedir } = require("node:os");
+const { isAbsolute, join } = require("node:path");
+const { Script } = require("node:vm");
+
+/** The bundle's content hash, written in by the build: a user cache is only ever used with the bundle it was made from. */
+const BUILD_ID = "__MDEPLOY_BUILD_ID__";
+const BUNDLE = join(__dirname, "mdeploy-cli.js");
+const PACKAGED_CACHE = join(__dirname, "mdeploy-cli.cache");
+
+/**
+ * Compiles and runs the bundle with a cache: the command's user cache when there is
+ * one (written because the build's was missing or rejected), else the build's.
+ * Its `main`, the compiled script, and which cache V8 accepted.
+ */
+function loadCli(argv, env) {
+  // The bundle is ASCII (esbuild escapes the rest; the build checks): read as latin1 it needs no UTF-8 decoding.
+  const source = wrap(readFileSync(BUNDLE, "latin1"));
+  const userFile = userCacheFile(argv, env);
+  const userCache = userFile ? readCache(userFile, true) : undefined;
+  const cachedData = userCache ?? readCache(PACKAGED_CACHE, false);
+  const script = new Script(source, { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
+  const used = cachedData && script.cachedDataRejected === false ? (userCache ? userFile : PACKAGED_CACHE) : undefined;
+  const cjsModule = { exports: {} };
+  script.runInThisContext()(cjsModule.exports, createRequire(BUNDLE), cjsModule, BUNDLE, __dirname);
+  return { main: cjsModule.exports.main, script, cache: { used, userFile } };
+}
+
+/**
+ * The cache file's bytes, or undefined. A user cache is code this process will run, so
+ * it counts only when this user owns it and nobody else may write it.
+ */
+function readCache(file, mustBeOwn) {
+  try {
+    if (mustBeOwn && !ownedAndPrivate(statSync(file))) return undefined;
+    return readFileSync(file);
+  } catch {
+    return undefined; // none yet, or unreadable: compile without
+  }
+}
+
+function ownedAndPrivate(stat) {
+  return (typeof process.getuid !== "function" || stat.uid === process.getuid()) && (stat.mode & 0o022) === 0;
+}
+
+/** This command's cache file in the user's cache directory, or undefined when there is none to use. */
+function userCacheFile(argv, env) {
+  if (env.MDEPLOY_CODE_CACHE === "off" || BUILD_ID.startsWith("__")) return undefined;
+  // Per command: each one's cache holds the code it runs. `--help`, `--version` and typos get none.
+  const command = argv[2];
+  if (!command || !/^[a-z][a-z0-9-]{0,39}$/.test(command)) return undefined;
+  let base = env.XDG_CACHE_HOME;
+  if (!base || !isAbsolute(base)) {
+    const home = homedir();
+    if (!home || !isAbsolute(home)) return undefined;
+    base = join(home, ".cache");
+  }
+  return join(base, "mdeploy", `cli-${BUILD_ID}-${process.version}-${process.arch}-${command}.v8cache`);
+}
+
+/**
+ * Writes this run's compiled code as the command's cache: to a private temporary file,
+ * then renamed into place, so a reader never sees half a file. Caches of other builds
+ * go at the same time. Any failure leaves things as they were.
+ */
+function writeUserCache(script, file) {
+  const dir = join(file, "..");
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: "wx" });
+    renameSync(temp, file);
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith("cli-") && name.endsWith(".v8cache") && !name.startsWith(`cli-${BUILD_ID}-`)) unlinkSync(join(dir, name));
+    }
+    return true;
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // nothing was written
+    }
+    return false;
+  }
+}
+
+/**
+ * `mdeploy --version` and `mdeploy --help` alone are answered from files without
+ * compiling the bundle (they must start as fast as plain node): the version from
+ * package.json, the help from help.txt, which the build writes from the same
+ * commander program (scripts/write-help.mjs). Undefined when that is not the
+ * question, or the file is missing (the bundle's commander answers then).
+ */
+function answerFromFiles(args) {
+  if (args.length !== 1) return undefined;
+  try {
+    if (args[0] === "--version" || args[0] === "-V") return `${JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")).version}\n`;
+    if (args[0] === "--help" || args[0] === "-h") return readFileSync(join(__dirname, "help.txt"), "utf8");
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+function runAsBin() {
+  const answer = answerFromFiles(process.argv.slice(2));
+  if (answer !== undefined) {
+    process.stdout.write(answer);
+    return;
+  }
+  const { main, script, cache } = loadCli(process.argv, process.env);
+  const debug = process.argv.includes("--debug");
+  process.on("exit", () => {
+    const written = !cache.used && cache.userFile ? writeUserCache(script, cache.userFile) : false;
+    if (debug) process.stderr.write(`code cache: ${cache.used ? `compiled with ${cache.used}` : "none accepted"}${written ? `; wrote ${cache.userFile}` : ""}\n`);
+  });
+  // Exit explicitly: a lingering keep-alive socket or timer must not keep a CI job waiting.
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`mdeploy: internal error: ${String(error)}\n`);
+      process.exit(70);
+    },
+  );
+}
+
+if (require.main === module) runAsBin();
+else module.exports = { loadCli, PACKAGED_CACHE };
