@@ -98,6 +98,28 @@ describe("blue/green", () => {
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
   });
 
+  it("SIGTERM during green's gate with --on-interrupt leave: green left on its preview Host, exit 5 names mdeploy rollback, which removes it", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const signals = interrupts();
+    const progress = watchedProgress(h, (text) => {
+      if (text.endsWith("; gate:")) signals.signal("SIGTERM");
+    });
+    const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings(), { onInterrupt: "leave" }, { progress, interrupts: signals.interrupts }));
+
+    expect(outcome.code).toBe(ExitCode.needsPerson);
+    expect(outcome.shown).toMatch(/aborted: stopped during the gate: interrupted by SIGTERM; left as it is \(--on-interrupt leave\): \/production\/click-count serves, \/production\/click-count-green only its preview Host/);
+    expect(outcome.shown).toMatch(/to finish the job: mdeploy rollback production \(removes \/production\/click-count-green\)$/m);
+    expect(h.sim.state.healthyCount(GREEN)).toBe(2);
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+    expect(sharesNow(h.sim, PREVIEW_RULE)).toEqual({ [GREEN]: 100 });
+
+    const undone = await undoProgressive({ environment: "production", appId: APP }, { marathon: h.marathon, clock: h.sim.clock, progress: h.progress });
+    expect(undone?.undid).toBe("blue-green");
+    expect(h.sim.state.app(GREEN)).toBeUndefined();
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+  });
+
   it("SIGTERM during green's gate: green removed, blue served throughout and untouched, exit 1", async () => {
     h = await startProgressiveHarness();
     await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
