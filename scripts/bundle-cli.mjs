@@ -153,7 +153,7 @@ async function train() {
     for (const name of Object.keys(process.env)) if (name !== "PATH" && name !== "HOME") delete process.env[name];
     process.env.MARATHON_URL = sim.marathonUrl;
     process.env.MESOS_URL = sim.mesosUrl;
-    const { loadCli, PACKAGED_CACHE } = createRequire(import.meta.url)(loaderPath);
+    const { loadCli, cacheBytes, PACKAGED_CACHE } = createRequire(import.meta.url)(loaderPath);
     const { main, script } = loadCli([], { MDEPLOY_CODE_CACHE: "off" });
     const run = async (...args) => {
       const code = await main([process.execPath, loaderPath, ...args]);
@@ -167,7 +167,7 @@ async function train() {
     await run("status", "staging");
     await run("plan", "staging");
     await run("history", "staging");
-    writeFileSync(PACKAGED_CACHE, script.createCachedData());
+    writeFileSync(PACKAGED_CACHE, cacheBytes(script));
   } finally {
     process.chdir(tmpdir());
     rmSync(project, { recursive: true, force: true });

@@ -14,8 +14,11 @@
 //   ($XDG_CACHE_HOME/mdeploy, else ~/.cache/mdeploy), written when the command
 //   first ends without one. MDEPLOY_CODE_CACHE=off turns that off.
 // V8 rejects a cache made by another Node (version or flags); the loader then
-// compiles as plain Node would. A cache is only ever a speed-up: failing to read
-// or write one never changes what the command does or prints.
+// compiles as plain Node would. V8 checks a cache against the source's length
+// only, and runs the bytecode it holds: so a cache is used only while the bundle
+// is the one BUILD_ID names (a copy patched in place must run as patched), and
+// only a cache that says it was made for BUILD_ID. A cache is only ever a
+// speed-up: failing to read or write one never changes what the command does or prints.
 "use strict";
 const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require("node:fs");
 const { createRequire, wrap } = require("node:module");
@@ -34,11 +37,14 @@ const PACKAGED_CACHE = join(__dirname, "mdeploy-cli.cache");
  * Its `main`, the compiled script, and which cache V8 accepted.
  */
 function loadCli(argv, env) {
+  const bundle = readFileSync(BUNDLE);
   // The bundle is ASCII (esbuild escapes the rest; the build checks): read as latin1 it needs no UTF-8 decoding.
-  const source = wrap(readFileSync(BUNDLE, "latin1"));
-  const userFile = userCacheFile(argv, env);
+  const source = wrap(bundle.toString("latin1"));
+  let userFile = userCacheFile(argv, env);
   const userCache = userFile ? readCache(userFile, true) : undefined;
-  const cachedData = userCache ?? readCache(PACKAGED_CACHE, false);
+  let cachedData = userCache ?? readCache(PACKAGED_CACHE, false);
+  // Hashed (about 3 ms, crypto included) only when there is a cache to use or to write.
+  if ((cachedData || userFile) && buildId(bundle) !== BUILD_ID) cachedData = userFile = undefined;
   const script = new Script(source, { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
   const used = cachedData && script.cachedDataRejected === false ? (userCache ? userFile : PACKAGED_CACHE) : undefined;
   const cjsModule = { exports: {} };
@@ -46,14 +52,25 @@ function loadCli(argv, env) {
   return { main: cjsModule.exports.main, script, cache: { used, userFile } };
 }
 
+/** As scripts/bundle-cli.mjs computes BUILD_ID. */
+function buildId(bundle) {
+  return require("node:crypto").createHash("sha256").update(bundle).digest("hex").slice(0, 16);
+}
+
+/** A cache file's bytes: BUILD_ID, then V8's data. */
+function cacheBytes(script) {
+  return Buffer.concat([Buffer.from(BUILD_ID, "latin1"), script.createCachedData()]);
+}
+
 /**
- * The cache file's bytes, or undefined. A user cache is code this process will run, so
- * it counts only when this user owns it and nobody else may write it.
+ * The V8 data of a cache file made for BUILD_ID, or undefined. A user cache is code this
+ * process will run, so it counts only when this user owns it and nobody else may write it.
  */
 function readCache(file, mustBeOwn) {
   try {
     if (mustBeOwn && !ownedAndPrivate(statSync(file))) return undefined;
-    return readFileSync(file);
+    const bytes = readFileSync(file);
+    return bytes.toString("latin1", 0, BUILD_ID.length) === BUILD_ID ? bytes.subarray(BUILD_ID.length) : undefined;
   } catch {
     return undefined; // none yet, or unreadable: compile without
   }
@@ -88,7 +105,7 @@ function writeUserCache(script, file) {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: "wx" });
+    writeFileSync(temp, cacheBytes(script), { mode: 0o600, flag: "wx" });
     renameSync(temp, file);
     for (const name of readdirSync(dir)) {
       if (name.startsWith("cli-") && name.endsWith(".v8cache") && !name.startsWith(`cli-${BUILD_ID}-`)) unlinkSync(join(dir, name));
@@ -145,4 +162,4 @@ function runAsBin() {
 }
 
 if (require.main === module) runAsBin();
-else module.exports = { loadCli, PACKAGED_CACHE };
+else module.exports = { loadCli, cacheBytes, PACKAGED_CACHE };
