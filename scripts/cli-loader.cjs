@@ -20,7 +20,7 @@
 // only a cache that says it was made for BUILD_ID. A cache is only ever a
 // speed-up: failing to read or write one never changes what the command does or prints.
 "use strict";
-const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require("node:fs");
+const { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require("node:fs");
 const { createRequire, wrap } = require("node:module");
 const { homedir } = require("node:os");
 const { isAbsolute, join } = require("node:path");
@@ -30,6 +30,8 @@ const { Script } = require("node:vm");
 const BUILD_ID = "__MDEPLOY_BUILD_ID__";
 const BUNDLE = join(__dirname, "mdeploy-cli.js");
 const PACKAGED_CACHE = join(__dirname, "mdeploy-cli.cache");
+/** A cache is about 1 MB; a file much bigger is not one, and is not read. */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Compiles and runs the bundle with a cache: the command's user cache when there is
@@ -65,14 +67,21 @@ function cacheBytes(script) {
 /**
  * The V8 data of a cache file made for BUILD_ID, or undefined. A user cache is code this
  * process will run, so it counts only when this user owns it and nobody else may write it.
+ * Only a regular file of a cache's size is read: opened without blocking, a FIFO in its
+ * place cannot hang the command, nor a device or a huge file fill its memory.
  */
 function readCache(file, mustBeOwn) {
+  let fd;
   try {
-    if (mustBeOwn && !ownedAndPrivate(statSync(file))) return undefined;
-    const bytes = readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > MAX_CACHE_BYTES || (mustBeOwn && !ownedAndPrivate(stat))) return undefined;
+    const bytes = readFileSync(fd);
     return bytes.toString("latin1", 0, BUILD_ID.length) === BUILD_ID ? bytes.subarray(BUILD_ID.length) : undefined;
   } catch {
     return undefined; // none yet, or unreadable: compile without
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -7,6 +7,7 @@
  * bytecode it holds, so the loader alone decides which cache is trusted.
  */
 import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -162,6 +163,28 @@ describe("the code cache never runs code other than the bundle's", () => {
 });
 
 describe("the code cache never changes what a command does", () => {
+  it("a FIFO where a cache should be does not hang the command", async () => {
+    const bin = install();
+    const cacheHome = fresh("cache");
+    mkdirSync(join(cacheHome, "mdeploy"), { recursive: true, mode: 0o700 });
+    const seedHome = fresh("cache");
+    const seed = await mdeploy(bin, ["render", "staging"], seedHome);
+    const name = onlyFile(join(seedHome, "mdeploy")).slice(seedHome.length + "/mdeploy/".length);
+    const fifo = join(cacheHome, "mdeploy", name);
+    execFileSync("mkfifo", ["-m", "600", fifo]);
+    const run = await mdeploy(bin, ["render", "staging", "--debug"], cacheHome, {}, { timeoutMs: 15_000 });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(seed.stdout);
+    expect(cacheLine(run)).toBe(`code cache: none accepted; wrote ${fifo}`);
+    expect(statSync(fifo).isFile()).toBe(true);
+
+    // The build's cache as a FIFO.
+    execFileSync("mkfifo", ["-m", "644", join(bin, "..", "mdeploy-cli.cache")]);
+    const packaged = await mdeploy(bin, ["render", "staging", "--debug"], undefined, { MDEPLOY_CODE_CACHE: "off" }, { timeoutMs: 15_000 });
+    expect(packaged.code, packaged.stderr).toBe(0);
+    expect(cacheLine(packaged)).toBe("code cache: none accepted");
+  });
+
   it("concurrent first runs of one command all succeed alike and leave one cache, no temporary files", async () => {
     const bin = install();
     const cacheHome = fresh("cache");
