@@ -23,7 +23,7 @@
 const { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require("node:fs");
 const { createRequire, wrap } = require("node:module");
 const { homedir } = require("node:os");
-const { isAbsolute, join } = require("node:path");
+const { isAbsolute, join, relative, sep } = require("node:path");
 const { Script } = require("node:vm");
 
 /** The bundle's content hash, written in by the build: a user cache is only ever used with the bundle it was made from. */
@@ -101,7 +101,11 @@ function userCacheFile(argv, env) {
     if (!home || !isAbsolute(home)) return undefined;
     base = join(home, ".cache");
   }
-  return join(base, "mdeploy", `cli-${BUILD_ID}-${process.version}-${process.arch}-${command}.v8cache`);
+  const file = join(base, "mdeploy", `cli-${BUILD_ID}-${process.version}-${process.arch}-${command}.v8cache`);
+  // In GitLab CI, the project directory is what job caches and artifacts restore: files other
+  // jobs (other branches) wrote, owned by this user all the same. No code is taken from there.
+  const fromProject = env.CI_PROJECT_DIR && isAbsolute(env.CI_PROJECT_DIR) ? relative(env.CI_PROJECT_DIR, file) : "..";
+  return isAbsolute(fromProject) || fromProject.split(sep)[0] === ".." ? file : undefined;
 }
 
 /**

@@ -142,6 +142,39 @@ describe("the code cache never runs code other than the bundle's", () => {
     expect(text(again)).toContain(": WROTE marathon_app_staging.json (");
   });
 
+  it("in GitLab CI, a cache directory inside the project (which job caches and artifacts restore) is neither read nor written", async () => {
+    const bin = install();
+    const ciProject = join(work, `ci-project-${++count}`);
+    cpSync(project, ciProject, { recursive: true });
+    const cacheHome = join(ciProject, ".cache");
+    // A cache another job left there: valid for this bundle, owned by this user (as restored files are), its code changed.
+    const seed = await mdeploy(bin, ["render", "staging"], cacheHome, {}, { cwd: ciProject });
+    expect(seed.code, seed.stderr).toBe(0);
+    const cache = onlyFile(join(cacheHome, "mdeploy"));
+    const bytes = readFileSync(cache);
+    const at = bytes.indexOf(": wrote ");
+    expect(at).toBeGreaterThan(0);
+    bytes.write(": PWNED ", at, "latin1");
+    writeFileSync(cache, bytes);
+
+    const ci = { CI: "true", GITLAB_CI: "true", CI_PROJECT_DIR: ciProject };
+    const run = await mdeploy(bin, ["render", "staging", "--debug"], cacheHome, ci, { cwd: ciProject });
+    expect(run.code, run.stderr).toBe(0);
+    expect(text(run)).toContain(": wrote marathon_app_staging.json (");
+    expect(text(run)).not.toContain("PWNED");
+    expect(cacheLine(run)).toBe("code cache: none accepted");
+    // With the paths written differently.
+    const spelled = await mdeploy(bin, ["render", "staging", "--debug"], `${ciProject}/./.cache`, { ...ci, CI_PROJECT_DIR: `${ciProject}/` }, { cwd: ciProject });
+    expect(text(spelled)).not.toContain("PWNED");
+    expect(cacheLine(spelled)).toBe("code cache: none accepted");
+    expect(readdirSync(join(cacheHome, "mdeploy"))).toEqual([cache.slice(cacheHome.length + "/mdeploy/".length)]);
+
+    // Outside the project, CI or not, the user cache works as before.
+    const home = fresh("cache");
+    const outside = await mdeploy(bin, ["render", "staging", "--debug"], home, ci, { cwd: ciProject });
+    expect(cacheLine(outside)).toMatch(/^code cache: none accepted; wrote /);
+  });
+
   it.runIf(process.getuid?.() === 0)("a valid cache owned by another user, or reached through a symlink to one, is not used", async () => {
     const bin = install();
     const cacheHome = fresh("cache");
