@@ -106,8 +106,15 @@ async function bundle() {
   copyFileSync(new URL("dist/cli/help.txt", root), new URL("help.txt", outdir));
 
   // Trained in a child: the commands print, change directory and leave the simulator's
-  // servers behind, none of which belongs in the build's own process.
-  const trained = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--train"], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", timeout: 120_000 });
+  // servers behind, none of which belongs in the build's own process. Without the building
+  // machine's NODE_OPTIONS: V8 rejects a cache made under other flags (--max-old-space-size
+  // among them), and mdeploy runs without them.
+  const trained = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--train"], {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: undefined },
+  });
   const { PACKAGED_CACHE } = createRequire(import.meta.url)(loaderPath);
   if (trained.status !== 0 || !existsSync(PACKAGED_CACHE)) {
     throw new Error(`bundle-cli: making the code cache failed (exit ${trained.status ?? trained.signal}): ${trained.stderr.trim().split("\n").slice(-5).join(" | ")}`);

@@ -355,3 +355,33 @@ describe("secrets never reach a cache", () => {
     }
   });
 });
+
+describe("the build's cache", () => {
+  it("is made the same whatever NODE_OPTIONS and CI variables the building machine has, and leaves nothing behind", { timeout: 120_000 }, async () => {
+    const tree = join(work, "build-tree");
+    mkdirSync(join(tree, "scripts"), { recursive: true });
+    cpSync(join(ROOT, "dist"), join(tree, "dist"), { recursive: true, filter: (src) => !src.startsWith(BUNDLE_DIR) });
+    for (const file of ["package.json", "scripts/bundle-cli.mjs", "scripts/cli-loader.cjs"]) cpSync(join(ROOT, file), join(tree, file));
+    cpSync(join(ROOT, "schemas"), join(tree, "schemas"), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules"), join(tree, "node_modules"));
+    const before = readdirSync(tree).sort();
+    const trainDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith("mdeploy-train-"));
+    const trainBefore = trainDirs();
+    const ci = { CI: "true", CI_COMMIT_SHA: "c0ffee1234deadbeefc0ffee1234deadbeefc0fe", CI_REGISTRY_IMAGE: "registry.example.com/leaked/image", TRAIN_SECRET: "TrainSecretPp1o" };
+    const build = await runProcess(process.execPath, [join(tree, "scripts", "bundle-cli.mjs")], {
+      cwd: tree,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(work, "home"), NODE_OPTIONS: "--max-old-space-size=2048", ...ci },
+      timeoutMs: 110_000,
+    });
+    expect(build.code, build.stderr).toBe(0);
+    expect(readdirSync(tree).sort()).toEqual(before);
+    expect(trainDirs()).toEqual(trainBefore);
+    const cache = join(tree, "dist", "bundle", "mdeploy-cli.cache");
+    const bytes = readFileSync(cache);
+    for (const value of Object.values(ci).slice(1)) expect(bytes.includes(Buffer.from(value)), value).toBe(false);
+    // Run as the toolkit image and a clone run it: no NODE_OPTIONS.
+    const run = await mdeploy(join(tree, "dist", "bundle", "mdeploy.js"), ["render", "staging", "--debug"], fresh("cache"));
+    expect(run.code, run.stderr).toBe(0);
+    expect(cacheLine(run)).toBe(`code cache: compiled with ${cache}`);
+  });
+});
