@@ -106,8 +106,15 @@ async function bundle() {
   copyFileSync(new URL("dist/cli/help.txt", root), new URL("help.txt", outdir));
 
   // Trained in a child: the commands print, change directory and leave the simulator's
-  // servers behind, none of which belongs in the build's own process.
-  const trained = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--train"], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", timeout: 120_000 });
+  // servers behind, none of which belongs in the build's own process. Without the building
+  // machine's NODE_OPTIONS: V8 rejects a cache made under other flags (--max-old-space-size
+  // among them), and mdeploy runs without them.
+  const trained = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--train"], {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, NODE_OPTIONS: undefined },
+  });
   const { PACKAGED_CACHE } = createRequire(import.meta.url)(loaderPath);
   if (trained.status !== 0 || !existsSync(PACKAGED_CACHE)) {
     throw new Error(`bundle-cli: making the code cache failed (exit ${trained.status ?? trained.signal}): ${trained.stderr.trim().split("\n").slice(-5).join(" | ")}`);
@@ -153,7 +160,7 @@ async function train() {
     for (const name of Object.keys(process.env)) if (name !== "PATH" && name !== "HOME") delete process.env[name];
     process.env.MARATHON_URL = sim.marathonUrl;
     process.env.MESOS_URL = sim.mesosUrl;
-    const { loadCli, PACKAGED_CACHE } = createRequire(import.meta.url)(loaderPath);
+    const { loadCli, cacheBytes, PACKAGED_CACHE } = createRequire(import.meta.url)(loaderPath);
     const { main, script } = loadCli([], { MDEPLOY_CODE_CACHE: "off" });
     const run = async (...args) => {
       const code = await main([process.execPath, loaderPath, ...args]);
@@ -167,7 +174,7 @@ async function train() {
     await run("status", "staging");
     await run("plan", "staging");
     await run("history", "staging");
-    writeFileSync(PACKAGED_CACHE, script.createCachedData());
+    writeFileSync(PACKAGED_CACHE, cacheBytes(script));
   } finally {
     process.chdir(tmpdir());
     rmSync(project, { recursive: true, force: true });

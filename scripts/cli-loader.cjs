@@ -14,19 +14,24 @@
 //   ($XDG_CACHE_HOME/mdeploy, else ~/.cache/mdeploy), written when the command
 //   first ends without one. MDEPLOY_CODE_CACHE=off turns that off.
 // V8 rejects a cache made by another Node (version or flags); the loader then
-// compiles as plain Node would. A cache is only ever a speed-up: failing to read
-// or write one never changes what the command does or prints.
+// compiles as plain Node would. V8 checks a cache against the source's length
+// only, and runs the bytecode it holds: so a cache is used only while the bundle
+// is the one BUILD_ID names (a copy patched in place must run as patched), and
+// only a cache that says it was made for BUILD_ID. A cache is only ever a
+// speed-up: failing to read or write one never changes what the command does or prints.
 "use strict";
-const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require("node:fs");
+const { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require("node:fs");
 const { createRequire, wrap } = require("node:module");
 const { homedir } = require("node:os");
-const { isAbsolute, join } = require("node:path");
+const { isAbsolute, join, relative, sep } = require("node:path");
 const { Script } = require("node:vm");
 
 /** The bundle's content hash, written in by the build: a user cache is only ever used with the bundle it was made from. */
 const BUILD_ID = "__MDEPLOY_BUILD_ID__";
 const BUNDLE = join(__dirname, "mdeploy-cli.js");
 const PACKAGED_CACHE = join(__dirname, "mdeploy-cli.cache");
+/** A cache is about 1 MB; a file much bigger is not one, and is not read. */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Compiles and runs the bundle with a cache: the command's user cache when there is
@@ -34,11 +39,14 @@ const PACKAGED_CACHE = join(__dirname, "mdeploy-cli.cache");
  * Its `main`, the compiled script, and which cache V8 accepted.
  */
 function loadCli(argv, env) {
+  const bundle = readFileSync(BUNDLE);
   // The bundle is ASCII (esbuild escapes the rest; the build checks): read as latin1 it needs no UTF-8 decoding.
-  const source = wrap(readFileSync(BUNDLE, "latin1"));
-  const userFile = userCacheFile(argv, env);
+  const source = wrap(bundle.toString("latin1"));
+  let userFile = userCacheFile(argv, env);
   const userCache = userFile ? readCache(userFile, true) : undefined;
-  const cachedData = userCache ?? readCache(PACKAGED_CACHE, false);
+  let cachedData = userCache ?? readCache(PACKAGED_CACHE, false);
+  // Hashed (about 3 ms, crypto included) only when there is a cache to use or to write.
+  if ((cachedData || userFile) && buildId(bundle) !== BUILD_ID) cachedData = userFile = undefined;
   const script = new Script(source, { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
   const used = cachedData && script.cachedDataRejected === false ? (userCache ? userFile : PACKAGED_CACHE) : undefined;
   const cjsModule = { exports: {} };
@@ -46,16 +54,34 @@ function loadCli(argv, env) {
   return { main: cjsModule.exports.main, script, cache: { used, userFile } };
 }
 
+/** As scripts/bundle-cli.mjs computes BUILD_ID. */
+function buildId(bundle) {
+  return require("node:crypto").createHash("sha256").update(bundle).digest("hex").slice(0, 16);
+}
+
+/** A cache file's bytes: BUILD_ID, then V8's data. */
+function cacheBytes(script) {
+  return Buffer.concat([Buffer.from(BUILD_ID, "latin1"), script.createCachedData()]);
+}
+
 /**
- * The cache file's bytes, or undefined. A user cache is code this process will run, so
- * it counts only when this user owns it and nobody else may write it.
+ * The V8 data of a cache file made for BUILD_ID, or undefined. A user cache is code this
+ * process will run, so it counts only when this user owns it and nobody else may write it.
+ * Only a regular file of a cache's size is read: opened without blocking, a FIFO in its
+ * place cannot hang the command, nor a device or a huge file fill its memory.
  */
 function readCache(file, mustBeOwn) {
+  let fd;
   try {
-    if (mustBeOwn && !ownedAndPrivate(statSync(file))) return undefined;
-    return readFileSync(file);
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size > MAX_CACHE_BYTES || (mustBeOwn && !ownedAndPrivate(stat))) return undefined;
+    const bytes = readFileSync(fd);
+    return bytes.toString("latin1", 0, BUILD_ID.length) === BUILD_ID ? bytes.subarray(BUILD_ID.length) : undefined;
   } catch {
     return undefined; // none yet, or unreadable: compile without
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -75,7 +101,11 @@ function userCacheFile(argv, env) {
     if (!home || !isAbsolute(home)) return undefined;
     base = join(home, ".cache");
   }
-  return join(base, "mdeploy", `cli-${BUILD_ID}-${process.version}-${process.arch}-${command}.v8cache`);
+  const file = join(base, "mdeploy", `cli-${BUILD_ID}-${process.version}-${process.arch}-${command}.v8cache`);
+  // In GitLab CI, the project directory is what job caches and artifacts restore: files other
+  // jobs (other branches) wrote, owned by this user all the same. No code is taken from there.
+  const fromProject = env.CI_PROJECT_DIR && isAbsolute(env.CI_PROJECT_DIR) ? relative(env.CI_PROJECT_DIR, file) : "..";
+  return isAbsolute(fromProject) || fromProject.split(sep)[0] === ".." ? file : undefined;
 }
 
 /**
@@ -88,7 +118,7 @@ function writeUserCache(script, file) {
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temp, script.createCachedData(), { mode: 0o600, flag: "wx" });
+    writeFileSync(temp, cacheBytes(script), { mode: 0o600, flag: "wx" });
     renameSync(temp, file);
     for (const name of readdirSync(dir)) {
       if (name.startsWith("cli-") && name.endsWith(".v8cache") && !name.startsWith(`cli-${BUILD_ID}-`)) unlinkSync(join(dir, name));
@@ -145,4 +175,4 @@ function runAsBin() {
 }
 
 if (require.main === module) runAsBin();
-else module.exports = { loadCli, PACKAGED_CACHE };
+else module.exports = { loadCli, cacheBytes, PACKAGED_CACHE };
