@@ -17,7 +17,11 @@
 // compiles as plain Node would. V8 checks a cache against the source's length
 // only, and runs the bytecode it holds: so a cache is used only while the bundle
 // is the one BUILD_ID names (a copy patched in place must run as patched), and
-// only a cache that says it was made for BUILD_ID. A cache is only ever a
+// only a cache that says it was made for BUILD_ID. Hashing the bundle costs 4 ms,
+// so a cache also records the size and modification time (ns) of the file it was
+// made beside; while the bundle still has exactly those, nothing rewrote it and
+// it is not hashed (defeating that takes forging a file time to the nanosecond,
+// by someone who could as well edit the bundle's code). A cache is only ever a
 // speed-up: failing to read or write one never changes what the command does or prints.
 "use strict";
 const { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require("node:fs");
@@ -39,36 +43,57 @@ const MAX_CACHE_BYTES = 64 * 1024 * 1024;
  * Its `main`, the compiled script, and which cache V8 accepted.
  */
 function loadCli(argv, env) {
-  const bundle = readFileSync(BUNDLE);
+  const bundle = readBundle();
   // The bundle is ASCII (esbuild escapes the rest; the build checks): read as latin1 it needs no UTF-8 decoding.
-  const source = wrap(bundle.toString("latin1"));
-  let userFile = userCacheFile(argv, env);
+  const source = wrap(bundle.bytes.toString("latin1"));
+  const userFile = userCacheFile(argv, env);
   const userCache = userFile ? readCache(userFile, true) : undefined;
-  let cachedData = userCache ?? readCache(PACKAGED_CACHE, false);
-  // Hashed (about 3 ms, crypto included) only when there is a cache to use or to write.
-  if ((cachedData || userFile) && buildId(bundle) !== BUILD_ID) cachedData = userFile = undefined;
+  const found = userCache ?? readCache(PACKAGED_CACHE, false);
+  // A cache made for BUILD_ID is used with the very file it was made beside (same size and
+  // modification time: nothing rewrote it since), else only once the bundle's hash is BUILD_ID.
+  const cachedData = found && (found.bundleStamp === bundle.stamp || isThisBuild(bundle)) ? found.data : undefined;
   const script = new Script(source, { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
   const used = cachedData && script.cachedDataRejected === false ? (userCache ? userFile : PACKAGED_CACHE) : undefined;
   const cjsModule = { exports: {} };
   script.runInThisContext()(cjsModule.exports, createRequire(BUNDLE), cjsModule, BUNDLE, __dirname);
-  return { main: cjsModule.exports.main, script, cache: { used, userFile } };
+  return { main: cjsModule.exports.main, script, cache: { used, userFile, bundle } };
 }
 
-/** As scripts/bundle-cli.mjs computes BUILD_ID. */
-function buildId(bundle) {
-  return require("node:crypto").createHash("sha256").update(bundle).digest("hex").slice(0, 16);
+/** The bundle's bytes and its stamp (size and modification time), read from one open file. */
+function readBundle() {
+  const fd = openSync(BUNDLE, constants.O_RDONLY);
+  try {
+    return { bytes: readFileSync(fd), stamp: stampOf(fstatSync(fd, { bigint: true })) };
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** A cache file's bytes: BUILD_ID, then V8's data. */
-function cacheBytes(script) {
-  return Buffer.concat([Buffer.from(BUILD_ID, "latin1"), script.createCachedData()]);
+function stampOf(stat) {
+  return `${stat.size}:${stat.mtimeNs}`;
 }
 
 /**
- * The V8 data of a cache file made for BUILD_ID, or undefined. A user cache is code this
- * process will run, so it counts only when this user owns it and nobody else may write it.
- * Only a regular file of a cache's size is read: opened without blocking, a FIFO in its
- * place cannot hang the command, nor a device or a huge file fill its memory.
+ * Whether the bundle's content is the one BUILD_ID names (as scripts/bundle-cli.mjs
+ * computes it). About 4 ms with node:crypto's loading, so asked only when the stamp
+ * does not already say so.
+ */
+function isThisBuild(bundle) {
+  bundle.verified ??= require("node:crypto").createHash("sha256").update(bundle.bytes).digest("hex").slice(0, 16) === BUILD_ID;
+  return bundle.verified;
+}
+
+/** A cache file's bytes: BUILD_ID and the bundle's stamp, each on a line, then V8's data. */
+function cacheBytes(script, bundle = readBundle()) {
+  return Buffer.concat([Buffer.from(`${BUILD_ID}\n${bundle.stamp}\n`, "latin1"), script.createCachedData()]);
+}
+
+/**
+ * The V8 data of a cache file made for BUILD_ID and the stamp of the bundle it was made
+ * beside, or undefined. A user cache is code this process will run, so it counts only
+ * when this user owns it and nobody else may write it. Only a regular file of a cache's
+ * size is read: opened without blocking, a FIFO in its place cannot hang the command,
+ * nor a device or a huge file fill its memory.
  */
 function readCache(file, mustBeOwn) {
   let fd;
@@ -77,7 +102,10 @@ function readCache(file, mustBeOwn) {
     const stat = fstatSync(fd);
     if (!stat.isFile() || stat.size > MAX_CACHE_BYTES || (mustBeOwn && !ownedAndPrivate(stat))) return undefined;
     const bytes = readFileSync(fd);
-    return bytes.toString("latin1", 0, BUILD_ID.length) === BUILD_ID ? bytes.subarray(BUILD_ID.length) : undefined;
+    const idEnd = BUILD_ID.length;
+    const stampEnd = bytes.indexOf(0x0a, idEnd + 1);
+    if (bytes.toString("latin1", 0, idEnd) !== BUILD_ID || bytes[idEnd] !== 0x0a || stampEnd === -1 || stampEnd > idEnd + 64) return undefined;
+    return { bundleStamp: bytes.toString("latin1", idEnd + 1, stampEnd), data: bytes.subarray(stampEnd + 1) };
   } catch {
     return undefined; // none yet, or unreadable: compile without
   } finally {
@@ -113,12 +141,14 @@ function userCacheFile(argv, env) {
  * then renamed into place, so a reader never sees half a file. Caches of other builds
  * go at the same time. Any failure leaves things as they were.
  */
-function writeUserCache(script, file) {
+function writeUserCache(script, file, bundle) {
+  // Code compiled from a bundle that is not BUILD_ID's (patched in place) is never kept under its name.
+  if (!isThisBuild(bundle)) return false;
   const dir = join(file, "..");
   const temp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temp, cacheBytes(script), { mode: 0o600, flag: "wx" });
+    writeFileSync(temp, cacheBytes(script, bundle), { mode: 0o600, flag: "wx" });
     renameSync(temp, file);
     for (const name of readdirSync(dir)) {
       if (name.startsWith("cli-") && name.endsWith(".v8cache") && !name.startsWith(`cli-${BUILD_ID}-`)) unlinkSync(join(dir, name));
@@ -161,7 +191,7 @@ function runAsBin() {
   const { main, script, cache } = loadCli(process.argv, process.env);
   const debug = process.argv.includes("--debug");
   process.on("exit", () => {
-    const written = !cache.used && cache.userFile ? writeUserCache(script, cache.userFile) : false;
+    const written = !cache.used && cache.userFile ? writeUserCache(script, cache.userFile, cache.bundle) : false;
     if (debug) process.stderr.write(`code cache: ${cache.used ? `compiled with ${cache.used}` : "none accepted"}${written ? `; wrote ${cache.userFile}` : ""}\n`);
   });
   // Exit explicitly: a lingering keep-alive socket or timer must not keep a CI job waiting.

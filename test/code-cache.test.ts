@@ -6,7 +6,7 @@
  * does and prints unchanged, and that it only ever runs code from a cache made
  * for this very bundle by this user.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, utimesSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,6 +50,12 @@ describe("the code cache", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(cacheLine(run)).toBe(`code cache: compiled with ${join(BUNDLE_DIR, "mdeploy-cli.cache")}`);
     expect(existsSync(cacheHome)).toBe(false);
+    // The bundle is the file the cache was made beside, so it is not hashed: node:crypto (4 ms) stays unloaded.
+    const probe = join(work, "crypto-probe.cjs");
+    writeFileSync(probe, 'process.on("exit", () => process.stderr.write(`crypto loaded: ${process.moduleLoadList.includes("NativeModule crypto")}\\n`));\n');
+    const probed = await runProcess(process.execPath, ["--require", probe, CLI_PATH, "render", "staging"], { cwd: project, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(work, "home"), XDG_CACHE_HOME: cacheHome }, timeoutMs: 60_000 });
+    expect(probed.code, probed.stderr).toBe(0);
+    expect(probed.stderr).toContain("crypto loaded: false");
   });
 
   it("from the npm package, writes the command's cache on its first run, privately, and compiles with it after", async () => {
@@ -72,6 +78,18 @@ describe("the code cache", () => {
     expect(without.code, without.stderr).toBe(0);
     expect(second.stdout).toBe(without.stdout);
     expect(readdirSync(dir)).toEqual([file]);
+  });
+
+  it("a bundle whose file time changed but whose content did not (a copy, a touch) still gets its cache, once its hash says it is this build", async () => {
+    const cacheHome = join(work, "touched-cache");
+    const first = await mdeploy(installedBin(), ["render", "staging"], cacheHome);
+    expect(first.code, first.stderr).toBe(0);
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(packageCopy, "dist", "bundle", "mdeploy-cli.js"), later, later);
+    const touched = await mdeploy(installedBin(), ["render", "staging", "--debug"], cacheHome);
+    expect(touched.code, touched.stderr).toBe(0);
+    expect(cacheLine(touched)).toMatch(/^code cache: compiled with .*-render\.v8cache$/);
+    expect(touched.stdout).toBe(first.stdout);
   });
 
   it("rejects a damaged cache and one others could have written, and replaces them; the command is unaffected", async () => {
