@@ -23,8 +23,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # After compiling, the build writes dist/cli/help.txt, compiles the JSON schemas into
-# standalone validators (dist/validators) and bundles the CLI (dist/bundle) with these scripts.
-COPY scripts/write-help.mjs scripts/build-validators.mjs scripts/bundle-cli.mjs ./scripts/
+# standalone validators (dist/validators) and bundles the CLI (dist/bundle) with these scripts,
+# with the code cache of the image's own Node (made by running the interactive commands once).
+COPY scripts/write-help.mjs scripts/build-validators.mjs scripts/bundle-cli.mjs scripts/cli-loader.cjs ./scripts/
 COPY schemas ./schemas
 RUN npm run build
 

@@ -184,4 +184,10 @@ export default tseslint.config(
     files: ["src/cli/main.ts", "scripts/**", "bench/**", "test/**"],
     rules: { "no-restricted-properties": "off" },
   },
+  {
+    // The bundle's loader (the package's `bin`) is CommonJS, as the bundle it compiles.
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
 import { undoProgressive, type ProgressiveUndoResult } from "../src/deploy/progressive/undo-progressive.js";
-import { describeProgressive } from "../src/deploy/progressive/describe-progressive.js";
+import { describeProgressive, findProgressiveCopies } from "../src/deploy/progressive/describe-progressive.js";
 import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
 import { APP, GREEN, blueGreen, blueGreenSettings, imageOf, momentsWithoutBackend, PREVIEW_RULE, PUBLIC_RULE, roomyCluster, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
 
@@ -61,7 +61,7 @@ describe("blue/green", () => {
       if (rollback || !text.includes("switched:")) return;
       rollback = (async () => {
         const blue = await harness.marathon.getApp(APP);
-        const status = await describeProgressive(APP, blue, harness.marathon);
+        const status = describeProgressive(APP, blue, await findProgressiveCopies(APP, harness.marathon));
         expect(status?.status).toMatchObject({ strategy: "blue-green", greenId: GREEN, phase: "live", green: { healthy: 2, total: 2 } });
         expect(status?.lines.join("\n")).toMatch(/serves the public rule; \/production\/click-count is on standby until /);
         return undoProgressive({ environment: "production", appId: APP }, { marathon: harness.marathon, clock: harness.sim.clock, progress: harness.progress });
@@ -96,6 +96,28 @@ describe("blue/green", () => {
     expect(h.sim.state.events().slice(events).map((e) => e.eventType)).not.toContain("api_post_event");
     expect(h.sim.state.deployments()).toEqual([]);
     expect(imageOf(h.sim, APP)).toBe("registry.example.com/demo/click-count:1.0.0");
+  });
+
+  it("SIGTERM during green's gate with --on-interrupt leave: green left on its preview Host, exit 5 names mdeploy rollback, which removes it", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0", 2), { environment: "production" });
+    const signals = interrupts();
+    const progress = watchedProgress(h, (text) => {
+      if (text.endsWith("; gate:")) signals.signal("SIGTERM");
+    });
+    const outcome = await outcomeOf(h, blueGreen(h, routedClickCount("1.1.0", 2), blueGreenSettings(), { onInterrupt: "leave" }, { progress, interrupts: signals.interrupts }));
+
+    expect(outcome.code).toBe(ExitCode.needsPerson);
+    expect(outcome.shown).toMatch(/aborted: stopped during the gate: interrupted by SIGTERM; left as it is \(--on-interrupt leave\): \/production\/click-count serves, \/production\/click-count-green only its preview Host/);
+    expect(outcome.shown).toMatch(/to finish the job: mdeploy rollback production \(removes \/production\/click-count-green\)$/m);
+    expect(h.sim.state.healthyCount(GREEN)).toBe(2);
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
+    expect(sharesNow(h.sim, PREVIEW_RULE)).toEqual({ [GREEN]: 100 });
+
+    const undone = await undoProgressive({ environment: "production", appId: APP }, { marathon: h.marathon, clock: h.sim.clock, progress: h.progress });
+    expect(undone?.undid).toBe("blue-green");
+    expect(h.sim.state.app(GREEN)).toBeUndefined();
+    expect(sharesNow(h.sim, PUBLIC_RULE)).toEqual({ [APP]: 100 });
   });
 
   it("SIGTERM during green's gate: green removed, blue served throughout and untouched, exit 1", async () => {

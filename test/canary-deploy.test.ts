@@ -4,6 +4,7 @@
  * promoted at the end or aborted with the stable app back.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { undoProgressive } from "../src/deploy/progressive/undo-progressive.js";
 import { ExitCode } from "../src/errors.js";
 import type { ProgressiveResult } from "../src/deploy/progressive/canary.js";
 import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
@@ -159,6 +160,29 @@ describe("canary", () => {
     expectStableBack(h, configSince);
     const moments = healthyOverTime(h.sim, [APP, CANARY], since);
     expect(Math.min(...moments.map((m) => (m.healthy[APP] ?? 0) + (m.healthy[CANARY] ?? 0)))).toBeGreaterThan(0);
+  });
+
+  it("SIGTERM with --on-interrupt leave: canary and stable left at step 2, exit 5 names mdeploy rollback, which then puts the stable app back", async () => {
+    h = await startProgressiveHarness();
+    await h.deploy(routedClickCount("1.0.0"), { environment: "production" });
+    const configSince = (h.sim.state.app(APP) as { versionInfo: { lastConfigChangeAt: string } }).versionInfo.lastConfigChangeAt;
+    const signals = interrupts();
+    const progress = watchedProgress(h, (text) => {
+      if (text.includes("step 2: ") && text.endsWith("gate:")) signals.signal("SIGTERM");
+    });
+    const outcome = await outcomeOf(h, canary(h, routedClickCount("1.1.0"), canarySettings(), { onInterrupt: "leave" }, { progress, interrupts: signals.interrupts }));
+
+    expect(outcome.code).toBe(ExitCode.needsPerson);
+    expect(outcome.shown).toMatch(/on SIGINT\/SIGTERM: leave the canary as it is \(exit 5\)/);
+    expect(outcome.shown).toMatch(/canary of \/production\/click-count aborted at step 2: stopped during the gate: interrupted by SIGTERM; left as it is \(--on-interrupt leave\)/);
+    expect(outcome.shown).toMatch(/to finish the job: mdeploy rollback production \(removes \/production\/click-count-canary, scales \/production\/click-count back to 4\)$/m);
+    // Left exactly at step 2 (50 %): nothing was removed or scaled after the signal.
+    expect(h.sim.state.healthyCount(CANARY)).toBe(2);
+    expect(h.sim.state.healthyCount(APP)).toBe(2);
+
+    const undone = await undoProgressive({ environment: "production", appId: APP }, { marathon: h.marathon, clock: h.sim.clock, progress: h.progress });
+    expect(undone?.undid).toBe("canary");
+    expectStableBack(h, configSince);
   });
 
   it("an HTTP probe answering 503 fails the gate at step 1: aborted, stable back, exit 1", async () => {

@@ -131,7 +131,7 @@ describe("the toolkit image, replayed without Docker", () => {
     expect(context).toContain("scripts/write-help.mjs");
     expect(context).toContain("src/cli/main.ts");
     expect(context.filter((f) => /\.test\.ts$|(^|\/)node_modules\/|^dist\/|^test\//.test(f))).toEqual([]);
-    expect(context.filter((f) => f.startsWith("scripts/")).sort()).toEqual(["scripts/build-validators.mjs", "scripts/bundle-cli.mjs", "scripts/write-help.mjs"]);
+    expect(context.filter((f) => f.startsWith("scripts/")).sort()).toEqual(["scripts/build-validators.mjs", "scripts/bundle-cli.mjs", "scripts/cli-loader.cjs", "scripts/write-help.mjs"]);
   });
 
   it("the default image answers mdeploy --version and mdeploy runner-health --help", async () => {

@@ -20,7 +20,8 @@ let prefix: string;
 let installed: string;
 let tarball: string;
 
-const env = () => ({ PATH: `${join(prefix, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: process.env.HOME ?? work });
+// The package has no build code cache: each command writes one, here under work/, not the user's ~/.cache.
+const env = () => ({ PATH: `${join(prefix, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: process.env.HOME ?? work, XDG_CACHE_HOME: join(work, "cache") });
 const mdeploy = (args: string[], cwd: string, extra: Record<string, string> = {}): Promise<ProcessRun> =>
   runProcess(join(prefix, "bin", "mdeploy"), args, { cwd, env: { ...env(), ...extra }, timeoutMs: 120_000 });
 
@@ -55,6 +56,8 @@ describe("the npm package, packed and installed", () => {
       expect(files).toContain(file);
     }
     expect(files.filter((f) => /\.test\.|^package\/(src|test)\//.test(f))).toEqual([]);
+    // The build's code cache fits only the Node that made it: users' first runs write their own.
+    expect(files).not.toContain("package/dist/bundle/mdeploy-cli.cache");
     const pkg = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as Record<string, unknown>;
     expect(pkg).toMatchObject({ repository: { url: expect.stringMatching(/^git\+https:\/\//) }, homepage: expect.any(String), bugs: { url: expect.any(String) } });
     const tarballKb = statSync(tarball).size / 1000;
@@ -73,6 +76,10 @@ describe("the npm package, packed and installed", () => {
     const render = await mdeploy(["render", "staging", "production"], app);
     expect(render.code, render.stderr).toBe(0);
     expect(render.stdout).toContain("staging: wrote marathon_app_staging.json (/staging/shop");
+    // No build cache in the package: the first render wrote the user's, the next one compiles with it.
+    const again = await mdeploy(["render", "staging", "--debug"], app);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(new RegExp(`^code cache: compiled with ${join(work, "cache", "mdeploy")}/cli-[0-9a-f]{16}-${process.version}-${process.arch}-render\\.v8cache$`, "m"));
 
     const demo = await mdeploy(["demo", "--speed", "1000"], app);
     expect(demo.code, demo.stderr).toBe(0);
@@ -113,10 +120,15 @@ try {
       `import { appendFileSync } from "node:fs";\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(process.env.MODULE_LOG, result.url + "\\n");\n  return result;\n}\n`,
     );
     writeFileSync(join(hooks, "register.mjs"), `import { register } from "node:module";\nregister("./log-resolve.mjs", import.meta.url);\n`);
+    // The bundle is CommonJS: what it requires is resolved by Module._resolveFilename, which ES module hooks do not see.
+    writeFileSync(
+      join(hooks, "log-require.cjs"),
+      `const Module = require("node:module");\nconst { appendFileSync } = require("node:fs");\nconst resolve = Module._resolveFilename;\nModule._resolveFilename = function (...args) {\n  const file = resolve.apply(this, args);\n  appendFileSync(process.env.MODULE_LOG, file + "\\n");\n  return file;\n};\n`,
+    );
     const loaded = async (name: string, args: string[], cwd: string): Promise<string[]> => {
       const log = join(hooks, `${name}.log`);
       writeFileSync(log, "");
-      await runProcess(process.execPath, ["--import", join(hooks, "register.mjs"), join(installed, "dist", "bundle", "mdeploy.js"), ...args], {
+      await runProcess(process.execPath, ["--import", join(hooks, "register.mjs"), "--require", join(hooks, "log-require.cjs"), join(installed, "dist", "bundle", "mdeploy.js"), ...args], {
         cwd,
         env: { ...env(), MODULE_LOG: log, AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
         timeoutMs: 60_000,

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { rollbackApp } from "../src/deploy/rollback-app.js";
-import { describeProgressive } from "../src/deploy/progressive/describe-progressive.js";
+import { describeProgressive, findProgressiveCopies } from "../src/deploy/progressive/describe-progressive.js";
 import { progressiveCopyOf, undoProgressive } from "../src/deploy/progressive/undo-progressive.js";
 import { interrupts, outcomeOf, type Harness } from "./deploy-harness.js";
 import { APP, CANARY, GREEN, blueGreen, canary, canarySettings, blueGreenSettings, imageOf, momentsWithoutBackend, PUBLIC_RULE, routedClickCount, sharesNow, startProgressiveHarness, watchedProgress } from "./progressive-harness.js";
@@ -47,7 +47,7 @@ describe("progressive copies, hostile", () => {
     await h.deploy({ ...routedClickCount("9.9.9", 1, { labels: {} }), id: GREEN }, { environment: "production" });
 
     expect(await progressiveCopyOf(APP, h.marathon)).toBeUndefined();
-    expect(await describeProgressive(APP, await h.marathon.getApp(APP), h.marathon)).toBeUndefined();
+    expect(describeProgressive(APP, await h.marathon.getApp(APP), await findProgressiveCopies(APP, h.marathon))).toBeUndefined();
     expect(await undoProgressive({ environment: "production", appId: APP }, { marathon: h.marathon, clock: h.sim.clock, progress: h.progress })).toBeUndefined();
     expect(h.sim.state.app(CANARY)).toBeDefined();
     expect(h.sim.state.app(GREEN)).toBeDefined();

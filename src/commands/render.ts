@@ -5,7 +5,6 @@
  * and each file appears by rename, so a failure leaves no half-written artifact.
  */
 import { didYouMean } from "../core/did-you-mean.js";
-import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CliContext } from "../core/ports/cli-context.js";
@@ -102,7 +101,7 @@ async function writeAllOrNothing(dir: string, files: { name: string; text: strin
     await mkdir(dir, { recursive: true });
     for (const file of files) {
       const final = path.join(dir, file.name);
-      const temp = path.join(dir, `.${file.name}.${randomUUID()}.tmp`);
+      const temp = path.join(dir, `.${file.name}.${process.pid}.${process.hrtime.bigint()}.tmp`);
       staged.push({ temp, final });
       await writeFile(temp, file.text, { encoding: "utf8", flag: "wx" });
     }

@@ -6,7 +6,7 @@ import { marathonClientFor } from "../deploy/cluster-clients.js";
 import { formatStatus, summarizeStatus, type AppStatusSummary } from "../deploy/describe-status.js";
 import { loadCommandAppId } from "../deploy/load-target.js";
 import { UsageError } from "../errors.js";
-import { describeProgressive } from "../deploy/progressive/describe-progressive.js";
+import { describeProgressive, findProgressiveCopies } from "../deploy/progressive/describe-progressive.js";
 
 export interface StatusOptions {
   environment: string;
@@ -19,16 +19,17 @@ export async function runStatus(options: StatusOptions, context: CliContext, clo
   const loaded = await loadCommandAppId(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   try {
-    const [app, deployments, queue] = await Promise.all([
+    // A canary or blue/green copy beside the app is part of what serves it.
+    const [app, deployments, queue, copies] = await Promise.all([
       marathon.findApp(loaded.appId, { embed: ["app.tasks", "app.lastTaskFailure", "app.deployments", "app.readiness"] }),
       marathon.getDeployments(),
       marathon.getQueue(),
+      findProgressiveCopies(loaded.appId, marathon),
     ]);
     if (!app) throw new UsageError(`${options.environment}: ${loaded.appId} is not deployed on ${marathon.urls.join(", ")}`);
     const summary = summarizeStatus(app, deployments, queue);
     for (const line of formatStatus(options.environment, summary)) output.info(line);
-    // A canary or blue/green copy beside the app is part of what serves it.
-    const progressive = await describeProgressive(loaded.appId, app, marathon);
+    const progressive = describeProgressive(loaded.appId, app, copies);
     for (const line of progressive?.lines ?? []) output.info(line);
     const result = progressive ? { ...summary, progressive: progressive.status } : summary;
     output.result(result);

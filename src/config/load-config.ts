@@ -3,7 +3,8 @@
  * hands them to the pure parser and resolver, and registers every secret it
  * met with the redactor before anything can print.
  */
-import { readFile } from "node:fs/promises";
+// Read with the synchronous call: node:fs/promises costs interactive commands start-up time to load.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Redactor } from "../core/redact.js";
 import { ConfigError } from "../errors.js";
@@ -66,7 +67,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<MdeployCon
 
 async function readOptional(file: string, shown: string): Promise<string | undefined> {
   try {
-    return await readFile(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;

@@ -81,13 +81,13 @@ const RESERVED_VARIABLES = ["env", "environment"] as const;
 
 const require = createRequire(import.meta.url);
 
-/** The editor-facing JSON Schema of mdeploy.yml; the same file validates at run time. */
-const CONFIG_SCHEMA = require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
+/** The editor-facing JSON Schema of mdeploy.yml; the build compiles the same file into the validator used at run time. */
+const configSchema = () => require("../../schemas/mdeploy.schema.json") as Record<string, unknown>;
 
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
   // Loaded on first use: commands that never read a config (--version) pay nothing.
-  compiled ??= precompiledValidator("mdeploy-config", CONFIG_SCHEMA);
+  compiled ??= precompiledValidator("mdeploy-config", configSchema);
   return compiled;
 }
 

@@ -3,7 +3,8 @@
  * config's template for the environment, or read from an artifact made earlier
  * by `mdeploy render` (`--artifact FILE`), validated either way.
  */
-import { readFile } from "node:fs/promises";
+// Read with the synchronous call: node:fs/promises costs interactive commands start-up time to load.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../config/load-config.js";
 import type { CliContext } from "../core/ports/cli-context.js";
@@ -100,7 +101,7 @@ async function readArtifact(cwd: string, artifact: string): Promise<{ value: unk
   const shown = path.relative(cwd, file) || artifact;
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (error) {
     throw new ValidationError(`${shown}: cannot read the artifact (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }

@@ -5,7 +5,6 @@
  * mdeploy's provenance labels. Pure; used by deploy, status, rollback, plan,
  * history and demo, and in their `--json`.
  */
-import { createHash } from "node:crypto";
 import type { AppDefinition } from "../marathon/types.js";
 
 /** What one version runs and where it came from. */
@@ -30,7 +29,7 @@ export function summarizeVersion(version: string, definition: AppDefinition): Ve
   const command = definition.cmd ?? (definition.args ? definition.args.join(" ") : undefined);
   return {
     version,
-    ...(image ? { image } : command ? { cmdDigest: createHash("sha256").update(command).digest("hex").slice(0, 12) } : {}),
+    ...(image ? { image } : command ? { cmdDigest: sha256(command).slice(0, 12) } : {}),
     instances: definition.instances ?? 1,
     ...optional("pipelineUrl", labels.MDEPLOY_PIPELINE_URL),
     ...optional("commitSha", labels.MDEPLOY_COMMIT_SHA),
@@ -62,4 +61,9 @@ function describeProvenance(s: VersionSummary): string | undefined {
 export function formatVersion(s: VersionSummary): string {
   const provenance = describeProvenance(s);
   return `${s.version} (${describeRuns(s)}${provenance ? `; ${provenance}` : ""})`;
+}
+
+/** Loaded at the first cmd app, not at start-up: node:crypto costs every interactive command time to load, and most apps run an image. */
+function sha256(text: string): string {
+  return process.getBuiltinModule("node:crypto").createHash("sha256").update(text).digest("hex");
 }

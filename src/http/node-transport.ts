@@ -8,10 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import https from "node:https";
+import type https from "node:https";
 import type { Readable } from "node:stream";
-import { rootCertificates } from "node:tls";
-import zlib from "node:zlib";
 import { ConfigError } from "../errors.js";
 import { createBodyCollector, ResponseTooLargeError } from "./body-limit.js";
 import { observeExchange } from "./http-events.js";
@@ -42,15 +40,24 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Streami
       throw new ConfigError(`Cannot read the CA file ${tls.caFile}: ${code}`);
     }
   }
-  const tlsSettings = {
-    // Node's bundle stays trusted; the CA file adds the cluster's own CA.
-    ...(ca ? { ca: [...rootCertificates, ca.toString("utf8")] } : {}),
-    rejectUnauthorized: tls.insecure !== true,
-  };
   // Reads reuse connections. Writes get a fresh one: a pooled socket the server closes
   // just as a PUT goes out looks like "sent, no answer", a false may-have-applied.
-  const pooled = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true, ...tlsSettings }) };
-  const fresh = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false, ...tlsSettings }) };
+  const pooled = new http.Agent({ keepAlive: true });
+  const fresh = new http.Agent({ keepAlive: false });
+  // https (with tls and crypto) is loaded at the first https request: loading it costs an
+  // interactive command against an http Marathon several milliseconds of its start-up.
+  let secureAgents: { pooled: https.Agent; fresh: https.Agent; https: typeof https } | undefined;
+  const secure = () => {
+    if (secureAgents) return secureAgents;
+    const httpsModule = process.getBuiltinModule("node:https");
+    const tlsSettings = {
+      // Node's bundle stays trusted; the CA file adds the cluster's own CA.
+      ...(ca ? { ca: [...process.getBuiltinModule("node:tls").rootCertificates, ca.toString("utf8")] } : {}),
+      rejectUnauthorized: tls.insecure !== true,
+    };
+    secureAgents = { pooled: new httpsModule.Agent({ keepAlive: true, ...tlsSettings }), fresh: new httpsModule.Agent({ keepAlive: false, ...tlsSettings }), https: httpsModule };
+    return secureAgents;
+  };
 
   function send(request: HttpRequest, mode: "text" | "stream"): Promise<HttpResponse | HttpStreamResponse> {
     const method = request.method.toUpperCase();
@@ -58,8 +65,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Streami
     const maxBytes = request.maxBytes ?? defaultMaxBytes;
     const shown = request.displayAs ?? displayUrl(request.url);
     const url = new URL(request.url);
-    const secure = url.protocol === "https:";
-    const agents = method === "GET" || method === "HEAD" ? pooled : fresh;
+    const reuse = method === "GET" || method === "HEAD";
+    const tlsSide = url.protocol === "https:" ? secure() : undefined;
     const headers: Record<string, string> = {
       ...(request.body !== undefined ? { "content-type": "application/json" } : {}),
       ...(mode === "text" ? { "accept-encoding": "gzip, deflate, br" } : {}),
@@ -88,7 +95,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Streami
       // AbortSignal.timeout() is a caller's deadline, any other abort a cancellation.
       const onCallerAbort = () => stop((request.signal?.reason as Error | undefined)?.name === "TimeoutError" ? "deadline" : "aborted", request.signal?.reason);
 
-      const req = (secure ? https : http).request(url, { method, headers, agent: secure ? agents.https : agents.http }, (res) => {
+      const agent = tlsSide ? (reuse ? tlsSide.pooled : tlsSide.fresh) : reuse ? pooled : fresh;
+      const req = (tlsSide ? tlsSide.https : http).request(url, { method, headers, agent }, (res) => {
         const status = { status: res.statusCode ?? 0, statusText: res.statusMessage || (http.STATUS_CODES[res.statusCode ?? 0] ?? ""), headers: flattenHeaders(res.headers), url: request.url };
         if (mode === "stream") {
           // The timeout covered the wait for headers; a quiet stream is not a failure here.
@@ -131,7 +139,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Streami
     request: (request) => observeExchange(request.method.toUpperCase(), request.displayAs ?? request.url, () => send(request, "text") as Promise<HttpResponse>, describe),
     stream: (request) => observeExchange(request.method.toUpperCase(), request.displayAs ?? request.url, () => send(request, "stream") as Promise<HttpStreamResponse>, describe),
     close() {
-      for (const agent of [pooled.http, pooled.https, fresh.http, fresh.https]) agent.destroy();
+      for (const agent of [pooled, fresh, secureAgents?.pooled, secureAgents?.fresh]) agent?.destroy();
     },
   };
 }
@@ -139,6 +147,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Streami
 /** The body as sent before content coding (gzip, deflate, br); identity passes through. */
 function decode(res: http.IncomingMessage): Readable {
   const coding = (res.headers["content-encoding"] ?? "").trim().toLowerCase();
+  if (coding === "" || coding === "identity") return res;
+  // Loaded only for a compressed answer (most Marathons send none): it costs start-up time.
+  const zlib = process.getBuiltinModule("node:zlib");
   // Flush on truncation so a body cut short still yields what arrived, then its error.
   const options = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
   if (coding === "gzip" || coding === "x-gzip") return res.pipe(zlib.createGunzip(options));

@@ -3,7 +3,8 @@
  * pure renderer. What deploy calls when no `--artifact` is given.
  */
 import { didYouMean } from "../core/did-you-mean.js";
-import { readFile } from "node:fs/promises";
+// Read with the synchronous call: node:fs/promises costs interactive commands start-up time to load.
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { TemplateError, UsageError } from "../errors.js";
 import type { AppDefinition } from "../marathon/types.js";
@@ -68,7 +69,7 @@ async function environmentTemplate(config: MdeployConfig, envName: string, optio
   const templateName = path.relative(options.cwd ?? config.baseDir, environment.template) || environment.template;
   let templateSource: string;
   try {
-    templateSource = await readFile(environment.template, "utf8");
+    templateSource = readFileSync(environment.template, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new TemplateError(`${templateName}: cannot read the template of environment ${envName} (${code === "ENOENT" ? "file not found" : (code ?? String(error))})`);

@@ -60,3 +60,44 @@ describe("RenderedTemplate.locate", () => {
     expect(rendered.locate(pointer)).toBe(expected);
   });
 });
+
+describe("rendering as written, locating only when asked", () => {
+  // Whitespace control, standalone block lines, else-chains and comments: what the
+  // instrumented render (markers before every statement) must reproduce exactly.
+  const source = [
+    "{{!-- a comment --}}",
+    "{",
+    '  "id": {{json id}},',
+    "  {{#if labels~}}",
+    '    "labels": { {{#each labels}}{{#unless @first}}, {{/unless}}{{json @key}}: {{json this}}{{/each}} },',
+    "  {{~else~}}",
+    '    "labels": {},',
+    "  {{~/if}}",
+    "{{#each ports}}",
+    '  "port{{@index}}": {{json this}},',
+    "{{/each}}",
+    '  "instances": {{json (default instances 1)}}',
+    "}",
+  ].join("\n");
+
+  it("gives the same text and positions as the instrumented render, for any statement shape", () => {
+    const context = { id: "/a", labels: { a: "1", b: "2" }, ports: [80, 443] };
+    const rendered = renderJsonTemplate({ source, fileName: "t.hbs", context });
+    expect(rendered.value).toEqual({ id: "/a", labels: { a: "1", b: "2" }, port0: 80, port1: 443, instances: 1 });
+    expect(rendered.locate("/id")).toBe("t.hbs:3:9");
+    expect(rendered.locate("/labels/b")).toBe("t.hbs:5:79");
+    expect(rendered.locate("/port1")).toBe("t.hbs:10:21");
+    expect(rendered.locate("/instances")).toBe("t.hbs:12:16");
+    // A failure in the as-written render is reported by the instrumented one, located.
+    expect(() => renderJsonTemplate({ source, fileName: "t.hbs", context: { ...context, id: undefined } })).toThrow(/^t\.hbs:3:16: variable "id" is not defined \(used with json\)$/);
+  });
+
+  it("calls helpers once when nothing fails and nobody asks where a value came from", () => {
+    let calls = 0;
+    const helpers = { counted: () => (calls++, '"x"') };
+    const rendered = renderJsonTemplate({ source: '{ "a": {{counted}} }', fileName: "t.hbs", context: {}, helpers });
+    expect(rendered.value).toEqual({ a: "x" });
+    expect(calls).toBe(1);
+    expect(rendered.locate("/a")).toBe("t.hbs:1:8");
+  });
+});

@@ -55,8 +55,37 @@ const MARK_HELPER = "__mdeployMark";
 const MARK_OPEN = "\u0000";
 const MARK_CLOSE = "\u0001";
 
-/** Renders `source` and parses the result as JSON. Throws TemplateError with `file:line:column`. */
+/**
+ * Renders `source` and parses the result as JSON. Throws TemplateError with `file:line:column`.
+ *
+ * The template is first rendered as written. Only when that fails, or when a
+ * caller asks where a value came from, is it rendered again instrumented (a
+ * marker before every statement, mapping output back to template lines):
+ * compiling twice the statements cost every command that reads an app a good
+ * part of its start-up. Templates and helpers are pure, so both renders agree.
+ */
 export function renderJsonTemplate(input: RenderTemplateInput): RenderedTemplate {
+  const plain = renderAsWritten(input);
+  if (plain === undefined) return renderInstrumented(input);
+  let located: RenderedTemplate | undefined;
+  return { ...plain, locate: (pointer) => (located ??= renderInstrumented(input)).locate(pointer) };
+}
+
+/** The text and value of `source` rendered without instrumentation, or undefined on any failure (the instrumented render says where). */
+function renderAsWritten(input: RenderTemplateInput): { text: string; value: unknown } | undefined {
+  try {
+    const hb = Handlebars.create();
+    const helpers: Record<string, TemplateHelper> = { ...builtinHelpers(), ...input.helpers };
+    for (const [name, helper] of Object.entries(helpers)) hb.registerHelper(name, helper as Handlebars.HelperDelegate);
+    const text = hb.compile(input.source, { strict: true, noEscape: true })(input.context, { allowProtoPropertiesByDefault: false });
+    return { text, value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Renders with a marker before every statement, so every failure and every value is located in the template. */
+function renderInstrumented(input: RenderTemplateInput): RenderedTemplate {
   const { fileName } = input;
   const hb = Handlebars.create();
   let ast: ProgramNode;

@@ -7,6 +7,7 @@
  */
 import { createRequire } from "node:module";
 import type { Options, ValidateFunction } from "ajv";
+import { loadBuiltValidators } from "./built-validators.js";
 
 const require = createRequire(import.meta.url);
 
@@ -26,9 +27,9 @@ export const VALIDATOR_OPTIONS = {
 
 export type ValidatorModule = keyof typeof VALIDATOR_OPTIONS;
 
-/** The validator `name` the build wrote, or `schema` compiled now when it is not there. */
-export function precompiledValidator(name: "mdeploy-config" | "marathon-app", schema: Record<string, unknown>): ValidateFunction {
-  return (loadBuilt(name) as ValidateFunction | undefined) ?? compile(name, schema);
+/** The validator `name` the build wrote, or the schema (read only then) compiled now when it is not there. */
+export function precompiledValidator(name: "mdeploy-config" | "marathon-app", schema: () => Record<string, unknown>): ValidateFunction {
+  return (loadBuilt(name) as ValidateFunction | undefined) ?? compile(name, schema());
 }
 
 /**
@@ -51,7 +52,7 @@ export function precompiledValidatorSet<Name extends string>(module: ValidatorMo
 
 function loadBuilt(module: ValidatorModule): unknown {
   try {
-    return require(`../validators/${module}.cjs`);
+    return loadBuiltValidators(module);
   } catch (error) {
     // Only "this validator was not built"; anything else (a broken module) is a bug to see.
     const missing = (error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(`${module}.cjs`);

@@ -13,12 +13,12 @@ import { appLintWarnings, type LintOptions } from "./app-lints.js";
 
 const require = createRequire(import.meta.url);
 
-/** mdeploy's JSON Schema for Marathon app definitions. */
-const APP_SCHEMA = require("../../schemas/marathon-app.schema.json") as Record<string, unknown>;
+/** mdeploy's JSON Schema for Marathon app definitions (read only when the build's validator is absent). */
+const appSchema = () => require("../../schemas/marathon-app.schema.json") as Record<string, unknown>;
 
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
-  compiled ??= precompiledValidator("marathon-app", APP_SCHEMA);
+  compiled ??= precompiledValidator("marathon-app", appSchema);
   return compiled;
 }
 

@@ -73,8 +73,9 @@ export async function deployBlueGreen(options: DeployAppOptions, settings: BlueG
   const start = clock.now();
   const interruptGraceMs = options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
   const limits = startRunLimits(clock, start + timeoutMs, start + timeoutMs + defaultTimeoutMs(blue), interruptGraceMs, deps.interrupts);
-  progress.line(`  time limit: ${Math.round(timeoutMs / 1000)} s up to the switch (--timeout); on SIGINT/SIGTERM before it: remove ${plan.greenId} within ${Math.round(interruptGraceMs / 1000)} s`);
-  const ctx: GreenContext = { env, app, blue, plan, limits, deps };
+  const leave = options.onInterrupt === "leave";
+  progress.line(`  time limit: ${Math.round(timeoutMs / 1000)} s up to the switch (--timeout); on SIGINT/SIGTERM before it: ${leave ? `leave ${plan.greenId} as it is (exit 5)` : `remove ${plan.greenId} within ${Math.round(interruptGraceMs / 1000)} s`}`);
+  const ctx: GreenContext = { env, app, blue, plan, limits, deps, leave };
   const deadline = start + timeoutMs;
 
   let left: CopyOutcome;
@@ -135,6 +136,8 @@ interface GreenContext {
   plan: BlueGreenPlan;
   limits: RunLimits;
   deps: ProgressiveDeps;
+  /** `--on-interrupt leave`: a signal before the switch leaves green on its preview Host. */
+  leave: boolean;
 }
 
 /**
@@ -202,6 +205,10 @@ async function abortGreen(ctx: GreenContext, what: string, outcome: Exclude<Copy
   const why = signal ? `interrupted by ${signal}` : timedOut ? "the time limit (--timeout) ran out" : outcome.kind === "failed" ? outcome.reason : `stopped (${outcome.reason})`;
   const headline = `${env}: blue/green of ${app.id} aborted: ${what}: ${why}`;
   deps.progress.line(headline);
+  if (signal && ctx.leave) {
+    limits.dispose();
+    throw needsPerson(`${headline}; left as it is (--on-interrupt leave): ${app.id} serves, ${plan.greenId} only its preview Host`, [await stateOf(app.id, deps), await stateOf(plan.greenId, deps)], `mdeploy rollback ${env} (removes ${plan.greenId})`);
+  }
   try {
     const removed = await removeAndWait(plan.greenId, limits.cleanupDeadline(), limits.cleanup, deps);
     const details = outcome.kind === "failed" ? outcome.details : [];

@@ -86,8 +86,9 @@ export async function deployCanary(options: DeployAppOptions, settings: CanarySe
   const start = clock.now();
   const interruptGraceMs = options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS;
   const limits = startRunLimits(clock, start + timeoutMs, start + timeoutMs + defaultTimeoutMs(stable), interruptGraceMs, deps.interrupts);
-  progress.line(`  time limit: ${Math.round(timeoutMs / 1000)} s for the canary (--timeout), then up to ${Math.round(defaultTimeoutMs(stable) / 1000)} s to clean up; on SIGINT/SIGTERM: remove the canary within ${Math.round(interruptGraceMs / 1000)} s`);
-  const ctx: CanaryContext = { env, app, stable, plan, limits, deps, records: [] };
+  const leave = options.onInterrupt === "leave";
+  progress.line(`  time limit: ${Math.round(timeoutMs / 1000)} s for the canary (--timeout), then up to ${Math.round(defaultTimeoutMs(stable) / 1000)} s to clean up; on SIGINT/SIGTERM: ${leave ? "leave the canary as it is (exit 5)" : `remove the canary within ${Math.round(interruptGraceMs / 1000)} s`}`);
+  const ctx: CanaryContext = { env, app, stable, plan, limits, deps, records: [], leave };
   let stableNow = instances;
   try {
     for (const step of plan.steps) {
@@ -135,6 +136,8 @@ interface CanaryContext {
   limits: RunLimits;
   deps: ProgressiveDeps;
   records: StepRecord[];
+  /** `--on-interrupt leave`: a signal leaves the canary and the stable app as they are. */
+  leave: boolean;
 }
 
 /** Refuses (exit 3, nothing written) when a canary is left from an earlier run, the stable app is mid-deployment, or the first step has no room. */
@@ -197,10 +200,15 @@ async function abort(ctx: CanaryContext, what: string, outcome: Exclude<CopyOutc
   const why = signal ? `interrupted by ${signal}` : timedOut ? "the time limit (--timeout) ran out" : outcome.kind === "failed" ? outcome.reason : `stopped (${outcome.reason})`;
   const headline = `${env}: canary of ${app.id} aborted at ${what}: ${why}`;
   deps.progress.line(headline);
+  const gates = ctx.records.map((r) => `step ${r.step.index}: gate ${r.gate.passed ? "passed" : "failed"}`);
+  if (signal && ctx.leave) {
+    limits.dispose();
+    throw needsPerson(`${headline}; left as it is (--on-interrupt leave)`, [...gates, await stateOf(app.id, deps), await stateOf(plan.canaryId, deps)], `mdeploy rollback ${env} (removes ${plan.canaryId}, scales ${app.id} back to ${plan.instances})`);
+  }
   deps.progress.start("canary-abort", `${env}: remove ${plan.canaryId}, scale ${app.id} back to ${plan.instances}`);
   try {
     const restored = await restoreStable(env, app.id, plan.canaryId, plan.instances, stable, limits, deps);
-    const details = [...(outcome.kind === "failed" ? outcome.details : []), ...ctx.records.map((r) => `step ${r.step.index}: gate ${r.gate.passed ? "passed" : "failed"}`)];
+    const details = [...(outcome.kind === "failed" ? outcome.details : []), ...gates];
     if (restored.kind === "unfinished") throw needsPerson(`${headline}; the clean-up did not finish: ${restored.problem}`, [...details, ...restored.facts], `mdeploy rollback ${env}`);
     const summary = `${plan.canaryId} removed; ${app.id} back at ${plan.instances} instance${plan.instances === 1 ? "" : "s"} of its version, verified`;
     if (timedOut) throw new DeploymentTimedOutError(`${headline}; ${summary}`, details);

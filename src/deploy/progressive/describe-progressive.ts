@@ -38,10 +38,17 @@ export type ProgressiveStatus =
       gates: string;
     };
 
-/** The progressive deploy of `appId` in progress (and lines for a person), or undefined when there is none. */
-export async function describeProgressive(appId: string, stable: AppStatus, marathon: Pick<MarathonClient, "findApp">): Promise<{ status: ProgressiveStatus; lines: string[] } | undefined> {
+/** The canary and green copies of `appId` that mdeploy made, as Marathon has them now (read beside the app itself: one round trip). */
+export async function findProgressiveCopies(appId: string, marathon: Pick<MarathonClient, "findApp">): Promise<ProgressiveCopies> {
   const embed = { embed: ["app.tasks", "app.readiness"] as const };
-  const [canary, green] = ownCopies(appId, ...(await Promise.all([marathon.findApp(`${appId}${CANARY_SUFFIX}`, embed), marathon.findApp(`${appId}${GREEN_SUFFIX}`, embed)])));
+  return ownCopies(appId, ...(await Promise.all([marathon.findApp(`${appId}${CANARY_SUFFIX}`, embed), marathon.findApp(`${appId}${GREEN_SUFFIX}`, embed)])));
+}
+
+/** What {@link findProgressiveCopies} found: the canary, the green copy, either undefined. */
+export type ProgressiveCopies = [canary: AppStatus | undefined, green: AppStatus | undefined];
+
+/** The progressive deploy of `appId` in progress (and lines for a person), or undefined when there is none. */
+export function describeProgressive(appId: string, stable: AppStatus, [canary, green]: ProgressiveCopies): { status: ProgressiveStatus; lines: string[] } | undefined {
   const healthOf = (app: AppStatus) => {
     const counts = countTasks(app, app.version);
     return { healthy: counts.healthyNew, total: counts.instances };
