@@ -176,6 +176,11 @@ describe("restores that change nothing", () => {
     const stale = clickCount("1.1.0", "staging", { upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } });
     const { deploymentId } = harness.sim.apply({ method: "PUT", path: APP_PATH, body: stale }).body as { deploymentId: string };
     harness.sim.apply({ method: "DELETE", path: `/v2/deployments/${deploymentId}?force=true` });
+    // The cancelled step had begun killing the old task: on the simulator's clock, not a race with it, that kill
+    // completes, so the app is left with the new definition and no task at all (a loaded machine otherwise slowed
+    // simulated time enough for mdeploy to meet the old task still killing).
+    const emptied = await harness.sim.clock.runUntil(() => (((harness.sim.state.app(APP) as { tasks?: unknown[] } | undefined)?.tasks ?? []).length === 0), { maxMs: 60_000 });
+    expect(emptied).toBe(true);
     const { code, shown } = await outcomeOf(harness, harness.deployWith({ mesos: undefined }, stale));
     expect(code, shown).toBe(0);
     expect(shown).toMatch(/the definition is unchanged but the app does not run it .*mdeploy restarts the app/);

@@ -45,12 +45,31 @@ describe("a URL that is not Marathon", () => {
       { method: "GET", path: "/v2/apps/staging/web", reply: () => ({ status: 404, headers: { "content-type": "application/json" }, body: { message: "App '/staging/web' does not exist" } }) },
       { method: "GET", path: "/v2/deployments", reply: () => ({ status: 200, headers: { "content-type": "application/json" }, body: [] }) },
       { method: "GET", path: "/v2/queue", reply: () => ({ status: 200, headers: { "content-type": "application/json" }, body: { queue: [] } }) },
+      // status looks for a canary or green copy in the same round trip as the app.
+      ...["canary", "green"].map((copy) => ({ method: "GET", path: `/v2/apps/staging/web-${copy}`, reply: () => ({ status: 404, headers: { "content-type": "application/json" }, body: { message: `App '/staging/web-${copy}' does not exist` } }) })),
     ]);
     try {
       const run = await runCli(["status", "staging"], { cwd: dir, env: { MARATHON_URL: server.url }, timeoutMs: 30_000 });
       expect(run.code).toBe(2);
       expect(run.stderr).toContain("/staging/web is not deployed");
       expect(server.unexpected).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("an app that is not deployed is named so, even when the reads of its canary and green copies fail", async () => {
+    const json = { "content-type": "application/json" };
+    const server = await startFakeServer([
+      { method: "GET", path: "/v2/apps/staging/web", reply: () => ({ status: 404, headers: json, body: { message: "App '/staging/web' does not exist" } }) },
+      { method: "GET", path: "/v2/deployments", reply: () => ({ status: 200, headers: json, body: [] }) },
+      { method: "GET", path: "/v2/queue", reply: () => ({ status: 200, headers: json, body: { queue: [] } }) },
+      ...["canary", "green"].map((copy) => ({ method: "GET", path: `/v2/apps/staging/web-${copy}`, reply: () => ({ status: 500, headers: json, body: { message: "boom" } }) })),
+    ]);
+    try {
+      const run = await runCli(["status", "staging"], { cwd: dir, env: { MARATHON_URL: server.url }, timeoutMs: 30_000 });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain("/staging/web is not deployed");
     } finally {
       await server.close();
     }

@@ -19,14 +19,21 @@ export async function runStatus(options: StatusOptions, context: CliContext, clo
   const loaded = await loadCommandAppId(context, options);
   const marathon = marathonClientFor(loaded.settings.marathon, clock);
   try {
-    // A canary or blue/green copy beside the app is part of what serves it.
-    const [app, deployments, queue, copies] = await Promise.all([
+    // A canary or blue/green copy beside the app is part of what serves it. Read in the same
+    // round trip, but what the app's own read says comes first: a missing app is "not deployed".
+    const copiesRead = findProgressiveCopies(loaded.appId, marathon).then(
+      (copies) => ({ copies }),
+      (error: unknown) => ({ error }),
+    );
+    const [app, deployments, queue] = await Promise.all([
       marathon.findApp(loaded.appId, { embed: ["app.tasks", "app.lastTaskFailure", "app.deployments", "app.readiness"] }),
       marathon.getDeployments(),
       marathon.getQueue(),
-      findProgressiveCopies(loaded.appId, marathon),
-    ]);
+    ]).finally(() => copiesRead);
     if (!app) throw new UsageError(`${options.environment}: ${loaded.appId} is not deployed on ${marathon.urls.join(", ")}`);
+    const read = await copiesRead;
+    if ("error" in read) throw read.error;
+    const copies = read.copies;
     const summary = summarizeStatus(app, deployments, queue);
     for (const line of formatStatus(options.environment, summary)) output.info(line);
     const progressive = describeProgressive(loaded.appId, app, copies);
