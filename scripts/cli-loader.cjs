@@ -154,7 +154,9 @@ function writeUserCache(script, file, bundle) {
       if (name.startsWith("cli-") && name.endsWith(".v8cache") && !name.startsWith(`cli-${BUILD_ID}-`)) unlinkSync(join(dir, name));
     }
     return true;
-  } catch {
+  } catch (error) {
+    // EEXIST: the temporary name is another process's (a dead one's with this pid): not ours to remove.
+    if (error?.code === "EEXIST") return false;
     try {
       unlinkSync(temp);
     } catch {
